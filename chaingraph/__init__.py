@@ -1,0 +1,33 @@
+"""chaingraph: industry chains (产业链) as supplier→customer networks of firms.
+
+>>> import chaingraph as cg
+>>> chain = cg.load_dataset("shandong-nev")     # doctest: +SKIP
+>>> cg.lead_firms(chain).head()                  # doctest: +SKIP
+"""
+
+from .errors import ChainDataError
+from .schema import ChainDataWarning
+from .templates import ChainTemplate, get_template, list_templates
+from .core import ChainGraph, ChainSummary
+from .io import read_chain, write_chain
+
+# -- datasets --
+
+# -- analysis --
+
+# -- viz and reports --
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ChainDataError",
+    "ChainDataWarning",
+    "ChainGraph",
+    "ChainSummary",
+    "ChainTemplate",
+    "get_template",
+    "list_templates",
+    "read_chain",
+    "write_chain",
+    # -- exports --
+]

@@ -1,0 +1,191 @@
+"""The ``chaingraph`` command line: each command reads, calls one library function, writes.
+
+Bad input ends with exit code 2 and a one-line message saying what is wrong
+and where; warnings about the data (pairs summed, firms added) go to stderr.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import warnings
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from .errors import ChainDataError
+
+FORMATS = ("table", "csv", "json")
+
+
+class _Group(click.Group):
+    """A click group that turns data errors into exit code 2 and prints data warnings plainly."""
+
+    def invoke(self, ctx):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                return super().invoke(ctx)
+            except ChainDataError as exc:
+                _flush(caught)
+                click.echo(f"Error: {exc}", err=True)
+                ctx.exit(2)
+            except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+                _flush(caught)
+                click.echo(f"Error: {exc.strerror}: {exc.filename}", err=True)
+                ctx.exit(2)
+            finally:
+                _flush(caught)
+
+
+def _flush(caught: list) -> None:
+    seen = set()
+    for w in caught:
+        text = str(w.message)
+        if text not in seen and issubclass(w.category, UserWarning):
+            click.echo(f"warning: {text}", err=True)
+        seen.add(text)
+    caught.clear()
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="chaingraph")
+def cli():
+    """chaingraph: analyse an industry chain (产业链) as a supplier→customer network.
+
+    A chain is a folder with firms.csv and links.csv (and optionally
+    segments.csv and flows.csv), or an .xlsx workbook with those sheets.
+    Shipped examples: see `chaingraph datasets`.
+    """
+
+
+# --------------------------------------------------------------------------- #
+# shared pieces for commands
+
+
+def chain_input(func):
+    """Add ``PATH | --dataset NAME`` and ``--region``; pass the loaded chain as ``chain``."""
+
+    @click.argument("path", required=False, type=click.Path(path_type=Path))
+    @click.option("--dataset", "-d", metavar="NAME", help="A shipped dataset instead of PATH.")
+    @click.option("--region", metavar="PROVINCE", help="Focus region (default: as recorded in the data).")
+    @functools.wraps(func)
+    def wrapper(path, dataset, region, **kwargs):
+        kwargs["chain"] = load_chain_arg(path, dataset, region)
+        return func(**kwargs)
+
+    return wrapper
+
+
+def load_chain_arg(path, dataset, region=None):
+    """The chain named on the command line by PATH or --dataset."""
+    from .io import read_chain
+
+    if (path is None) == (dataset is None):
+        raise click.UsageError("give either PATH or --dataset NAME")
+    if dataset is not None:
+        from .datasets import load_dataset
+
+        chain = load_dataset(dataset)
+        if region is not None:
+            from .core import ChainGraph
+
+            chain = ChainGraph.from_frames(
+                chain.firms.reset_index(), chain.links, chain.template, region=region
+            )
+        return chain
+    return read_chain(path, region=region)
+
+
+def table_output(func):
+    """Add ``--format table|csv|json`` and ``-o FILE``."""
+
+    @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+                  help="Output format (default: from the -o suffix, else table).")
+    @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+                  help="Write to FILE instead of the terminal (.csv, .json, .xlsx or text).")
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def emit(df: pd.DataFrame, fmt: str | None, output: Path | None, *, note: str | None = None) -> None:
+    """Write a DataFrame as a table, CSV, JSON or Excel; ``note`` (e.g. rule version) goes along."""
+    suffix = output.suffix.lower() if output is not None else ""
+    if fmt is None:
+        fmt = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}.get(suffix, "table")
+    if fmt == "xlsx" or suffix == ".xlsx":
+        df.to_excel(output, sheet_name="result")
+        return
+    if fmt == "csv":
+        text = df.to_csv()
+        if note:
+            text = f"# {note}\n" + text
+    elif fmt == "json":
+        payload = {"data": json.loads(df.reset_index().to_json(orient="records", force_ascii=False))}
+        if note:
+            payload = {"note": note, **payload}
+        text = json.dumps(payload, ensure_ascii=False, indent=1) + "\n"
+    else:
+        with pd.option_context("display.width", 200, "display.max_columns", 50,
+                               "display.max_rows", None):
+            text = df.to_string() + "\n"
+        if note:
+            text = f"{note}\n{text}"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- #
+# foundation commands
+
+
+@cli.command()
+@table_output
+def datasets(fmt, output):
+    """List the shipped datasets."""
+    from .datasets import list_datasets
+
+    emit(list_datasets().set_index("name"), fmt, output)
+
+
+@cli.command()
+@table_output
+def templates(fmt, output):
+    """List the built-in chain templates (产业链图谱)."""
+    from .templates import list_templates
+
+    emit(list_templates().set_index("name"), fmt, output)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--region", metavar="PROVINCE", help="Focus region to check against.")
+def validate(path, region):
+    """Check a chain folder or workbook; exit 2 with the first problem found."""
+    from .io import read_chain
+
+    chain = read_chain(path, region=region)
+    click.echo(f"OK: {chain!r}")
+
+
+@cli.command()
+@chain_input
+def summary(chain):
+    """Counts by segment, stage, size class and location (local/outside/foreign)."""
+    with pd.option_context("display.width", 200, "display.max_columns", 50, "display.max_rows", None):
+        click.echo(repr(chain))
+        click.echo(str(chain.summary()))
+
+
+# -- analysis commands --
+
+
+def main():  # pragma: no cover - console entry point alias
+    sys.exit(cli())

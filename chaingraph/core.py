@@ -1,0 +1,548 @@
+"""The :class:`ChainGraph`: validated firm, link and segment tables over integer CSR arrays."""
+
+from __future__ import annotations
+
+import html
+import warnings
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from . import schema
+from .errors import ChainDataError
+from .schema import ChainDataWarning, TableInfo
+
+__all__ = ["ChainGraph", "ChainSummary"]
+
+LOCATIONS = ("local", "outside", "foreign")
+
+
+class ChainGraph:
+    """An industry chain (产业链): firms, their supply links and the chain template.
+
+    Build one with :meth:`from_frames` or :func:`chaingraph.read_chain`. The
+    object is treated as immutable: views such as :meth:`subchain` and
+    :meth:`without` return new chains and analyses never modify it.
+
+    Internally the supply network is a sparse matrix ``W`` in CSR form
+    (:attr:`adjacency`): ``W[s, j]`` is what firm ``s`` sells to firm ``j``,
+    with firms numbered as in :attr:`firm_ids`.
+
+    Examples
+    --------
+    >>> import pandas as pd, chaingraph as cg
+    >>> firms = pd.DataFrame({"firm_id": ["A", "B", "C"],
+    ...                       "province": ["山东", "山东", "江苏"]})
+    >>> links = pd.DataFrame({"supplier_id": ["C", "B"], "customer_id": ["B", "A"],
+    ...                       "amount": [5.0, 8.0]})
+    >>> chain = cg.ChainGraph.from_frames(firms, links, region="山东")
+    >>> chain
+    <ChainGraph region=山东: 3 firms (2 local, 1 outside, 0 foreign), 2 links>
+    >>> chain.adjacency.toarray()
+    array([[0., 0., 0.],
+           [8., 0., 0.],
+           [0., 5., 0.]])
+    """
+
+    def __init__(self, firms, links, template, region, *, info: dict | None = None):
+        # Private: use from_frames / read_chain. Arguments are already validated.
+        self._firms = firms
+        self._links = links
+        self._template = template
+        self._region = region
+        self._info = dict(info or {})
+        n = len(firms)
+        s = firms.index.get_indexer(links["supplier_id"])
+        c = firms.index.get_indexer(links["customer_id"])
+        data = (
+            links["amount"].to_numpy(dtype="float64")
+            if "amount" in links.columns
+            else np.ones(len(links))
+        )
+        w = sp.coo_array((data, (s.astype(np.int32), c.astype(np.int32))), shape=(n, n)).tocsr()
+        w.sum_duplicates()
+        w.sort_indices()
+        self._adjacency = w
+        self._info.setdefault("merged_pairs", int(len(links) - w.nnz))
+
+    # ------------------------------------------------------------------ build
+    @classmethod
+    def from_frames(
+        cls,
+        firms: pd.DataFrame,
+        links: pd.DataFrame,
+        segments=None,
+        *,
+        region: str | None = None,
+        unknown_firms: str = "error",
+    ) -> "ChainGraph":
+        """Validate firm, link and segment tables and build a chain.
+
+        Parameters
+        ----------
+        firms : DataFrame
+            One row per firm; ``firm_id`` required (see :data:`chaingraph.schema.FIRM_COLUMNS`
+            for the other known columns; any other column is kept as it is).
+        links : DataFrame
+            One row per supply relation or transaction: ``supplier_id`` and
+            ``customer_id`` required, ``amount`` (万元) optional (without it
+            every link counts 1). Repeated supplier–customer pairs are summed
+            into one edge of the graph; :attr:`links` keeps every row.
+        segments : ChainTemplate, str, DataFrame or None
+            The chain template (产业链图谱): a :class:`~chaingraph.ChainTemplate`,
+            a built-in template's name or a TOML path, or a bare segments table
+            (``segment_id``, ``name``, ``stage``, ``foundation``; no flows).
+            With a template, every firm's ``segment_id`` must be in it.
+        region : str, optional
+            The focus region, a province (``"山东"``, ``"山东省"`` and
+            ``"Shandong"`` are the same). A firm is *local* when its
+            ``province`` is the region, *foreign* when its ``country`` is given
+            and not ``CN``, otherwise *outside*. Without a region every
+            non-foreign firm is local.
+        unknown_firms : {"error", "add"}
+            What to do with link ends that are not in the firms table: raise,
+            or add them as firms with no attributes (a warning says how many).
+
+        Raises
+        ------
+        ChainDataError
+            On any problem in the data, naming the table, column and rows.
+        """
+        from .templates import ChainTemplate, get_template
+
+        if unknown_firms not in ("error", "add"):
+            raise ValueError("unknown_firms must be 'error' or 'add'")
+        for name, df in (("firms", firms), ("links", links)):
+            if not isinstance(df, pd.DataFrame):
+                raise TypeError(f"{name} must be a pandas DataFrame, not {type(df).__name__}")
+
+        template = None
+        if isinstance(segments, ChainTemplate):
+            template = segments
+        elif isinstance(segments, pd.DataFrame):
+            template = ChainTemplate.from_frames(segments, None, name="custom")
+        elif segments is not None:
+            template = get_template(segments)
+
+        firms_info = TableInfo.of(firms, "firms")
+        links_info = TableInfo.of(links, "links")
+        firms = schema.canonical_columns(firms, "firms")
+        firms = schema.coerce_columns(firms, schema.FIRM_COLUMNS, firms_info)
+        schema.check_ids(firms, "firm_id", firms_info, unique=True)
+        firms = schema.derive_size_class(firms, firms_info)
+
+        links = schema.canonical_columns(links, "links")
+        links = schema.coerce_columns(links, schema.LINK_COLUMNS, links_info)
+        for col in ("supplier_id", "customer_id"):
+            schema.check_ids(links, col, links_info, unique=False)
+        if "amount" in links.columns:
+            schema.check_amounts(links["amount"], links_info, "amount", links, allow_missing=False)
+            if not pd.api.types.is_float_dtype(links["amount"].dtype):
+                links = links.assign(amount=links["amount"].astype("float64"))
+        self_link = (links["supplier_id"] == links["customer_id"]).to_numpy()
+        if self_link.any():
+            raise links_info.error(
+                f"self-links (a firm supplying itself): {schema._examples(links['supplier_id'][self_link])}",
+                "supplier_id", links, self_link,
+            )
+
+        if template is not None and "segment_id" in firms.columns:
+            known = template.segments.index
+            bad = (~firms["segment_id"].isin(known) & firms["segment_id"].notna()).to_numpy()
+            if bad.any():
+                raise firms_info.error(
+                    f"segments {schema._examples(firms['segment_id'][bad])} are not in the "
+                    f"template '{template.name}'",
+                    "segment_id", firms, bad,
+                )
+
+        info = {}
+        index = pd.Index(firms["firm_id"], name="firm_id")
+        unknown_mask = {}
+        for col in ("supplier_id", "customer_id"):
+            unknown_mask[col] = ~links[col].isin(index).to_numpy()
+        any_unknown = unknown_mask["supplier_id"] | unknown_mask["customer_id"]
+        if any_unknown.any():
+            ids = pd.unique(
+                np.concatenate(
+                    [links[c].to_numpy()[unknown_mask[c]] for c in ("supplier_id", "customer_id")]
+                )
+            )
+            if unknown_firms == "error":
+                col = "supplier_id" if unknown_mask["supplier_id"].any() else "customer_id"
+                raise links_info.error(
+                    f"{len(ids)} firms not in the firms table: {schema._examples(ids)} "
+                    "(pass unknown_firms='add' to add them as outside firms)",
+                    col, links, unknown_mask[col],
+                )
+            added = pd.DataFrame({"firm_id": pd.array(ids, dtype=firms["firm_id"].dtype)})
+            firms = pd.concat([firms, added], ignore_index=True)
+            info["added_firms"] = len(ids)
+            warnings.warn(
+                f"{links_info.source}: added {len(ids)} firms that are not in the firms table "
+                "as firms with no attributes",
+                ChainDataWarning,
+                stacklevel=2,
+            )
+        firms = firms.set_index("firm_id")
+
+        if region is not None:
+            if "province" not in firms.columns:
+                raise ChainDataError(
+                    f"region={region!r} needs a 'province' column to tell local firms",
+                    source=firms_info.source,
+                )
+            region = str(region).strip()
+
+        chain = cls(firms, links.reset_index(drop=True), template, region, info=info)
+        if chain._info["merged_pairs"]:
+            rows = len(links) - chain.n_links
+            warnings.warn(
+                f"{links_info.source}: {rows} rows repeat a supplier–customer pair; they were "
+                f"summed into {chain._n_repeated_edges()} edges of the graph "
+                "(chain.links keeps every row)",
+                ChainDataWarning,
+                stacklevel=2,
+            )
+        if region is not None and not chain.is_local.any():
+            warnings.warn(
+                f"no firm's province is {region!r}: every firm is outside the focus region",
+                ChainDataWarning,
+                stacklevel=2,
+            )
+        return chain
+
+    def _n_repeated_edges(self) -> int:
+        s = self.firm_ids.get_indexer(self._links["supplier_id"])
+        c = self.firm_ids.get_indexer(self._links["customer_id"])
+        key = s.astype(np.int64) * self.n_firms + c
+        counts = np.unique(key, return_counts=True)[1]
+        return int((counts > 1).sum())
+
+    def _derive(self, firms, links) -> "ChainGraph":
+        """A new chain over already validated tables (for views)."""
+        return ChainGraph(firms, links.reset_index(drop=True), self._template, self._region)
+
+    # ------------------------------------------------------------- the tables
+    @property
+    def firms(self) -> pd.DataFrame:
+        """Firms, indexed by ``firm_id``, in input order."""
+        return self._firms
+
+    @property
+    def links(self) -> pd.DataFrame:
+        """Links as given: one row per input row (repeated pairs not merged)."""
+        return self._links
+
+    @property
+    def template(self):
+        """The :class:`~chaingraph.ChainTemplate`, or ``None``."""
+        return self._template
+
+    @cached_property
+    def segments(self) -> pd.DataFrame:
+        """Segments (环节) indexed by ``segment_id``: name, name_en, stage, foundation."""
+        if self._template is not None:
+            return self._template.segments
+        ids = (
+            pd.unique(self._firms["segment_id"].dropna())
+            if "segment_id" in self._firms.columns
+            else []
+        )
+        frame = pd.DataFrame(
+            {c: pd.Series([None] * len(ids), dtype=object) for c in ("name", "name_en", "stage", "foundation")},
+        )
+        frame.index = pd.Index(ids, name="segment_id")
+        return frame
+
+    @property
+    def region(self) -> str | None:
+        """The focus region (a province), or ``None``."""
+        return self._region
+
+    # ------------------------------------------------------------- the arrays
+    @property
+    def n_firms(self) -> int:
+        return len(self._firms)
+
+    @property
+    def n_links(self) -> int:
+        """Edges of the graph: distinct supplier–customer pairs."""
+        return int(self._adjacency.nnz)
+
+    @property
+    def firm_ids(self) -> pd.Index:
+        """Firm ids; firm *i* of the arrays is ``firm_ids[i]``."""
+        return self._firms.index
+
+    @property
+    def adjacency(self) -> sp.csr_array:
+        """``W``, n × n CSR: ``W[s, j]`` = total amount firm *s* sells to firm *j*."""
+        return self._adjacency
+
+    @cached_property
+    def adjacency_t(self) -> sp.csr_array:
+        """``Wᵀ`` as CSR: row *j* lists *j*'s suppliers."""
+        t = self._adjacency.T.tocsr()
+        t.sort_indices()
+        return t
+
+    @cached_property
+    def out_strength(self) -> np.ndarray:
+        """Each firm's sales in the network, Σⱼ W[s, j]."""
+        return np.asarray(self._adjacency.sum(axis=1)).ravel()
+
+    @cached_property
+    def in_strength(self) -> np.ndarray:
+        """Each firm's purchases in the network, Σₛ W[s, j]."""
+        return np.asarray(self._adjacency.sum(axis=0)).ravel()
+
+    @cached_property
+    def segment_ids(self) -> pd.Index:
+        """Segment ids, in the order of :attr:`segments`."""
+        return self.segments.index
+
+    @cached_property
+    def segment_codes(self) -> np.ndarray:
+        """int32: each firm's position in :attr:`segment_ids`, −1 when unknown."""
+        if "segment_id" not in self._firms.columns:
+            return np.full(self.n_firms, -1, dtype=np.int32)
+        return self.segment_ids.get_indexer(self._firms["segment_id"]).astype(np.int32)
+
+    @cached_property
+    def is_foreign(self) -> np.ndarray:
+        """Firms whose ``country`` is given and is not ``CN`` (foreign sources)."""
+        if "country" not in self._firms.columns:
+            return np.zeros(self.n_firms, dtype=bool)
+        c = self._firms["country"]
+        return (c.notna() & (c != "CN")).to_numpy()
+
+    @cached_property
+    def is_local(self) -> np.ndarray:
+        """Non-foreign firms in the focus region (all non-foreign firms without a region)."""
+        if self._region is None:
+            return ~self.is_foreign
+        target = schema.normalize_region(self._region)
+        prov = self._firms["province"]
+        codes, uniques = pd.factorize(prov)
+        hit = np.array([schema.normalize_region(u) == target for u in uniques], dtype=bool)
+        local = np.zeros(self.n_firms, dtype=bool)
+        known = codes >= 0
+        local[known] = hit[codes[known]]
+        return local & ~self.is_foreign
+
+    @property
+    def location(self) -> pd.Series:
+        """``local`` / ``outside`` / ``foreign`` for each firm."""
+        codes = np.where(self.is_foreign, 2, np.where(self.is_local, 0, 1))
+        return pd.Series(
+            pd.Categorical.from_codes(codes, LOCATIONS), index=self.firm_ids, name="location"
+        )
+
+    @cached_property
+    def is_sme(self) -> np.ndarray:
+        """Firms of size class medium, small or micro (SMEs, 中小微企业)."""
+        return self._firms["size_class"].isin(["medium", "small", "micro"]).to_numpy()
+
+    # ------------------------------------------------------------------ views
+    def subchain(self, firms=None, *, segments=None, region=None) -> "ChainGraph":
+        """The chain restricted to some firms, segments and/or a province.
+
+        Keeps the firms that satisfy every criterion given and the links among
+        them. The focus region of the new chain stays that of this chain.
+
+        Parameters
+        ----------
+        firms : iterable of firm ids, optional
+        segments : iterable of segment ids, optional
+        region : str, optional
+            Keep firms whose ``province`` is this province.
+        """
+        keep = np.ones(self.n_firms, dtype=bool)
+        if firms is not None:
+            keep &= self._firm_mask(firms)
+        if segments is not None:
+            segs = [segments] if isinstance(segments, str) else list(segments)
+            unknown = [s for s in segs if s not in self.segment_ids]
+            if unknown:
+                raise ChainDataError(f"unknown segments {schema._examples(unknown)}", column="segment_id")
+            keep &= self._firms["segment_id"].isin(segs).to_numpy() if "segment_id" in self._firms else False
+        if region is not None:
+            if "province" not in self._firms.columns:
+                raise ChainDataError("the firms table has no 'province' column", column="province")
+            target = schema.normalize_region(region)
+            keep &= np.array([schema.normalize_region(p) == target for p in self._firms["province"]])
+        return self._keep(keep)
+
+    def without(self, firms) -> "ChainGraph":
+        """The chain with these firms and their links removed."""
+        return self._keep(~self._firm_mask(firms))
+
+    def _firm_mask(self, firms) -> np.ndarray:
+        ids = [firms] if isinstance(firms, str) else list(firms)
+        pos = self.firm_ids.get_indexer(ids)
+        if (pos < 0).any():
+            missing = [i for i, p in zip(ids, pos) if p < 0]
+            raise ChainDataError(f"unknown firms {schema._examples(missing)}", column="firm_id")
+        mask = np.zeros(self.n_firms, dtype=bool)
+        mask[pos] = True
+        return mask
+
+    def _keep(self, keep: np.ndarray) -> "ChainGraph":
+        s = self.firm_ids.get_indexer(self._links["supplier_id"])
+        c = self.firm_ids.get_indexer(self._links["customer_id"])
+        rows = keep[s] & keep[c]
+        return self._derive(self._firms[keep], self._links[rows])
+
+    # --------------------------------------------------------------- exports
+    def to_networkx(self):
+        """The chain as a :class:`networkx.DiGraph`.
+
+        Nodes are firm ids with the firms' non-missing attributes plus
+        ``location``; edges go supplier → customer with attribute ``amount``
+        (repeated pairs summed).
+        """
+        import networkx as nx
+
+        g = nx.DiGraph(region=self._region)
+        attrs = self._firms.assign(location=self.location.astype(str))
+        records = attrs.to_dict("index")
+        g.add_nodes_from(
+            (fid, {k: v for k, v in rec.items() if not _is_missing(v)}) for fid, rec in records.items()
+        )
+        coo = self._adjacency.tocoo()
+        ids = self.firm_ids.to_numpy()
+        g.add_weighted_edges_from(
+            zip(ids[coo.row], ids[coo.col], coo.data.tolist()), weight="amount"
+        )
+        return g
+
+    def summary(self) -> "ChainSummary":
+        """Counts by segment, stage, size class and location; totals and data notes."""
+        loc = self.location.astype(str).to_numpy()
+        size = self._firms["size_class"].fillna("unknown").to_numpy()
+        seg = self._firms["segment_id"].to_numpy() if "segment_id" in self._firms else np.full(self.n_firms, None)
+        frame = pd.DataFrame(
+            {"segment_id": seg, "location": loc, "size_class": size,
+             "sales": self.out_strength, "purchases": self.in_strength}
+        )
+        by_location = frame["location"].value_counts().reindex(list(LOCATIONS), fill_value=0)
+        by_size = frame["size_class"].value_counts().reindex(
+            [*schema.SIZE_CLASSES, "unknown"], fill_value=0
+        )
+        by_size = by_size[(by_size > 0) | by_size.index.isin(schema.SIZE_CLASSES)]
+
+        counts = pd.crosstab(frame["segment_id"], frame["location"]).reindex(
+            columns=list(LOCATIONS), fill_value=0
+        )
+        sizes = pd.crosstab(frame["segment_id"], frame["size_class"]).reindex(
+            columns=list(schema.SIZE_CLASSES), fill_value=0
+        )
+        money = frame.groupby("segment_id")[["sales", "purchases"]].sum()
+        seg_index = self.segment_ids
+        by_segment = (
+            pd.DataFrame(index=seg_index)
+            .join(self.segments[["name", "stage"]])
+            .join(counts)
+            .join(sizes)
+            .join(money)
+        )
+        for col in [*LOCATIONS, *schema.SIZE_CLASSES]:
+            by_segment[col] = by_segment[col].fillna(0).astype(int)
+        by_segment[["sales", "purchases"]] = by_segment[["sales", "purchases"]].fillna(0.0)
+        by_segment.insert(2, "firms", by_segment[list(LOCATIONS)].sum(axis=1))
+        by_segment.index.name = "segment_id"
+        by_stage = (
+            by_segment.groupby(by_segment["stage"].fillna("unknown"))[["firms", *LOCATIONS]].sum()
+            if len(by_segment)
+            else pd.DataFrame(columns=["firms", *LOCATIONS])
+        )
+        totals = {
+            "region": self._region,
+            "template": self._template.name if self._template is not None else None,
+            "firms": self.n_firms,
+            "links (rows)": len(self._links),
+            "links (supplier–customer pairs)": self.n_links,
+            "repeated pair rows merged": int(self._info.get("merged_pairs", 0)),
+            "firms added from links": int(self._info.get("added_firms", 0)),
+            "total amount (万元)": float(self._adjacency.sum()),
+            "segments": len(seg_index),
+            "segments with no firm": int((by_segment["firms"] == 0).sum()) if len(by_segment) else 0,
+            "segments with no local firm": int((by_segment["local"] == 0).sum()) if len(by_segment) else 0,
+            "firms without segment": int(np.sum(self.segment_codes < 0)),
+        }
+        return ChainSummary(pd.Series(totals, name="value", dtype=object), by_segment,
+                            by_stage, by_size.rename("firms"), by_location.rename("firms"))
+
+    # ------------------------------------------------------------------ repr
+    def __repr__(self) -> str:
+        loc = self.location.value_counts()
+        tname = f" '{self._template.name}'" if self._template is not None else ""
+        reg = f" region={self._region}" if self._region else ""
+        return (
+            f"<ChainGraph{tname}{reg}: {self.n_firms:,} firms ({loc['local']:,} local, "
+            f"{loc['outside']:,} outside, {loc['foreign']:,} foreign), {self.n_links:,} links>"
+        )
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        head = html.escape(repr(self))
+        return f"<div><p><code>{head}</code></p>{s.by_location.to_frame().T.to_html()}</div>"
+
+
+def _is_missing(v) -> bool:
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+@dataclass
+class ChainSummary:
+    """What :meth:`ChainGraph.summary` returns.
+
+    Attributes
+    ----------
+    totals : Series
+        region, template, firms, links (rows and distinct pairs), repeated pair
+        rows merged, firms added from links, total amount (万元), segments, segments
+        with no firm / no local firm, firms without segment.
+    by_segment : DataFrame
+        Indexed by ``segment_id``: name, stage, firms, local, outside, foreign,
+        large, medium, small, micro, sales, purchases (万元).
+    by_stage : DataFrame
+        firms, local, outside, foreign by stage.
+    by_size_class, by_location : Series
+        Firm counts.
+    """
+
+    totals: pd.Series
+    by_segment: pd.DataFrame
+    by_stage: pd.DataFrame
+    by_size_class: pd.Series
+    by_location: pd.Series = field(default=None)
+
+    def __str__(self) -> str:
+        parts = [
+            self.totals.to_string(),
+            "",
+            "firms by location:\n" + self.by_location.to_string(),
+            "",
+            "firms by size class:\n" + self.by_size_class.to_string(),
+            "",
+            "by stage:\n" + self.by_stage.to_string(),
+            "",
+            "by segment:\n" + self.by_segment.to_string(),
+        ]
+        return "\n".join(parts)
+
+    def _repr_html_(self) -> str:
+        return (
+            self.totals.to_frame().to_html()
+            + self.by_location.to_frame().T.to_html()
+            + self.by_size_class.to_frame().T.to_html()
+            + self.by_segment.to_html()
+        )

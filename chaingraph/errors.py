@@ -1,0 +1,73 @@
+"""The one exception chaingraph raises for bad input data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+__all__ = ["ChainDataError"]
+
+#: How many offending rows an error message lists before it says "and N more".
+MAX_ROWS_SHOWN = 5
+
+
+def format_rows(rows: Sequence, limit: int = MAX_ROWS_SHOWN) -> str:
+    """``[3, 7, 9]`` -> ``"rows 3, 7, 9"``; long lists end in ``"… and N more"``."""
+    rows = list(rows)
+    word = "row" if len(rows) == 1 else "rows"
+    shown = ", ".join(str(r) for r in rows[:limit])
+    more = len(rows) - limit
+    return f"{word} {shown}" + (f" and {more} more" if more > 0 else "")
+
+
+class ChainDataError(ValueError):
+    """Input data that chaingraph cannot use as it is.
+
+    The message says where the problem is and what it is, in that order::
+
+        firms.csv: column 'firm_id': duplicate firm_id 'F7' (rows 4, 9)
+
+    Parameters
+    ----------
+    problem : str
+        What is wrong, in plain words.
+    source : str, optional
+        The file (or, for data given as DataFrames, the table: ``firms``,
+        ``links``, ``segments``, ``flows``).
+    column : str, optional
+        The column concerned.
+    rows : iterable, optional
+        The offending rows, numbered as the user sees them: the line number
+        in a CSV file or the row number in an Excel sheet (the header is line
+        1), or the index labels of a DataFrame.
+
+    Attributes
+    ----------
+    problem, source, column : str or None
+    rows : list
+        All offending rows (the message shows the first few).
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        source: str | None = None,
+        column: str | None = None,
+        rows: Iterable | None = None,
+    ) -> None:
+        self.problem = problem
+        self.source = source
+        self.column = column
+        self.rows = list(rows) if rows is not None else []
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        where = []
+        if self.source:
+            where.append(str(self.source))
+        if self.column:
+            where.append(f"column '{self.column}'")
+        text = ": ".join(where + [self.problem])
+        if self.rows:
+            text += f" ({format_rows(self.rows)})"
+        return text

@@ -1,0 +1,266 @@
+"""Read and write chains: a folder of CSV or Parquet files, or one Excel workbook.
+
+A chain on disk is up to four tables — ``firms``, ``links``, ``segments``,
+``flows`` — plus, when chaingraph wrote it, ``chain.json`` (region, template
+name and column types, so that a round trip is exact). CSV files may be UTF-8,
+UTF-8 with BOM, UTF-16 with BOM or GB18030/GBK: the encoding is detected.
+"""
+
+from __future__ import annotations
+
+import csv
+import io as _io
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .core import ChainGraph
+from .errors import ChainDataError
+
+__all__ = ["read_chain", "write_chain", "read_table"]
+
+TABLES = ("firms", "links", "segments", "flows")
+_SUFFIXES = (".csv", ".parquet", ".tsv", ".txt")
+_NA_VALUES = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A"]
+META_FILE = "chain.json"
+
+
+def decode_bytes(raw: bytes, source: str) -> tuple[str, str]:
+    """Text and the encoding it was in: UTF-8 (with or without BOM), UTF-16 with BOM, GB18030."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8"), "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        return raw.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        pass
+    line = raw[: utf8_error.start].count(b"\n") + 1
+    raise ChainDataError(
+        f"cannot read the file as UTF-8 or GB18030/GBK (byte 0x{raw[utf8_error.start]:02x} "
+        f"on line {line}); save it as UTF-8 CSV",
+        source=source,
+    )
+
+
+def read_table(path, *, encoding: str | None = None, dtypes: dict | None = None) -> pd.DataFrame:
+    """One table from a CSV, TSV or Parquet file, every cell as written.
+
+    CSV cells are read as text (so ids keep their leading zeros) and typed
+    later by the schema; ``dtypes`` (from ``chain.json``) restores the types of
+    other columns exactly. Row numbers in later error messages are the
+    file's line numbers.
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        df = pd.read_parquet(path)
+        df.attrs.update(source=path.name, first_row=None)
+        return df
+    raw = path.read_bytes()
+    if encoding is None:
+        text, _ = decode_bytes(raw, path.name)
+    else:
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise ChainDataError(f"cannot decode as {encoding}: {exc.reason}", source=path.name) from None
+    if not text.strip():
+        raise ChainDataError("the file is empty", source=path.name)
+    first_line = text.split("\n", 1)[0]
+    sep = max([",", "\t", ";"], key=first_line.count)
+    try:
+        df = pd.read_csv(
+            _io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+            na_values=_NA_VALUES, skipinitialspace=False,
+        )
+    except (pd.errors.ParserError, csv.Error) as exc:
+        raise ChainDataError(f"not a readable CSV file: {exc}", source=path.name) from None
+    if dtypes:
+        df = _restore_dtypes(df, dtypes)
+    df.attrs.update(source=path.name, first_row=2)
+    return df
+
+
+def _restore_dtypes(df: pd.DataFrame, dtypes: dict) -> pd.DataFrame:
+    out = {}
+    for col, dtype in dtypes.items():
+        if col in df.columns and dtype not in ("object", "str", "string"):
+            try:
+                if dtype == "bool":
+                    out[col] = df[col].map({"True": True, "False": False})
+                else:
+                    out[col] = df[col].astype(dtype)
+            except (TypeError, ValueError):
+                continue  # leave it to the schema, which reports bad cells with rows
+    return df.assign(**out) if out else df
+
+
+def _find(folder: Path, table: str) -> Path | None:
+    for suffix in _SUFFIXES:
+        for candidate in (folder / f"{table}{suffix}", folder / f"{table.upper()}{suffix}"):
+            if candidate.exists():
+                return candidate
+    return None
+
+
+def read_chain(
+    path, *, region: str | None = None, unknown_firms: str = "error", encoding: str | None = None
+) -> ChainGraph:
+    """Read a chain from a folder of tables or from one ``.xlsx`` workbook.
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder holding ``firms`` and ``links`` (and optionally ``segments``
+        and ``flows``) as ``.csv``/``.tsv`` or ``.parquet`` files; or an
+        ``.xlsx`` workbook with sheets of those names.
+    region : str, optional
+        The focus region; overrides the one recorded in ``chain.json``.
+    unknown_firms : {"error", "add"}
+        See :meth:`ChainGraph.from_frames`.
+    encoding : str, optional
+        Force a CSV encoding instead of detecting it.
+
+    Examples
+    --------
+    >>> import chaingraph as cg, tempfile, os
+    >>> chain = cg.load_dataset("shandong-cnc")
+    >>> folder = os.path.join(tempfile.mkdtemp(), "cnc")
+    >>> cg.write_chain(chain, folder)
+    >>> cg.read_chain(folder).firms.equals(chain.firms)
+    True
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ChainDataError("no such file or folder", source=str(path))
+    if path.is_file():
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            tables, meta = _read_workbook(path)
+        else:
+            raise ChainDataError(
+                "give a folder with firms and links files, or an .xlsx workbook", source=str(path)
+            )
+    else:
+        meta_path = path / META_FILE
+        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+        tables = {}
+        for table in TABLES:
+            found = _find(path, table)
+            if found is not None:
+                tables[table] = read_table(
+                    found, encoding=encoding, dtypes=meta.get("dtypes", {}).get(table)
+                )
+    for table in ("firms", "links"):
+        if table not in tables:
+            raise ChainDataError(
+                f"no {table} table found (expected {table}.csv, {table}.parquet or a "
+                f"'{table}' sheet)",
+                source=str(path),
+            )
+    segments = _template_from(tables, meta)
+    return ChainGraph.from_frames(
+        tables["firms"], tables["links"], segments,
+        region=region if region is not None else meta.get("region"),
+        unknown_firms=unknown_firms,
+    )
+
+
+def _template_from(tables: dict, meta: dict):
+    from .templates import ChainTemplate, get_template
+
+    tinfo = meta.get("template") or {}
+    if "segments" in tables:
+        return ChainTemplate.from_frames(
+            tables["segments"], tables.get("flows"),
+            name=tinfo.get("name", "custom"),
+            title=tinfo.get("title"), title_en=tinfo.get("title_en"),
+        )
+    if tinfo.get("name"):
+        return get_template(tinfo["name"])
+    return None
+
+
+def _read_workbook(path: Path):
+    try:
+        book = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False,
+                             na_values=_NA_VALUES)
+    except Exception as exc:  # openpyxl raises several unrelated types
+        raise ChainDataError(f"not a readable Excel workbook: {exc}", source=path.name) from None
+    by_name = {str(k).strip().lower(): v for k, v in book.items()}
+    tables = {}
+    for table in TABLES:
+        if table in by_name:
+            df = by_name[table]
+            df.attrs.update(source=f"{path.name}[{table}]", first_row=2)
+            tables[table] = df
+    meta = {}
+    if "chain" in by_name:
+        kv = by_name["chain"]
+        if {"key", "value"} <= set(kv.columns):
+            meta = {k: json.loads(v) for k, v in zip(kv["key"], kv["value"])}
+    for table, dtypes in meta.get("dtypes", {}).items():
+        if table in tables:
+            attrs = tables[table].attrs
+            tables[table] = _restore_dtypes(tables[table], dtypes)
+            tables[table].attrs.update(attrs)
+    return tables, meta
+
+
+def _frames_of(chain: ChainGraph) -> dict[str, pd.DataFrame]:
+    frames = {"firms": chain.firms.reset_index(), "links": chain.links}
+    if chain.template is not None:
+        frames["segments"] = chain.template.segments.reset_index()
+        frames["flows"] = chain.template.flows
+    return frames
+
+
+def _meta_of(chain: ChainGraph, frames) -> dict:
+    meta = {
+        "format": "chaingraph",
+        "version": 1,
+        "region": chain.region,
+        "dtypes": {t: {c: str(df[c].dtype) for c in df.columns} for t, df in frames.items()},
+    }
+    if chain.template is not None:
+        t = chain.template
+        meta["template"] = {"name": t.name, "title": t.title, "title_en": t.title_en}
+    return meta
+
+
+def write_chain(chain: ChainGraph, path, *, format: str | None = None) -> None:
+    """Write a chain so that :func:`read_chain` gives it back exactly.
+
+    Parameters
+    ----------
+    chain : ChainGraph
+    path : str or Path
+        A folder (created if needed), or a file ending in ``.xlsx``.
+    format : {"csv", "parquet"}, optional
+        Table format in a folder; ``csv`` (UTF-8) by default.
+    """
+    path = Path(path)
+    frames = _frames_of(chain)
+    meta = _meta_of(chain, frames)
+    if path.suffix.lower() == ".xlsx":
+        with pd.ExcelWriter(path, engine="openpyxl") as writer:
+            for table, df in frames.items():
+                df.to_excel(writer, sheet_name=table, index=False)
+            pd.DataFrame(
+                {"key": list(meta), "value": [json.dumps(v, ensure_ascii=False) for v in meta.values()]}
+            ).to_excel(writer, sheet_name="chain", index=False)
+        return
+    fmt = format or "csv"
+    if fmt not in ("csv", "parquet"):
+        raise ValueError("format must be 'csv' or 'parquet'")
+    path.mkdir(parents=True, exist_ok=True)
+    for table, df in frames.items():
+        if fmt == "csv":
+            df.to_csv(path / f"{table}.csv", index=False, encoding="utf-8")
+        else:
+            df.to_parquet(path / f"{table}.parquet", index=False)
+    (path / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -1,0 +1,474 @@
+"""Canonical columns of the three tables, and their validation and coercion.
+
+Every check here raises :class:`~chaingraph.errors.ChainDataError` naming the
+source (file or table), the column, the problem and the offending rows. Rows
+are numbered as the user sees them: ``df.attrs["source"]`` and
+``df.attrs["first_row"]`` (set by :mod:`chaingraph.io` when a table comes from
+a file; the header is line 1, so the first data row is 2) make the numbers
+file line numbers; for a DataFrame given directly they are its index labels.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import ChainDataError
+
+__all__ = [
+    "FIRM_COLUMNS",
+    "LINK_COLUMNS",
+    "SEGMENT_COLUMNS",
+    "FLOW_COLUMNS",
+    "SIZE_CLASSES",
+    "STAGES",
+    "FOUNDATIONS",
+    "ChainDataWarning",
+    "size_class_nbs2017",
+    "normalize_region",
+]
+
+
+class ChainDataWarning(UserWarning):
+    """Data was changed on the way in (summed, derived or added), and by how much."""
+
+
+#: Canonical firms columns and their kinds. Only ``firm_id`` is required.
+FIRM_COLUMNS: dict[str, str] = {
+    "firm_id": "id",
+    "name": "text",
+    "segment_id": "id",
+    "city": "text",
+    "province": "text",
+    "country": "country",
+    "size_class": "size_class",
+    "employees": "count",
+    "revenue": "amount",
+    "designations": "text",
+    "founded": "year",
+    "rd_expense": "amount",
+    "rd_staff_share": "fraction",
+    "main_business_revenue": "amount",
+    "main_business_growth": "number",
+    "debt_ratio": "amount",
+    "years_in_niche": "amount",
+    "niche_market_share": "fraction",
+    "global_rank": "count",
+    "ip_class1": "count",
+    "equity_financing": "amount",
+    "strategic_emerging": "bool",
+}
+
+#: Canonical links columns. ``supplier_id`` and ``customer_id`` are required.
+LINK_COLUMNS: dict[str, str] = {
+    "supplier_id": "id",
+    "customer_id": "id",
+    "amount": "amount",
+    "segment_id": "id",
+    "product": "text",
+    "year": "year",
+}
+
+#: Chain template segments. ``segment_id`` is required.
+SEGMENT_COLUMNS: dict[str, str] = {
+    "segment_id": "id",
+    "name": "text",
+    "name_en": "text",
+    "stage": "stage",
+    "foundation": "foundation",
+}
+
+#: Chain template segment flows. ``from_segment`` and ``to_segment`` are required.
+FLOW_COLUMNS: dict[str, str] = {
+    "from_segment": "id",
+    "to_segment": "id",
+    "essential": "bool",
+}
+
+REQUIRED = {
+    "firms": ("firm_id",),
+    "links": ("supplier_id", "customer_id"),
+    "segments": ("segment_id",),
+    "flows": ("from_segment", "to_segment"),
+}
+
+SIZE_CLASSES = ("large", "medium", "small", "micro")
+STAGES = ("upstream", "midstream", "downstream")
+FOUNDATIONS = ("零部件", "元器件", "软件", "材料", "工艺")
+
+_SIZE_ALIASES = {
+    "large": "large", "大型": "large", "大": "large", "l": "large",
+    "medium": "medium", "中型": "medium", "中": "medium", "m": "medium",
+    "small": "small", "小型": "small", "小": "small", "s": "small",
+    "micro": "micro", "微型": "micro", "微": "micro", "xs": "micro",
+}
+_STAGE_ALIASES = {
+    "upstream": "upstream", "上游": "upstream",
+    "midstream": "midstream", "中游": "midstream",
+    "downstream": "downstream", "下游": "downstream",
+}
+_FOUNDATION_ALIASES = {
+    "零部件": "零部件", "基础零部件": "零部件", "parts": "零部件", "components": "零部件",
+    "元器件": "元器件", "基础元器件": "元器件", "基础电子元器件": "元器件",
+    "electronic components": "元器件", "electronics": "元器件",
+    "软件": "软件", "基础软件": "软件", "software": "软件",
+    "材料": "材料", "基础材料": "材料", "materials": "材料",
+    "工艺": "工艺", "基础工艺": "工艺", "processes": "工艺", "process": "工艺",
+}
+_BOOL_ALIASES = {
+    "true": True, "yes": True, "y": True, "1": True, "是": True, "t": True,
+    "false": False, "no": False, "n": False, "0": False, "否": False, "f": False,
+}
+
+#: Column names as found in Chinese spreadsheets, mapped to canonical names.
+COLUMN_ALIASES: dict[str, str] = {
+    "企业id": "firm_id", "企业编号": "firm_id", "企业代码": "firm_id",
+    "企业名称": "name", "名称": "name",
+    "环节": "segment_id", "所属环节": "segment_id", "环节id": "segment_id",
+    "城市": "city", "所在城市": "city", "地市": "city",
+    "省份": "province", "所在省份": "province", "省": "province",
+    "国家": "country", "国家或地区": "country",
+    "企业规模": "size_class", "规模": "size_class",
+    "从业人员": "employees", "从业人数": "employees", "员工人数": "employees",
+    "营业收入": "revenue",
+    "研发费用": "rd_expense",
+    "主营业务收入": "main_business_revenue",
+    "成立年份": "founded",
+    "供应商id": "supplier_id", "供应商": "supplier_id",
+    "客户id": "customer_id", "客户": "customer_id",
+    "金额": "amount", "交易额": "amount", "采购额": "amount",
+    "年份": "year", "产品": "product",
+}
+
+_PROVINCES = {
+    "北京": "beijing", "天津": "tianjin", "河北": "hebei", "山西": "shanxi",
+    "内蒙古": "inner mongolia", "辽宁": "liaoning", "吉林": "jilin",
+    "黑龙江": "heilongjiang", "上海": "shanghai", "江苏": "jiangsu",
+    "浙江": "zhejiang", "安徽": "anhui", "福建": "fujian", "江西": "jiangxi",
+    "山东": "shandong", "河南": "henan", "湖北": "hubei", "湖南": "hunan",
+    "广东": "guangdong", "广西": "guangxi", "海南": "hainan", "重庆": "chongqing",
+    "四川": "sichuan", "贵州": "guizhou", "云南": "yunnan", "西藏": "tibet",
+    "陕西": "shaanxi", "甘肃": "gansu", "青海": "qinghai", "宁夏": "ningxia",
+    "新疆": "xinjiang", "台湾": "taiwan", "香港": "hong kong", "澳门": "macau",
+}
+_PINYIN_TO_PROVINCE = {v: k for k, v in _PROVINCES.items()}
+_REGION_SUFFIX = re.compile(
+    r"(壮族自治区|回族自治区|维吾尔自治区|特别行政区|自治区|省|市)$"
+)
+
+
+def normalize_region(name) -> str | None:
+    """The comparable form of a province name: ``'山东省'``, ``'山东'`` and
+    ``'Shandong'`` all give ``'山东'``.
+
+    >>> normalize_region("山东省"), normalize_region(" Shandong Province ")
+    ('山东', '山东')
+    >>> normalize_region("广西壮族自治区")
+    '广西'
+    """
+    if name is None or (not isinstance(name, str) and pd.isna(name)):
+        return None
+    text = str(name).strip()
+    low = re.sub(r"\s+(province|city|municipality|sar)$", "", text.lower()).strip()
+    if low in _PINYIN_TO_PROVINCE:
+        return _PINYIN_TO_PROVINCE[low]
+    return _REGION_SUFFIX.sub("", text) or text
+
+
+def size_class_nbs2017(employees, revenue) -> np.ndarray:
+    """Firm size class by the NBS 2017 standard for industry (工业).
+
+    ============  ==========================  =========================
+    class         employees (从业人员)          revenue (营业收入, 万元)
+    ============  ==========================  =========================
+    large 大型     ≥ 1000                      ≥ 40000
+    medium 中型    ≥ 300                       ≥ 2000
+    small 小型     ≥ 20                        ≥ 300
+    micro 微型     < 20                        < 300
+    ============  ==========================  =========================
+
+    Large, medium and small must meet *both* lower bounds; a firm that meets
+    only one drops to the highest class whose both bounds it meets, which is
+    the smaller of the classes its two indicators give. Micro needs one of the
+    two. Where either input is missing the class is unknown (``None``).
+
+    References
+    ----------
+    National Bureau of Statistics of China, 统计上大中小微型企业划分办法（2017）,
+    国统字〔2017〕213号.
+
+    Examples
+    --------
+    >>> size_class_nbs2017([1500, 1500, 300, 19], [50000, 1000, 2000, 1e6]).tolist()
+    ['large', 'small', 'medium', 'micro']
+    """
+    emp = pd.to_numeric(pd.Series(employees, dtype="float64"), errors="coerce").to_numpy()
+    rev = pd.to_numeric(pd.Series(revenue, dtype="float64"), errors="coerce").to_numpy()
+    # rank 3 = large ... 0 = micro, for each indicator alone
+    rank_emp = np.searchsorted([20, 300, 1000], emp, side="right")
+    rank_rev = np.searchsorted([300, 2000, 40000], rev, side="right")
+    rank = np.minimum(rank_emp, rank_rev)
+    names = np.array(["micro", "small", "medium", "large"], dtype=object)
+    out = names[rank]
+    out[np.isnan(emp) | np.isnan(rev)] = None
+    return out
+
+
+# --------------------------------------------------------------------------- #
+# row numbering and error helpers
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """Where a table came from, for messages: its source and how rows are numbered."""
+
+    source: str
+    first_row: int | None  # file line of the first data row, or None for index labels
+
+    @classmethod
+    def of(cls, df: pd.DataFrame, default: str) -> "TableInfo":
+        return cls(str(df.attrs.get("source", default)), df.attrs.get("first_row"))
+
+    def rows(self, df: pd.DataFrame, mask) -> list:
+        """User-facing numbers of the rows where ``mask`` is true."""
+        pos = np.flatnonzero(np.asarray(mask))
+        if self.first_row is not None:
+            return [int(p) + self.first_row for p in pos]
+        return [_plain(v) for v in df.index[pos]]
+
+    def error(self, problem, column=None, df=None, mask=None) -> ChainDataError:
+        rows = self.rows(df, mask) if df is not None and mask is not None else None
+        return ChainDataError(problem, source=self.source, column=column, rows=rows)
+
+
+def _plain(v):
+    return v.item() if hasattr(v, "item") else v
+
+
+def _examples(values, limit: int = 3) -> str:
+    vals = list(dict.fromkeys(_plain(v) for v in values))
+    shown = ", ".join(repr(v) for v in vals[:limit])
+    return shown + (", …" if len(vals) > limit else "")
+
+
+# --------------------------------------------------------------------------- #
+# coercion of single columns
+
+
+def as_text(s: pd.Series) -> pd.Series:
+    """Strings, missing values kept missing; numbers written as they read (``7`` → ``'7'``)."""
+    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
+        return s
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        return s
+    missing = s.isna()
+    if pd.api.types.is_float_dtype(s.dtype):
+        whole = s.dropna()
+        if (whole == np.floor(whole)).all():  # ids typed as floats by a spreadsheet
+            s = s.astype("Int64")
+    out = s.astype(str)
+    return out.mask(missing) if missing.any() else out
+
+
+def _strip_ids(s: pd.Series) -> pd.Series:
+    s = as_text(s)
+    stripped = s.str.strip()
+    changed = (stripped != s) & s.notna()
+    return stripped if changed.any() else s
+
+
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def to_number(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
+    """Numbers from numbers or text (thousands separators allowed); an error names the rows."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype("int64")
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return s
+    text = s.astype("string").str.strip()
+    text = text.where(~text.fillna("").str.match(_THOUSANDS), text.str.replace(",", "", regex=False))
+    text = text.mask(text == "")
+    out = pd.to_numeric(text, errors="coerce")
+    bad = out.isna() & text.notna()
+    if bad.any():
+        raise info.error(
+            f"non-numeric values {_examples(s[bad.to_numpy()])}", column, df, bad.to_numpy()
+        )
+    out = out.astype("float64")
+    whole = out.dropna()
+    if len(whole) and (whole == np.floor(whole)).all() and not out.isna().any() \
+            and not text.str.contains(r"[.eE]", regex=True).any():
+        out = out.astype("int64")
+    return pd.Series(out.to_numpy(), index=s.index, name=s.name)
+
+
+def to_bool(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s
+    key = as_text(s).str.strip().str.lower()
+    mapped = key.map(_BOOL_ALIASES)
+    bad = mapped.isna() & key.notna()
+    if bad.any():
+        raise info.error(
+            f"values {_examples(s[bad.to_numpy()])} are not true/false "
+            "(use true/false, yes/no, 1/0 or 是/否)",
+            column, df, bad.to_numpy(),
+        )
+    if mapped.isna().any():
+        return mapped.astype("boolean")
+    return mapped.astype(bool)
+
+
+def to_category(
+    s: pd.Series, aliases: dict, allowed, info: TableInfo, column: str, df: pd.DataFrame
+) -> pd.Series:
+    key = as_text(s).str.strip()
+    mapped = key.str.lower().map(aliases)
+    mapped = mapped.where(mapped.notna(), key.map(aliases))
+    bad = mapped.isna() & key.notna() & (key != "")
+    if bad.any():
+        raise info.error(
+            f"unknown {column.replace('_', ' ')} {_examples(s[bad.to_numpy()])}; "
+            f"use one of {', '.join(allowed)}",
+            column, df, bad.to_numpy(),
+        )
+    return as_text(mapped.astype(object))
+
+
+def check_amounts(s: pd.Series, info: TableInfo, column: str, df, *, allow_missing: bool):
+    """Finite and non-negative; missing only where ``allow_missing``."""
+    values = s.to_numpy(dtype="float64", na_value=np.nan)
+    if not allow_missing and np.isnan(values).any():
+        raise info.error("missing (NaN) values", column, df, np.isnan(values))
+    if np.isinf(values).any():
+        raise info.error("infinite values", column, df, np.isinf(values))
+    neg = values < 0
+    if neg.any():
+        raise info.error(f"negative values {_examples(s[neg])}", column, df, neg)
+
+
+# --------------------------------------------------------------------------- #
+# whole tables
+
+
+def canonical_columns(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Strip column names, map known Chinese aliases, check required columns."""
+    info = TableInfo.of(df, table)
+    names = {}
+    for c in df.columns:
+        clean = str(c).strip()
+        canon = clean if clean in _all_canonical() else COLUMN_ALIASES.get(clean.lower(), clean)
+        names[c] = canon
+    renamed = list(names.values())
+    dupes = sorted({n for n in renamed if renamed.count(n) > 1})
+    if dupes:
+        raise ChainDataError(
+            f"column {dupes[0]!r} appears more than once (after mapping Chinese headers)",
+            source=info.source,
+        )
+    if any(k != v for k, v in names.items()):
+        df = df.rename(columns=names)
+    for col in REQUIRED[table]:
+        if col not in df.columns:
+            found = ", ".join(map(str, df.columns)) or "none"
+            raise ChainDataError(
+                f"missing required column '{col}' (columns found: {found})", source=info.source
+            )
+    if len(df) == 0:
+        raise ChainDataError(f"the {table} table is empty", source=info.source)
+    return df
+
+
+def _all_canonical():
+    return {**FIRM_COLUMNS, **LINK_COLUMNS, **SEGMENT_COLUMNS, **FLOW_COLUMNS}
+
+
+def coerce_columns(df: pd.DataFrame, kinds: dict[str, str], info: TableInfo) -> pd.DataFrame:
+    """Coerce every canonical column present to its kind; others are left as they are."""
+    out = {}
+    for col, kind in kinds.items():
+        if col not in df.columns:
+            continue
+        s = df[col]
+        if kind == "id":
+            s = _strip_ids(s)
+        elif kind == "text":
+            s = as_text(s)
+        elif kind in ("amount", "count", "fraction", "number", "year"):
+            s = to_number(s, info, col, df)
+            check_amounts(s, info, col, df, allow_missing=True) if kind != "number" else None
+            if kind == "number":
+                v = s.to_numpy(dtype="float64", na_value=np.nan)
+                if np.isinf(v).any():
+                    raise info.error("infinite values", col, df, np.isinf(v))
+            if kind == "fraction":
+                v = s.to_numpy(dtype="float64", na_value=np.nan)
+                big = v > 1
+                if big.any():
+                    raise info.error(
+                        f"values {_examples(s[big])} are above 1; give shares as fractions "
+                        "(0.12 for 12%)", col, df, big,
+                    )
+        elif kind == "bool":
+            s = to_bool(s, info, col, df)
+        elif kind == "size_class":
+            s = to_category(s, _SIZE_ALIASES, SIZE_CLASSES, info, col, df)
+        elif kind == "stage":
+            s = to_category(s, _STAGE_ALIASES, STAGES, info, col, df)
+        elif kind == "foundation":
+            s = to_category(s, _FOUNDATION_ALIASES, FOUNDATIONS, info, col, df)
+        elif kind == "country":
+            s = as_text(s).str.strip().str.upper()
+            bad = ~s.fillna("CN").str.fullmatch(r"[A-Z]{2}")
+            if bad.any():
+                raise info.error(
+                    f"values {_examples(df[col][bad.to_numpy()])} are not ISO 3166 alpha-2 "
+                    "country codes (CN, JP, DE, …)", col, df, bad.to_numpy(),
+                )
+        if s is not df[col]:
+            out[col] = s
+    return df.assign(**out) if out else df
+
+
+def check_ids(df: pd.DataFrame, column: str, info: TableInfo, *, unique: bool) -> None:
+    ids = df[column]
+    missing = ids.isna().to_numpy() | (ids.fillna("") == "").to_numpy()
+    if missing.any():
+        raise info.error("missing ids", column, df, missing)
+    if unique:
+        dup = ids.duplicated(keep=False).to_numpy()
+        if dup.any():
+            raise info.error(
+                f"duplicate {column} {_examples(ids[dup])}", column, df, dup
+            )
+
+
+def derive_size_class(firms: pd.DataFrame, info: TableInfo) -> pd.DataFrame:
+    """Fill ``size_class`` by the NBS 2017 rule where it is absent and both inputs exist."""
+    has_inputs = {"employees", "revenue"} <= set(firms.columns)
+    if "size_class" in firms.columns:
+        current = firms["size_class"]
+    else:
+        current = pd.Series(None, index=firms.index, dtype=object)
+    if not has_inputs:
+        return firms if "size_class" in firms.columns else firms.assign(size_class=as_text(current))
+    todo = current.isna().to_numpy()
+    if not todo.any():
+        return firms
+    derived = size_class_nbs2017(firms["employees"].to_numpy()[todo], firms["revenue"].to_numpy()[todo])
+    filled = current.astype(object).to_numpy().copy()
+    filled[todo] = derived
+    n_new = int(pd.notna(derived).sum())
+    if n_new and "size_class" in firms.columns:
+        warnings.warn(
+            f"{info.source}: size_class derived by the NBS 2017 rule for {n_new} firms "
+            "where it was missing",
+            ChainDataWarning,
+            stacklevel=4,
+        )
+    return firms.assign(size_class=as_text(pd.Series(filled, index=firms.index)))
