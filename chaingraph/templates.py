@@ -1,0 +1,784 @@
+"""Chain templates (产业链图谱): the segments a chain needs and which feeds which.
+
+A :class:`ChainTemplate` holds two tables:
+
+* ``segments`` — one row per chain segment (环节), indexed by ``segment_id``,
+  with ``name`` (Chinese), ``name_en``, ``stage`` (``upstream`` / ``midstream``
+  / ``downstream``) and ``foundation``: the 五基 category of a foundation
+  segment (基础零部件, 基础元器件, 基础软件, 基础材料, 基础工艺 →
+  ``零部件``/``元器件``/``软件``/``材料``/``工艺``) or missing;
+* ``flows`` — one row per segment-to-segment flow (``from_segment`` supplies
+  ``to_segment``) with ``essential``: whether the customer segment cannot
+  produce without that input (a Leontief input, as in the ESRI cascade) or
+  can substitute or do without it.
+
+Built-in templates for three of Shandong's key chains ship as TOML files in
+``chaingraph/chain_templates/``: ``nev`` (新能源汽车), ``cnc`` (工业母机) and
+``ic`` (集成电路). Users bring their own with
+:meth:`ChainTemplate.from_frames` or :meth:`ChainTemplate.from_toml`.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from chaingraph.errors import ChainDataError
+
+try:  # Python >= 3.11
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = ["ChainTemplate", "list_templates", "get_template", "STAGES", "FOUNDATIONS"]
+
+#: Canonical stage values, in chain order.
+STAGES = ("upstream", "midstream", "downstream")
+#: Canonical foundation (五基) categories.
+FOUNDATIONS = ("零部件", "元器件", "软件", "材料", "工艺")
+
+_STAGE_ALIASES = {
+    "upstream": "upstream",
+    "up": "upstream",
+    "上游": "upstream",
+    "midstream": "midstream",
+    "mid": "midstream",
+    "中游": "midstream",
+    "downstream": "downstream",
+    "down": "downstream",
+    "下游": "downstream",
+}
+
+_FOUNDATION_ALIASES = {
+    "零部件": "零部件",
+    "基础零部件": "零部件",
+    "parts": "零部件",
+    "part": "零部件",
+    "元器件": "元器件",
+    "基础元器件": "元器件",
+    "基础电子元器件": "元器件",
+    "components": "元器件",
+    "component": "元器件",
+    "软件": "软件",
+    "基础软件": "软件",
+    "software": "软件",
+    "材料": "材料",
+    "基础材料": "材料",
+    "materials": "材料",
+    "material": "材料",
+    "工艺": "工艺",
+    "基础工艺": "工艺",
+    "processes": "工艺",
+    "process": "工艺",
+}
+
+_TRUE = {"true", "1", "yes", "y", "t", "是", "1.0"}
+_FALSE = {"false", "0", "no", "n", "f", "否", "0.0"}
+
+_SEGMENT_COLUMNS = ["name", "name_en", "stage", "foundation"]
+_FLOW_COLUMNS = ["from_segment", "to_segment", "essential"]
+
+_BUILTIN_PACKAGE = "chaingraph"
+_BUILTIN_DIR = "chain_templates"
+
+
+def _is_missing(value) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+def _clean_text(values: pd.Series) -> pd.Series:
+    """Strings stripped of surrounding blanks; blanks and nulls become ``<NA>``."""
+    out = [pd.NA if _is_missing(v) else str(v).strip() for v in values]
+    return pd.Series(out, index=values.index, dtype="string")
+
+
+def _parse_bool(values: pd.Series, *, source: str, column: str) -> pd.Series:
+    """Parse bool / 0 / 1 / yes / no / true / false / 是 / 否 into a bool Series."""
+    parsed, bad = [], []
+    for label, value in values.items():
+        if isinstance(value, (bool, np.bool_)):
+            parsed.append(bool(value))
+            continue
+        if isinstance(value, (int, np.integer)) and value in (0, 1):
+            parsed.append(bool(value))
+            continue
+        if isinstance(value, (float, np.floating)) and value in (0.0, 1.0):
+            parsed.append(bool(value))
+            continue
+        text = "" if _is_missing(value) else str(value).strip().lower()
+        if text in _TRUE:
+            parsed.append(True)
+        elif text in _FALSE:
+            parsed.append(False)
+        else:
+            bad.append(label)
+            parsed.append(False)
+    if bad:
+        shown = ", ".join(repr(values[b]) for b in bad[:3])
+        raise ChainDataError(
+            f"cannot read {shown} as true/false (use true/false, 1/0, yes/no or 是/否)",
+            source=source,
+            column=column,
+            rows=bad,
+        )
+    return pd.Series(parsed, index=values.index, dtype=bool)
+
+
+class ChainTemplate:
+    """A chain template (产业链图谱): the segments a chain needs and their flows.
+
+    Build one with :meth:`from_frames` or :meth:`from_toml`, or take a
+    built-in one with :func:`get_template`. A template is treated as
+    immutable: its tables are copies, and the accessors return copies.
+
+    Attributes
+    ----------
+    name : str
+        Short identifier (``"nev"``).
+    title, title_en : str
+        Chinese and English titles (``"新能源汽车"``, ``"New energy vehicles"``).
+    source : str
+        What the template is based on.
+    version : str
+        Version string of the template data.
+    segments : pandas.DataFrame
+        Indexed by ``segment_id`` (str). Columns ``name`` (Chinese),
+        ``name_en``, ``stage`` (``upstream``/``midstream``/``downstream``),
+        ``foundation`` (``零部件``/``元器件``/``软件``/``材料``/``工艺`` or
+        ``<NA>``), plus any extra columns given.
+    flows : pandas.DataFrame
+        ``from_segment``, ``to_segment`` (segment ids) and ``essential``
+        (bool), with a RangeIndex.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from chaingraph.templates import ChainTemplate
+    >>> segments = pd.DataFrame({
+    ...     "segment_id": ["ore", "steel", "car"],
+    ...     "name": ["铁矿石", "钢材", "汽车"],
+    ...     "stage": ["上游", "中游", "下游"],
+    ...     "foundation": ["", "materials", None]})
+    >>> flows = pd.DataFrame({"from_segment": ["ore", "steel"],
+    ...                       "to_segment": ["steel", "car"],
+    ...                       "essential": ["是", "否"]})
+    >>> t = ChainTemplate.from_frames(segments, flows, name="toy")
+    >>> t.segments[["stage", "foundation"]]
+                    stage foundation
+    segment_id
+    ore          upstream       <NA>
+    steel       midstream         材料
+    car        downstream       <NA>
+    >>> t.flows
+      from_segment to_segment  essential
+    0          ore      steel       True
+    1        steel        car      False
+    >>> t.final_segments
+    ['car']
+    """
+
+    __slots__ = ("name", "title", "title_en", "source", "version", "_segments", "_flows")
+
+    def __init__(
+        self,
+        segments: pd.DataFrame,
+        flows: pd.DataFrame,
+        *,
+        name: str = "custom",
+        title: str | None = None,
+        title_en: str | None = None,
+        source: str = "",
+        version: str = "",
+    ) -> None:
+        # Trusted constructor: use from_frames / from_toml for user data.
+        self._segments = segments
+        self._flows = flows
+        self.name = str(name)
+        self.title = title if title is not None else self.name
+        self.title_en = title_en if title_en is not None else self.name
+        self.source = source
+        self.version = version
+
+    # ------------------------------------------------------------------ build
+    @classmethod
+    def from_frames(
+        cls,
+        segments: pd.DataFrame,
+        flows: pd.DataFrame | None = None,
+        *,
+        name: str = "custom",
+        title: str | None = None,
+        title_en: str | None = None,
+        source: str = "",
+        version: str = "",
+    ) -> ChainTemplate:
+        """Build and validate a template from a segments table and a flows table.
+
+        Parameters
+        ----------
+        segments : pandas.DataFrame
+            Column ``segment_id`` (required; or the index, when it is named
+            ``segment_id``); optional ``name``, ``name_en``, ``stage``
+            (``upstream``/``midstream``/``downstream`` or ``上游``/``中游``/
+            ``下游``, any case), ``foundation`` (``零部件``/``元器件``/
+            ``软件``/``材料``/``工艺``, also ``基础…`` and the English
+            ``parts``/``components``/``software``/``materials``/``processes``;
+            empty means none). Extra columns are kept.
+        flows : pandas.DataFrame, optional
+            ``from_segment``, ``to_segment`` and optional ``essential``
+            (bool, 0/1, yes/no, true/false, 是/否; missing column means every
+            flow is essential). ``None`` means a template without flows.
+        name, title, title_en, source, version : str, optional
+            Metadata.
+
+        Returns
+        -------
+        ChainTemplate
+
+        Raises
+        ------
+        ChainDataError
+            Missing ``segment_id`` column, empty or duplicate segment ids,
+            unknown stage or foundation values, flows naming unknown
+            segments, self-flows, duplicate flows, unreadable ``essential``
+            values. The error names the table (``segments`` or ``flows``),
+            the column and the offending rows (index labels).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from chaingraph.templates import ChainTemplate
+        >>> seg = pd.DataFrame({"segment_id": ["a", "b"], "stage": ["上游", "sideways"]})
+        >>> ChainTemplate.from_frames(seg)
+        Traceback (most recent call last):
+        ...
+        chaingraph.errors.ChainDataError: segments: column 'stage': unknown stage 'sideways' (use upstream/midstream/downstream or 上游/中游/下游) (row 1)
+        """
+        seg = _validate_segments(segments)
+        fl = _validate_flows(flows, seg.index)
+        return cls(
+            seg, fl, name=name, title=title, title_en=title_en, source=source, version=version
+        )
+
+    @classmethod
+    def from_toml(cls, path: str | os.PathLike) -> ChainTemplate:
+        """Read a template from a TOML file.
+
+        The file has a header (``name``, ``title``, ``title_en``, ``source``,
+        ``version``), an array of tables ``[[segments]]`` (``id``, ``name``,
+        ``name_en``, ``stage``, ``foundation``; other keys become extra
+        columns) and an array ``[[flows]]`` (``from``, ``to``,
+        ``essential``). The data are validated as in :meth:`from_frames`,
+        with the file name as the error source.
+
+        Examples
+        --------
+        >>> from chaingraph.templates import ChainTemplate, get_template
+        >>> import tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "nev.toml")
+        >>> get_template("nev").to_toml(path)
+        >>> ChainTemplate.from_toml(path) == get_template("nev")
+        True
+        """
+        path = Path(path)
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ChainDataError(f"not a valid TOML file: {exc}", source=path.name) from None
+        seg_rows = data.get("segments", [])
+        if not isinstance(seg_rows, list) or not seg_rows:
+            raise ChainDataError("no [[segments]] entries", source=path.name)
+        seg = pd.DataFrame(seg_rows)
+        if "id" in seg.columns and "segment_id" not in seg.columns:
+            seg = seg.rename(columns={"id": "segment_id"})
+        flow_rows = data.get("flows", [])
+        flows = pd.DataFrame(flow_rows) if flow_rows else None
+        if flows is not None:
+            flows = flows.rename(columns={"from": "from_segment", "to": "to_segment"})
+        try:
+            return cls.from_frames(
+                seg,
+                flows,
+                name=data.get("name", path.stem),
+                title=data.get("title"),
+                title_en=data.get("title_en"),
+                source=data.get("source", ""),
+                version=str(data.get("version", "")),
+            )
+        except ChainDataError as exc:
+            raise ChainDataError(
+                exc.problem,
+                source=f"{path.name} [{exc.source}]" if exc.source else path.name,
+                column=exc.column,
+                rows=exc.rows,
+            ) from None
+
+    def to_toml(self, path: str | os.PathLike) -> None:
+        """Write the template as TOML (readable back with :meth:`from_toml`)."""
+        lines = [
+            f"name = {_toml_str(self.name)}",
+            f"title = {_toml_str(self.title)}",
+            f"title_en = {_toml_str(self.title_en)}",
+            f"source = {_toml_str(self.source)}",
+            f"version = {_toml_str(self.version)}",
+            "",
+        ]
+        seg = self._segments
+        for sid, row in seg.iterrows():
+            lines.append("[[segments]]")
+            lines.append(f"id = {_toml_str(sid)}")
+            for col in seg.columns:
+                value = row[col]
+                if _is_missing(value):
+                    continue
+                lines.append(f"{col} = {_toml_value(value)}")
+            lines.append("")
+        for row in self._flows.itertuples(index=False):
+            lines.append("[[flows]]")
+            lines.append(f"from = {_toml_str(row.from_segment)}")
+            lines.append(f"to = {_toml_str(row.to_segment)}")
+            lines.append(f"essential = {'true' if row.essential else 'false'}")
+            lines.append("")
+        Path(path).write_text("\n".join(lines), encoding="utf-8")
+
+    # ------------------------------------------------------------- accessors
+    @property
+    def segments(self) -> pd.DataFrame:
+        """The segments table (a copy)."""
+        return self._segments.copy()
+
+    @property
+    def flows(self) -> pd.DataFrame:
+        """The flows table (a copy)."""
+        return self._flows.copy()
+
+    @property
+    def segment_ids(self) -> list[str]:
+        """Segment ids in template order."""
+        return list(self._segments.index)
+
+    @property
+    def final_segments(self) -> list[str]:
+        """Segments with no outgoing flow (the chain's end products)."""
+        has_out = set(self._flows["from_segment"])
+        return [s for s in self._segments.index if s not in has_out]
+
+    @property
+    def source_segments(self) -> list[str]:
+        """Segments with no incoming flow (the chain's raw inputs)."""
+        has_in = set(self._flows["to_segment"])
+        return [s for s in self._segments.index if s not in has_in]
+
+    def stage_segments(self, stage: str) -> list[str]:
+        """Segment ids of one stage (``upstream``, ``midstream`` or ``downstream``)."""
+        canonical = _STAGE_ALIASES.get(str(stage).strip().lower())
+        if canonical is None:
+            raise ChainDataError(f"unknown stage {stage!r}", source="stage")
+        return list(self._segments.index[self._segments["stage"] == canonical])
+
+    @property
+    def foundation_segments(self) -> list[str]:
+        """Segments with a 五基 foundation category."""
+        return list(self._segments.index[self._segments["foundation"].notna()])
+
+    def suppliers_of(self, segment_id: str, *, essential: bool | None = None) -> list[str]:
+        """Segments that flow into ``segment_id`` (optionally only (non-)essential ones)."""
+        fl = self._flows[self._flows["to_segment"] == segment_id]
+        if essential is not None:
+            fl = fl[fl["essential"] == essential]
+        return list(fl["from_segment"])
+
+    def customers_of(self, segment_id: str, *, essential: bool | None = None) -> list[str]:
+        """Segments that ``segment_id`` flows into (optionally only (non-)essential ones)."""
+        fl = self._flows[self._flows["from_segment"] == segment_id]
+        if essential is not None:
+            fl = fl[fl["essential"] == essential]
+        return list(fl["to_segment"])
+
+    def topological_order(self) -> list[str]:
+        """Segment ids ordered so that every flow goes forward.
+
+        Raises
+        ------
+        ChainDataError
+            When the flows contain a cycle (the segments on it are named).
+        """
+        ids = list(self._segments.index)
+        indeg = dict.fromkeys(ids, 0)
+        succ: dict[str, list[str]] = {s: [] for s in ids}
+        for a, b in zip(self._flows["from_segment"], self._flows["to_segment"]):
+            succ[a].append(b)
+            indeg[b] += 1
+        ready = [s for s in ids if indeg[s] == 0]
+        order = []
+        while ready:
+            s = ready.pop(0)
+            order.append(s)
+            for t in succ[s]:
+                indeg[t] -= 1
+                if indeg[t] == 0:
+                    ready.append(t)
+        if len(order) < len(ids):
+            on_cycle = [s for s in ids if indeg[s] > 0]
+            raise ChainDataError(
+                "the flows contain a cycle through segments " + ", ".join(on_cycle),
+                source="flows",
+            )
+        return order
+
+    def __len__(self) -> int:
+        return len(self._segments)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ChainTemplate):
+            return NotImplemented
+        return (
+            (self.name, self.title, self.title_en, self.source, self.version)
+            == (other.name, other.title, other.title_en, other.source, other.version)
+            and _frames_equal(self._segments, other._segments)
+            and _frames_equal(self._flows, other._flows)
+        )
+
+    __hash__ = None  # mutable-looking contents; compare by value
+
+    def __repr__(self) -> str:
+        n_found = int(self._segments["foundation"].notna().sum())
+        n_ess = int(self._flows["essential"].sum())
+        return (
+            f"<ChainTemplate {self.name!r}: {self.title} / {self.title_en}; "
+            f"{len(self._segments)} segments ({n_found} foundation), "
+            f"{len(self._flows)} flows ({n_ess} essential)>"
+        )
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        head = (
+            f"<p><b>{esc(self.title)}</b> ({esc(self.title_en)}) — chain template "
+            f"<code>{esc(self.name)}</code>: {len(self._segments)} segments, "
+            f"{len(self._flows)} flows</p>"
+        )
+        rows = []
+        for sid, row in self._segments.iterrows():
+            ins = ", ".join(
+                esc(a) + ("" if e else " (optional)")
+                for a, e in zip(
+                    self._flows.loc[self._flows["to_segment"] == sid, "from_segment"],
+                    self._flows.loc[self._flows["to_segment"] == sid, "essential"],
+                )
+            )
+            found = "" if _is_missing(row["foundation"]) else esc(str(row["foundation"]))
+            rows.append(
+                "<tr>"
+                f"<td><code>{esc(str(sid))}</code></td>"
+                f"<td>{esc(_text_or_blank(row['name']))}</td>"
+                f"<td>{esc(_text_or_blank(row['name_en']))}</td>"
+                f"<td>{esc(str(row['stage']))}</td><td>{found}</td><td>{ins}</td></tr>"
+            )
+        table = (
+            "<table><thead><tr><th>segment_id</th><th>name</th><th>name_en</th>"
+            "<th>stage</th><th>foundation</th><th>supplied by</th></tr></thead><tbody>"
+            + "".join(rows)
+            + "</tbody></table>"
+        )
+        return head + table
+
+
+def _text_or_blank(value) -> str:
+    return "" if _is_missing(value) else str(value)
+
+
+def _frames_equal(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    try:
+        pd.testing.assert_frame_equal(a, b, check_dtype=False)
+    except AssertionError:
+        return False
+    return True
+
+
+def _toml_str(value) -> str:
+    text = str(value)
+    out = []
+    for ch in text:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    return _toml_str(value)
+
+
+# ---------------------------------------------------------------- validation
+def _validate_segments(segments: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(segments, pd.DataFrame):
+        raise ChainDataError(
+            f"expected a DataFrame, got {type(segments).__name__}", source="segments"
+        )
+    seg = segments.copy()
+    if "segment_id" not in seg.columns:
+        if seg.index.name == "segment_id":
+            seg = seg.reset_index()
+        else:
+            raise ChainDataError("required column is missing", source="segments",
+                                 column="segment_id")
+    labels = seg.index
+    ids = _clean_text(seg["segment_id"])
+    empty = list(labels[ids.isna().to_numpy()])
+    if empty:
+        raise ChainDataError("empty segment_id", source="segments", column="segment_id",
+                             rows=empty)
+    dup_mask = ids.duplicated(keep=False).to_numpy()
+    if dup_mask.any():
+        first = ids[dup_mask].iloc[0]
+        rows = list(labels[(ids == first).to_numpy()])
+        n_ids = ids[dup_mask].nunique()
+        more = f" and {n_ids - 1} more duplicated ids" if n_ids > 1 else ""
+        raise ChainDataError(f"duplicate segment_id {first!r}{more}", source="segments",
+                             column="segment_id", rows=rows)
+
+    out = pd.DataFrame(index=pd.Index(ids.to_numpy(dtype=object), name="segment_id",
+                                      dtype="string"))
+    # names
+    for col in ("name", "name_en"):
+        if col in seg.columns:
+            out[col] = _clean_text(seg[col]).to_numpy()
+        else:
+            out[col] = pd.array([pd.NA] * len(seg), dtype="string")
+    out["name"] = out["name"].fillna(pd.Series(out.index, index=out.index, dtype="string"))
+
+    # stage
+    if "stage" in seg.columns:
+        raw = _clean_text(seg["stage"])
+        canon = [None if pd.isna(v) else _STAGE_ALIASES.get(v.lower()) for v in raw]
+        bad = [lab for lab, c in zip(labels, canon) if c is None]
+        if bad:
+            value = raw[bad[0]]
+            what = "missing stage" if pd.isna(value) else f"unknown stage {value!r}"
+            raise ChainDataError(
+                f"{what} (use upstream/midstream/downstream or 上游/中游/下游)",
+                source="segments", column="stage", rows=bad,
+            )
+        out["stage"] = pd.array(canon, dtype="string")
+    else:
+        raise ChainDataError("required column is missing", source="segments", column="stage")
+
+    # foundation
+    if "foundation" in seg.columns:
+        raw = _clean_text(seg["foundation"])
+        canon, bad = [], []
+        for lab, v in zip(labels, raw):
+            if pd.isna(v):
+                canon.append(pd.NA)
+                continue
+            c = _FOUNDATION_ALIASES.get(v.lower())
+            if c is None:
+                bad.append(lab)
+            canon.append(c)
+        if bad:
+            raise ChainDataError(
+                f"unknown foundation category {raw[bad[0]]!r} (use 零部件/元器件/软件/材料/工艺, "
+                "parts/components/software/materials/processes, or leave empty)",
+                source="segments", column="foundation", rows=bad,
+            )
+        out["foundation"] = pd.array(canon, dtype="string")
+    else:
+        out["foundation"] = pd.array([pd.NA] * len(seg), dtype="string")
+
+    for col in seg.columns:
+        if col not in ("segment_id", *_SEGMENT_COLUMNS):
+            out[col] = seg[col].to_numpy()
+    return out
+
+
+def _validate_flows(flows: pd.DataFrame | None, segment_ids: pd.Index) -> pd.DataFrame:
+    if flows is None:
+        return pd.DataFrame({
+            "from_segment": pd.array([], dtype="string"),
+            "to_segment": pd.array([], dtype="string"),
+            "essential": np.array([], dtype=bool),
+        })
+    if not isinstance(flows, pd.DataFrame):
+        raise ChainDataError(f"expected a DataFrame, got {type(flows).__name__}",
+                             source="flows")
+    labels = flows.index
+    cols = {}
+    for col in ("from_segment", "to_segment"):
+        if col not in flows.columns:
+            raise ChainDataError("required column is missing", source="flows", column=col)
+        vals = _clean_text(flows[col])
+        empty = list(labels[vals.isna().to_numpy()])
+        if empty:
+            raise ChainDataError("empty segment id", source="flows", column=col, rows=empty)
+        known = vals.isin(segment_ids).to_numpy()
+        if not known.all():
+            bad = list(labels[~known])
+            unknown = sorted(set(vals[~known]))
+            raise ChainDataError(
+                "unknown segment " + ", ".join(repr(u) for u in unknown[:5])
+                + " (not in the segments table)",
+                source="flows", column=col, rows=bad,
+            )
+        cols[col] = vals
+    same = (cols["from_segment"] == cols["to_segment"]).to_numpy()
+    if same.any():
+        raise ChainDataError(
+            f"self-flow from segment {cols['from_segment'][same].iloc[0]!r} to itself",
+            source="flows", column="to_segment", rows=list(labels[same]),
+        )
+    pairs = pd.DataFrame({"a": cols["from_segment"], "b": cols["to_segment"]})
+    dup = pairs.duplicated(keep=False).to_numpy()
+    if dup.any():
+        a, b = pairs[dup].iloc[0]
+        rows = list(labels[((pairs["a"] == a) & (pairs["b"] == b)).to_numpy()])
+        raise ChainDataError(f"duplicate flow {a!r} -> {b!r}", source="flows",
+                             column="to_segment", rows=rows)
+    if "essential" in flows.columns:
+        essential = _parse_bool(flows["essential"], source="flows", column="essential")
+    else:
+        essential = pd.Series(True, index=labels, dtype=bool)
+    out = pd.DataFrame({
+        "from_segment": pd.array(cols["from_segment"].to_numpy(), dtype="string"),
+        "to_segment": pd.array(cols["to_segment"].to_numpy(), dtype="string"),
+        "essential": essential.to_numpy(dtype=bool),
+    })
+    for col in flows.columns:
+        if col not in _FLOW_COLUMNS:
+            out[col] = flows[col].to_numpy()
+    return out
+
+
+# ------------------------------------------------------------------ built-ins
+def _builtin_dir():
+    return resources.files(_BUILTIN_PACKAGE) / _BUILTIN_DIR
+
+
+def _builtin_names() -> list[str]:
+    names = []
+    for entry in _builtin_dir().iterdir():
+        if entry.name.endswith(".toml"):
+            names.append(entry.name[: -len(".toml")])
+    return sorted(names)
+
+
+_CACHE: dict[str, ChainTemplate] = {}
+
+
+def _load_builtin(name: str) -> ChainTemplate:
+    if name not in _CACHE:
+        with resources.as_file(_builtin_dir() / f"{name}.toml") as path:
+            _CACHE[name] = ChainTemplate.from_toml(path)
+    return _CACHE[name]
+
+
+def list_templates() -> pd.DataFrame:
+    """The built-in chain templates (产业链图谱).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per template, columns ``name``, ``title`` (Chinese),
+        ``title_en``, ``n_segments``, ``n_flows``, ``n_foundation``
+        (segments with a 五基 category), ``n_essential`` (essential flows).
+
+    Examples
+    --------
+    >>> from chaingraph.templates import list_templates
+    >>> list_templates()[["name", "title", "title_en"]]
+      name   title             title_en
+    0  cnc    工业母机  CNC machine tools
+    1   ic    集成电路  Integrated circuits
+    2  nev   新能源汽车  New energy vehicles
+    """
+    rows = []
+    for name in _builtin_names():
+        t = _load_builtin(name)
+        rows.append({
+            "name": t.name,
+            "title": t.title,
+            "title_en": t.title_en,
+            "n_segments": len(t._segments),
+            "n_flows": len(t._flows),
+            "n_foundation": int(t._segments["foundation"].notna().sum()),
+            "n_essential": int(t._flows["essential"].sum()),
+        })
+    return pd.DataFrame(rows)
+
+
+def get_template(template: str | os.PathLike | ChainTemplate) -> ChainTemplate:
+    """A chain template from a built-in name, a TOML path or a template.
+
+    Parameters
+    ----------
+    template : str, path or ChainTemplate
+        A built-in name (see :func:`list_templates`), the path of a
+        ``.toml`` file, or a :class:`ChainTemplate` (returned as it is).
+
+    Returns
+    -------
+    ChainTemplate
+
+    Raises
+    ------
+    ChainDataError
+        An unknown name (the message lists the built-in names).
+
+    Examples
+    --------
+    >>> from chaingraph.templates import get_template
+    >>> get_template("nev")
+    <ChainTemplate 'nev': 新能源汽车 / New energy vehicles; ... segments ...>
+    >>> get_template("ship")
+    Traceback (most recent call last):
+    ...
+    chaingraph.errors.ChainDataError: template: unknown template 'ship' (built-in templates: cnc, ic, nev; or give a .toml path or a ChainTemplate)
+    """
+    if isinstance(template, ChainTemplate):
+        return template
+    if isinstance(template, (str, os.PathLike)):
+        text = os.fspath(template)
+        names = _builtin_names()
+        if text in names:
+            return _load_builtin(text)
+        if text.lower().endswith(".toml") or os.path.sep in text:
+            path = Path(text)
+            if not path.exists():
+                raise ChainDataError(f"template file {text!r} does not exist",
+                                     source="template")
+            return ChainTemplate.from_toml(path)
+        raise ChainDataError(
+            f"unknown template {text!r} (built-in templates: {', '.join(names)}; "
+            "or give a .toml path or a ChainTemplate)",
+            source="template",
+        )
+    raise ChainDataError(
+        f"expected a template name, a .toml path or a ChainTemplate, got "
+        f"{type(template).__name__}",
+        source="template",
+    )
+
