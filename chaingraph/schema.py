@@ -259,17 +259,24 @@ def _examples(values, limit: int = 3) -> str:
 # coercion of single columns
 
 
+_PANDAS3 = int(pd.__version__.split(".")[0]) >= 3
+
+
 def as_text(s: pd.Series) -> pd.Series:
-    """Strings, missing values kept missing; numbers written as they read (``7`` → ``'7'``)."""
-    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
-        return s
+    """Text in pandas' default string dtype, missing values kept missing.
+
+    Numbers are written as they read (``7`` → ``'7'``, also when a spreadsheet
+    typed an id column as floats).
+    """
+    if pd.api.types.is_float_dtype(s.dtype):
+        whole = s.dropna()
+        if (whole == np.floor(whole)).all():
+            s = s.astype("Int64")
+    if _PANDAS3:
+        return s if s.dtype == "str" else s.astype("str")
     if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
         return s
     missing = s.isna()
-    if pd.api.types.is_float_dtype(s.dtype):
-        whole = s.dropna()
-        if (whole == np.floor(whole)).all():  # ids typed as floats by a spreadsheet
-            s = s.astype("Int64")
     out = s.astype(str)
     return out.mask(missing) if missing.any() else out
 

@@ -1,0 +1,129 @@
+"""read_chain / write_chain: exact round trips, encodings, Excel, file line numbers in errors."""
+
+import pandas as pd
+import pytest
+
+import chaingraph as cg
+
+
+@pytest.fixture
+def chain(firms, links, segments):
+    firms = firms.assign(
+        founded=[1998, 2005, 2011, 2016, 1970],
+        credit_code=["0913", "0070", "1234", "0001", "9999"],  # an extra column with leading zeros
+        strategic_emerging=[True, False, True, False, False],
+        debt_ratio=[0.41, 0.62, None, 0.3, 0.5],
+    )
+    return cg.ChainGraph.from_frames(firms, links, segments, region="山东")
+
+
+def assert_same(a, b):
+    pd.testing.assert_frame_equal(a.firms, b.firms)
+    pd.testing.assert_frame_equal(a.links, b.links)
+    assert a.template == b.template
+    assert a.region == b.region
+    assert (a.adjacency != b.adjacency).nnz == 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_round_trip_folder(chain, tmp_path, fmt):
+    cg.write_chain(chain, tmp_path / "c", format=fmt)
+    back = cg.read_chain(tmp_path / "c")
+    assert_same(chain, back)
+    assert back.firms.loc["F4", "credit_code"] == "0001"
+
+
+def test_round_trip_excel(chain, tmp_path):
+    cg.write_chain(chain, tmp_path / "chain.xlsx")
+    assert_same(chain, cg.read_chain(tmp_path / "chain.xlsx"))
+
+
+def write_csvs(folder, firms, links, encoding):
+    folder.mkdir()
+    firms.to_csv(folder / "firms.csv", index=False, encoding=encoding)
+    links.to_csv(folder / "links.csv", index=False, encoding=encoding)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16"])
+def test_encodings_are_detected(firms, links, tmp_path, encoding):
+    write_csvs(tmp_path / "c", firms, links, encoding)
+    chain = cg.read_chain(tmp_path / "c", region="山东")
+    assert chain.firms.loc["F2", "name"] == "济南乙"
+    assert chain.firms.loc["F1", "province"] == "山东省"
+    assert chain.location.tolist() == ["local", "local", "local", "outside", "foreign"]
+
+
+def test_gb18030_round_trip_of_a_foreign_file(firms, links, tmp_path):
+    """A GBK spreadsheet export reads to the same chain as the frames it came from."""
+    write_csvs(tmp_path / "c", firms, links, "gb18030")
+    from_file = cg.read_chain(tmp_path / "c")
+    from_frames = cg.ChainGraph.from_frames(firms, links)
+    pd.testing.assert_frame_equal(from_file.firms, from_frames.firms, check_dtype=False)
+    cg.write_chain(from_file, tmp_path / "again")
+    assert_same(from_file, cg.read_chain(tmp_path / "again"))
+
+
+def test_undecodable_file(firms, links, tmp_path):
+    write_csvs(tmp_path / "c", firms, links, "utf-8")
+    (tmp_path / "c" / "firms.csv").write_bytes(b"firm_id,name\nF1,\xff\xfe\xfd\xfc\xff\n")
+    with pytest.raises(cg.ChainDataError) as e:
+        cg.read_chain(tmp_path / "c")
+    assert str(e.value) == (
+        "firms.csv: cannot read the file as UTF-8 or GB18030/GBK (byte 0xff on line 2); "
+        "save it as UTF-8 CSV"
+    )
+
+
+def test_errors_name_file_and_line(firms, links, tmp_path):
+    links.loc[3, "amount"] = -1.0
+    write_csvs(tmp_path / "c", firms, links, "utf-8")
+    with pytest.raises(cg.ChainDataError) as e:
+        cg.read_chain(tmp_path / "c")
+    # row 3 of the frame is line 5 of the file: header line 1, first data line 2
+    assert str(e.value) == "links.csv: column 'amount': negative values -1.0 (row 5)"
+
+
+def test_excel_errors_name_sheet_and_row(firms, links, tmp_path):
+    firms.loc[2, "firm_id"] = "F1"
+    with pd.ExcelWriter(tmp_path / "c.xlsx") as w:
+        firms.to_excel(w, sheet_name="firms", index=False)
+        links.to_excel(w, sheet_name="links", index=False)
+    with pytest.raises(cg.ChainDataError) as e:
+        cg.read_chain(tmp_path / "c.xlsx")
+    assert str(e.value) == "c.xlsx[firms]: column 'firm_id': duplicate firm_id 'F1' (rows 2, 4)"
+
+
+def test_missing_tables_and_paths(firms, links, tmp_path):
+    (tmp_path / "c").mkdir()
+    firms.to_csv(tmp_path / "c" / "firms.csv", index=False)
+    with pytest.raises(cg.ChainDataError, match="no links table found"):
+        cg.read_chain(tmp_path / "c")
+    with pytest.raises(cg.ChainDataError, match="no such file or folder"):
+        cg.read_chain(tmp_path / "nope")
+
+
+def test_empty_file(firms, links, tmp_path):
+    write_csvs(tmp_path / "c", firms, links, "utf-8")
+    (tmp_path / "c" / "links.csv").write_text("")
+    with pytest.raises(cg.ChainDataError, match=r"^links.csv: the file is empty$"):
+        cg.read_chain(tmp_path / "c")
+
+
+def test_leading_zero_ids_survive_csv(tmp_path):
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "firms.csv").write_text("firm_id,employees\n00123,5\n00456,7\n", encoding="utf-8")
+    (folder / "links.csv").write_text("supplier_id,customer_id,amount\n00123,00456,1.5\n")
+    chain = cg.read_chain(folder)
+    assert list(chain.firm_ids) == ["00123", "00456"]
+    assert chain.firms["employees"].dtype.kind == "i"
+
+
+def test_tab_separated_gbk_file(tmp_path):
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "firms.csv").write_bytes("企业ID\t企业名称\t省份\nA\t潍柴\t山东\nB\t宁德\t福建\n".encode("gbk"))
+    (folder / "links.csv").write_bytes("供应商ID\t客户ID\t金额\nB\tA\t12\n".encode("gbk"))
+    chain = cg.read_chain(folder, region="山东")
+    assert chain.firms.loc["A", "name"] == "潍柴"
+    assert chain.location.tolist() == ["local", "outside"]
