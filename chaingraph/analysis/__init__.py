@@ -1,0 +1,1 @@
+"""Analyses of a chain: one module per question, free functions ``f(chain, *, ...)``."""
