@@ -160,7 +160,10 @@ def reach_counts(
 
     Parameters
     ----------
-    adj : sparse matrix, n × n
+    adj : sparse matrix n × n, or a list of them
+        With several networks (e.g. ``[Wᵀ, W]`` for suppliers and customers)
+        the set is the union of the sets reached along each one separately
+        (paths do not switch network).
     depth : int
     masks : sequence of bool arrays of length n
         For each mask, a further count of the reached nodes inside the mask.
@@ -176,21 +179,25 @@ def reach_counts(
     """
     if depth < 1:
         raise ValueError("depth must be at least 1")
-    a = pattern(adj)
-    n = a.shape[0]
+    nets = [pattern(x) for x in adj] if isinstance(adj, (list, tuple)) else [pattern(adj)]
+    n = nets[0].shape[0]
     rows = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
     masks = [np.asarray(m, dtype=bool) for m in masks]
     out = np.zeros((len(rows), 1 + len(masks)), dtype=np.int64)
-    if len(rows) == 0 or a.nnz == 0:
+    if len(rows) == 0 or all(a.nnz == 0 for a in nets):
         return out
-    cost = path_counts(a, depth)[rows] + 1.0
+    cost = sum(path_counts(a, depth) for a in nets)[rows] + 1.0
     for b0, b1 in _batches(cost, budget):
         sel = rows[b0:b1]
-        base = a[sel]
-        acc = base
-        for _ in range(depth - 1):
-            acc = base + acc @ a
+        acc = None
+        for a in nets:
+            base = a[sel]
+            reach = base
+            for _ in range(depth - 1):
+                reach = base + reach @ a
+            acc = reach if acc is None else acc + reach
         acc = sp.csr_array(acc)
+        acc.sum_duplicates()
         ind = acc.indices
         local = np.repeat(np.arange(b1 - b0), np.diff(acc.indptr))
         keep = ind != sel[local]
