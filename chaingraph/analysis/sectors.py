@@ -47,6 +47,7 @@ __all__ = [
     "upstreamness",
     "segment_flows",
     "segment_output",
+    "read_io_table",
 ]
 
 SECTOR_CLASSES = ("key", "strong backward", "strong forward", "weak")
@@ -362,7 +363,7 @@ def key_sectors(Z, x, *, forward: str = "ghosh") -> pd.DataFrame:
     Notes
     -----
     One LU factorisation of ``I - A`` gives everything: ``G`` is
-    ``diag(x)^-1 L diag(x)``.  A sparse ``Z`` with more than 2000 sectors is
+    ``diag(x)^-1 L diag(x)``.  A sparse ``Z`` with more than 8000 sectors is
     factorised with SuperLU and ``L`` is streamed in blocks of columns, so
     the dense ``n × n`` inverse is never held in memory.
 
@@ -755,3 +756,96 @@ def segment_output(chain, *, local_only: bool = False) -> pd.Series:
     mask = np.asarray(chain.is_local, dtype=bool) if local_only else None
     P = _segment_indicator(chain, mask)
     return pd.Series(P @ per_firm, index=pd.Index(chain.segment_ids, name="segment_id"), name="output")
+
+
+# --------------------------------------------------------------------------
+# reading a table from a file
+# --------------------------------------------------------------------------
+
+
+def read_io_table(path) -> tuple[pd.DataFrame, pd.Series]:
+    """Read an input–output table (投入产出表) from one CSV file.
+
+    The layout: sector labels in the first column; one column per sector,
+    headed by the same labels (in any order), holding the square ``Z`` block
+    (row = selling sector, column = buying sector); and gross output in a
+    column named ``x`` or ``output``.  Any other column (final demand,
+    totals) is ignored.  Encoding (UTF-8, with or without BOM, or GB18030)
+    and separator (comma, tab, semicolon) are detected.  Empty cells in the
+    ``Z`` block are taken as 0, with a warning.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    Z : DataFrame
+        Square, indexed and labelled by sector.
+    x : Series named ``output``
+        Gross output, indexed by sector.
+
+    Raises
+    ------
+    ChainDataError
+        No output column, a sector without its column, repeated sectors,
+        non-numeric cells (naming the column and the file's line numbers),
+        or missing output.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "io.csv"
+    >>> _ = path.write_text("sector,farm,mill,household,output\\n"
+    ...                     "farm,20,30,50,100\\nmill,40,10,150,200\\n", encoding="utf-8")
+    >>> Z, x = read_io_table(path)
+    >>> key_sectors(Z, x)["sector_class"].tolist()
+    ['key', 'weak']
+    """
+    from pathlib import Path
+
+    from chaingraph.io import read_table
+
+    path = Path(path)
+    raw = read_table(path)
+    source = path.name
+    if raw.shape[1] < 2:
+        raise ChainDataError("needs a label column, the Z block and an output column", source=source)
+    label_col = raw.columns[0]
+    labels = pd.Index(raw[label_col].astype(str).str.strip(), name="sector" if label_col == "" else str(label_col))
+    line = np.arange(len(raw)) + 2  # header is line 1
+    dup = labels.duplicated()
+    if dup.any():
+        raise ChainDataError("repeated sector label", source=source, column=str(label_col), rows=line[dup].tolist())
+    out_col = next((c for c in ("x", "output") if c in raw.columns), None)
+    if out_col is None:
+        raise ChainDataError("no gross-output column: name it 'x' or 'output'", source=source)
+    missing = [s for s in labels if s not in set(raw.columns)]
+    if missing:
+        raise ChainDataError(
+            f"sectors without a column in the Z block: {missing[:5]}", source=source, column=str(label_col)
+        )
+
+    def numeric(col: str) -> np.ndarray:
+        text = raw[col]
+        vals = pd.to_numeric(text, errors="coerce")
+        bad = text.notna().to_numpy() & vals.isna().to_numpy()
+        if bad.any():
+            raise ChainDataError("not a number", source=source, column=str(col), rows=line[bad].tolist())
+        return vals.to_numpy(dtype=float)
+
+    block = np.column_stack([numeric(s) for s in labels]) if len(labels) else np.zeros((0, 0))
+    empty = np.isnan(block)
+    if empty.any():
+        warnings.warn(
+            f"{source}: {int(empty.sum())} empty cells in the Z block were taken as 0",
+            UserWarning,
+            stacklevel=2,
+        )
+        block = np.where(empty, 0.0, block)
+    xv = numeric(out_col)
+    bad = np.isnan(xv)
+    if bad.any():
+        raise ChainDataError("missing gross output", source=source, column=out_col, rows=line[bad].tolist())
+    Z = pd.DataFrame(block, index=labels, columns=labels.copy())
+    return Z, pd.Series(xv, index=labels, name="output")

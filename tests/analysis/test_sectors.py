@@ -17,6 +17,7 @@ from chaingraph.analysis.sectors import (
     ghosh_inverse,
     key_sectors,
     leontief_inverse,
+    read_io_table,
     segment_flows,
     segment_output,
     upstreamness,
@@ -428,3 +429,45 @@ def test_segment_output_and_key_sectors_on_segments(tiny_chain):
     with pytest.warns(UserWarning, match="1 of 3 sectors"):
         kl = key_sectors(SL, outl)
     assert kl.loc["s3"].iloc[:5].isna().all() and kl.loc[["s1", "s2"]].iloc[:, :5].notna().all().all()
+
+
+# ---------------------------------------------------------------- files
+
+
+def test_read_io_table(tmp_path, germany):
+    Z, x = germany
+    table = Z.copy()
+    table["household"] = 1.0  # ignored
+    table["output"] = x
+    path = tmp_path / "de.csv"
+    table.iloc[:, ::-1].to_csv(path)  # Z columns in another order than the rows
+    Zr, xr = read_io_table(path)
+    pd.testing.assert_frame_equal(Zr, Z, check_names=False, check_index_type=False, check_column_type=False)
+    np.testing.assert_allclose(xr, x)
+    # GB18030 with Chinese labels, tab-separated, an empty Z cell
+    text = "部门\t农业\t工业\tx\n农业\t\t30\t100\n工业\t40\t10\t200\n"
+    path.write_bytes(text.encode("gb18030"))
+    with pytest.warns(UserWarning, match="1 empty cells"):
+        Zc, xc = read_io_table(path)
+    assert list(Zc.index) == ["农业", "工业"] and Zc.iloc[0, 0] == 0.0
+    assert key_sectors(Zc, xc).index.name == "部门"
+
+
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("s,a,b\na,1,2\nb,3,4\n", "no gross-output column"),
+        ("s,a,x\na,1,10\nb,3,10\n", "without a column"),
+        ("s,a,b,x\na,1,2,10\nb,3,oops,10\n", "not a number"),
+        ("s,a,b,x\na,1,2,10\nb,3,4,\n", "missing gross output"),
+        ("s,a,b,x\na,1,2,10\na,3,4,10\n", "repeated sector"),
+    ],
+)
+def test_read_io_table_errors(tmp_path, text, match):
+    path = tmp_path / "bad.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ChainDataError, match=match) as err:
+        read_io_table(path)
+    assert "bad.csv" in str(err.value)
+    if match == "not a number":
+        assert err.value.column == "b" and err.value.rows == [3]
