@@ -12,6 +12,10 @@ from .core import ChainGraph, ChainSummary
 from .io import read_chain, write_chain
 
 # -- datasets --
+from .datasets import (
+    IOTable, Planted, SyntheticChain, list_datasets, load_dataset, load_planted,
+    synthetic_chain, synthetic_frames,
+)
 
 # -- analysis --
 
@@ -29,5 +33,13 @@ __all__ = [
     "list_templates",
     "read_chain",
     "write_chain",
+    "IOTable",
+    "Planted",
+    "SyntheticChain",
+    "list_datasets",
+    "load_dataset",
+    "load_planted",
+    "synthetic_chain",
+    "synthetic_frames",
     # -- exports --
 ]
