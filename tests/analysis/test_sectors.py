@@ -471,3 +471,38 @@ def test_read_io_table_errors(tmp_path, text, match):
     assert "bad.csv" in str(err.value)
     if match == "not a number":
         assert err.value.column == "b" and err.value.rows == [3]
+
+
+# ---------------------------------------------------------------- command line
+
+
+def test_cli_sectors(tmp_path, germany):
+    import json
+
+    from click.testing import CliRunner
+
+    from chaingraph.cli import cli
+
+    Z, x = germany
+    path = tmp_path / "de.csv"
+    Z.assign(x=x).to_csv(path)
+    runner = CliRunner()
+    res = runner.invoke(cli, ["sectors", str(path), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.output)
+    assert payload["note"] == "forward linkage: ghosh"
+    got = pd.DataFrame(payload["data"]).set_index("sector")
+    ref = key_sectors(Z, x)
+    np.testing.assert_allclose(got["backward_linkage"], ref["backward_linkage"], rtol=1e-9)
+    assert got["sector_class"].tolist() == ref["sector_class"].tolist()
+    out = tmp_path / "ks.csv"
+    res = runner.invoke(cli, ["sectors", str(path), "--forward", "leontief", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    back = pd.read_csv(out, comment="#", index_col=0)
+    np.testing.assert_allclose(back["forward_linkage"], key_sectors(Z, x, forward="leontief")["forward_linkage"])
+    res = runner.invoke(cli, ["sectors"])
+    assert res.exit_code == 2
+    bad = tmp_path / "bad.csv"
+    bad.write_text("s,a,b\na,1,2\nb,3,4\n", encoding="utf-8")
+    res = runner.invoke(cli, ["sectors", str(bad)])
+    assert res.exit_code == 2 and "gross-output" in res.output
