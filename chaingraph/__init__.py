@@ -18,6 +18,7 @@ from .datasets import (
 )
 
 # -- analysis --
+from .analysis.resilience import DisruptionResult, simulate_disruption, systemic_risk
 
 # -- viz and reports --
 
@@ -41,5 +42,8 @@ __all__ = [
     "load_planted",
     "synthetic_chain",
     "synthetic_frames",
+    "DisruptionResult",
+    "simulate_disruption",
+    "systemic_risk",
     # -- exports --
 ]
