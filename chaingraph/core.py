@@ -47,22 +47,24 @@ class ChainGraph:
            [0., 5., 0.]])
     """
 
-    def __init__(self, firms, links, template, region, *, info: dict | None = None):
-        # Private: use from_frames / read_chain. Arguments are already validated.
+    def __init__(self, firms, links, template, region, *, info: dict | None = None, ends=None):
+        # Private: use from_frames / read_chain. Arguments are already validated;
+        # ``ends`` are the links' supplier and customer positions when known.
         self._firms = firms
         self._links = links
         self._template = template
         self._region = region
         self._info = dict(info or {})
         n = len(firms)
-        s = firms.index.get_indexer(links["supplier_id"])
-        c = firms.index.get_indexer(links["customer_id"])
+        s, c = ends if ends is not None else self._link_ends()
         data = (
             links["amount"].to_numpy(dtype="float64")
             if "amount" in links.columns
             else np.ones(len(links))
         )
-        w = sp.coo_array((data, (s.astype(np.int32), c.astype(np.int32))), shape=(n, n)).tocsr()
+        w = sp.coo_array(
+            (data, (s.astype(np.int32, copy=False), c.astype(np.int32, copy=False))), shape=(n, n)
+        ).tocsr()
         w.sum_duplicates()
         w.sort_indices()
         self._adjacency = w
@@ -151,7 +153,7 @@ class ChainGraph:
 
         if template is not None and "segment_id" in firms.columns:
             known = template.segments.index
-            bad = (~firms["segment_id"].isin(known) & firms["segment_id"].notna()).to_numpy()
+            bad = (schema.positions(firms["segment_id"], known) < 0) & firms["segment_id"].notna().to_numpy()
             if bad.any():
                 raise firms_info.error(
                     f"segments {schema._examples(firms['segment_id'][bad])} are not in the "
@@ -161,9 +163,8 @@ class ChainGraph:
 
         info = {}
         index = pd.Index(firms["firm_id"], name="firm_id")
-        unknown_mask = {}
-        for col in ("supplier_id", "customer_id"):
-            unknown_mask[col] = ~links[col].isin(index).to_numpy()
+        ends = [schema.positions(links[col], index) for col in ("supplier_id", "customer_id")]
+        unknown_mask = {"supplier_id": ends[0] < 0, "customer_id": ends[1] < 0}
         any_unknown = unknown_mask["supplier_id"] | unknown_mask["customer_id"]
         if any_unknown.any():
             ids = pd.unique(
@@ -180,6 +181,7 @@ class ChainGraph:
                 )
             added = pd.DataFrame({"firm_id": pd.array(ids, dtype=firms["firm_id"].dtype)})
             firms = pd.concat([firms, added], ignore_index=True)
+            ends = None  # positions change: recomputed from the grown firms table
             info["added_firms"] = len(ids)
             warnings.warn(
                 f"{links_info.source}: added {len(ids)} firms that are not in the firms table "
@@ -197,7 +199,7 @@ class ChainGraph:
                 )
             region = str(region).strip()
 
-        chain = cls(firms, links.reset_index(drop=True), template, region, info=info)
+        chain = cls(firms, links.reset_index(drop=True), template, region, info=info, ends=ends)
         if chain._info["merged_pairs"]:
             rows = len(links) - chain.n_links
             warnings.warn(
@@ -215,9 +217,14 @@ class ChainGraph:
             )
         return chain
 
+    def _link_ends(self) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of each link row's supplier and customer in :attr:`firm_ids`."""
+        return tuple(
+            schema.positions(self._links[col], self._firms.index) for col in ("supplier_id", "customer_id")
+        )
+
     def _n_repeated_edges(self) -> int:
-        s = self.firm_ids.get_indexer(self._links["supplier_id"])
-        c = self.firm_ids.get_indexer(self._links["customer_id"])
+        s, c = self._link_ends()
         key = s.astype(np.int64) * self.n_firms + c
         counts = np.unique(key, return_counts=True)[1]
         return int((counts > 1).sum())
@@ -392,8 +399,7 @@ class ChainGraph:
         return mask
 
     def _keep(self, keep: np.ndarray) -> "ChainGraph":
-        s = self.firm_ids.get_indexer(self._links["supplier_id"])
-        c = self.firm_ids.get_indexer(self._links["customer_id"])
+        s, c = self._link_ends()
         rows = keep[s] & keep[c]
         return self._derive(self._firms[keep], self._links[rows])
 
