@@ -46,22 +46,14 @@ def technical_coefficients(Z, x: np.ndarray):
     """``A = Z diag(x)^-1``; dense in, dense out; sparse in, CSC out."""
     inv = 1.0 / x
     if sp.issparse(Z):
-        return sp.csc_array(Z @ sp.diags_array(inv))
+        return sp.csc_array(sp.csr_array(Z).multiply(inv[None, :]))
     return Z * inv[None, :]
-
-
-def allocation_coefficients(Z, x: np.ndarray):
-    """``B = diag(x)^-1 Z``; dense in, dense out; sparse in, CSR out."""
-    inv = 1.0 / x
-    if sp.issparse(Z):
-        return sp.csr_array(sp.diags_array(inv) @ Z)
-    return Z * inv[:, None]
 
 
 def _identity_minus(A):
     n = A.shape[0]
     if sp.issparse(A):
-        return sp.csc_array(sp.eye_array(n, format="csc") - A)
+        return sp.csc_array(sp.csc_array(sp.identity(n, format="csc")) - A)
     out = -A
     out[np.diag_indices(n)] += 1.0
     return out

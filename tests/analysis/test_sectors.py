@@ -506,3 +506,12 @@ def test_cli_sectors(tmp_path, germany):
     bad.write_text("s,a,b\na,1,2\nb,3,4\n", encoding="utf-8")
     res = runner.invoke(cli, ["sectors", str(bad)])
     assert res.exit_code == 2 and "gross-output" in res.output
+
+
+def test_shipped_germany_dataset_matches_its_published_figures():
+    io = cg.load_dataset("germany-1995-6")
+    ks = key_sectors(io.Z, io.x)
+    pub = io.published
+    np.testing.assert_allclose(ks["output_multiplier"].round(4), pub["output_multipliers"], atol=0)
+    L = leontief_inverse(io.Z, io.x)
+    np.testing.assert_allclose(np.diag(L)[: len(pub["L_diagonal"])].round(4), pub["L_diagonal"], atol=0)
