@@ -18,6 +18,10 @@ from .datasets import (
 )
 
 # -- analysis --
+from .analysis.sectors import (
+    extraction, ghosh_inverse, key_sectors, leontief_inverse, read_io_table, segment_flows,
+    segment_output, upstreamness,
+)
 from .analysis.resilience import DisruptionResult, simulate_disruption, systemic_risk
 
 # -- viz and reports --
@@ -45,5 +49,13 @@ __all__ = [
     "DisruptionResult",
     "simulate_disruption",
     "systemic_risk",
+    "extraction",
+    "ghosh_inverse",
+    "key_sectors",
+    "leontief_inverse",
+    "read_io_table",
+    "segment_flows",
+    "segment_output",
+    "upstreamness",
     # -- exports --
 ]
