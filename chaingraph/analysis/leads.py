@@ -1,0 +1,409 @@
+"""Lead firms (链主) and their ecosystems.
+
+A lead firm (链主 / 领航企业) has 生态主导力: it organises suppliers and
+customers around itself. :func:`lead_firms` scores every firm of a chain on
+eight named components, each normalised to 0–1, and combines them with
+documented, overridable weights; :func:`ecosystem` cuts out the suppliers and
+customers of one firm up to a number of tiers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from chaingraph.analysis import _sparse
+from chaingraph.errors import ChainDataError
+
+__all__ = ["lead_firms", "ecosystem", "DEFAULT_LEAD_WEIGHTS", "LEAD_RULES"]
+
+#: Default weights of the lead-score components (they sum to 1).
+DEFAULT_LEAD_WEIGHTS: dict[str, float] = {
+    "scale": 0.25,
+    "pull": 0.20,
+    "upstream_firms": 0.10,
+    "upstream_amount": 0.10,
+    "upstream_local_smes": 0.10,
+    "dependence": 0.10,
+    "downstream": 0.10,
+    "span": 0.05,
+}
+
+#: Revenue floors (万元) of the named provincial lead-firm rules.
+#: Guangdong 2022: ≥ 50 亿元 in pillar clusters, ≥ 10 亿元 in emerging clusters.
+LEAD_RULES: dict[str, float] = {
+    "guangdong-pillar": 500_000.0,
+    "guangdong-emerging": 100_000.0,
+}
+
+#: Default rule: a large firm scoring at least this share of the top score, or any firm at
+#: least ``DEFAULT_ABSOLUTE`` on the 0–1 lead score.
+DEFAULT_RELATIVE = 0.75
+DEFAULT_ABSOLUTE = 0.70
+
+PAGERANK_ALPHA = 0.85
+PAGERANK_TOL = 1e-10
+
+_RAW = [
+    "size",
+    "sales_share",
+    "pagerank",
+    "n_suppliers_2",
+    "supplier_amount_2",
+    "n_local_sme_suppliers_2",
+    "supplier_dependence",
+    "n_customers_2",
+    "n_segments",
+]
+
+
+def log_scale(x: np.ndarray) -> np.ndarray:
+    """Map non-negative values to 0–1 on a log scale anchored at the median.
+
+    ``y = log(1 + x / m) / log(1 + max(x) / m)``, with ``m`` the median of the
+    positive values; 0 stays 0, the largest value becomes 1. Unlike ``x /
+    max(x)`` it does not flatten a heavy-tailed distribution (a few giants and
+    thousands of small firms) to zeros, and unlike ``log(x)`` it is free of the
+    unit (万元 or 元 give the same result) and defined at 0.
+    """
+    x = np.asarray(x, dtype=float)
+    pos = x[x > 0]
+    if len(pos) == 0:
+        return np.zeros_like(x)
+    m = float(np.median(pos))
+    top = float(pos.max())
+    return np.log1p(x / m) / np.log1p(top / m)
+
+
+def _weights(weights: Mapping[str, float] | None) -> dict[str, float]:
+    w = dict(DEFAULT_LEAD_WEIGHTS)
+    if weights is not None:
+        unknown = sorted(set(weights) - set(w))
+        if unknown:
+            raise ValueError(
+                f"unknown lead-score components {unknown}; the components are {list(w)}"
+            )
+        w.update({k: float(v) for k, v in weights.items()})
+    if any(v < 0 or not np.isfinite(v) for v in w.values()):
+        raise ValueError(f"lead-score weights must be finite and non-negative, got {w}")
+    total = sum(w.values())
+    if total <= 0:
+        raise ValueError("at least one lead-score weight must be positive")
+    return {k: v / total for k, v in w.items()}
+
+
+def _size(chain) -> np.ndarray:
+    """Revenue where known, else the larger of network sales and purchases (万元)."""
+    flow = np.maximum(chain.out_strength, chain.in_strength)
+    if "revenue" in chain.firms.columns:
+        rev = pd.to_numeric(chain.firms["revenue"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        return np.where(np.isnan(rev), flow, rev)
+    return flow
+
+
+def lead_firms(
+    chain,
+    *,
+    weights: Mapping[str, float] | None = None,
+    top: int | None = None,
+    rule: str | Callable | None = None,
+) -> pd.DataFrame:
+    """Lead firms (链主): a transparent score of each firm's 生态主导力.
+
+    Every firm gets eight components, each on 0–1, and a weighted sum::
+
+        lead_score = Σ_k w_k · component_k        (Σ_k w_k = 1)
+
+    With ``W[s, j]`` what firm *s* sells to firm *j*, ``in_i = Σ_s W[s, i]``
+    (purchases), ``out_i = Σ_j W[i, j]`` (sales), ``S¹(i)`` the direct
+    suppliers of *i* and ``S²(i) = S¹(i) ∪ S¹(S¹(i)) \\ {i}`` its suppliers
+    within two tiers (direct suppliers and their suppliers, each firm once;
+    ``C²(i)`` the same downstream), the components are
+
+    ``scale`` (default weight 0.25)
+        ``log_scale(sales_share)`` with ``sales_share_i = size_i / Σ size``;
+        ``size`` is the firm's ``revenue`` where given, else the larger of its
+        sales and purchases in the network (an end producer sells little in
+        the network but buys a lot).
+    ``pull`` (0.20)
+        ``log_scale(pagerank)``: PageRank on the customer-weighted supply
+        network — a walker at *s* moves to customer *j* with probability
+        ``W[s, j] / out_s`` (damping 0.85, uniform teleport, dangling mass
+        spread uniformly), so rank accumulates at firms that buy much from
+        firms that themselves buy much. Power iteration stops when the L1
+        change falls below 1e-10 (absolute, see :func:`chaingraph.analysis._sparse.pagerank`).
+    ``upstream_firms`` (0.10)
+        ``log_scale(|S²(i)|)``: distinct suppliers within two tiers.
+    ``upstream_amount`` (0.10)
+        ``log_scale(supplier_amount_2)`` with
+        ``supplier_amount_2_i = in_i + Σ_{s∈S¹(i)} W[s, i] · in_s / out_s``:
+        what the firm buys from tier 1 plus the tier-2 purchases of its
+        suppliers attributed to it in proportion to the share of each
+        supplier's sales it takes (the tier-2 value embodied in its inputs;
+        no path is counted twice).
+    ``upstream_local_smes`` (0.10)
+        ``log_scale(|S²(i) ∩ local SMEs|)``: local (focus-region) medium,
+        small and micro firms within two tiers upstream.
+    ``dependence`` (0.10)
+        ``supplier_dependence_i = in_i / Σ_{s∈S¹(i)} out_s``: the share of its
+        suppliers' total sales that goes to this firm — how much its suppliers
+        depend on it (already 0–1; 0 for a firm without suppliers). Its weight
+        is modest because a small firm with one captive supplier also scores 1.
+    ``downstream`` (0.10)
+        ``log_scale(|C²(i)|)``: distinct customers within two tiers.
+    ``span`` (0.05)
+        ``n_segments_i / n_chain_segments``: the number of distinct segments
+        (环节) among the firm and ``S²(i) ∪ C²(i)``, over the number of
+        segments that have at least one firm in the chain.
+
+    ``log_scale(x) = log(1 + x/m) / log(1 + max x / m)`` with ``m`` the median
+    of the positive values (:func:`log_scale`): amounts, counts and PageRank
+    are heavy-tailed, and dividing by the maximum would leave all but a few
+    firms at 0.
+
+    Parameters
+    ----------
+    chain : ChainGraph
+    weights : mapping, optional
+        Weights for some or all components (names as above); the others keep
+        their defaults (:data:`DEFAULT_LEAD_WEIGHTS`) and all are rescaled to
+        sum 1. A weight of 0 drops a component.
+    top : int, optional
+        Return only the ``top`` best-ranked firms.
+    rule : str or callable, optional
+        How ``is_lead`` is decided.
+
+        * ``None`` / ``"default"``: a large firm (``size_class == "large"``)
+          whose lead score is at least 0.75 × the chain's top score, or any
+          firm with a lead score of at least 0.70.
+        * ``"guangdong-pillar"`` / ``"guangdong-emerging"``: Guangdong's 2022
+          revenue floors for 链主, ≥ 500 000 万元 (50 亿元) or ≥ 100 000 万元
+          (10 亿元) of ``revenue`` (the rule's market-share evidence is not
+          in chain data and is not checked).
+        * a callable ``rule(scores, chain) -> bool array`` given the score
+          table (before ``top`` is applied) and the chain.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``firm_id``, sorted by ``rank``, with columns
+
+        ``lead_score``
+            Weighted sum of the components, 0–1.
+        ``rank``
+            1 for the highest score (ties share the better rank).
+        ``is_lead``
+            bool, by ``rule``.
+        ``scale``, ``pull``, ``upstream_firms``, ``upstream_amount``, ``upstream_local_smes``, ``dependence``, ``downstream``, ``span``
+            The components, 0–1, as defined above.
+        ``size``
+            Revenue, or network throughput when revenue is missing (万元).
+        ``sales_share``
+            ``size`` over the chain's total.
+        ``pagerank``
+            Raw PageRank (sums to 1 over the chain).
+        ``n_suppliers_2``
+            ``|S²(i)|``.
+        ``supplier_amount_2``
+            Tier-1 plus attributed tier-2 purchases (万元).
+        ``n_local_sme_suppliers_2``
+            Local SMEs in ``S²(i)``.
+        ``supplier_dependence``
+            ``in_i / Σ_{s∈S¹(i)} out_s``.
+        ``n_customers_2``
+            ``|C²(i)|``.
+        ``n_segments``
+            Segments covered by the firm's two-tier ecosystem (itself included).
+
+        ``df.attrs`` holds ``weights`` (the normalised weights used), ``rule``
+        (a description of the ``is_lead`` rule), ``pagerank`` (alpha, tol,
+        iterations) and ``normalisation``.
+
+    Raises
+    ------
+    ChainDataError
+        When a revenue rule is asked for and the firms have no ``revenue``.
+
+    References
+    ----------
+    L. Page, S. Brin, R. Motwani, T. Winograd, "The PageRank citation ranking:
+    bringing order to the web", Stanford InfoLab (1999).
+    广东省工业和信息化厅, 链主企业认定 (2022): revenue floors by cluster type.
+
+    Examples
+    --------
+    >>> import chaingraph as cg
+    >>> chain = cg.load_dataset("shandong-nev")
+    >>> leads = cg.lead_firms(chain, top=3)
+    >>> leads[["lead_score", "rank", "is_lead", "scale", "pull", "n_suppliers_2"]].round(3)
+              lead_score  rank  is_lead  scale   pull  n_suppliers_2
+    firm_id
+    NEV01407       0.810     1     True  0.998  0.999            909
+    NEV00034       0.806     2     True  1.000  1.000            930
+    NEV00348       0.791     3     True  0.959  0.991            936
+    >>> chain.firms.loc[leads.index, "segment_id"].tolist()
+    ['vehicle', 'vehicle', 'vehicle']
+    >>> leads.attrs["weights"]["pull"]
+    0.2
+    """
+    w = _weights(weights)
+    n = chain.n_firms
+    adj, adj_t = chain.adjacency, chain.adjacency_t
+    sales, purchases = chain.out_strength, chain.in_strength
+
+    size = _size(chain)
+    total = size.sum()
+    sales_share = size / total if total > 0 else np.zeros(n)
+
+    pr, n_iter = _sparse.pagerank(adj, alpha=PAGERANK_ALPHA, tol=PAGERANK_TOL)
+
+    local_sme = chain.is_local & chain.is_sme
+    up = _sparse.reach_counts(adj_t, 2, masks=[local_sme])
+    down = _sparse.reach_counts(adj, 2)[:, 0]
+
+    # tier-2 purchases attributed through each supplier: Σ_s W[s,i]·in_s/out_s
+    ratio = np.zeros(n)
+    has_sales = sales > 0
+    ratio[has_sales] = purchases[has_sales] / sales[has_sales]
+    amount2 = purchases + adj_t @ ratio
+
+    # supplier dependence: in_i / Σ_{s∈S¹(i)} out_s
+    supplier_sales = _sparse.pattern(adj_t, np.float64) @ sales
+    dependence = np.zeros(n)
+    has_sup = supplier_sales > 0
+    dependence[has_sup] = purchases[has_sup] / supplier_sales[has_sup]
+
+    codes = chain.segment_codes
+    n_seg_chain = len(np.unique(codes[codes >= 0]))
+    n_segments = _sparse.reach_label_counts([adj, adj_t], codes, len(chain.segment_ids), 2)
+    span = n_segments / n_seg_chain if n_seg_chain else np.zeros(n)
+
+    comp = {
+        "scale": log_scale(sales_share),
+        "pull": log_scale(pr),
+        "upstream_firms": log_scale(up[:, 0]),
+        "upstream_amount": log_scale(amount2),
+        "upstream_local_smes": log_scale(up[:, 1]),
+        "dependence": dependence,
+        "downstream": log_scale(down),
+        "span": span,
+    }
+    score = sum(w[k] * comp[k] for k in w)
+    score = np.clip(score, 0.0, 1.0)
+
+    df = pd.DataFrame(index=chain.firm_ids.copy())
+    df["lead_score"] = score
+    df["rank"] = pd.Series(score, index=df.index).rank(ascending=False, method="min").astype("int64")
+    df["is_lead"] = False
+    for k in DEFAULT_LEAD_WEIGHTS:
+        df[k] = comp[k]
+    df["size"] = size
+    df["sales_share"] = sales_share
+    df["pagerank"] = pr
+    df["n_suppliers_2"] = up[:, 0]
+    df["supplier_amount_2"] = amount2
+    df["n_local_sme_suppliers_2"] = up[:, 1]
+    df["supplier_dependence"] = dependence
+    df["n_customers_2"] = down
+    df["n_segments"] = n_segments
+
+    is_lead, rule_text = _apply_rule(rule, df, chain)
+    df["is_lead"] = is_lead
+    order = np.argsort(df["rank"].to_numpy(), kind="stable")
+    df = df.iloc[order]
+    if top is not None:
+        if int(top) < 0:
+            raise ValueError("top must be a non-negative integer")
+        df = df.iloc[: int(top)]
+    df.attrs = {
+        "weights": w,
+        "rule": rule_text,
+        "pagerank": {"alpha": PAGERANK_ALPHA, "tol": PAGERANK_TOL, "iterations": n_iter},
+        "normalisation": "log_scale: log(1 + x/median⁺) / log(1 + max/median⁺); "
+        "dependence as is; span = segments covered / segments in chain",
+    }
+    return df
+
+
+def _apply_rule(rule, df: pd.DataFrame, chain) -> tuple[np.ndarray, str]:
+    if rule is None or rule == "default":
+        large = (chain.firms["size_class"] == "large").fillna(False).to_numpy(dtype=bool)
+        score = df["lead_score"].to_numpy()
+        best = score.max() if len(score) else 0.0
+        hit = (large & (score >= DEFAULT_RELATIVE * best)) | (score >= DEFAULT_ABSOLUTE)
+        return hit, (
+            f"default: large firm with lead_score ≥ {DEFAULT_RELATIVE} × top score, "
+            f"or lead_score ≥ {DEFAULT_ABSOLUTE}"
+        )
+    if isinstance(rule, str):
+        if rule not in LEAD_RULES:
+            raise ValueError(f"unknown lead rule {rule!r}; known: default, {', '.join(LEAD_RULES)}")
+        if "revenue" not in chain.firms.columns:
+            raise ChainDataError(
+                f"the lead rule {rule!r} needs firm revenue", source="firms", column="revenue"
+            )
+        floor = LEAD_RULES[rule]
+        rev = pd.to_numeric(chain.firms["revenue"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        hit = np.nan_to_num(rev, nan=-np.inf) >= floor
+        return hit, f"{rule}: revenue ≥ {floor:,.0f} 万元 (market-share evidence not checked)"
+    if callable(rule):
+        hit = np.asarray(rule(df.copy(), chain), dtype=bool)
+        if hit.shape != (len(df),):
+            raise ValueError(f"the lead rule returned {hit.shape} values for {len(df)} firms")
+        return hit, f"custom: {getattr(rule, '__name__', repr(rule))}"
+    raise TypeError("rule must be None, a rule name or a callable")
+
+
+def ecosystem(chain, firm_id, *, depth: int = 2, direction: str = "both"):
+    """The ecosystem (生态圈) of a firm: its suppliers and customers up to ``depth`` tiers.
+
+    The firm set is ``{i} ∪ S^d(i) ∪ C^d(i)`` where ``S^d(i)`` are the firms
+    from which ``i`` can be reached along at most ``d`` supply links
+    (suppliers, suppliers' suppliers, …) and ``C^d(i)`` the firms reached
+    from ``i`` (customers, customers' customers, …). The view keeps every link
+    among these firms, including links between two suppliers.
+
+    Parameters
+    ----------
+    chain : ChainGraph
+    firm_id : str
+    depth : int
+        Tiers to follow (≥ 1).
+    direction : {"both", "upstream", "downstream"}
+        Suppliers only, customers only, or both.
+
+    Returns
+    -------
+    ChainGraph
+        A view with the same template and focus region.
+
+    Raises
+    ------
+    ChainDataError
+        When ``firm_id`` is not in the chain.
+
+    Examples
+    --------
+    >>> import chaingraph as cg
+    >>> chain = cg.load_dataset("shandong-nev")
+    >>> lead = cg.lead_firms(chain, top=1).index[0]
+    >>> eco = cg.ecosystem(chain, lead, depth=1, direction="upstream")
+    >>> eco.n_firms == 1 + (chain.adjacency_t[[chain.firm_ids.get_loc(lead)]].nnz)
+    True
+    """
+    if direction not in ("both", "upstream", "downstream"):
+        raise ValueError("direction must be 'both', 'upstream' or 'downstream'")
+    if int(depth) != depth or depth < 1:
+        raise ValueError("depth must be a positive integer")
+    pos = chain.firm_ids.get_indexer([firm_id])[0]
+    if pos < 0:
+        raise ChainDataError(f"unknown firm {firm_id!r}", source="firms", column="firm_id")
+    keep = np.zeros(chain.n_firms, dtype=bool)
+    keep[pos] = True
+    if direction in ("both", "upstream"):
+        keep |= _sparse.reach_distance(chain.adjacency_t, [pos], int(depth)) >= 0
+    if direction in ("both", "downstream"):
+        keep |= _sparse.reach_distance(chain.adjacency, [pos], int(depth)) >= 0
+    return chain.subchain(firms=chain.firm_ids[keep])
