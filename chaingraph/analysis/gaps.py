@@ -1,0 +1,378 @@
+"""Chain gaps (缺链 / 断链) and whom to attract or grow to close them (补链 / 延链).
+
+:func:`gaps` lists the gaps of the chain in the focus region, one row per
+gap; :func:`gap_candidates` lists, for each gap, the firms that could close
+it, as a long table that exports cleanly to CSV or Excel.
+
+Segment-level quantities follow :mod:`chaingraph.analysis.weak`: a link's
+input segment is the supplier's segment, and the *local demand* for segment
+*k* is what local customers buy from firms of segment *k*.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from chaingraph.analysis.weak import (
+    _check_fraction,
+    _edges,
+    _location_categorical,
+    _location_codes,
+    _require_segments,
+    _segment_supply,
+    _segment_weights,
+)
+
+__all__ = ["gaps", "gap_candidates", "GAP_KINDS"]
+
+#: Gap kinds, most severe first.
+GAP_KINDS = ("missing", "no_local", "broken_link", "leakage")
+
+#: Base severity of each kind (multiplied by the segment weight; see :func:`gaps`).
+_BASE = {"missing": 1.0, "no_local": 0.9}
+_BROKEN_ESSENTIAL, _BROKEN_OTHER, _LEAKAGE = 0.6, 0.3, 0.6
+
+
+def _gap_rows(chain, leakage_threshold: float, other_weight: float):
+    """The gaps as arrays: segment code, to-segment code (−1), kind, severity, shares."""
+    sup = _segment_supply(chain)
+    n_seg = len(chain.segment_ids)
+    weight = _segment_weights(chain, other_weight)
+    d = sup["demand"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        away = np.where(d > 0, (sup["demand_outside"] + sup["demand_foreign"]) / d, np.nan)
+
+    rows = []  # (segment, to_segment, kind, severity)
+    for k in range(n_seg):
+        if sup["n"][k] == 0:
+            rows.append((k, -1, "missing", weight[k] * _BASE["missing"]))
+        elif sup["local"][k] == 0:
+            rows.append((k, -1, "no_local", weight[k] * _BASE["no_local"]))
+        elif d[k] > 0 and away[k] > leakage_threshold:
+            rows.append((k, -1, "leakage", weight[k] * _LEAKAGE * away[k]))
+
+    t = chain.template
+    if t is not None and len(t.flows):
+        seg = chain.segment_codes.astype(np.int64)
+        s, c, _ = _edges(chain)
+        both = chain.is_local[s] & chain.is_local[c] & (seg[s] >= 0) & (seg[c] >= 0)
+        have = set(np.unique(seg[s[both]] * n_seg + seg[c[both]]).tolist())
+        flows = t.flows
+        fk = chain.segment_ids.get_indexer(flows["from_segment"])
+        fl = chain.segment_ids.get_indexer(flows["to_segment"])
+        for k, l, ess in zip(fk.tolist(), fl.tolist(), flows["essential"].tolist()):
+            if sup["local"][k] > 0 and sup["local"][l] > 0 and (k * n_seg + l) not in have:
+                base = _BROKEN_ESSENTIAL if ess else _BROKEN_OTHER
+                rows.append((k, l, "broken_link", weight[k] * base))
+    return rows, sup, away
+
+
+def _gap_frame(chain, leakage_threshold, other_weight):
+    rows, sup, away = _gap_rows(chain, leakage_threshold, other_weight)
+    kinds = list(GAP_KINDS)
+    rows.sort(key=lambda r: (-r[3], kinds.index(r[2]), r[0], r[1]))
+    seg_k = np.array([r[0] for r in rows], dtype=np.int64)
+    seg_l = np.array([r[1] for r in rows], dtype=np.int64)
+    names = chain.segment_ids.to_numpy(dtype=object)
+    segs = chain.segments
+    frame = pd.DataFrame(
+        {
+            "segment_id": pd.array([names[k] for k in seg_k], dtype="string"),
+            "to_segment": pd.array([names[l] if l >= 0 else None for l in seg_l], dtype="string"),
+            "kind": pd.array([r[2] for r in rows], dtype="string"),
+            "name": pd.array(segs["name"].to_numpy(dtype=object)[seg_k] if len(rows) else [],
+                             dtype="string"),
+            "foundation": pd.array(
+                segs["foundation"].to_numpy(dtype=object)[seg_k] if len(rows) else [],
+                dtype="string"),
+            "local_demand": sup["demand"][seg_k] if len(rows) else np.array([], float),
+            "outside_share": away[seg_k] if len(rows) else np.array([], float),
+            "severity": np.array([r[3] for r in rows], dtype=float),
+        }
+    )
+    return frame, seg_k, seg_l, sup
+
+
+def _adjacent_segments(chain, k: int) -> list[int]:
+    """Segments next to ``k``: template neighbours, or segments trading with ``k`` in the data."""
+    t = chain.template
+    ids = chain.segment_ids
+    if t is not None and len(t.flows):
+        sid = ids[k]
+        near = t.suppliers_of(sid) + t.customers_of(sid)
+        return sorted(set(ids.get_indexer(near).tolist()) - {k, -1})
+    seg = chain.segment_codes.astype(np.int64)
+    s, c, _ = _edges(chain)
+    ks, lc = seg[s], seg[c]
+    near = np.concatenate([lc[(ks == k) & (lc >= 0)], ks[(lc == k) & (ks >= 0)]])
+    return sorted(set(np.unique(near).tolist()) - {k})
+
+
+def _candidate_table(chain, frame, seg_k, seg_l, sup, top):
+    """Long table of fill / extend candidates for each gap row of ``frame``."""
+    n = chain.n_firms
+    n_seg = len(chain.segment_ids)
+    seg = chain.segment_codes.astype(np.int64)
+    local = chain.is_local
+    w = chain.adjacency
+    # firm × segment: purchases from the segment's firms, sales to the segment's firms
+    known = seg >= 0
+    ind = sp.csr_array(
+        (np.ones(int(known.sum())), (np.flatnonzero(known), seg[known])), shape=(n, max(n_seg, 1))
+    )
+    bought = (w.T @ ind).tocsc()  # [f, k]: what f buys from segment k
+    sold = (w @ ind).tocsc()  # [f, k]: what f sells to segment k
+    out_str = chain.out_strength
+    s, c, a = _edges(chain)
+
+    parts = []
+    for g, (k, l) in enumerate(zip(seg_k.tolist(), seg_l.tolist())):
+        if l < 0:
+            # fill: non-local firms of k selling to local customers
+            fill = np.flatnonzero((seg == k) & ~local & (sup["to_local"] > 0))
+            fill_amt = sup["to_local"][fill]
+            near = _adjacent_segments(chain, k)
+            ext = np.flatnonzero(local & np.isin(seg, near)) if near else np.array([], np.int64)
+            ext_amt = (bought[:, [k]].toarray().ravel() + sold[:, [k]].toarray().ravel())[ext]
+        else:
+            # fill: non-local firms of k selling to local firms of l
+            sel = (seg[s] == k) & ~local[s] & (seg[c] == l) & local[c]
+            fill_amt_all = np.bincount(s[sel], weights=a[sel], minlength=n)
+            fill = np.flatnonzero(fill_amt_all > 0)
+            fill_amt = fill_amt_all[fill]
+            # extend: local firms of k, by what they sell to segment l anywhere
+            ext = np.flatnonzero(local & (seg == k))
+            ext_amt = sold[:, [l]].toarray().ravel()[ext]
+        for role, firms, amt in (("fill", fill, fill_amt), ("extend", ext, ext_amt)):
+            if len(firms) == 0:
+                continue
+            order = np.lexsort((firms, -out_str[firms], -amt))
+            if top is not None:
+                order = order[:top]
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "gap": g,
+                        "role": role,
+                        "pos": firms[order],
+                        "amount": amt[order],
+                        "rank": np.arange(1, len(order) + 1),
+                    }
+                )
+            )
+    if parts:
+        long = pd.concat(parts, ignore_index=True)
+    else:
+        long = pd.DataFrame({"gap": pd.Series(dtype=np.int64), "role": pd.Series(dtype=object),
+                             "pos": pd.Series(dtype=np.int64), "amount": pd.Series(dtype=float),
+                             "rank": pd.Series(dtype=np.int64)})
+    return long
+
+
+def gaps(chain, *, leakage_threshold: float = 0.5, other_weight: float = 0.7,
+         top: int = 5) -> pd.DataFrame:
+    """Chain gaps (缺链 / 断链 / 外流) in the focus region, with firms to close them (补链 / 延链).
+
+    One row per gap. Kinds, for a segment *k* (and a template flow *k → l*):
+
+    ``missing`` (缺链, 空白)
+        the template has segment *k* but no firm anywhere in the data is in it;
+    ``no_local`` (缺链)
+        segment *k* has firms, none of them local;
+    ``broken_link`` (断链)
+        the template has the flow *k → l*, both segments have local firms,
+        and no local firm of *k* sells to a local firm of *l* (when one of the
+        two has no local firm the gap is already reported as ``missing`` or
+        ``no_local``);
+    ``leakage`` (外流)
+        segment *k* has local firms, but more than ``leakage_threshold`` of
+        the local demand for *k* (``D_k``, see :func:`~chaingraph.analysis.weak.weak_links`)
+        is bought from outside or foreign firms.
+
+    A segment is reported at most once among ``missing``, ``no_local`` and
+    ``leakage``; broken links are reported per flow. Without a template there
+    are no ``missing`` segments and no ``broken_link`` flows.
+
+    Severity, in [0, 1], is ``weight_k · base`` with ``weight_k`` = 1 for a
+    五基 foundation segment and ``other_weight`` otherwise (as in
+    :func:`~chaingraph.analysis.weak.weak_links`), and ``base`` = 1 for
+    ``missing``; 0.9 for ``no_local``; 0.6 for an essential ``broken_link``
+    and 0.3 for an optional one; ``0.6 · outside_share`` for ``leakage``
+    (so between 0.3 and 0.6).
+
+    Candidates (full ranked lists in :func:`gap_candidates`):
+
+    * 补链 / 招商 (``fill``): outside and foreign firms of segment *k* that
+      already sell to local customers (for a broken link: to local firms of
+      *l*), ranked by that amount;
+    * 延链 (``extend``): local firms that could grow into the gap — for a
+      segment gap, local firms of the segments next to *k* in the template
+      (its supplier and customer segments; without a template, the segments
+      trading with *k* in the data), ranked by their trade with segment *k*
+      (purchases from plus sales to its firms); for a broken link, local
+      firms of *k*, ranked by their sales to firms of *l* anywhere. Ties are
+      broken by the firm's total sales in the network.
+
+    Parameters
+    ----------
+    chain : ChainGraph
+    leakage_threshold : float, default 0.5
+        Share of local demand bought from outside above which a segment leaks.
+    other_weight : float, default 0.7
+        Severity weight of non-foundation segments.
+    top : int, default 5
+        How many candidate ids each of ``candidates`` and ``extend_candidates``
+        holds.
+
+    Returns
+    -------
+    DataFrame
+        RangeIndex, most severe first (then by kind, then template order):
+
+        ``segment_id``
+            The segment with the gap (for ``broken_link``, the supplying segment).
+        ``to_segment``
+            For ``broken_link``, the customer segment of the flow; else missing.
+        ``kind``
+            ``missing``, ``no_local``, ``broken_link`` or ``leakage``.
+        ``name``, ``foundation``
+            The segment's name and 五基 category (from the template).
+        ``local_demand``
+            ``D_k`` (万元): what local customers buy from segment *k*.
+        ``outside_share``
+            Share of ``D_k`` bought from outside and foreign firms (missing
+            when ``D_k`` = 0).
+        ``severity``
+            As above.
+        ``candidates``
+            Up to ``top`` fill (补链/招商) candidate firm ids, best first,
+            joined by ``"; "``.
+        ``extend_candidates``
+            Up to ``top`` extend (延链) candidate firm ids, joined by ``"; "``.
+
+    References
+    ----------
+    补链、强链、延链 and 缺链/断链 as used in 鲁工信发〔2021〕5号 (Shandong, 2021).
+
+    Examples
+    --------
+    The shipped chain's planted missing segments come out as ``no_local``
+    gaps (their firms are all outside Shandong), at the top of the list:
+
+    >>> import chaingraph as cg
+    >>> from chaingraph.datasets import load_planted
+    >>> from chaingraph.analysis.gaps import gaps
+    >>> chain = cg.load_dataset("shandong-nev")
+    >>> planted = load_planted("shandong-nev")
+    >>> g = gaps(chain)
+    >>> sorted(g.loc[g["kind"] == "no_local", "segment_id"]) == sorted(planted.missing_segments)
+    True
+    >>> str(g.loc[0, "kind"]), float(g.loc[0, "severity"])
+    ('no_local', 0.9)
+    >>> len(g.loc[0, "candidates"].split("; "))
+    5
+    """
+    _require_segments(chain, "gaps")
+    leakage_threshold = _check_fraction("leakage_threshold", leakage_threshold)
+    other_weight = _check_fraction("other_weight", other_weight)
+    top = _check_top(top)
+    frame, seg_k, seg_l, sup = _gap_frame(chain, leakage_threshold, other_weight)
+    long = _candidate_table(chain, frame, seg_k, seg_l, sup, top)
+    ids = chain.firm_ids.to_numpy(dtype=object)
+    for role, col in (("fill", "candidates"), ("extend", "extend_candidates")):
+        part = long[long["role"] == role]
+        joined = part.groupby("gap", sort=True)["pos"].agg(lambda p: "; ".join(ids[p.to_numpy()]))
+        frame[col] = pd.array(joined.reindex(range(len(frame))).fillna("").to_numpy(dtype=object),
+                              dtype="string")
+    return frame
+
+
+def _check_top(top):
+    if top is None:
+        return None
+    if int(top) != top or top < 1:
+        raise ValueError(f"top must be a positive integer or None, got {top}")
+    return int(top)
+
+
+def gap_candidates(chain, *, leakage_threshold: float = 0.5, other_weight: float = 0.7,
+                   top: int | None = 20) -> pd.DataFrame:
+    """Firms that could close each chain gap (补链 / 招商 and 延链 targets), as a long table.
+
+    The gaps are those of :func:`gaps` (same parameters); for each gap the
+    ``fill`` candidates (outside firms already supplying the region) and the
+    ``extend`` candidates (local firms next to the gap) are ranked as
+    described there.
+
+    Parameters
+    ----------
+    chain : ChainGraph
+    leakage_threshold, other_weight : float
+        As in :func:`gaps`.
+    top : int or None, default 20
+        Keep the best ``top`` candidates of each role for each gap (``None``:
+        all of them).
+
+    Returns
+    -------
+    DataFrame
+        RangeIndex; rows in the order of the gaps in :func:`gaps`, then
+        ``fill`` before ``extend``, then by rank. Columns:
+
+        ``segment_id``, ``to_segment``, ``kind``
+            The gap, as in :func:`gaps`.
+        ``firm_id``
+            The candidate.
+        ``role``
+            ``fill`` (补链/招商: attract an outside supplier) or ``extend``
+            (延链: a local firm grows into the gap).
+        ``amount``
+            The ranking amount (万元): for ``fill``, the firm's sales to
+            local customers in the segment (to local firms of ``to_segment``
+            for a broken link); for ``extend``, its trade with the gap
+            segment (for a broken link, its sales to ``to_segment``).
+        ``rank``
+            1 = best, within the gap and role.
+        ``firm_segment``, ``location``
+            The candidate's segment and ``local``/``outside``/``foreign``.
+
+    Examples
+    --------
+    >>> import chaingraph as cg
+    >>> from chaingraph.analysis.gaps import gap_candidates
+    >>> chain = cg.load_dataset("shandong-nev")
+    >>> gc = gap_candidates(chain, top=3)
+    >>> gc.columns.tolist()
+    ['segment_id', 'to_segment', 'kind', 'firm_id', 'role', 'amount', 'rank', 'firm_segment', 'location']
+    >>> first = gc[gc["segment_id"] == gc.loc[0, "segment_id"]]
+    >>> first[["role", "rank"]].value_counts(sort=False).tolist()
+    [1, 1, 1, 1, 1, 1]
+    >>> bool(first.loc[first["role"] == "fill", "location"].isin(["outside", "foreign"]).all())
+    True
+    """
+    _require_segments(chain, "gap_candidates")
+    leakage_threshold = _check_fraction("leakage_threshold", leakage_threshold)
+    other_weight = _check_fraction("other_weight", other_weight)
+    top = _check_top(top)
+    frame, seg_k, seg_l, sup = _gap_frame(chain, leakage_threshold, other_weight)
+    long = _candidate_table(chain, frame, seg_k, seg_l, sup, top)
+    pos = long["pos"].to_numpy(dtype=np.int64)
+    gap = long["gap"].to_numpy(dtype=np.int64)
+    seg = chain.segment_codes.astype(np.int64)[pos]
+    names = chain.segment_ids.to_numpy(dtype=object)
+    return pd.DataFrame(
+        {
+            "segment_id": pd.array(frame["segment_id"].to_numpy(dtype=object)[gap], dtype="string"),
+            "to_segment": pd.array(frame["to_segment"].to_numpy(dtype=object)[gap], dtype="string"),
+            "kind": pd.array(frame["kind"].to_numpy(dtype=object)[gap], dtype="string"),
+            "firm_id": pd.array(chain.firm_ids.take(pos).to_numpy(dtype=object), dtype="string"),
+            "role": pd.array(long["role"].to_numpy(dtype=object), dtype="string"),
+            "amount": long["amount"].to_numpy(dtype=float),
+            "rank": long["rank"].to_numpy(dtype=np.int64),
+            "firm_segment": pd.array([names[k] if k >= 0 else None for k in seg.tolist()],
+                                     dtype="string"),
+            "location": _location_categorical(_location_codes(chain)[pos]),
+        }
+    )
