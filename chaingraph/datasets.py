@@ -320,7 +320,7 @@ def _sample_flow(rng, cust, k, sup, weight, prov, citykey, n_city):
     """
     order = np.lexsort((citykey[sup], prov[sup]))
     s_sorted = sup[order]
-    w_sorted = weight[order]
+    w_sorted = weight[s_sorted]
     cum = np.concatenate([[0.0], np.cumsum(w_sorted)])
     m = len(s_sorted)
     pkey = prov[s_sorted].astype(np.int64)
@@ -525,8 +525,9 @@ def synthetic_frames(
     lead_firms = []
     if n_leads and lead_pool:
         pool_codes = np.array([sidx[s] for s in lead_pool])
-        n_in = flows["to_segment"].value_counts()
-        seg_w = np.array([float(n_in.get(s, 0)) ** 2
+        # firms in the segments that supply each candidate: a lead needs many suppliers
+        reach = {s: sum(int(counts[sidx[a]]) for a in tpl.suppliers_of(s)) for s in lead_pool}
+        seg_w = np.array([float(reach[s]) ** 2
                           * (3.0 if s in finals else (2.0 if stage[sidx[s]] == "downstream" else 1.0))
                           for s in lead_pool])
         cand = np.flatnonzero(local & np.isin(seg_code, pool_codes))
@@ -765,8 +766,9 @@ def synthetic_chain(
        employees = revenue / productivity with productivity lognormal around
        40 万元 per person. Most firms are therefore SMEs under the NBS 2017
        rule. The ``n_leads`` lead firms (链主) — local firms of downstream or
-       midstream segments, chosen with weight (number of input flows)² ×
-       (3 final / 2 downstream / 1 midstream) — get 1.5 to 4 times the
+       midstream segments, chosen with weight (number of firms in the
+       supplying segments)² × (3 final / 2 downstream / 1 midstream) — get
+       1.5 to 4 times the
        largest other revenue.
     5. *Links.* For every flow A → B, each firm *j* of B draws
        kⱼ ~ Poisson(λ·(rⱼ/median r)^0.4) suppliers from A (half the rate for
