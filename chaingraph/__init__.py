@@ -23,6 +23,8 @@ from .analysis.sectors import (
     segment_output, upstreamness,
 )
 from .analysis.resilience import DisruptionResult, simulate_disruption, systemic_risk
+from .analysis.weak import chokepoints, single_sourcing, weak_links
+from .analysis.gaps import gap_candidates, gaps
 
 # -- viz and reports --
 
@@ -57,5 +59,10 @@ __all__ = [
     "segment_flows",
     "segment_output",
     "upstreamness",
+    "weak_links",
+    "chokepoints",
+    "single_sourcing",
+    "gaps",
+    "gap_candidates",
     # -- exports --
 ]
