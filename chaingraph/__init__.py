@@ -18,6 +18,8 @@ from .datasets import (
 )
 
 # -- analysis --
+from .analysis.leads import ecosystem, lead_firms
+from .analysis.integration import IntegrationResult, integration
 from .analysis.sectors import (
     extraction, ghosh_inverse, key_sectors, leontief_inverse, read_io_table, segment_flows,
     segment_output, upstreamness,
@@ -59,6 +61,10 @@ __all__ = [
     "segment_flows",
     "segment_output",
     "upstreamness",
+    "lead_firms",
+    "ecosystem",
+    "integration",
+    "IntegrationResult",
     "weak_links",
     "chokepoints",
     "single_sourcing",
