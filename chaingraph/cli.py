@@ -188,6 +188,38 @@ def summary(chain):
 
 
 @cli.command()
+@chain_input
+@click.option("--top", type=int, default=None, metavar="N", help="Only the N best-ranked firms.")
+@click.option("--rule", type=click.Choice(["default", "guangdong-pillar", "guangdong-emerging"]),
+              default="default", show_default=True, help="Rule deciding is_lead.")
+@table_output
+def leads(chain, top, rule, fmt, output):
+    """Lead firms (链主): lead score, rank, is_lead and the score's components."""
+    from .analysis.leads import lead_firms
+
+    df = lead_firms(chain, top=top, rule=rule)
+    weights = ", ".join(f"{k}={v:.2f}" for k, v in df.attrs["weights"].items())
+    emit(df, fmt, output, note=f"weights: {weights}; is_lead rule: {df.attrs['rule']}")
+
+
+@cli.command()
+@chain_input
+@click.option("--part", type=click.Choice(["components", "firms", "mixing"]), default="components",
+              show_default=True,
+              help="The index's components, the per-large-firm table, or the size-class mixing matrix.")
+@table_output
+def integration(chain, part, fmt, output):
+    """Integration of small and large firms (大中小企业融通): the 0–100 index and its parts."""
+    from .analysis.integration import integration as run
+
+    res = run(chain)
+    table = {"components": res.components, "firms": res.firms, "mixing": res.mixing}[part]
+    emit(table, fmt, output,
+         note=f"融通 index {res.score:.1f}/100; size-class assortativity {res.assortativity:.3f}")
+
+
+
+@cli.command()
 @click.argument("table", required=False, type=click.Path(path_type=Path))
 @click.option("--dataset", "-d", metavar="NAME", help="A shipped dataset instead of TABLE.")
 @click.option("--forward", type=click.Choice(["ghosh", "leontief"]), default="ghosh", show_default=True,
@@ -223,6 +255,63 @@ def sectors(table, dataset, forward, local_only, fmt, output):
     else:
         Z, x = data.Z, data.x
     emit(key_sectors(Z, x, forward=forward), fmt, output, note=f"forward linkage: {forward}")
+
+
+def _id_list(text):
+    """``"A,B; C"`` -> ``["A", "B", "C"]``; ``None`` stays ``None``."""
+    if text is None:
+        return None
+    return [t.strip() for t in text.replace(";", ",").split(",") if t.strip()]
+
+
+@cli.command()
+@chain_input
+@click.option("--max-hhi", type=float, default=0.4, show_default=True,
+              help="Supplier HHI above which a segment is concentrated.")
+@click.option("--min-local-share", type=float, default=0.5, show_default=True,
+              help="Local supply share below which a segment is weak.")
+@click.option("--max-foreign-share", type=float, default=0.5, show_default=True,
+              help="Foreign supply share above which a segment is 卡脖子.")
+@click.option("--min-local-firms", type=int, default=2, show_default=True,
+              help="Fewer local firms than this makes a segment weak.")
+@click.option("--leads", metavar="IDS", help="Lead firm ids, comma-separated (default: lead_firms).")
+@table_output
+def weak(chain, max_hhi, min_local_share, max_foreign_share, min_local_firms, leads, fmt, output):
+    """Weak links (薄弱环节) by segment: missing (缺链), foreign (卡脖子), weak (弱链) or ok."""
+    from .analysis.weak import weak_links
+
+    emit(weak_links(chain, max_hhi=max_hhi, min_local_share=min_local_share,
+                    max_foreign_share=max_foreign_share, min_local_firms=min_local_firms,
+                    leads=_id_list(leads)), fmt, output)
+
+
+@cli.command("chokepoints")
+@chain_input
+@click.option("--leads", metavar="IDS", help="Lead firm ids, comma-separated (default: lead_firms).")
+@click.option("--sources", metavar="IDS", help="Upstream firm ids where supply paths start.")
+@table_output
+def chokepoints_command(chain, leads, sources, fmt, output):
+    """Chokepoint firms (堵点): sole suppliers of essential flows and dominators of lead firms."""
+    from .analysis.weak import chokepoints
+
+    emit(chokepoints(chain, leads=_id_list(leads), sources=_id_list(sources)), fmt, output)
+
+
+@cli.command("gaps")
+@chain_input
+@click.option("--leakage-threshold", type=float, default=0.5, show_default=True,
+              help="Share of local demand bought from outside above which a segment leaks.")
+@click.option("--top", type=int, default=5, show_default=True,
+              help="Candidates per gap and role.")
+@click.option("--candidates", "long", is_flag=True,
+              help="List the candidate firms (补链/延链) one per row instead of the gaps.")
+@table_output
+def gaps_command(chain, leakage_threshold, top, long, fmt, output):
+    """Chain gaps (缺链/断链/外流) with fill (补链/招商) and extend (延链) candidates."""
+    from .analysis.gaps import gap_candidates, gaps
+
+    func = gap_candidates if long else gaps
+    emit(func(chain, leakage_threshold=leakage_threshold, top=top), fmt, output)
 
 
 def main():  # pragma: no cover - console entry point alias
