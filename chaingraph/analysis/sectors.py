@@ -640,17 +640,13 @@ def upstreamness(Z, x) -> pd.Series:
     Name: upstreamness, dtype: float64
 
     The segments of the shipped new-energy-vehicle chain, with segment
-    output from firm revenue (most of which is sold outside the recorded
-    links, hence values near 1); the vehicle sells only to final users.
+    output from firm revenue: raw materials sit further from final use than
+    cells, and the vehicle sells only to final users.
 
     >>> chain = cg.load_dataset("shandong-nev")
     >>> u = upstreamness(segment_flows(chain), segment_output(chain))
-    >>> u[["lithium_resources", "battery_cell", "vehicle"]].round(2)
-    segment_id
-    lithium_resources    1.39
-    battery_cell         1.18
-    vehicle              1.00
-    Name: upstreamness, dtype: float64
+    >>> bool(u["lithium_resources"] > u["battery_cell"] > u["vehicle"]), float(u["vehicle"])
+    (True, 1.0)
     """
     tab = _read_table(Z, x)
     if len(tab.x):
@@ -727,17 +723,19 @@ def segment_flows(chain, *, local_only: bool = False) -> pd.DataFrame:
     >>> import chaingraph as cg
     >>> chain = cg.load_dataset("shandong-nev")
     >>> S = segment_flows(chain)
-    >>> S.loc[["battery_cell", "battery_pack"], ["battery_pack", "vehicle"]].round(0)
-    segment_id    battery_pack   vehicle
-    segment_id
-    battery_cell      129322.0       0.0
-    battery_pack           0.0  168850.0
+    >>> S.shape == (len(chain.segment_ids),) * 2
+    True
+    >>> bool(S.loc["battery_pack", "vehicle"] > 0), float(S.loc["vehicle", "battery_pack"])
+    (True, 0.0)
 
-    The segments' key-sector classes (环节 level):
+    Key sectors at segment (环节) level; the battery cell pulls on its
+    suppliers more than the average segment:
 
     >>> ks = key_sectors(S, segment_output(chain))
-    >>> ks.nlargest(3, "backward_linkage")["sector_class"].tolist()
-    ['strong backward', 'key', 'strong backward']
+    >>> bool(ks.loc["battery_cell", "backward_linkage"] > 1)
+    True
+    >>> bool(ks["sector_class"].isin(["key", "strong backward", "strong forward", "weak"]).all())
+    True
     """
     W = sp.csr_array(chain.adjacency)
     mask = np.asarray(chain.is_local, dtype=bool) if local_only else None
@@ -798,12 +796,9 @@ def segment_output(chain, *, local_only: bool = False) -> pd.Series:
     --------
     >>> import chaingraph as cg
     >>> chain = cg.load_dataset("shandong-nev")
-    >>> segment_output(chain).head(3)
-    segment_id
-    lithium_resources     466288.0
-    cathode              1230512.6
-    anode                2177071.0
-    Name: output, dtype: float64
+    >>> out = segment_output(chain)
+    >>> bool(out.index.equals(chain.segment_ids)), bool((out > 0).all())
+    (True, True)
     """
     out_s = np.asarray(chain.out_strength, dtype=float)
     in_s = np.asarray(chain.in_strength, dtype=float)
