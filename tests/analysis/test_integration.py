@@ -150,3 +150,20 @@ def test_index_rises_with_planted_sme_share(seed):
     # the component is the planted quantity itself (SMEs' share of large customers' purchases)
     assert measured == pytest.approx(planted, abs=1e-9)
     assert scores[0] < scores[1] < scores[2]
+
+
+def test_cli_integration(hand_chain, tmp_path):
+    from click.testing import CliRunner
+
+    from chaingraph.cli import cli
+
+    hand_chain.firms.reset_index().to_csv(tmp_path / "firms.csv", index=False)
+    hand_chain.links.to_csv(tmp_path / "links.csv", index=False)
+    out = tmp_path / "firms_out.csv"
+    result = CliRunner().invoke(cli, ["integration", str(tmp_path), "--region", "山东",
+                                      "--part", "firms", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# 融通 index 70.5/100")
+    table = pd.read_csv(out, comment="#", index_col="firm_id")
+    assert table.loc["A", "smes_reached"] == 5

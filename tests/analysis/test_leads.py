@@ -253,3 +253,23 @@ def test_planted_leads_recovered(n_firms, seed):
     assert df.index[0] in planted
     # the default rule flags at least three quarters of them
     assert df.loc[planted, "is_lead"].mean() >= 0.75
+
+
+def test_cli_leads(hand_chain, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from chaingraph.cli import cli
+
+    hand_chain.firms.reset_index().to_csv(tmp_path / "firms.csv", index=False)
+    hand_chain.links.to_csv(tmp_path / "links.csv", index=False)
+    result = CliRunner().invoke(cli, ["leads", str(tmp_path), "--region", "山东", "--top", "2",
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert [r["firm_id"] for r in payload["data"]] == ["A", lead_firms(hand_chain).index[1]]
+    assert "weights: scale=0.25" in payload["note"]
+    bad = CliRunner().invoke(cli, ["leads", str(tmp_path), "--rule", "guangdong-pillar"])
+    assert bad.exit_code == 0  # the chain has revenue
+    assert CliRunner().invoke(cli, ["leads"]).exit_code == 2
