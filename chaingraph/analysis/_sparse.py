@@ -153,8 +153,10 @@ def reach_counts(
     depths counts once.
 
     Computed by sparse products of row batches: for a batch ``B`` of rows,
-    ``R_B ← A_B + R_B · A`` (``depth − 1`` times) on the 0/1 pattern ``A``;
-    the product's row pattern is the union of the reachable sets. Batches are
+    ``R_B = A_B · (I + A)^(depth−1)`` on the 0/1 pattern ``A``; the row
+    pattern of the product is exactly the union of the reachable sets, with
+    no duplicate entries to merge (an addition ``A_B + R_B·A`` would force a
+    sort of every row). Batches are
     cut so that the number of walks expanded per batch (:func:`path_counts`)
     stays under ``budget``, bounding memory whatever the degree distribution.
 
@@ -187,17 +189,19 @@ def reach_counts(
     if len(rows) == 0 or all(a.nnz == 0 for a in nets):
         return out
     cost = sum(path_counts(a, depth) for a in nets)[rows] + 1.0
+    eye = sp.eye_array(n, dtype=np.float32, format="csr")
+    steps = [(a + eye).tocsr() if depth > 1 else None for a in nets]
     for b0, b1 in _batches(cost, budget):
         sel = rows[b0:b1]
         acc = None
-        for a in nets:
-            base = a[sel]
-            reach = base
+        for a, step in zip(nets, steps):
+            reach = a[sel]
             for _ in range(depth - 1):
-                reach = base + reach @ a
+                reach = reach @ step
             acc = reach if acc is None else acc + reach
         acc = sp.csr_array(acc)
-        acc.sum_duplicates()
+        if len(nets) > 1:
+            acc.sum_duplicates()
         ind = acc.indices
         local = np.repeat(np.arange(b1 - b0), np.diff(acc.indptr))
         keep = ind != sel[local]
