@@ -792,10 +792,8 @@ def _order_status(known, lo_ok, hi_ok):
     """Status of an order criterion from two comparisons: where the value is known,
     pass where ``lo_ok`` (the strict reading passes), fail where not ``hi_ok`` (the
     lenient reading fails), otherwise unknown."""
-    status = np.full(known.shape, UNKNOWN, dtype=np.int8)
-    status[known & lo_ok] = PASS
-    status[known & ~hi_ok & ~lo_ok] = FAIL
-    return status
+    inner = np.where(lo_ok, np.int8(PASS), np.where(hi_ok, np.int8(UNKNOWN), np.int8(FAIL)))
+    return np.where(known, inner, np.int8(UNKNOWN)).astype(np.int8, copy=False)
 
 
 @dataclass
@@ -827,8 +825,9 @@ def _eval_criterion(c: Criterion, inp: _Inputs, scored: dict, tier_state: dict,
         if c.threshold_by is not None:
             key = inp.text(c.threshold_by)
             table = c.thresholds
-            t = np.array([table.get(k, np.nan) if k is not None else np.nan for k in key],
-                         dtype="float64") if n else np.empty(0)
+            codes, uniques = pd.factorize(pd.Series(key, dtype=object))
+            t = np.array([table.get(u, np.nan) for u in uniques] + [np.nan],
+                         dtype="float64")[codes]
             vals = np.array(list(table.values()))
             up = c.op in (">=", ">")
             strict = vals.max() if up else vals.min()
@@ -937,22 +936,25 @@ def _eval_tree(node, leaves: dict, bit: dict, n: int):
         return (lf.status, lf.distance, np.where(lf.status == FAIL, b, zero),
                 np.where(lf.status == UNKNOWN, b, zero))
     kids = [_eval_tree(k, leaves, bit, n) for k in node[1]]
-    st = np.stack([k[0] for k in kids])
-    ds = np.stack([k[1] for k in kids])
     zero = np.uint64(0)
+    # fold the children pairwise (no stacked copies)
+    status, dist, miss, unk = kids[0]
     if node[0] == "and":
-        status = st.min(axis=0)
-        with np.errstate(invalid="ignore"):
-            dist = np.where(st == FAIL, ds, -np.inf).max(axis=0)
-        miss = np.bitwise_or.reduce(np.stack([k[2] for k in kids]), axis=0)
+        dist = np.where(status == FAIL, dist, -np.inf)
+        for s2, d2, m2, u2 in kids[1:]:
+            status = np.minimum(status, s2)
+            dist = np.maximum(dist, np.where(s2 == FAIL, d2, -np.inf))
+            miss = miss | m2
+            unk = unk | u2
     else:
-        status = st.max(axis=0)
-        pick = np.where(st == FAIL, ds, np.inf)
-        choice = np.argmin(pick, axis=0)
-        dist = pick[choice, np.arange(n)] if n else np.empty(0)
-        miss = np.stack([k[2] for k in kids])[choice, np.arange(n)] if n else np.empty(
-            0, dtype=np.uint64)
-    unk = np.bitwise_or.reduce(np.stack([k[3] for k in kids]), axis=0)
+        dist = np.where(status == FAIL, dist, np.inf)
+        for s2, d2, m2, u2 in kids[1:]:
+            d2 = np.where(s2 == FAIL, d2, np.inf)
+            nearer = d2 < dist  # ties keep the earlier alternative
+            status = np.maximum(status, s2)
+            dist = np.where(nearer, d2, dist)
+            miss = np.where(nearer, m2, miss)
+            unk = unk | u2
     dist = np.where(status == FAIL, dist, np.nan)
     miss = np.where(status == FAIL, miss, zero)
     unk = np.where(status == PASS, zero, unk)
@@ -969,10 +971,17 @@ def _holds(designations: np.ndarray, words: tuple) -> np.ndarray:
 
 
 def _masks_to_text(masks: np.ndarray, names: list) -> np.ndarray:
-    uniq, inv = np.unique(masks, return_inverse=True)
-    text = np.array(["; ".join(nm for i, nm in enumerate(names) if int(m) >> i & 1)
-                     for m in uniq], dtype=object)
-    return text[inv.reshape(-1)]
+    """Bit masks over ``names`` → ``'; '``-joined names (computed once per distinct mask)."""
+    codes, uniq = pd.factorize(masks)
+    texts = []
+    for m in uniq.tolist():
+        parts = []
+        while m:
+            low = m & -m
+            parts.append(names[low.bit_length() - 1])
+            m ^= low
+        texts.append("; ".join(parts))
+    return np.array(texts, dtype=object)[codes]
 
 
 def _ordered(values: np.ndarray, ids: list) -> pd.Categorical:
@@ -1095,8 +1104,7 @@ def evaluate_rules(firms: pd.DataFrame, rules=DEFAULT_RULES, *, cluster_type=Non
     cols["next_unknown"] = next_unknown
     for t in tier_ids:
         cols[f"{t}.status"] = _outcome(tier_state[t][0])
-        cols[f"{t}.designated"] = pd.array(
-            np.where(holds[t] == UNKNOWN, None, holds[t] == PASS), dtype="boolean")
+        cols[f"{t}.designated"] = pd.arrays.BooleanArray(holds[t] == PASS, holds[t] == UNKNOWN)
         if t in scored:
             lo, hi, exact = scored[t]["total"]
             cols[f"{t}.score"] = exact
@@ -1221,10 +1229,24 @@ def tiers(chain, *, rules=DEFAULT_RULES, cluster_type=None, detail: bool = True)
     Examples
     --------
     >>> import chaingraph as cg
-    >>> chain = cg.load_dataset("shandong-nev")  # doctest: +SKIP
-    >>> t = cg.tiers(chain)  # doctest: +SKIP
-    >>> t.attrs["rules"]  # doctest: +SKIP
+    >>> from chaingraph.analysis.tiers import tiers
+    >>> chain = cg.load_dataset("shandong-nev")
+    >>> t = tiers(chain)
+    >>> t.attrs["rules"]
     ['miit-2022', 'champion-2023', 'lead-guangdong-2022']
+    >>> t.loc["NEV00001", ["size_class", "tier", "next_tier", "next_missing"]].tolist()
+    ['medium', 'innovative', 'specialised', 'specialised.rd_intensity']
+
+    NEV00001 (medium, revenue 21521.1 万元, R&D 530.5 万元, main business 13836.8 万元,
+    growth 4.8 %, debt 46.5 %, strategic emerging, 6 Class I IP items) scores, by
+    hand: IP 10–20 (Class I items, grade not given) + R&D 2.47 % → 10 + growth → 5 +
+    debt → 10 + field 10 + main business 64.3 % → 15 = 60 to 70, so it is an
+    创新型中小企业 even at the lower bound. For 专精特新 its R&D intensity is short
+    by (0.03 − 0.02465) / 0.03 = 0.178:
+
+    >>> t.loc["NEV00001", ["innovative.score_min", "innovative.score_max",
+    ...                    "next_distance"]].round(3).tolist()
+    [60.0, 70.0, 0.178]
     """
     return evaluate_rules(chain.firms, rules, cluster_type=cluster_type, detail=detail)
 
@@ -1286,10 +1308,23 @@ def tier_progress(chain, targets=None, *, by: str = "region", near_miss: float |
 
     Examples
     --------
+    The shipped Shandong NEV chain against the 2025 targets; ``designated`` for
+    专精特新 counts the 小巨人 too (a 小巨人 is a 专精特新 firm):
+
     >>> import chaingraph as cg
-    >>> chain = cg.load_dataset("shandong-nev")  # doctest: +SKIP
-    >>> cg.tier_progress(chain).loc["山东"].index.tolist()  # doctest: +SKIP
-    ['innovative', 'specialised', 'little_giant', 'champion', 'lead']
+    >>> from chaingraph.analysis.tiers import tier_progress
+    >>> chain = cg.load_dataset("shandong-nev")
+    >>> p = tier_progress(chain, near_miss=0.05)
+    >>> p.loc["山东", ["target", "designated", "qualifying", "candidates", "gap", "near_miss"]]
+                  target  designated  qualifying  candidates     gap  near_miss
+    tier
+    innovative       NaN          44         427         399     NaN          0
+    specialised   1500.0          44           3           3  1456.0         12
+    little_giant   600.0           7           0           0   593.0          0
+    champion       400.0           1           6           5   399.0          0
+    lead           150.0           0           0           0   150.0          0
+    >>> p.loc[("山东", "specialised"), "near_miss_firms"][:2]
+    ('NEV01315', 'NEV01767')
     """
     if by not in ("region", "city"):
         raise ValueError("by must be 'region' or 'city'")
@@ -1357,6 +1392,7 @@ def tier_progress(chain, targets=None, *, by: str = "region", near_miss: float |
             rows.append(row)
     out = pd.DataFrame(rows).set_index([by, "tier"])
     out.attrs["rules"] = list(ruleset.names)
+    out.attrs["unconfirmed"] = ruleset.unconfirmed
     out.attrs["targets"] = named
     return out
 

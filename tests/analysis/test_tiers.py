@@ -589,3 +589,88 @@ def test_vectorised_matches_reference(seed):
     # the random data reach every outcome
     for t in rs.tier_ids:
         assert set(fast[f"{t}.status"]) >= {"pass", "fail"} or t == "little_giant"
+
+
+# --------------------------------------------------------------------------- #
+# tier_progress and tiers on a ChainGraph, and the CLI
+
+
+def small_chain():
+    from chaingraph.core import ChainGraph
+
+    rows = [
+        # local: a designated 小巨人 that qualifies, an undesignated qualifying one,
+        # one 5 % short on R&D for 专精特新 (rd 570 / 20000 = 2.85 %: (3 − 2.85) / 3),
+        # a 单项冠军 holder; outside: a qualifying firm that must not count
+        {**SME, "firm_id": "L1", "province": "山东", "city": "济南", "designations": "国家级小巨人"},
+        {**SME, "firm_id": "L2", "province": "山东", "city": "青岛"},
+        {**SME, "firm_id": "L3", "province": "山东", "city": "青岛", "rd_expense": 570.0},
+        {**LARGE, "firm_id": "L4", "province": "山东", "city": "青岛", "designations": "单项冠军"},
+        {**SME, "firm_id": "O1", "province": "江苏", "city": "苏州"},
+    ]
+    firms = pd.DataFrame(rows)
+    links = pd.DataFrame({"supplier_id": ["L2", "L3", "O1"], "customer_id": ["L4", "L4", "L1"]})
+    return ChainGraph.from_frames(firms, links, region="山东")
+
+
+def test_tiers_on_a_chain_and_progress_by_region():
+    chain = small_chain()
+    t = T.tiers(chain)
+    assert t.index.tolist() == ["L1", "L2", "L3", "L4", "O1"]
+    assert t.loc["L3", "tier"] == "innovative"
+    assert t.loc["L3", "next_distance"] == pytest.approx(0.05)
+    p = T.tier_progress(chain, near_miss=0.06)
+    assert p.attrs["rules"] == list(T.DEFAULT_RULES)
+    sp = p.loc[("山东", "specialised")]
+    assert sp["target"] == 1500 and sp["designated"] == 1  # L1, through its 小巨人
+    assert sp["qualifying"] == 2 and sp["candidates"] == 1  # L1, L2; O1 is not local
+    assert sp["gap"] == 1499
+    assert sp["near_miss"] == 1 and sp["near_miss_firms"] == ("L3",)
+    lg = p.loc[("山东", "little_giant")]
+    assert (lg["designated"], lg["qualifying"], lg["candidates"], lg["gap"]) == (1, 2, 1, 599)
+    ch = p.loc[("山东", "champion")]
+    assert (ch["designated"], ch["qualifying"], ch["target"]) == (1, 1, 400)
+
+
+def test_progress_by_city_and_own_targets():
+    chain = small_chain()
+    p = T.tier_progress(chain, by="city")
+    assert sorted(set(p.index.get_level_values("city"))) == ["济南", "青岛"]
+    assert p["target"].isna().all()  # region-wide targets belong to no city
+    assert p.loc[("青岛", "little_giant"), "qualifying"] == 1
+    targets = pd.DataFrame({"小巨人": [2, 3]}, index=["济南", "青岛"])
+    p2 = T.tier_progress(chain, targets, by="city")
+    assert p2.loc[("青岛", "little_giant"), "gap"] == 3
+    assert p2.loc[("济南", "little_giant"), "gap"] == 1
+    p3 = T.tier_progress(chain, {"单项冠军": 10})
+    assert p3.loc[("山东", "champion"), "gap"] == 9
+    assert np.isnan(p3.loc[("山东", "specialised"), "target"])
+    with pytest.raises(ChainDataError, match="target tier '隐形冠军'"):
+        T.tier_progress(chain, {"隐形冠军": 1})
+
+
+def test_cli_tiers(tmp_path):
+    from click.testing import CliRunner
+
+    from chaingraph.cli import cli
+    from chaingraph.io import write_chain
+
+    folder = tmp_path / "chain"
+    write_chain(small_chain(), folder)
+    runner = CliRunner()
+    res = runner.invoke(cli, ["tiers", str(folder), "--region", "山东", "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    first, header = res.output.splitlines()[:2]
+    assert first.startswith("# rules: miit-2022, champion-2023, lead-guangdong-2022")
+    assert header.startswith("firm_id,size_class,designation,tier")
+    res = runner.invoke(cli, ["tiers", str(folder), "--region", "山东", "--near-miss", "0.06",
+                              "--rules", "miit-2022", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    import json
+
+    payload = json.loads(res.output)
+    assert payload["note"].startswith("rules: miit-2022;")
+    assert [r["firm_id"] for r in payload["data"]] == ["L3"]
+    res = runner.invoke(cli, ["tiers", str(folder), "--region", "山东", "--progress", "region"])
+    assert res.exit_code == 0, res.output
+    assert "specialised" in res.output and "1500" in res.output
