@@ -314,5 +314,37 @@ def gaps_command(chain, leakage_threshold, top, long, fmt, output):
     emit(func(chain, leakage_threshold=leakage_threshold, top=top), fmt, output)
 
 
+@cli.command("tiers")
+@chain_input
+@click.option("--rules", multiple=True, metavar="NAME|FILE",
+              help="Rule version or TOML rule file; repeat to combine "
+                   "(default: miit-2022, champion-2023, lead-guangdong-2022).")
+@click.option("--near-miss", type=float, default=None, metavar="X",
+              help="Only firms whose next tier fails within relative distance X, nearest first "
+                   "(with --progress: count and list them per tier).")
+@click.option("--cluster-type", type=click.Choice(["pillar", "emerging"]), default=None,
+              help="Cluster kind for the 链主 revenue threshold where the data has none.")
+@click.option("--detail", is_flag=True, help="Add every criterion's value, threshold and outcome.")
+@click.option("--progress", type=click.Choice(["region", "city"]), default=None,
+              help="Counts by tier against Shandong's 2025 targets instead of the firm list.")
+@table_output
+def tiers_command(chain, rules, near_miss, cluster_type, detail, progress, fmt, output):
+    """Tier pool (梯度培育库): each firm's tier, its next tier and what it misses."""
+    from .analysis.tiers import DEFAULT_RULES, tier_progress, tiers
+
+    rules = list(rules) or DEFAULT_RULES
+    if progress is not None:
+        df = tier_progress(chain, by=progress, near_miss=near_miss, rules=rules,
+                           cluster_type=cluster_type)
+    else:
+        df = tiers(chain, rules=rules, cluster_type=cluster_type, detail=detail)
+        if near_miss is not None:
+            df = df[df["next_distance"] <= near_miss].sort_values("next_distance", kind="stable")
+    note = "rules: " + ", ".join(df.attrs["rules"])
+    if df.attrs.get("unconfirmed"):
+        note += "; unconfirmed values used: " + ", ".join(df.attrs["unconfirmed"])
+    emit(df, fmt, output, note=note)
+
+
 def main():  # pragma: no cover - console entry point alias
     sys.exit(cli())
