@@ -27,6 +27,7 @@ from .analysis.sectors import (
 from .analysis.resilience import DisruptionResult, simulate_disruption, systemic_risk
 from .analysis.weak import chokepoints, single_sourcing, weak_links
 from .analysis.gaps import gap_candidates, gaps
+from .analysis.tiers import tier_progress, tiers
 
 # -- viz and reports --
 
@@ -70,5 +71,7 @@ __all__ = [
     "single_sourcing",
     "gaps",
     "gap_candidates",
+    "tiers",
+    "tier_progress",
     # -- exports --
 ]
