@@ -80,7 +80,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -93,7 +93,7 @@ try:  # Python >= 3.11
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-from ..errors import ChainDataError, format_rows
+from ..errors import ChainDataError
 
 __all__ = [
     "tiers",
@@ -1164,27 +1164,6 @@ def tiers(chain, *, rules=DEFAULT_RULES, cluster_type=None, detail: bool = True)
     detail : bool, default True
         Add the per-criterion and per-indicator columns.
 
-    Firms columns read (all optional; money in 万元, shares as fractions)
-    -------------------------------------------------------------------
-    ``employees``, ``revenue``, ``revenue_prev``, ``rd_expense``,
-    ``rd_expense_prev``, ``rd_staff_share``, ``main_business_revenue``,
-    ``main_business_growth``, ``main_business_growth_prev``, ``debt_ratio``,
-    ``years_in_niche``, ``niche_market_share``, ``global_rank``, ``ip_class1``
-    (count of Class I IP items), ``ip_grade`` (``high_value_class1`` /
-    ``own_class1`` / ``class1`` / ``class2`` / ``none``),
-    ``equity_financing`` (new equity, last 2 years), ``equity_financing_3y``
-    (last 3 years), ``strategic_emerging``, ``designations`` (text; current
-    honours such as 专精特新, 小巨人, 高新技术企业), ``zjtx_score`` (专精特新
-    score on its 13 indicators), yes/no columns ``has_award``,
-    ``has_award_top``, ``has_rd_institution``, ``has_info_system``,
-    ``has_certified_management``, ``has_own_brand``, ``maker_china_top500``,
-    ``chain_role``, ``key_product_field``, ``new_product``,
-    ``market_share_evidence``, and ``cluster_type`` (pillar / emerging).
-    ``size_class`` comes from the chain (NBS 2017). Derived measures:
-    ``rd_intensity = rd_expense / revenue``, ``rd_intensity_prev``,
-    ``rd_expense_avg2``, ``main_business_share = main_business_revenue /
-    revenue``, ``main_business_growth_avg2`` (:data:`DERIVED_MEASURES`).
-
     Returns
     -------
     DataFrame indexed by ``firm_id``, in the chain's order:
@@ -1219,6 +1198,33 @@ def tiers(chain, *, rules=DEFAULT_RULES, cluster_type=None, detail: bool = True)
     ``attrs``: ``rules`` (the rule versions used), ``unconfirmed`` (criteria
     whose value is marked unconfirmed in the rule files) and
     ``missing_columns`` (inputs absent from the table, hence unknown).
+
+    Notes
+    -----
+    Firms columns read (all optional; money in 万元, shares as fractions):
+    ``employees``, ``revenue``, ``revenue_prev``, ``rd_expense``,
+    ``rd_expense_prev``, ``rd_staff_share``, ``main_business_revenue``,
+    ``main_business_growth``, ``main_business_growth_prev``, ``debt_ratio``,
+    ``years_in_niche``, ``niche_market_share``, ``global_rank``, ``ip_class1``
+    (count of Class I IP items), ``ip_grade`` (``high_value_class1`` /
+    ``own_class1`` / ``class1`` / ``class2`` / ``none``),
+    ``equity_financing`` (new equity, last 2 years), ``equity_financing_3y``
+    (last 3 years), ``strategic_emerging``, ``designations`` (text; current
+    honours such as 专精特新, 小巨人, 高新技术企业), ``zjtx_score`` (专精特新
+    score on its 13 indicators), yes/no columns ``has_award``,
+    ``has_award_top``, ``has_rd_institution``, ``has_info_system``,
+    ``has_certified_management``, ``has_own_brand``, ``maker_china_top500``,
+    ``chain_role``, ``key_product_field``, ``new_product``,
+    ``market_share_evidence``, and ``cluster_type`` (pillar / emerging).
+    ``size_class`` comes from the chain (NBS 2017). Derived measures:
+    ``rd_intensity = rd_expense / revenue``, ``rd_intensity_prev``,
+    ``rd_expense_avg2``, ``main_business_share = main_business_revenue /
+    revenue``, ``main_business_growth_avg2`` (:data:`DERIVED_MEASURES`).
+    ``has_award`` is a national or provincial S&T award in the last 3 years (创新型
+    route); ``has_award_top`` the same with the firm ranked in the top 3
+    (provincial) or top 5 (national) of the awarded units (专精特新 route). In
+    ``designations`` an empty cell means no designation; without the column,
+    designations are unknown.
 
     References
     ----------
