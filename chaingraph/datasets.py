@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from chaingraph.errors import ChainDataError
-from chaingraph.templates import ChainTemplate, get_template
+from chaingraph.templates import get_template
 
 __all__ = [
     "IOTable",

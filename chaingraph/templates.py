@@ -200,13 +200,28 @@ class ChainTemplate:
         version: str = "",
     ) -> None:
         # Trusted constructor: use from_frames / from_toml for user data.
-        self._segments = segments
-        self._flows = flows
-        self.name = str(name)
-        self.title = title if title is not None else self.name
-        self.title_en = title_en if title_en is not None else self.name
-        self.source = source
-        self.version = version
+        name = str(name)
+        values = {
+            "_segments": segments,
+            "_flows": flows,
+            "name": name,
+            "title": title if title is not None else name,
+            "title_en": title_en if title_en is not None else name,
+            "source": source,
+            "version": version,
+        }
+        for key, value in values.items():
+            object.__setattr__(self, key, value)
+
+    def __setattr__(self, key, value):
+        raise AttributeError(f"ChainTemplate is immutable: cannot set {key!r}")
+
+    def __reduce__(self):
+        return (
+            _rebuild_template,
+            (self._segments, self._flows, self.name, self.title, self.title_en,
+             self.source, self.version),
+        )
 
     # ------------------------------------------------------------------ build
     @classmethod
@@ -491,6 +506,12 @@ class ChainTemplate:
             + "</tbody></table>"
         )
         return head + table
+
+
+def _rebuild_template(segments, flows, name, title, title_en, source, version):
+    """Unpickle a :class:`ChainTemplate`."""
+    return ChainTemplate(segments, flows, name=name, title=title, title_en=title_en,
+                         source=source, version=version)
 
 
 def _text_or_blank(value) -> str:

@@ -168,11 +168,22 @@ def test_helpers():
     assert t.topological_order() == ["ore", "steel", "car"]
 
 
-def test_tables_are_copies():
+def test_tables_are_copies_and_attributes_fixed():
     t = ChainTemplate.from_frames(seg_frame(), flow_frame())
     seg = t.segments
     seg.loc["ore", "stage"] = "downstream"
     assert t.segments.loc["ore", "stage"] == "upstream"
+    with pytest.raises(AttributeError, match="immutable"):
+        t.name = "other"
+
+
+def test_pickle_and_copy():
+    import copy
+    import pickle
+
+    t = get_template("nev")
+    assert pickle.loads(pickle.dumps(t)) == t
+    assert copy.deepcopy(t) == t and copy.copy(t) == t
 
 
 def test_repr_and_html_escape():
