@@ -30,6 +30,7 @@ from .analysis.gaps import gap_candidates, gaps
 from .analysis.tiers import tier_progress, tiers
 
 # -- viz and reports --
+from .viz import to_pyvis
 
 __version__ = "0.1.0"
 
@@ -73,5 +74,6 @@ __all__ = [
     "gap_candidates",
     "tiers",
     "tier_progress",
+    "to_pyvis",
     # -- exports --
 ]
