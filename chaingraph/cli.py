@@ -189,6 +189,36 @@ def summary(chain):
 
 @cli.command()
 @chain_input
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="HTML file to write (self-contained: opens without network).")
+@click.option("--ecosystem", "ecosystem", metavar="FIRM_ID",
+              help="Draw this firm's ecosystem (生态圈) at firm level.")
+@click.option("--depth", type=int, default=2, show_default=True, help="Tiers for --ecosystem.")
+@click.option("--segment", "segments", metavar="SEGMENT_ID", multiple=True,
+              help="Draw these segments' firms and their direct partners (repeatable).")
+@click.option("--segment-map", is_flag=True, help="Draw one node per segment (环节).")
+@click.option("--color-by", default="segment", show_default=True,
+              help="segment, stage, location, size_class, tier or a firms column.")
+@click.option("--size-by", default="revenue", show_default=True, help="A numeric firms or score column.")
+@click.option("--highlight", metavar="FIRM_IDS|leads", default=None,
+              help="Comma-separated firm ids to mark, or 'leads' for the lead firms.")
+@click.option("--max-nodes", type=int, default=2500, show_default=True,
+              help="Above this many firms, draw the segment map.")
+def viz(chain, output, ecosystem, depth, segments, segment_map, color_by, size_by, highlight, max_nodes):
+    """Interactive network of the chain as one offline HTML file (vis-network inlined)."""
+    from .viz import to_pyvis
+
+    if highlight and highlight != "leads":
+        highlight = [h.strip() for h in highlight.split(",") if h.strip()]
+    net = to_pyvis(chain, color_by=color_by, size_by=size_by, highlight=highlight,
+                   max_nodes=max_nodes, view="segments" if segment_map else "auto",
+                   segment=list(segments) or None, ecosystem=ecosystem, depth=depth)
+    net.save_graph(output)
+    click.echo(f"wrote {output}: {net.view} view, {len(net.nodes):,} nodes, {len(net.edges):,} edges")
+
+
+@cli.command()
+@chain_input
 @click.option("--top", type=int, default=None, metavar="N", help="Only the N best-ranked firms.")
 @click.option("--rule", type=click.Choice(["default", "guangdong-pillar", "guangdong-emerging"]),
               default="default", show_default=True, help="Rule deciding is_lead.")

@@ -368,3 +368,27 @@ def test_pyvis_in_line_output_is_not_offline_but_ours_is(small, tmp_path, monkey
     found = remote_references((tmp_path / "plain.html").read_text(encoding="utf-8"))
     assert any("bootstrap" in f for f in found)
     assert_offline(_page(to_pyvis(small, scores=None), tmp_path, "ours.html"))
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_cli_viz(tmp_path):
+    from click.testing import CliRunner
+
+    from chaingraph.cli import cli
+
+    runner = CliRunner()
+    out = tmp_path / "nev.html"
+    r = runner.invoke(cli, ["viz", "--dataset", "shandong-nev", "-o", str(out), "--segment-map"])
+    assert r.exit_code == 0, r.output
+    assert "segments view, 28 nodes" in r.output
+    assert_offline(out.read_text(encoding="utf-8"))
+    lead = cg.lead_firms(cg.load_dataset("shandong-nev"), top=1).index[0]
+    r = runner.invoke(cli, ["viz", "-d", "shandong-nev", "-o", str(out), "--ecosystem", lead,
+                            "--depth", "1"])
+    assert r.exit_code == 0, r.output
+    data = _data_block(out.read_text(encoding="utf-8"))
+    assert lead in {n["id"] for n in data["nodes"]} and "firms view" in r.output
+    r = runner.invoke(cli, ["viz", "-d", "shandong-nev", "-o", str(out), "--ecosystem", "nobody"])
+    assert r.exit_code == 2 and "unknown firm" in r.output
