@@ -589,7 +589,10 @@ def to_pyvis(
         columns are shown as they are. ``"auto"`` is lead_firms and tiers
         (both linear in the chain's size); an analysis missing from the
         installation is skipped. Scores are computed on the whole chain,
-        before focusing on a segment or ecosystem.
+        before focusing on a segment or ecosystem. In a segment map,
+        ``"auto"`` is lead_firms (for the firm lists) plus the weakness and
+        severity of :func:`chaingraph.weak_links` in the segment tooltips;
+        ``None`` computes no analysis at all (fastest).
     title : str, optional
         Page title (default from the chain and view).
     height : str
@@ -665,7 +668,7 @@ def to_pyvis(
         score_frame = _scores(full, "lead_firms" if scores == "auto" else scores,
                               [c for c in needed if c in _COLUMN_SOURCE])
         net = _segment_map(chain, full, score_frame, size_by=size_by, highlight=highlight,
-                           height=height)
+                           height=height, weak=scores is not None)
     else:
         score_frame = _scores(full, scores, [c for c in needed if c in _COLUMN_SOURCE
                                              and c not in full.firms.columns])
@@ -901,7 +904,7 @@ def segment_flows_matrix(chain) -> tuple[np.ndarray, np.ndarray]:
     return F, counts
 
 
-def _segment_map(chain, full, scores, *, size_by, highlight, height) -> ChainNetwork:
+def _segment_map(chain, full, scores, *, size_by, highlight, height, weak=True) -> ChainNetwork:
     net = ChainNetwork(height=height)
     net.view = "segments"
     K = len(chain.segment_ids)
@@ -1013,7 +1016,8 @@ def _segment_map(chain, full, scores, *, size_by, highlight, height) -> ChainNet
                  ("purchases from other segments (万元)", _fmt(float(purchases[k] - internal[k]))),
                  ("within-segment flow (万元)", _fmt(float(internal[k])))]
         tips[ids[k]] = rows
-    _weak_rows(chain, tips, ids[:K])
+    if weak:
+        _weak_rows(chain, tips, ids[:K])
 
     templ = set()
     if chain.template is not None and len(chain.template.flows):
