@@ -31,6 +31,7 @@ from .analysis.tiers import tier_progress, tiers
 
 # -- viz and reports --
 from .viz import to_pyvis
+from .report import Report, build_report
 
 __version__ = "0.1.0"
 
@@ -75,5 +76,7 @@ __all__ = [
     "tiers",
     "tier_progress",
     "to_pyvis",
+    "Report",
+    "build_report",
     # -- exports --
 ]

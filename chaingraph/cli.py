@@ -190,6 +190,28 @@ def summary(chain):
 @cli.command()
 @chain_input
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="report.html (self-contained), report.md or report.xlsx (the lists).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Report language.")
+@click.option("--section", "sections", multiple=True,
+              type=click.Choice(["summary", "leads", "weak", "gaps", "integration", "resilience", "tiers"]),
+              help="Only these sections (repeatable; the summary is always included).")
+def report(chain, output, lang, sections):
+    """Chain gap report (产业链诊断报告): one map, several lists, as HTML, Markdown or Excel."""
+    from .report import build_report
+
+    if output.suffix.lower() not in (".html", ".htm", ".md", ".markdown", ".xlsx"):
+        raise click.BadParameter("use a .html, .md or .xlsx file", param_hint="-o/--output")
+    built = build_report(chain, lang=lang, sections=list(sections) or None)
+    built.save(output)
+    missing = [s.title for s in built.sections.values() if s.unavailable]
+    click.echo(f"wrote {output}: {len(built.sections)} sections"
+               + (f" ({len(missing)} not available for this chain)" if missing else ""))
+
+
+@cli.command()
+@chain_input
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="HTML file to write (self-contained: opens without network).")
 @click.option("--ecosystem", "ecosystem", metavar="FIRM_ID",
               help="Draw this firm's ecosystem (生态圈) at firm level.")

@@ -11,9 +11,6 @@ recorded in ``data-error``, and the console is read from Chromium's log.
 from __future__ import annotations
 
 import html
-import re
-import shutil
-import subprocess
 import warnings
 
 import numpy as np
@@ -23,32 +20,13 @@ import pytest
 import chaingraph as cg
 from chaingraph.viz import to_pyvis
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+from tests.browser import CHROMIUM, open_in_chromium
+
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None,
     reason="Debian's chromium is not installed (.ci/run installs it with apt-get where it can)",
 )
 HOSTILE = "<img src=x onerror=alert(1)>"
-
-
-def open_in_chromium(path, tmp_path, *, fragment="", budget_ms=5000):
-    """Open ``path`` headless; return (body attributes, DOM text, console lines, screenshot path)."""
-    url = path.resolve().as_uri() + fragment
-    common = [
-        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--no-default-browser-check",
-        "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1400,900",
-        f"--virtual-time-budget={budget_ms}", "--enable-logging=stderr", "--v=0",
-    ]
-    shot = tmp_path / (path.stem + ".png")
-    dom = subprocess.run(common + [f"--screenshot={shot}", "--dump-dom", url], capture_output=True,
-                         text=True, timeout=60)
-    console = [line for line in dom.stderr.splitlines() if "CONSOLE" in line]
-    m = re.search(r"<body([^>]*)>", dom.stdout)
-    assert m, f"no <body> in the dumped DOM: {dom.stdout[:300]!r} {dom.stderr[-500:]!r}"
-    attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', m.group(1)))
-    return attrs, dom.stdout, console, shot
 
 
 def assert_drew(attrs, console, *, nodes):

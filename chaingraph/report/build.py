@@ -1,0 +1,646 @@
+"""Chain gap reports (产业链诊断报告): one map, several lists (一图多清单).
+
+:func:`build_report` runs the analyses on a chain and keeps their results as
+data — tables and the numbers behind each chart — in a :class:`Report`, which
+renders them as self-contained HTML, Markdown, or an Excel workbook of lists.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html as _html
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ChainDataError
+from . import svg
+from .labels import COLUMNS_ZH, LANGS, TEXT
+
+__all__ = ["Report", "Section", "build_report", "SECTIONS"]
+
+#: Report sections, in order.
+SECTIONS = ("summary", "leads", "weak", "gaps", "integration", "resilience", "tiers")
+
+#: Above this many firms, ESRI is computed for the firms with the largest sales only.
+ESRI_FULL_LIMIT = 5000
+ESRI_SUBSET = 1000
+TOP = 20
+
+
+@dataclass
+class Section:
+    """One section of a report: its tables, charts and headline figures, as data.
+
+    Attributes
+    ----------
+    key : str
+        One of :data:`SECTIONS`.
+    title, note : str
+        Heading and a sentence on method, in the report's language.
+    facts : dict
+        Headline figures (label → value).
+    tables : dict of DataFrame
+        Named tables as shown in the report (the first :data:`TOP` rows of long lists).
+    charts : dict of str
+        Named inline SVG charts; the numbers they draw are in ``chart_data``.
+    chart_data : dict of Series or DataFrame
+        The numbers behind each chart.
+    lists : dict of DataFrame
+        Full lists for the Excel workbook.
+    unavailable : str or None
+        Why the section could not be computed for this chain, if so.
+    """
+
+    key: str
+    title: str
+    note: str = ""
+    facts: dict = field(default_factory=dict)
+    tables: dict = field(default_factory=dict)
+    charts: dict = field(default_factory=dict)
+    chart_data: dict = field(default_factory=dict)
+    lists: dict = field(default_factory=dict)
+    unavailable: str | None = None
+
+
+class Report:
+    """A built report. Render with :attr:`html`, :attr:`markdown`, or :meth:`save`.
+
+    ``save("x.html")`` writes one self-contained page (charts as inline SVG, no
+    external resource), ``save("x.md")`` Markdown, and ``save("x.xlsx")`` a
+    workbook with the lists 链主清单, 薄弱环节清单, 缺链清单, 梯度培育清单, 融通指标
+    and 风险清单 (English sheet names with ``lang="en"``).
+    """
+
+    def __init__(self, sections: dict[str, Section], meta: dict, lang: str):
+        self.sections = sections
+        self.meta = meta
+        self.lang = lang
+
+    def __repr__(self) -> str:
+        return f"<Report {self.meta['chain']} sections={list(self.sections)} lang={self.lang}>"
+
+    # ---------------------------------------------------------------- html
+    @property
+    def html(self) -> str:
+        """The report as one self-contained HTML page."""
+        from jinja2 import Environment, PackageLoader, select_autoescape
+
+        env = Environment(
+            loader=PackageLoader("chaingraph.report", "templates"),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+        )
+        env.filters["table"] = lambda df: _markup(_html_table(df, self.lang))
+        env.filters["trusted_svg"] = _markup
+        env.filters["fmt"] = _fmt_value
+        env.filters["name"] = lambda key: TEXT[self.lang]["names"].get(key, key)
+        return env.get_template("report.html.j2").render(
+            report=self, text=TEXT[self.lang], sections=self.sections.values(),
+            meta=self.meta, lang=self.lang,
+        )
+
+    def _repr_html_(self) -> str:
+        page = self.html
+        body = page[page.index("<body>") + 6: page.index("</body>")]
+        style = page[page.index("<style>"): page.index("</style>") + 8]
+        return f'<div class="cg-report">{style}{body}</div>'
+
+    # ------------------------------------------------------------ markdown
+    @property
+    def markdown(self) -> str:
+        """The report as Markdown (tables as pipe tables, every cell escaped)."""
+        t = TEXT[self.lang]
+        out = [f"# {_md(t['report_title'])}: {_md(self.meta['title'])}", ""]
+        for label, value in self._meta_rows():
+            out.append(f"- {_md(label)}: {_md(value)}")
+        out.append("")
+        for sec in self.sections.values():
+            out += [f"## {_md(sec.title)}", ""]
+            if sec.unavailable:
+                out += [_md(sec.unavailable), ""]
+                continue
+            if sec.note:
+                out += [_md(sec.note), ""]
+            names = TEXT[self.lang]["names"]
+            for label, value in sec.facts.items():
+                out.append(f"- {_md(names.get(label, label))}: {_md(_fmt_value(value))}")
+            if sec.facts:
+                out.append("")
+            for name, df in sec.tables.items():
+                out += [f"### {_md(names.get(name, name))}", "", _md_table(df, self.lang), ""]
+        return "\n".join(out)
+
+    @property
+    def md(self) -> str:
+        """Alias of :attr:`markdown`."""
+        return self.markdown
+
+    # --------------------------------------------------------------- excel
+    def to_excel(self, path) -> None:
+        """The lists as an Excel workbook, one sheet per list; text is never read as a formula."""
+        from openpyxl import Workbook
+
+        sheets = TEXT[self.lang]["sheets"]
+        book = Workbook(write_only=True)
+        written = 0
+        for key in ("leads", "weak", "gaps", "tiers", "integration", "resilience"):
+            sec = self.sections.get(key)
+            if sec is None or sec.unavailable:
+                continue
+            for i, (name, df) in enumerate(sec.lists.items()):
+                title = sheets[key] if i == 0 else f"{sheets[key]}-{name}"[:31]
+                _write_sheet(book, title, df, self.lang)
+                written += 1
+        if not written:
+            _write_sheet(book, "summary", self.sections["summary"].tables.get("totals", pd.DataFrame()),
+                         self.lang)
+        book.save(path)
+
+    def save(self, path) -> Path:
+        """Write to ``.html``, ``.md`` or ``.xlsx`` by the file's suffix."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix in (".html", ".htm"):
+            path.write_text(self.html, encoding="utf-8")
+        elif suffix in (".md", ".markdown"):
+            path.write_text(self.markdown, encoding="utf-8")
+        elif suffix == ".xlsx":
+            self.to_excel(path)
+        else:
+            raise ValueError(f"cannot save a report as {suffix or 'a file without suffix'}: "
+                             "use .html, .md or .xlsx")
+        return path
+
+    def _meta_rows(self) -> list[tuple[str, str]]:
+        t = TEXT[self.lang]
+        return [
+            (t["region"], self.meta["region"] or t["all_regions"]),
+            (t["template"], self.meta["template"] or "–"),
+            (t["rules"], ", ".join(self.meta.get("rules") or []) or "–"),
+            (t["generated"], self.meta["generated"]),
+        ]
+
+
+# ---------------------------------------------------------------------------
+# building
+
+
+def build_report(chain, *, lang: str = "zh", sections=None, top: int = TOP) -> Report:
+    """Build a chain gap report (产业链诊断报告) from a chain.
+
+    Runs the analyses — :func:`~chaingraph.lead_firms`, :func:`~chaingraph.weak_links`,
+    :func:`~chaingraph.chokepoints`, :func:`~chaingraph.gaps`,
+    :func:`~chaingraph.integration`, :func:`~chaingraph.systemic_risk`,
+    :func:`~chaingraph.simulate_disruption`, :func:`~chaingraph.tiers` and
+    :func:`~chaingraph.tier_progress` — with their documented defaults and
+    keeps their results as data.
+
+    Sections, in order: ``summary`` (counts, a layered chain map coloured by
+    weakness, firms by segment and location); ``leads`` (lead firms, their
+    ecosystems, the score weights); ``weak`` (weak segments, chokepoint firms);
+    ``gaps`` (gaps with 补链 / 延链 candidates); ``integration`` (the 融通 index
+    and its parts, large firms' SME suppliers, size-class mixing);
+    ``resilience`` (top systemic-risk firms and a what-if: the foreign country
+    that supplies local firms most stops supplying); ``tiers`` (progress to
+    the targets, the firms in the pool and near misses). On chains of more
+    than 5,000 firms, ESRI is computed for the 1,000 firms with the largest
+    sales, and the report says so.
+
+    Parameters
+    ----------
+    chain : ChainGraph
+    lang : {"zh", "en"}
+        Labels in Chinese or English.
+    sections : list of str, optional
+        A subset of :data:`SECTIONS` (the summary is always included).
+    top : int
+        Rows shown in long tables (the Excel lists are complete).
+
+    Returns
+    -------
+    Report
+
+    Examples
+    --------
+    >>> import chaingraph as cg
+    >>> report = cg.build_report(cg.load_dataset("shandong-nev"), lang="en")
+    >>> list(report.sections)
+    ['summary', 'leads', 'weak', 'gaps', 'integration', 'resilience', 'tiers']
+    >>> report.sections["summary"].facts["firms"]
+    2000
+    >>> "http://" in report.html or "https://" in report.html
+    False
+    """
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    wanted = list(SECTIONS) if sections is None else ["summary"] + [s for s in sections if s != "summary"]
+    unknown = [s for s in wanted if s not in SECTIONS]
+    if unknown:
+        raise ValueError(f"unknown report sections {unknown}; choose from {', '.join(SECTIONS)}")
+    t = TEXT[lang]
+    ctx = _Context(chain, lang, top)
+    built = {}
+    for key in SECTIONS:
+        if key not in wanted:
+            continue
+        sec = Section(key=key, title=t[key], note=t["notes"].get(key, ""))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                _BUILDERS[key](ctx, sec)
+        except ChainDataError as exc:
+            sec.unavailable = str(exc)
+        built[key] = sec
+    tmpl = chain.template
+    meta = {
+        "chain": repr(chain),
+        "title": (tmpl.title if lang == "zh" else tmpl.title_en) if tmpl is not None else repr(chain),
+        "region": chain.region,
+        "template": f"{tmpl.name} ({tmpl.title} / {tmpl.title_en})" if tmpl is not None else None,
+        "rules": ctx.rules,
+        "generated": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+    }
+    return Report(built, meta, lang)
+
+
+class _Context:
+    """Shared inputs and cached analyses while a report is built."""
+
+    def __init__(self, chain, lang, top):
+        self.chain, self.lang, self.top, self.t = chain, lang, top, TEXT[lang]
+        self.rules: list[str] = []
+        self._cache = {}
+        firms = chain.firms
+        self.names = firms["name"] if "name" in firms.columns else pd.Series(chain.firm_ids, index=chain.firm_ids)
+        seg_names = chain.segments["name"] if "name" in chain.segments.columns else pd.Series(dtype=object)
+        self.seg_label = {
+            sid: (str(seg_names.get(sid)) if lang == "zh" and pd.notna(seg_names.get(sid)) else
+                  str(chain.segments["name_en"].get(sid)) if "name_en" in chain.segments.columns
+                  and pd.notna(chain.segments["name_en"].get(sid)) else str(sid))
+            for sid in chain.segment_ids
+        }
+
+    def cached(self, key, fn):
+        if key not in self._cache:
+            self._cache[key] = fn()
+        return self._cache[key]
+
+    def weak(self):
+        import chaingraph as cg
+
+        return self.cached("weak", lambda: cg.weak_links(self.chain))
+
+    def firm_info(self, ids) -> pd.DataFrame:
+        """Name, segment, city and size class of these firms (for list tables)."""
+        cols = [c for c in ("name", "segment_id", "city", "province", "country", "size_class")
+                if c in self.chain.firms.columns]
+        return self.chain.firms.loc[list(ids), cols]
+
+
+def _summary(ctx: _Context, sec: Section) -> None:
+    chain, t = ctx.chain, ctx.t
+    s = chain.summary()
+    sec.facts.update(
+        firms=chain.n_firms, links=chain.n_links,
+        **{t["locations"][k]: int(v) for k, v in s.by_location.items()},
+    )
+    totals = s.totals.to_frame()
+    totals.index = [t["names"].get(k, k) for k in totals.index]
+    sec.tables["totals"] = totals
+    seg = s.by_segment.copy()
+    if len(seg):
+        seg.index = seg.index.map(lambda i: ctx.seg_label.get(i, i))
+        seg["stage"] = seg["stage"].map(lambda v: t["stages"].get(v, v))
+        sec.tables["segments"] = seg.drop(columns=["name"])
+        data = s.by_segment[["local", "outside", "foreign"]].copy()
+        data.index = seg.index
+        sec.chart_data["locations"] = data
+        sec.charts["locations"] = svg.stacked_bars(
+            data, ["local", "outside", "foreign"], title=t["location_chart"], labels=t["locations"]
+        )
+    if chain.template is not None:
+        try:
+            weakness = ctx.weak()["weakness"]
+        except ChainDataError:
+            weakness = pd.Series(dtype=object)
+        segs = pd.DataFrame(index=chain.segment_ids)
+        segs["label"] = [ctx.seg_label[i] for i in segs.index]
+        segs["stage"] = chain.segments["stage"]
+        segs["status"] = weakness.reindex(segs.index).fillna("ok").astype(str)
+        segs["firms"] = s.by_segment["firms"].reindex(segs.index).fillna(0).astype(int)
+        segs["local"] = s.by_segment["local"].reindex(segs.index).fillna(0).astype(int)
+        sec.chart_data["map"] = segs
+        sec.charts["map"] = svg.segment_map(
+            segs, chain.template.flows, title=t["map_title"], stage_labels=t["stages"]
+        )
+
+
+def _leads(ctx: _Context, sec: Section) -> None:
+    import chaingraph as cg
+
+    lf = cg.lead_firms(ctx.chain)
+    comps = ["lead_score", "rank", "is_lead", "scale", "pull", "upstream_firms", "upstream_amount",
+             "upstream_local_smes", "dependence", "downstream", "span"]
+    comps = [c for c in comps if c in lf.columns]
+    full = ctx.firm_info(lf.index).join(lf[comps + [c for c in lf.columns if c not in comps]])
+    sec.lists["leads"] = full
+    sec.tables["leads"] = full[[*ctx.firm_info([]).columns, *comps]].head(ctx.top)
+    leads = lf[lf["is_lead"]]
+    eco_cols = [c for c in ("n_suppliers_2", "n_local_sme_suppliers_2", "n_customers_2", "n_segments")
+                if c in lf.columns]
+    if len(leads) and eco_cols:
+        sec.tables["ecosystems"] = ctx.firm_info(leads.index)[["name"] if "name" in ctx.chain.firms else []].join(
+            leads[eco_cols]).head(ctx.top)
+    weights = pd.Series(lf.attrs.get("weights", {}), name="weight", dtype="float64")
+    sec.tables["weights"] = weights.to_frame()
+    sec.facts["is_lead"] = int(lf["is_lead"].sum())
+    if "rule" in lf.attrs:
+        sec.facts["rule"] = lf.attrs["rule"]
+    top10 = lf["lead_score"].head(10)
+    top10.index = [str(ctx.names.get(i, i)) for i in top10.index]
+    sec.chart_data["lead_score"] = top10
+    sec.charts["lead_score"] = svg.bar_chart(top10, title=ctx.t["lead_chart"], max_value=1.0)
+
+
+def _weak(ctx: _Context, sec: Section) -> None:
+    import chaingraph as cg
+
+    wl = ctx.weak()
+    shown = wl.copy()
+    shown["weakness"] = shown["weakness"].astype(str).map(lambda v: ctx.t["weakness"].get(v, v))
+    shown["stage"] = shown["stage"].map(lambda v: ctx.t["stages"].get(v, v))
+    shown = shown.sort_values("severity", ascending=False, kind="stable")
+    sec.lists["weak"] = shown
+    flagged = shown[wl.loc[shown.index, "weakness"].astype(str) != "ok"]
+    cols = [c for c in ("name", "stage", "foundation", "n_firms", "n_local", "n_foreign", "local_share",
+                        "foreign_share", "hhi", "single_sourced", "n_chokepoints", "weakness", "reasons",
+                        "severity") if c in shown.columns]
+    sec.tables["weak"] = flagged[cols]
+    counts = wl["weakness"].astype(str).value_counts()
+    sec.facts.update({ctx.t["weakness"][k]: int(counts.get(k, 0)) for k in ("missing", "foreign", "weak", "ok")})
+    cp = cg.chokepoints(ctx.chain)
+    cp_full = ctx.firm_info(cp.index).join(cp.drop(columns=["segment_id"], errors="ignore"))
+    sec.lists["chokepoints"] = cp_full
+    sec.tables["chokepoints"] = cp_full.sort_values("cut_amount", ascending=False).head(ctx.top) \
+        if "cut_amount" in cp_full.columns else cp_full.head(ctx.top)
+    sev = flagged["severity"].head(15)
+    sev.index = [ctx.seg_label.get(i, i) for i in sev.index]
+    sec.chart_data["severity"] = sev
+    sec.charts["severity"] = svg.bar_chart(sev, title=ctx.t["severity_chart"], max_value=1.0,
+                                           color=svg.PALETTE["weak"])
+
+
+def _gaps(ctx: _Context, sec: Section) -> None:
+    import chaingraph as cg
+
+    g = cg.gaps(ctx.chain)
+    shown = g.copy()
+    shown["kind"] = shown["kind"].astype(str).map(lambda v: ctx.t["gap_kind"].get(v, v))
+    for col in ("candidates", "extend_candidates"):
+        if col in shown.columns:
+            shown[col] = shown[col].map(lambda v: _with_names(v, ctx.names))
+    sec.tables["gaps"] = shown.head(ctx.top * 2)
+    cand = cg.gap_candidates(ctx.chain)
+    if len(cand) and "firm_id" in cand.columns:
+        cand = cand.assign(firm_name=cand["firm_id"].map(ctx.names))
+    sec.lists["gaps"] = shown
+    sec.lists["candidates"] = cand
+    counts = g["kind"].astype(str).value_counts()
+    sec.facts.update({ctx.t["gap_kind"][k]: int(counts.get(k, 0))
+                      for k in ("missing", "no_local", "broken_link", "leakage")})
+
+
+def _integration(ctx: _Context, sec: Section) -> None:
+    import chaingraph as cg
+
+    it = cg.integration(ctx.chain)
+    sec.facts[ctx.t["score"]] = round(float(it.score), 1) if pd.notna(it.score) else None
+    sec.facts[ctx.t["assortativity"]] = round(float(it.assortativity), 3) if pd.notna(it.assortativity) else None
+    sec.tables["components"] = it.components
+    firms = ctx.firm_info(it.firms.index).join(it.firms)
+    if "purchases" in firms.columns:
+        firms = firms.sort_values("purchases", ascending=False)
+    sec.tables["large firms"] = firms.head(ctx.top)
+    sec.tables["mixing"] = it.mixing
+    sec.lists["components"] = it.components
+    sec.lists["large firms"] = firms
+    sec.lists["mixing"] = it.mixing
+    pts = it.components["points"]
+    sec.chart_data["points"] = pts
+    sec.charts["points"] = svg.bar_chart(pts, title=ctx.t["integration_chart"])
+
+
+def _resilience(ctx: _Context, sec: Section) -> None:
+    import chaingraph as cg
+
+    chain = ctx.chain
+    subset = None
+    if chain.n_firms > ESRI_FULL_LIMIT:
+        order = np.argsort(-chain.out_strength, kind="stable")[:ESRI_SUBSET]
+        subset = list(chain.firm_ids[np.sort(order)])
+        sec.facts["note"] = ctx.t["esri_subset"].format(n=ESRI_SUBSET)
+    risk = cg.systemic_risk(chain, firms=subset, progress=False)
+    risk = risk.sort_values("esri", ascending=False)
+    full = ctx.firm_info(risk.index).join(risk)
+    sec.lists["risk"] = full
+    sec.tables["risk"] = full.head(ctx.top)
+    top10 = risk["esri"].head(10)
+    top10.index = [str(ctx.names.get(i, i)) for i in top10.index]
+    sec.chart_data["esri"] = top10
+    sec.charts["esri"] = svg.bar_chart(top10, title=ctx.t["esri_chart"])
+    country = _largest_foreign_source(chain)
+    if country is None:
+        sec.facts["what-if"] = ctx.t["whatif_none"]
+        return
+    res = cg.simulate_disruption(chain, f"country:{country}")
+    title = ctx.t["whatif"].format(country=country)
+    sec.facts[title] = f"{res.summary['loss_share']:.1%}"
+    sec.tables["whatif_summary"] = res.summary.to_frame()
+    seg = res.segment_impacts.sort_values("loss_share", ascending=False)
+    seg.index = [ctx.seg_label.get(i, i) for i in seg.index]
+    sec.tables["whatif_segments"] = seg.head(ctx.top)
+    sec.lists["what-if"] = res.segment_impacts
+
+
+def _largest_foreign_source(chain) -> str | None:
+    """The country whose firms sell most to local firms in the network."""
+    if "country" not in chain.firms.columns or not chain.is_foreign.any():
+        return None
+    coo = chain.adjacency.tocoo()
+    mask = chain.is_foreign[coo.row] & chain.is_local[coo.col]
+    if not mask.any():
+        mask = chain.is_foreign[coo.row]
+    countries = chain.firms["country"].to_numpy(dtype=object)[coo.row[mask]]
+    sums = pd.Series(coo.data[mask]).groupby(countries).sum()
+    return str(sums.idxmax()) if len(sums) else None
+
+
+def _tiers(ctx: _Context, sec: Section) -> None:
+    import chaingraph as cg
+
+    tiers = cg.tiers(ctx.chain, detail=False)
+    ctx.rules = list(tiers.attrs.get("rules", []))
+    progress = cg.tier_progress(ctx.chain, near_miss=0.1)
+    names = ctx.t["tier_names"]
+    shown = progress.copy()
+    if isinstance(shown.index, pd.MultiIndex):
+        shown.index = shown.index.set_levels(
+            [shown.index.levels[-1].map(lambda v: names.get(v, v))], level=[-1]
+        )
+    sec.tables["progress"] = shown.drop(columns=["near_miss_firms"], errors="ignore")
+    keep = [c for c in ("designation", "tier", "tier_possible", "next_tier", "next_distance",
+                        "next_missing") if c in tiers.columns]
+    pool = tiers[keep]
+    in_pool = pool["tier"].notna() | pool.get("designation", pd.Series(index=pool.index)).notna()
+    near = pd.to_numeric(pool.get("next_distance"), errors="coerce") <= 0.1 if "next_distance" in pool else False
+    listed = ctx.firm_info(pool.index[in_pool | near]).join(pool[in_pool | near])
+    for col in ("tier", "tier_possible", "next_tier"):
+        if col in listed.columns:
+            listed[col] = listed[col].map(lambda v: names.get(v, v) if pd.notna(v) else v)
+    sec.lists["tiers"] = listed
+    sec.tables["pool"] = listed.head(ctx.top)
+    counts = tiers["tier"].value_counts()
+    sec.facts.update({names.get(k, k): int(v) for k, v in counts.items() if v})
+    rows = progress.reset_index()
+    rows = rows[rows["target"].notna()] if "target" in rows else rows.iloc[:0]
+    if len(rows):
+        data = pd.DataFrame(
+            {"designated": rows["designated"].to_numpy(dtype=float),
+             "gap": np.maximum(rows["target"].to_numpy(dtype=float) - rows["designated"].to_numpy(dtype=float), 0)},
+            index=[names.get(v, v) for v in rows["tier"]],
+        )
+        sec.chart_data["progress"] = data
+        sec.charts["progress"] = svg.stacked_bars(
+            data, ["designated", "gap"], title=ctx.t["tier_chart"],
+            labels={"designated": COLUMNS_ZH["designated"] if ctx.lang == "zh" else "designated",
+                    "gap": COLUMNS_ZH["gap"] if ctx.lang == "zh" else "gap to target"},
+            colors={"designated": svg.PALETTE["local"], "gap": svg.PALETTE["target"]},
+        )
+
+
+_BUILDERS = {
+    "summary": _summary, "leads": _leads, "weak": _weak, "gaps": _gaps,
+    "integration": _integration, "resilience": _resilience, "tiers": _tiers,
+}
+
+
+# ---------------------------------------------------------------------------
+# rendering helpers
+
+
+def _markup(text: str):
+    from markupsafe import Markup
+
+    return Markup(text)
+
+
+def _fmt_value(v) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, (bool, np.bool_)):
+        return "✓" if v else ""
+    if isinstance(v, (float, np.floating)):
+        if np.isnan(v):
+            return "–"
+        if abs(v) >= 1000:
+            return f"{v:,.0f}"
+        if float(v).is_integer():
+            return f"{v:.0f}"
+        return f"{v:.3f}" if abs(v) < 10 else f"{v:.1f}"
+    if isinstance(v, (int, np.integer)):
+        return f"{int(v):,}"
+    try:
+        if pd.isna(v):
+            return "–"
+    except (TypeError, ValueError):
+        pass
+    return str(v)
+
+
+def _header(col, lang: str) -> str:
+    return COLUMNS_ZH.get(str(col), str(col)) if lang == "zh" else str(col)
+
+
+def _display(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Values formatted as text and headers translated; index becomes the first column."""
+    out = df.reset_index() if not isinstance(df.index, pd.RangeIndex) else df.copy()
+    out = out.astype(object).map(_fmt_value) if hasattr(out, "map") else out.applymap(_fmt_value)
+    out.columns = [_header(c, lang) for c in out.columns]
+    return out
+
+
+def _html_table(df: pd.DataFrame, lang: str) -> str:
+    if df is None or len(df) == 0:
+        return f'<p class="empty">{_html.escape(TEXT[lang]["no_rows"])}</p>'
+    return _display(df, lang).to_html(index=False, escape=True, border=0, classes="cg-table")
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|])")
+
+
+def _md(text) -> str:
+    """Escape text for Markdown: HTML entities for < > &, backslashes for Markdown syntax."""
+    text = _html.escape(str(text), quote=False).replace("\n", " ").replace("\r", " ")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _md_table(df: pd.DataFrame, lang: str) -> str:
+    if df is None or len(df) == 0:
+        return _md(TEXT[lang]["no_rows"])
+    d = _display(df, lang)
+    lines = ["| " + " | ".join(_md(c) for c in d.columns) + " |",
+             "| " + " | ".join("---" for _ in d.columns) + " |"]
+    for row in d.itertuples(index=False):
+        lines.append("| " + " | ".join(_md(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def _with_names(ids, names: pd.Series) -> str:
+    if ids is None or (isinstance(ids, float) and np.isnan(ids)) or ids is pd.NA or ids == "":
+        return ""
+    return "; ".join(f"{names.get(i, i)} ({i})" for i in str(ids).split("; "))
+
+
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _write_sheet(book, title: str, df: pd.DataFrame, lang: str) -> None:
+    """One sheet; strings are stored as text (a name like '=cmd()' stays text, not a formula)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    ws = book.create_sheet(title=_sheet_title(title))
+    frame = df.reset_index() if not isinstance(df.index, pd.RangeIndex) else df
+    ws.append([_text_cell(ws, _header(c, lang), WriteOnlyCell) for c in frame.columns])
+    for row in frame.itertuples(index=False):
+        ws.append([_cell(ws, v, WriteOnlyCell) for v in row])
+
+
+def _sheet_title(title: str) -> str:
+    return re.sub(r"[\[\]:*?/\\]", "_", title)[:31]
+
+
+def _text_cell(ws, text: str, cell_cls):
+    cell = cell_cls(ws, value=_ILLEGAL.sub("\ufffd", str(text)))
+    cell.data_type = "s"
+    return cell
+
+
+def _cell(ws, v, cell_cls):
+    if v is None or v is pd.NA:
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return None if np.isnan(v) or np.isinf(v) else float(v)
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return _text_cell(ws, v, cell_cls)
