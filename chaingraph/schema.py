@@ -107,16 +107,16 @@ _SIZE_ALIASES = {
     "micro": "micro", "微型": "micro", "微": "micro", "xs": "micro",
 }
 _STAGE_ALIASES = {
-    "upstream": "upstream", "上游": "upstream",
-    "midstream": "midstream", "中游": "midstream",
-    "downstream": "downstream", "下游": "downstream",
+    "upstream": "upstream", "up": "upstream", "上游": "upstream",
+    "midstream": "midstream", "mid": "midstream", "中游": "midstream",
+    "downstream": "downstream", "down": "downstream", "下游": "downstream",
 }
 _FOUNDATION_ALIASES = {
-    "零部件": "零部件", "基础零部件": "零部件", "parts": "零部件", "components": "零部件",
+    "零部件": "零部件", "基础零部件": "零部件", "parts": "零部件", "part": "零部件",
     "元器件": "元器件", "基础元器件": "元器件", "基础电子元器件": "元器件",
-    "electronic components": "元器件", "electronics": "元器件",
+    "components": "元器件", "component": "元器件", "electronic components": "元器件",
     "软件": "软件", "基础软件": "软件", "software": "软件",
-    "材料": "材料", "基础材料": "材料", "materials": "材料",
+    "材料": "材料", "基础材料": "材料", "materials": "材料", "material": "材料",
     "工艺": "工艺", "基础工艺": "工艺", "processes": "工艺", "process": "工艺",
 }
 _BOOL_ALIASES = {
@@ -322,8 +322,8 @@ def to_bool(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.
     bad = mapped.isna() & key.notna()
     if bad.any():
         raise info.error(
-            f"values {_examples(s[bad.to_numpy()])} are not true/false "
-            "(use true/false, yes/no, 1/0 or 是/否)",
+            f"cannot read {_examples(s[bad.to_numpy()])} as true/false "
+            "(use true/false, 1/0, yes/no or 是/否)",
             column, df, bad.to_numpy(),
         )
     if mapped.isna().any():

@@ -37,48 +37,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
 
 __all__ = ["ChainTemplate", "list_templates", "get_template", "STAGES", "FOUNDATIONS"]
 
-#: Canonical stage values, in chain order.
-STAGES = ("upstream", "midstream", "downstream")
-#: Canonical foundation (五基) categories.
-FOUNDATIONS = ("零部件", "元器件", "软件", "材料", "工艺")
-
-_STAGE_ALIASES = {
-    "upstream": "upstream",
-    "up": "upstream",
-    "上游": "upstream",
-    "midstream": "midstream",
-    "mid": "midstream",
-    "中游": "midstream",
-    "downstream": "downstream",
-    "down": "downstream",
-    "下游": "downstream",
-}
-
-_FOUNDATION_ALIASES = {
-    "零部件": "零部件",
-    "基础零部件": "零部件",
-    "parts": "零部件",
-    "part": "零部件",
-    "元器件": "元器件",
-    "基础元器件": "元器件",
-    "基础电子元器件": "元器件",
-    "components": "元器件",
-    "component": "元器件",
-    "软件": "软件",
-    "基础软件": "软件",
-    "software": "软件",
-    "材料": "材料",
-    "基础材料": "材料",
-    "materials": "材料",
-    "material": "材料",
-    "工艺": "工艺",
-    "基础工艺": "工艺",
-    "processes": "工艺",
-    "process": "工艺",
-}
-
-_TRUE = {"true", "1", "yes", "y", "t", "是", "1.0"}
-_FALSE = {"false", "0", "no", "n", "f", "否", "0.0"}
+from .schema import FOUNDATIONS, STAGES, TableInfo, _FOUNDATION_ALIASES, _STAGE_ALIASES, to_bool
 
 _SEGMENT_COLUMNS = ["name", "name_en", "stage", "foundation"]
 _FLOW_COLUMNS = ["from_segment", "to_segment", "essential"]
@@ -99,38 +58,6 @@ def _clean_text(values: pd.Series) -> pd.Series:
     """Strings stripped of surrounding blanks; blanks and nulls become ``<NA>``."""
     out = [pd.NA if _is_missing(v) else str(v).strip() for v in values]
     return pd.Series(out, index=values.index, dtype="string")
-
-
-def _parse_bool(values: pd.Series, *, source: str, column: str) -> pd.Series:
-    """Parse bool / 0 / 1 / yes / no / true / false / 是 / 否 into a bool Series."""
-    parsed, bad = [], []
-    for label, value in values.items():
-        if isinstance(value, (bool, np.bool_)):
-            parsed.append(bool(value))
-            continue
-        if isinstance(value, (int, np.integer)) and value in (0, 1):
-            parsed.append(bool(value))
-            continue
-        if isinstance(value, (float, np.floating)) and value in (0.0, 1.0):
-            parsed.append(bool(value))
-            continue
-        text = "" if _is_missing(value) else str(value).strip().lower()
-        if text in _TRUE:
-            parsed.append(True)
-        elif text in _FALSE:
-            parsed.append(False)
-        else:
-            bad.append(label)
-            parsed.append(False)
-    if bad:
-        shown = ", ".join(repr(values[b]) for b in bad[:3])
-        raise ChainDataError(
-            f"cannot read {shown} as true/false (use true/false, 1/0, yes/no or 是/否)",
-            source=source,
-            column=column,
-            rows=bad,
-        )
-    return pd.Series(parsed, index=values.index, dtype=bool)
 
 
 class ChainTemplate:
@@ -561,27 +488,30 @@ def _validate_segments(segments: pd.DataFrame) -> pd.DataFrame:
         raise ChainDataError(
             f"expected a DataFrame, got {type(segments).__name__}", source="segments"
         )
+    info = TableInfo.of(segments, "segments")
     seg = segments.copy()
     if "segment_id" not in seg.columns:
         if seg.index.name == "segment_id":
             seg = seg.reset_index()
         else:
-            raise ChainDataError("required column is missing", source="segments",
+            raise ChainDataError("required column is missing", source=info.source,
                                  column="segment_id")
-    labels = seg.index
+
+    def rows(mask):
+        return info.rows(seg, np.asarray(mask))
+
     ids = _clean_text(seg["segment_id"])
-    empty = list(labels[ids.isna().to_numpy()])
-    if empty:
-        raise ChainDataError("empty segment_id", source="segments", column="segment_id",
-                             rows=empty)
+    empty = ids.isna().to_numpy()
+    if empty.any():
+        raise ChainDataError("empty segment_id", source=info.source, column="segment_id",
+                             rows=rows(empty))
     dup_mask = ids.duplicated(keep=False).to_numpy()
     if dup_mask.any():
         first = ids[dup_mask].iloc[0]
-        rows = list(labels[(ids == first).to_numpy()])
         n_ids = ids[dup_mask].nunique()
         more = f" and {n_ids - 1} more duplicated ids" if n_ids > 1 else ""
-        raise ChainDataError(f"duplicate segment_id {first!r}{more}", source="segments",
-                             column="segment_id", rows=rows)
+        raise ChainDataError(f"duplicate segment_id {first!r}{more}", source=info.source,
+                             column="segment_id", rows=rows((ids == first).to_numpy()))
 
     out = pd.DataFrame(index=pd.Index(ids.to_numpy(dtype=object), name="segment_id",
                                       dtype="string"))
@@ -597,35 +527,29 @@ def _validate_segments(segments: pd.DataFrame) -> pd.DataFrame:
     if "stage" in seg.columns:
         raw = _clean_text(seg["stage"])
         canon = [None if pd.isna(v) else _STAGE_ALIASES.get(v.lower()) for v in raw]
-        bad = [lab for lab, c in zip(labels, canon) if c is None]
-        if bad:
-            value = raw[bad[0]]
+        bad = np.array([c is None for c in canon])
+        if bad.any():
+            value = raw.iloc[int(np.flatnonzero(bad)[0])]
             what = "missing stage" if pd.isna(value) else f"unknown stage {value!r}"
             raise ChainDataError(
                 f"{what} (use upstream/midstream/downstream or 上游/中游/下游)",
-                source="segments", column="stage", rows=bad,
+                source=info.source, column="stage", rows=rows(bad),
             )
         out["stage"] = pd.array(canon, dtype="string")
     else:
-        raise ChainDataError("required column is missing", source="segments", column="stage")
+        raise ChainDataError("required column is missing", source=info.source, column="stage")
 
     # foundation
     if "foundation" in seg.columns:
         raw = _clean_text(seg["foundation"])
-        canon, bad = [], []
-        for lab, v in zip(labels, raw):
-            if pd.isna(v):
-                canon.append(pd.NA)
-                continue
-            c = _FOUNDATION_ALIASES.get(v.lower())
-            if c is None:
-                bad.append(lab)
-            canon.append(c)
-        if bad:
+        canon = [pd.NA if pd.isna(v) else _FOUNDATION_ALIASES.get(v.lower()) for v in raw]
+        bad = np.array([c is None for c in canon])
+        if bad.any():
             raise ChainDataError(
-                f"unknown foundation category {raw[bad[0]]!r} (use 零部件/元器件/软件/材料/工艺, "
+                f"unknown foundation category {raw.iloc[int(np.flatnonzero(bad)[0])]!r} "
+                "(use 零部件/元器件/软件/材料/工艺, "
                 "parts/components/software/materials/processes, or leave empty)",
-                source="segments", column="foundation", rows=bad,
+                source=info.source, column="foundation", rows=rows(bad),
             )
         out["foundation"] = pd.array(canon, dtype="string")
     else:
@@ -647,42 +571,50 @@ def _validate_flows(flows: pd.DataFrame | None, segment_ids: pd.Index) -> pd.Dat
     if not isinstance(flows, pd.DataFrame):
         raise ChainDataError(f"expected a DataFrame, got {type(flows).__name__}",
                              source="flows")
-    labels = flows.index
+    info = TableInfo.of(flows, "flows")
+
+    def rows(mask):
+        return info.rows(flows, np.asarray(mask))
+
     cols = {}
     for col in ("from_segment", "to_segment"):
         if col not in flows.columns:
-            raise ChainDataError("required column is missing", source="flows", column=col)
+            raise ChainDataError("required column is missing", source=info.source, column=col)
         vals = _clean_text(flows[col])
-        empty = list(labels[vals.isna().to_numpy()])
-        if empty:
-            raise ChainDataError("empty segment id", source="flows", column=col, rows=empty)
+        empty = vals.isna().to_numpy()
+        if empty.any():
+            raise ChainDataError("empty segment id", source=info.source, column=col,
+                                 rows=rows(empty))
         known = vals.isin(segment_ids).to_numpy()
         if not known.all():
-            bad = list(labels[~known])
             unknown = sorted(set(vals[~known]))
             raise ChainDataError(
                 "unknown segment " + ", ".join(repr(u) for u in unknown[:5])
                 + " (not in the segments table)",
-                source="flows", column=col, rows=bad,
+                source=info.source, column=col, rows=rows(~known),
             )
         cols[col] = vals
     same = (cols["from_segment"] == cols["to_segment"]).to_numpy()
     if same.any():
         raise ChainDataError(
             f"self-flow from segment {cols['from_segment'][same].iloc[0]!r} to itself",
-            source="flows", column="to_segment", rows=list(labels[same]),
+            source=info.source, column="to_segment", rows=rows(same),
         )
     pairs = pd.DataFrame({"a": cols["from_segment"], "b": cols["to_segment"]})
     dup = pairs.duplicated(keep=False).to_numpy()
     if dup.any():
         a, b = pairs[dup].iloc[0]
-        rows = list(labels[((pairs["a"] == a) & (pairs["b"] == b)).to_numpy()])
-        raise ChainDataError(f"duplicate flow {a!r} -> {b!r}", source="flows",
-                             column="to_segment", rows=rows)
+        raise ChainDataError(f"duplicate flow {a!r} -> {b!r}", source=info.source,
+                             column="to_segment",
+                             rows=rows(((pairs["a"] == a) & (pairs["b"] == b)).to_numpy()))
     if "essential" in flows.columns:
-        essential = _parse_bool(flows["essential"], source="flows", column="essential")
+        essential = to_bool(flows["essential"], info, "essential", flows)
+        if essential.isna().any():
+            raise ChainDataError("missing values (give true or false for every flow)",
+                                 source=info.source, column="essential",
+                                 rows=rows(essential.isna().to_numpy()))
     else:
-        essential = pd.Series(True, index=labels, dtype=bool)
+        essential = pd.Series(True, index=flows.index, dtype=bool)
     out = pd.DataFrame({
         "from_segment": pd.array(cols["from_segment"].to_numpy(), dtype="string"),
         "to_segment": pd.array(cols["to_segment"].to_numpy(), dtype="string"),

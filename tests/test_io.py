@@ -127,3 +127,24 @@ def test_tab_separated_gbk_file(tmp_path):
     chain = cg.read_chain(folder, region="山东")
     assert chain.firms.loc["A", "name"] == "潍柴"
     assert chain.location.tolist() == ["local", "outside"]
+
+
+def test_template_errors_name_file_lines(firms, links, segments, tmp_path):
+    write_csvs(tmp_path / "c", firms, links, "utf-8")
+    segments.loc[1, "stage"] = "sideways"
+    segments.to_csv(tmp_path / "c" / "segments.csv", index=False)
+    with pytest.raises(cg.ChainDataError) as e:
+        cg.read_chain(tmp_path / "c")
+    assert str(e.value) == (
+        "segments.csv: column 'stage': unknown stage 'sideways' "
+        "(use upstream/midstream/downstream or 上游/中游/下游) (row 3)"
+    )
+    segments.loc[1, "stage"] = "midstream"
+    segments.to_csv(tmp_path / "c" / "segments.csv", index=False)
+    (tmp_path / "c" / "flows.csv").write_text("from_segment,to_segment,essential\ns_up,s_mid,maybe\n")
+    with pytest.raises(cg.ChainDataError) as e:
+        cg.read_chain(tmp_path / "c")
+    assert str(e.value) == (
+        "flows.csv: column 'essential': cannot read 'maybe' as true/false "
+        "(use true/false, 1/0, yes/no or 是/否) (row 2)"
+    )
