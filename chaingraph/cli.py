@@ -187,6 +187,115 @@ def summary(chain):
 # -- analysis commands --
 
 
+def _essentiality_arg(value: str):
+    """--essentiality: the words linear/leontief/template, or a CSV sector matrix."""
+    if value in ("linear", "leontief", "template"):
+        return value
+    path = Path(value)
+    if not path.exists():
+        raise click.BadParameter(
+            f"{value!r} is neither linear, leontief, template nor an existing CSV file",
+            param_hint="--essentiality",
+        )
+    frame = pd.read_csv(path, index_col=0, dtype=str)
+    try:
+        return frame.apply(pd.to_numeric)
+    except ValueError:
+        raise ChainDataError("values must be 0, 1 or 2", source=str(path)) from None
+
+
+def _cascade_options(func):
+    """Options shared by ``risk`` and ``disrupt``."""
+    options = [
+        click.option("--essentiality", default="linear", show_default=True, metavar="FILE|WORD",
+                     help="linear, leontief, template (the template's essential flows), or a "
+                          "CSV matrix: first column supplying sector, header using sectors, "
+                          "values 0 (irrelevant), 1 (non-essential), 2 (essential)."),
+        click.option("--sector", default="segment_id", show_default=True,
+                     help="Firms column giving each firm's sector."),
+        click.option("--replaceability", is_flag=True,
+                     help="Scale a failed supplier's loss by its market share in its sector."),
+        click.option("--tol", type=float, default=1e-2, show_default=True,
+                     help="Stop when no production share changes by more than this."),
+        click.option("--weight", default=None, metavar="COLUMN",
+                     help="Firms column of weights (default: sales in the network)."),
+    ]
+    for opt in reversed(options):
+        func = opt(func)
+    return func
+
+
+@cli.command()
+@chain_input
+@_cascade_options
+@click.option("--top", type=int, default=None, metavar="N", help="Only the N firms of highest ESRI.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@table_output
+def risk(chain, essentiality, sector, replaceability, tol, weight, top, quiet, fmt, output):
+    """Economic systemic risk (ESRI, 系统性风险) of every firm, highest first."""
+    from .analysis.resilience import systemic_risk
+
+    result = systemic_risk(chain, sector=sector, essentiality=_essentiality_arg(essentiality),
+                           replaceability=replaceability, tol=tol, weight=weight,
+                           progress=not quiet)
+    result = result.sort_values("esri", ascending=False, kind="stable")
+    if top is not None:
+        result = result.head(top)
+    emit(result, fmt, output,
+         note=f"ESRI (Diem et al. 2022), essentiality={essentiality}, "
+              f"replaceability={replaceability}, tol={tol}")
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--dataset", "-d", metavar="NAME", help="A shipped dataset instead of PATH.")
+@click.option("--focus-region", metavar="PROVINCE",
+              help="Focus region for the local loss share (default: as recorded in the data).")
+@click.option("--firm", "firms", multiple=True, metavar="ID", help="A firm that stops (repeatable).")
+@click.option("--segment", metavar="S", help="Every firm of this segment stops.")
+@click.option("--region", "shock_region", metavar="R",
+              help="Every firm whose city or province is R stops (a lockdown).")
+@click.option("--country", metavar="C", help="Every firm of this country (ISO code) stops (卡脖子).")
+@click.option("--intensity", type=float, default=1.0, show_default=True,
+              help="Share of production the shocked firms lose.")
+@_cascade_options
+@click.option("--by-segment", is_flag=True, help="Output the impact by segment instead of by firm.")
+@click.option("--top", type=int, default=None, metavar="N", help="Only the N firms losing most.")
+@table_output
+def disrupt(path, dataset, focus_region, firms, segment, shock_region, country, intensity,
+            essentiality, sector, replaceability, tol, weight, by_segment, top, fmt, output):
+    """Disruption scenario (断链情景): what losing firms, a segment, a region or a country does.
+
+    Here --region names the region that stops (a city or a province); the
+    focus region of the chain is --focus-region. Example:
+    `chaingraph disrupt --dataset shandong-nev --country JP --top 20`.
+    """
+    from .analysis.resilience import simulate_disruption
+
+    chain = load_chain_arg(path, dataset, focus_region)
+    given = [("firm", firms), ("segment", segment), ("region", shock_region), ("country", country)]
+    given = [(k, v) for k, v in given if v]
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of --firm, --segment, --region, --country")
+    kind, value = given[0]
+    shock = list(value) if kind == "firm" else f"{kind}:{value}"
+    res = simulate_disruption(chain, shock, intensity=intensity, sector=sector,
+                              essentiality=_essentiality_arg(essentiality),
+                              replaceability=replaceability, tol=tol, weight=weight)
+    if by_segment:
+        table = res.segment_impacts.sort_values("weight_lost", ascending=False, kind="stable")
+    else:
+        table = res.firm_impacts[res.firm_impacts["loss"] > 0].sort_values(
+            "weight_lost", ascending=False, kind="stable")
+    if top is not None:
+        table = table.head(top)
+    s = res.summary
+    note = (f"{s['shock']}; {s['firms_hit']} firms hit; loss share {s['loss_share']:.4f} "
+            f"(downstream {s['loss_share_downstream']:.4f}, upstream "
+            f"{s['loss_share_upstream']:.4f}); iterations {s['iterations']}")
+    emit(table, fmt, output, note=note)
+
+
 @cli.command()
 @chain_input
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,

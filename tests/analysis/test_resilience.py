@@ -451,3 +451,45 @@ def test_does_not_modify_chain(two_suppliers):
     esri(two_suppliers, essentiality="leontief", replaceability=True)
     assert (two_suppliers.adjacency != before).nnz == 0
     pd.testing.assert_frame_equal(two_suppliers.firms, firms)
+
+
+# ---------------------------------------------------------------------------
+# command line
+
+
+def run(*args):
+    from chaingraph.cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_cli_risk_with_matrix_file(tmp_path, two_suppliers):
+    folder = tmp_path / "chain"
+    folder.mkdir()
+    two_suppliers.firms.reset_index().to_csv(folder / "firms.csv", index=False)
+    two_suppliers.links.to_csv(folder / "links.csv", index=False)
+    (tmp_path / "E.csv").write_text("sector,x,y,z\nx,0,0,2\ny,0,0,1\nz,0,0,0\n")
+    out = tmp_path / "risk.csv"
+    result = run("risk", folder, "--essentiality", tmp_path / "E.csv", "--weight", "w",
+                 "--top", "2", "-o", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out, comment="#", index_col="firm_id")
+    # highest first. J stops: its suppliers lose their buyer, S1 and T entirely,
+    # S2 4 of its 24 (hᵘ = 5/6): (1 + 1 + 1/6 + 1)/5 = 0.6333. S2 stops: 0.48
+    # (see test_two_suppliers_with_replaceability). K stops: (1 + 20/24)/5 = 0.3667.
+    assert list(table.index) == ["J", "S2"]
+    assert table["esri"].tolist() == pytest.approx([(3 + 1 / 6) / 5, 0.48])
+
+
+def test_cli_disrupt(nev):
+    result = run("disrupt", "--dataset", "shandong-nev", "--country", "JP", "--top", "3",
+                 "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("# supplies from JP cut off: 86 firms")
+    assert len(result.output.strip().splitlines()) == 2 + 3
+    result = run("disrupt", "--dataset", "shandong-nev", "--segment", "cathode", "--by-segment")
+    assert result.exit_code == 0 and "battery_cell" in result.output
+    result = run("disrupt", "--dataset", "shandong-nev", "--firm", "X", "--country", "JP")
+    assert result.exit_code == 2 and "exactly one" in result.output
+    result = run("disrupt", "--dataset", "shandong-nev", "--firm", "NOPE")
+    assert result.exit_code == 2 and "unknown firms 'NOPE'" in result.output
