@@ -156,15 +156,13 @@ def _essentiality_matrix(chain, essentiality, sectors: pd.Index, sector: str) ->
     labels = pd.Index(sectors.astype(str))
     ri = rows.get_indexer(labels)
     ci = cols.get_indexer(labels)
-    for name, idx, kind in (("rows (supplying sectors)", ri, "index"),
-                            ("columns (using sectors)", ci, "columns")):
+    for name, idx in (("rows (supplying sectors)", ri), ("columns (using sectors)", ci)):
         if (idx < 0).any():
             miss = list(labels[idx < 0])
             raise ChainDataError(
                 f"sectors of the firms' {sector!r} column missing from the matrix {name}: "
                 f"{schema._examples(miss)}",
-                source="essentiality", column=None if kind == "index" else None,
-                rows=miss if kind == "index" else None,
+                source="essentiality",
             )
     return num[np.ix_(ri, ci)].astype(np.int8)
 
