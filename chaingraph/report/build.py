@@ -29,6 +29,8 @@ SECTIONS = ("summary", "leads", "weak", "gaps", "integration", "resilience", "ti
 #: Above this many firms, ESRI is computed for the firms with the largest sales only.
 ESRI_FULL_LIMIT = 5000
 ESRI_SUBSET = 1000
+#: The 链主清单 (lead firm list) holds at most this many best-ranked firms.
+LEAD_LIST = 1000
 TOP = 20
 
 
@@ -208,7 +210,8 @@ def build_report(chain, *, lang: str = "zh", sections=None, top: int = TOP) -> R
     that supplies local firms most stops supplying); ``tiers`` (progress to
     the targets, the firms in the pool and near misses). On chains of more
     than 5,000 firms, ESRI is computed for the 1,000 firms with the largest
-    sales, and the report says so.
+    sales, and the report says so. The Excel lists are complete except the
+    链主清单, which holds the 1,000 best-ranked firms (and every lead firm).
 
     Parameters
     ----------
@@ -347,7 +350,7 @@ def _leads(ctx: _Context, sec: Section) -> None:
              "upstream_local_smes", "dependence", "downstream", "span"]
     comps = [c for c in comps if c in lf.columns]
     full = ctx.firm_info(lf.index).join(lf[comps + [c for c in lf.columns if c not in comps]])
-    sec.lists["leads"] = full
+    sec.lists["leads"] = full.head(max(LEAD_LIST, int(lf["is_lead"].sum())))
     sec.tables["leads"] = full[[*ctx.firm_info([]).columns, *comps]].head(ctx.top)
     leads = lf[lf["is_lead"]]
     eco_cols = [c for c in ("n_suppliers_2", "n_local_sme_suppliers_2", "n_customers_2", "n_segments")

@@ -80,7 +80,7 @@ def test_lead_numbers(report, chain):
     assert sec.facts["is_lead"] == int(lf["is_lead"].sum())
     assert list(sec.tables["leads"].index) == list(lf.index[:20])
     assert sec.tables["weights"]["weight"].sum() == pytest.approx(1.0)
-    assert len(sec.lists["leads"]) == chain.n_firms
+    assert list(sec.lists["leads"].index) == list(lf.index[:1000])  # the best-ranked 1,000
 
 
 def test_weak_and_gap_numbers(report, chain):
@@ -186,7 +186,8 @@ def test_excel_lists_are_complete(report, chain, tmp_path):
     book = load_workbook(report.save(tmp_path / "r.xlsx"), read_only=True)
     assert {"lead firms", "weak links", "gaps", "tier pool", "integration", "risk"} <= set(book.sheetnames)
     rows = list(book["lead firms"].iter_rows(values_only=True))
-    assert rows[0][0] == "firm_id" and len(rows) == chain.n_firms + 1
+    assert rows[0][0] == "firm_id" and len(rows) == 1000 + 1
+    assert len(list(book["risk"].iter_rows())) == chain.n_firms + 1
 
 
 def test_chain_without_template_reports_what_it_cannot_do():
