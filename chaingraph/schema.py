@@ -274,9 +274,9 @@ def as_text(s: pd.Series) -> pd.Series:
             s = s.astype("Int64")
     if _PANDAS3:
         return s if s.dtype == "str" else s.astype("str")
-    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
-        return s
     missing = s.isna()
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        return s.where(~missing, np.nan) if missing.any() else s
     out = s.astype(str)
     return out.mask(missing) if missing.any() else out
 

@@ -1250,8 +1250,8 @@ def tiers(chain, *, rules=DEFAULT_RULES, cluster_type=None, detail: bool = True)
     创新型中小企业 even at the lower bound. For 专精特新 its R&D intensity is short
     by (0.03 − 0.02465) / 0.03 = 0.178:
 
-    >>> t.loc["NEV00001", ["innovative.score_min", "innovative.score_max",
-    ...                    "next_distance"]].round(3).tolist()
+    >>> row = t.loc["NEV00001", ["innovative.score_min", "innovative.score_max", "next_distance"]]
+    >>> [round(float(v), 3) for v in row]
     [60.0, 70.0, 0.178]
     """
     return evaluate_rules(chain.firms, rules, cluster_type=cluster_type, detail=detail)
