@@ -276,7 +276,9 @@ def disrupt(path, dataset, focus_region, firms, segment, shock_region, country, 
     given = [("firm", firms), ("segment", segment), ("region", shock_region), ("country", country)]
     given = [(k, v) for k, v in given if v]
     if len(given) != 1:
-        raise click.UsageError("give exactly one of --firm, --segment, --region, --country")
+        hint = (" (in this command --region is the region that shuts down; the focus region "
+                "is --focus-region)" if shock_region and len(given) > 1 else "")
+        raise click.UsageError("give exactly one of --firm, --segment, --region, --country" + hint)
     kind, value = given[0]
     shock = list(value) if kind == "firm" else f"{kind}:{value}"
     res = simulate_disruption(chain, shock, intensity=intensity, sector=sector,
