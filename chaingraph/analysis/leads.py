@@ -31,12 +31,26 @@ DEFAULT_LEAD_WEIGHTS: dict[str, float] = {
     "span": 0.05,
 }
 
-#: Revenue floors (万元) of the named provincial lead-firm rules.
-#: Guangdong 2022: ≥ 50 亿元 in pillar clusters, ≥ 10 亿元 in emerging clusters.
-LEAD_RULES: dict[str, float] = {
-    "guangdong-pillar": 500_000.0,
-    "guangdong-emerging": 100_000.0,
+#: Named provincial lead-firm rules: rule name → (rule file, cluster type). The revenue
+#: floors are read from the rule file (``chaingraph/rules/lead-guangdong-2022.toml``:
+#: ≥ 50 亿元 in pillar clusters, ≥ 10 亿元 in emerging clusters), the one place they live.
+LEAD_RULES: dict[str, tuple[str, str]] = {
+    "guangdong-pillar": ("lead-guangdong-2022", "pillar"),
+    "guangdong-emerging": ("lead-guangdong-2022", "emerging"),
 }
+
+
+def revenue_floor(rule: str) -> float:
+    """The revenue floor (万元) of a named lead-firm rule, from its rule file.
+
+    >>> revenue_floor("guangdong-pillar"), revenue_floor("guangdong-emerging")
+    (500000.0, 100000.0)
+    """
+    from .tiers import load_rules
+
+    file, cluster = LEAD_RULES[rule]
+    criterion = load_rules(file).criteria["lead.revenue"]
+    return float(criterion.thresholds[cluster])
 
 #: Default rule: a large firm scoring at least this share of the top score, or any firm at
 #: least ``DEFAULT_ABSOLUTE`` on the 0–1 lead score.
@@ -344,7 +358,7 @@ def _apply_rule(rule, df: pd.DataFrame, chain) -> tuple[np.ndarray, str]:
             raise ChainDataError(
                 f"the lead rule {rule!r} needs firm revenue", source="firms", column="revenue"
             )
-        floor = LEAD_RULES[rule]
+        floor = revenue_floor(rule)
         rev = pd.to_numeric(chain.firms["revenue"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         hit = np.nan_to_num(rev, nan=-np.inf) >= floor
         return hit, f"{rule}: revenue ≥ {floor:,.0f} 万元 (market-share evidence not checked)"
