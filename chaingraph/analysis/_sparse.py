@@ -8,8 +8,9 @@ Conventions shared by every kernel here:
   ``adj``" follows rows to columns; pass ``W`` to go downstream and ``Wᵀ`` to
   go upstream;
 * nodes are positions ``0 .. n-1``; boolean node sets are numpy bool arrays;
-* only the *pattern* of ``adj`` matters to the reachability kernels (stored
-  entries are assumed positive, as the chain's adjacency always is).
+* only the *pattern* of ``adj`` matters to the reachability kernels: every
+  stored entry is a link, including an explicit 0 (the chain's adjacency
+  stores a link recorded with amount 0 as such an entry).
 """
 
 from __future__ import annotations
@@ -216,6 +217,9 @@ def reach_counts(
 def reach_distance(adj, sources, depth: int | None = None) -> np.ndarray:
     """Breadth-first distance from a set of sources along ``adj``.
 
+    Only the pattern of ``adj`` is followed: a stored entry of 0 (a link
+    recorded with amount 0) is a link, as in :func:`reach_counts`.
+
     Parameters
     ----------
     adj : sparse matrix, n × n
@@ -229,7 +233,7 @@ def reach_distance(adj, sources, depth: int | None = None) -> np.ndarray:
         0 for the sources, ``k`` for a node first reached in ``k`` steps,
         −1 for nodes not reached.
     """
-    a = sp.csr_array(adj)
+    a = pattern(adj, np.float64)
     n = a.shape[0]
     src = np.asarray(sources)
     frontier = src.copy() if src.dtype == bool else np.zeros(n, dtype=bool)

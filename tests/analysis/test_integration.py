@@ -167,3 +167,14 @@ def test_cli_integration(hand_chain, tmp_path):
     assert text.startswith("# 融通 index 70.5/100")
     table = pd.read_csv(out, comment="#", index_col="firm_id")
     assert table.loc["A", "smes_reached"] == 5
+
+
+def test_zero_amount_link_counts_for_sme_reach_as_for_smes_reached():
+    # SMEs A, B, D; C is large. B → C has amount 0 but is a supply relation: the per-firm
+    # count (A, B upstream, D downstream = 3) and the chain-level share (3 of 3) must agree.
+    firms = pd.DataFrame({"firm_id": list("ABCD"), "size_class": ["small", "small", "large", "medium"]})
+    links = pd.DataFrame({"supplier_id": ["A", "B", "C"], "customer_id": ["C", "C", "D"],
+                          "amount": [5.0, 0.0, 7.0]})
+    res = integration(cg.ChainGraph.from_frames(firms, links))
+    assert res.firms.loc["C", "smes_reached"] == 3
+    assert res.components.loc["sme_reach", "value"] == pytest.approx(1.0)

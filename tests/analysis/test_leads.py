@@ -273,3 +273,16 @@ def test_cli_leads(hand_chain, tmp_path):
     bad = CliRunner().invoke(cli, ["leads", str(tmp_path), "--rule", "guangdong-pillar"])
     assert bad.exit_code == 0  # the chain has revenue
     assert CliRunner().invoke(cli, ["leads"]).exit_code == 2
+
+
+def test_zero_amount_link_is_a_link_for_ecosystem_as_for_the_counts():
+    # B → C is recorded with amount 0: a supply relation all the same. lead_firms counts
+    # B among C's suppliers, so the ecosystem view must keep B too.
+    firms = pd.DataFrame({"firm_id": list("ABCD"), "size_class": ["small", "small", "large", "medium"]})
+    links = pd.DataFrame({"supplier_id": ["A", "B", "C"], "customer_id": ["C", "C", "D"],
+                          "amount": [5.0, 0.0, 7.0]})
+    chain = cg.ChainGraph.from_frames(firms, links)
+    assert lead_firms(chain).loc["C", "n_suppliers_2"] == 2
+    assert set(ecosystem(chain, "C", depth=1, direction="upstream").firm_ids) == {"A", "B", "C"}
+    assert set(ecosystem(chain, "D", depth=2, direction="upstream").firm_ids) == {"A", "B", "C", "D"}
+    assert set(ecosystem(chain, "B", depth=2, direction="downstream").firm_ids) == {"B", "C", "D"}
