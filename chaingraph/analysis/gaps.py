@@ -252,6 +252,12 @@ def gaps(chain, *, leakage_threshold: float = 0.5, other_weight: float = 0.7,
         ``extend_candidates``
             Up to ``top`` extend (延链) candidate firm ids, joined by ``"; "``.
 
+    Raises
+    ------
+    ChainDataError
+        When the firms have no segment (no ``segment_id`` column, or no firm
+        with one; a chain template alone does not place firms in segments).
+
     References
     ----------
     补链、强链、延链 and 缺链/断链 as used in 鲁工信发〔2021〕5号 (Shandong, 2021).
@@ -337,6 +343,11 @@ def gap_candidates(chain, *, leakage_threshold: float = 0.5, other_weight: float
             1 = best, within the gap and role.
         ``firm_segment``, ``location``
             The candidate's segment and ``local``/``outside``/``foreign``.
+
+    Raises
+    ------
+    ChainDataError
+        As :func:`gaps`.
 
     Examples
     --------

@@ -60,10 +60,18 @@ def _check_fraction(name: str, value: float) -> float:
 
 
 def _require_segments(chain, what: str) -> None:
-    if "segment_id" not in chain.firms.columns and chain.template is None:
+    """Raise unless some firm has a known segment (a template alone does not place firms)."""
+    if "segment_id" not in chain.firms.columns:
         raise ChainDataError(
-            f"{what} needs each firm's segment, and the chain has neither a segment_id "
-            "column nor a chain template",
+            f"{what} needs each firm's segment, and the firms table has no segment_id column"
+            + (" (a chain template lists the segments but does not place the firms in them)"
+               if chain.template is not None else ""),
+            source="firms",
+            column="segment_id",
+        )
+    if chain.n_firms and not (chain.segment_codes >= 0).any():
+        raise ChainDataError(
+            f"{what} needs each firm's segment, and no firm has a segment_id",
             source="firms",
             column="segment_id",
         )
@@ -264,6 +272,12 @@ def single_sourcing(chain) -> pd.DataFrame:
             ``local``, ``outside`` or ``foreign`` (a foreign sole supplier is
             a 卡脖子 risk).
 
+    Raises
+    ------
+    ChainDataError
+        When the firms have no segment (no ``segment_id`` column, or no firm
+        with one).
+
     References
     ----------
     Single sourcing as a supply-chain vulnerability: Y. Sheffi, *The
@@ -281,6 +295,12 @@ def single_sourcing(chain) -> pd.DataFrame:
     >>> bool(ss["amount"].is_monotonic_decreasing)
     True
     """
+    _require_segments(chain, "single_sourcing")
+    return _single_sourcing(chain)
+
+
+def _single_sourcing(chain) -> pd.DataFrame:
+    """:func:`single_sourcing` without the segment check (empty when no firm has a segment)."""
     s, c, a = _edges(chain)
     seg = chain.segment_codes.astype(np.int64)
     ks = seg[s]
@@ -434,7 +454,7 @@ def chokepoints(chain, *, leads=None, sources=None) -> pd.DataFrame:
             sole_flow_text.setdefault(firm, []).append(text)
 
     # ---- single-sourced customers of each firm
-    ss = single_sourcing(chain)
+    ss = _single_sourcing(chain)  # the dominator rule needs no segments
     ss_sup = chain.firm_ids.get_indexer(ss["supplier_id"]).astype(np.int64)
     ss_cus = chain.firm_ids.get_indexer(ss["customer_id"]).astype(np.int64)
     ss_amt = ss["amount"].to_numpy(dtype=float)
@@ -602,7 +622,8 @@ def weak_links(
     Raises
     ------
     ChainDataError
-        When the chain has no segment information.
+        When the firms have no segment (no ``segment_id`` column, or no firm
+        with one; a chain template alone does not place firms in segments).
 
     References
     ----------

@@ -144,3 +144,14 @@ def test_recovers_planted_missing_segments(template, seed):
         assert fill["location"].isin(["outside", "foreign"]).all()
         assert fill["amount"].is_monotonic_decreasing
         assert (fill["firm_segment"] == seg).all()
+
+
+def test_gaps_template_without_firm_segments_is_a_data_error():
+    chain = toy_chain()
+    firms = chain.firms.reset_index().drop(columns="segment_id")
+    with_template = cg.ChainGraph.from_frames(firms, chain.links, toy_template(), region="山东")
+    with pytest.raises(cg.ChainDataError, match="segment_id"):
+        gaps(with_template)
+    with pytest.raises(cg.ChainDataError, match="segment_id"):
+        gap_candidates(with_template)
+

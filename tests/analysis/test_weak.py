@@ -350,3 +350,24 @@ def test_recovers_planted_structure(template, seed):
     assert (wl.loc[seen, "weakness"] == "foreign").all()
     rank = wl["foreign_share"].rank(ascending=False)
     assert (rank[seen] <= 3).all()
+
+
+# --------------------------------------------------------------------------- review: bad input, firm order
+
+
+def test_template_without_firm_segments_is_a_data_error():
+    # A template says what the chain needs, not which segment each firm is in: without
+    # the firms' segment_id every segment would look empty (all 缺链), which is wrong.
+    chain = toy_chain()
+    firms = chain.firms.reset_index().drop(columns="segment_id")
+    with_template = cg.ChainGraph.from_frames(firms, chain.links, toy_template(), region="山东")
+    with pytest.raises(cg.ChainDataError, match="segment_id"):
+        weak_links(with_template, leads=["V1"])
+    with pytest.raises(cg.ChainDataError, match="segment_id"):
+        single_sourcing(with_template)
+    bare = cg.ChainGraph.from_frames(firms, chain.links, region="山东")
+    with pytest.raises(cg.ChainDataError, match="segment_id"):
+        single_sourcing(bare)
+    # the dominator rule needs no segments and still works
+    assert chokepoints(dominator_chain(), leads=["L1"]).index.tolist() == ["M"]
+
