@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from chaingraph.analysis.weak import (
     _check_fraction,
     _edges,
+    _id_rank,
     _location_categorical,
     _location_codes,
     _require_segments,
@@ -125,6 +126,7 @@ def _candidate_table(chain, frame, seg_k, seg_l, sup, top):
     bought = (w.T @ ind).tocsc()  # [f, k]: what f buys from segment k
     sold = (w @ ind).tocsc()  # [f, k]: what f sells to segment k
     out_str = chain.out_strength
+    id_rank = _id_rank(chain)
     s, c, a = _edges(chain)
 
     parts = []
@@ -148,7 +150,7 @@ def _candidate_table(chain, frame, seg_k, seg_l, sup, top):
         for role, firms, amt in (("fill", fill, fill_amt), ("extend", ext, ext_amt)):
             if len(firms) == 0:
                 continue
-            order = np.lexsort((firms, -out_str[firms], -amt))
+            order = np.lexsort((id_rank[firms], -out_str[firms], -amt))
             if top is not None:
                 order = order[:top]
             parts.append(
@@ -213,7 +215,7 @@ def gaps(chain, *, leakage_threshold: float = 0.5, other_weight: float = 0.7,
       trading with *k* in the data), ranked by their trade with segment *k*
       (purchases from plus sales to its firms); for a broken link, local
       firms of *k*, ranked by their sales to firms of *l* anywhere. Ties are
-      broken by the firm's total sales in the network.
+      broken by the firm's total sales in the network, then by firm id.
 
     Parameters
     ----------

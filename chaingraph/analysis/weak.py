@@ -116,6 +116,13 @@ def _essential_edges(chain, ks: np.ndarray, lc: np.ndarray) -> np.ndarray:
     return out
 
 
+def _id_rank(chain) -> np.ndarray:
+    """Each firm's position in ``firm_id`` sort order: a tie-break that ignores row order."""
+    rank = np.empty(chain.n_firms, dtype=np.int64)
+    rank[np.argsort(chain.firm_ids.to_numpy(dtype=object), kind="stable")] = np.arange(chain.n_firms)
+    return rank
+
+
 def _location_codes(chain) -> np.ndarray:
     """0 local, 1 outside, 2 foreign, per firm."""
     return np.where(chain.is_foreign, 2, np.where(chain.is_local, 0, 1)).astype(np.int8)
@@ -160,8 +167,8 @@ def _segment_supply(chain) -> dict:
         out[f"demand_{name}"] = np.bincount(segk, weights=np.where(loc == code, x, 0.0),
                                             minlength=n_seg)
     out["sumsq"] = np.bincount(segk, weights=x * x, minlength=n_seg)
-    # the top supplier of each segment by sales to local customers
-    order = np.lexsort((-x, seg))
+    # the top supplier of each segment by sales to local customers (ties: smallest firm id)
+    order = np.lexsort((_id_rank(chain), -x, seg))
     order = order[seg[order] >= 0]
     first = np.flatnonzero(np.r_[True, np.diff(seg[order]) != 0]) if len(order) else order
     top_pos = np.full(n_seg, -1, dtype=np.int64)
@@ -604,7 +611,7 @@ def weak_links(
             Shares of ``D_k`` by supplier location (sum to 1).
         ``hhi``, ``top_supplier_share``, ``top_supplier``
             Concentration of ``D_k`` over the segment's suppliers and the
-            largest supplier's id.
+            largest supplier's id (of tied suppliers, the smallest id).
         ``single_sourced``
             Local customers that buy the segment's output, on an essential
             flow, from one supplier only (see :func:`single_sourcing`).

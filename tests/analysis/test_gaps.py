@@ -155,3 +155,17 @@ def test_gaps_template_without_firm_segments_is_a_data_error():
     with pytest.raises(cg.ChainDataError, match="segment_id"):
         gap_candidates(with_template)
 
+
+def test_candidate_ties_do_not_depend_on_firm_order():
+    # X1 and X2 (江苏, segment x) each sell 5 to the local firm L and nothing else: equal
+    # amount and equal total sales, so the tie is broken by firm id, whatever the row order.
+    firms = pd.DataFrame({"firm_id": ["X1", "X2", "L"], "segment_id": ["x", "x", "y"],
+                          "province": ["江苏", "江苏", "山东"]})
+    links = pd.DataFrame({"supplier_id": ["X1", "X2"], "customer_id": ["L", "L"], "amount": [5.0, 5.0]})
+    for order in ([0, 1, 2], [1, 0, 2], [2, 1, 0]):
+        chain = cg.ChainGraph.from_frames(firms.iloc[order].reset_index(drop=True), links, region="山东")
+        g = gaps(chain)
+        assert g.loc[g["segment_id"] == "x", "candidates"].item() == "X1; X2"
+        long = gap_candidates(chain)
+        fill = long[(long["segment_id"] == "x") & (long["role"] == "fill")]
+        assert list(zip(fill["firm_id"], fill["rank"])) == [("X1", 1), ("X2", 2)]

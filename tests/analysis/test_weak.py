@@ -371,3 +371,14 @@ def test_template_without_firm_segments_is_a_data_error():
     # the dominator rule needs no segments and still works
     assert chokepoints(dominator_chain(), leads=["L1"]).index.tolist() == ["M"]
 
+
+def test_top_supplier_tie_does_not_depend_on_firm_order():
+    # part: P1 and P2 both sell 30 to local customers (P3 20): a tie, broken by firm id
+    chain = toy_chain()
+    assert weak_links(chain, leads=["V1"]).loc["part", "top_supplier"] == "P1"
+    firms = chain.firms.reset_index()
+    reordered = firms.iloc[::-1].reset_index(drop=True)
+    flipped = cg.ChainGraph.from_frames(reordered, chain.links, toy_template(), region="山东")
+    wl = weak_links(flipped, leads=["V1"])
+    assert wl.loc["part", "top_supplier"] == "P1"
+    assert wl.loc["part", "top_supplier_share"] == pytest.approx(30 / 80)
