@@ -292,8 +292,8 @@ def gaps(chain, *, leakage_threshold: float = 0.5, other_weight: float = 0.7,
     for role, col in (("fill", "candidates"), ("extend", "extend_candidates")):
         part = long[long["role"] == role]
         joined = part.groupby("gap", sort=True)["pos"].agg(lambda p: "; ".join(ids[p.to_numpy()]))
-        frame[col] = pd.array(joined.reindex(range(len(frame))).fillna("").to_numpy(dtype=object),
-                              dtype="string")
+        text = joined.astype(object).reindex(range(len(frame))).to_numpy(dtype=object)
+        frame[col] = pd.array([t if isinstance(t, str) else "" for t in text], dtype="string")
     return frame
 
 

@@ -169,3 +169,21 @@ def test_candidate_ties_do_not_depend_on_firm_order():
         long = gap_candidates(chain)
         fill = long[(long["segment_id"] == "x") & (long["role"] == "fill")]
         assert list(zip(fill["firm_id"], fill["rank"])) == [("X1", 1), ("X2", 2)]
+
+
+def test_gap_without_any_candidate_gives_empty_strings_without_warning():
+    # paint is in the template, has no firm and no neighbour segment: a 缺链 with no
+    # fill and no extend candidate at all. Filling the empty joins must not fall back
+    # on a float column (pandas warns that this will raise).
+    tpl = toy_template()
+    seg = tpl.segments.loc[["ore", "part", "paint"]].reset_index()
+    small = cg.ChainTemplate.from_frames(seg, pd.DataFrame({"from_segment": ["ore"], "to_segment": ["part"]}))
+    firms = pd.DataFrame({"firm_id": ["o", "p"], "segment_id": ["ore", "part"], "province": ["山东", "山东"]})
+    links = pd.DataFrame({"supplier_id": ["o"], "customer_id": ["p"], "amount": [1.0]})
+    chain = cg.ChainGraph.from_frames(firms, links, small, region="山东")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = gaps(chain)
+    assert g["kind"].tolist() == ["missing"]
+    assert g.loc[0, "candidates"] == "" and g.loc[0, "extend_candidates"] == ""
+    assert str(g["candidates"].dtype) == "string"
