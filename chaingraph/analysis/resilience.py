@@ -635,6 +635,8 @@ def _shock_vector(chain, shock, intensity) -> tuple[np.ndarray, str]:
             )
         pos = firm_positions(list(ser.index), "shock")
         np.maximum.at(x, pos, vals)
+        if len(vals) == 0:
+            return x, "0 firms shocked"
         return x, f"{len(ser)} firms shocked (intensity {vals.min():.0%}–{vals.max():.0%})"
     if isinstance(shock, str):
         x[firm_positions([shock], "firm")] = intensity

@@ -422,6 +422,18 @@ def test_shock_errors(nev):
         cg.simulate_disruption(nev, nev.firm_ids[0], intensity=2)
 
 
+@pytest.mark.parametrize("shock", [[], {}, pd.Series([], dtype="float64")])
+def test_empty_shock_is_a_scenario_without_losses(line, shock):
+    # an empty list, mapping or Series shocks no firm: nothing is lost, and the
+    # cascade stops after its first step (nothing fell)
+    res = cg.simulate_disruption(line, shock)
+    assert res.summary["firms_shocked"] == 0
+    assert res.summary["firms_hit"] == 0
+    assert res.summary["loss_share"] == 0.0
+    assert res.summary["iterations"] == 1
+    assert (res.firm_impacts["remaining"] == 1.0).all()
+
+
 def test_input_errors(two_suppliers, line):
     with pytest.raises(ChainDataError, match="unknown firms"):
         esri(two_suppliers, firms=["S1", "X9"])
