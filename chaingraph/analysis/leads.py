@@ -263,6 +263,10 @@ def lead_firms(
     0.2
     """
     w = _weights(weights)
+    if top is not None:
+        if isinstance(top, (bool, np.bool_)) or not isinstance(top, (int, np.integer)) or top < 0:
+            raise ValueError(f"top must be a non-negative integer or None, got {top!r}")
+        top = int(top)
     n = chain.n_firms
     adj, adj_t = chain.adjacency, chain.adjacency_t
     sales, purchases = chain.out_strength, chain.in_strength
@@ -328,9 +332,7 @@ def lead_firms(
     order = np.argsort(df["rank"].to_numpy(), kind="stable")
     df = df.iloc[order]
     if top is not None:
-        if int(top) < 0:
-            raise ValueError("top must be a non-negative integer")
-        df = df.iloc[: int(top)]
+        df = df.iloc[:top]
     df.attrs = {
         "weights": w,
         "rule": rule_text,

@@ -286,3 +286,13 @@ def test_zero_amount_link_is_a_link_for_ecosystem_as_for_the_counts():
     assert set(ecosystem(chain, "C", depth=1, direction="upstream").firm_ids) == {"A", "B", "C"}
     assert set(ecosystem(chain, "D", depth=2, direction="upstream").firm_ids) == {"A", "B", "C", "D"}
     assert set(ecosystem(chain, "B", depth=2, direction="downstream").firm_ids) == {"B", "C", "D"}
+
+
+def test_top_must_be_a_non_negative_integer(hand_chain):
+    # 2.5 used to be cut to 2 without a word
+    for bad in (2.5, -1, "3"):
+        with pytest.raises(ValueError, match="top"):
+            lead_firms(hand_chain, top=bad)
+    assert len(lead_firms(hand_chain, top=0)) == 0
+    assert len(lead_firms(hand_chain, top=np.int64(2))) == 2
+    assert len(lead_firms(hand_chain, top=100)) == hand_chain.n_firms
