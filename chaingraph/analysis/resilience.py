@@ -17,6 +17,7 @@ reaches; scenarios run in parallel threads, or on a Dask cluster.
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -276,6 +277,13 @@ def _check_tol(tol):
         raise ValueError(f"tol must be a number in [0, 1), not {tol!r}")
 
 
+def _check_n_jobs(n_jobs):
+    if n_jobs is not None and (
+        isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs < 1
+    ):
+        raise ValueError(f"n_jobs must be a positive whole number of threads or None, not {n_jobs!r}")
+
+
 # --------------------------------------------------------------------------
 # running batches of scenarios
 # --------------------------------------------------------------------------
@@ -332,7 +340,7 @@ def _scenarios(net, tol, weight, positions, *, client, n_jobs, progress):
                     bar.update(p.stop - p.start)
             results = client.gather(futures)
         else:
-            workers = n_jobs if n_jobs is not None else (os.cpu_count() or 1)
+            workers = int(n_jobs) if n_jobs is not None else (os.cpu_count() or 1)
             parts = _batches(m, workers)
             if workers == 1 or len(parts) == 1:
                 results = []
@@ -431,7 +439,7 @@ def systemic_risk(
         Run the scenario batches on this cluster (results gathered in order).
         Default: local threads.
     n_jobs : int, optional
-        Local threads (default: all cores).
+        Local threads, at least 1 (default: all cores).
     progress : bool, default True
         Show a progress bar (tqdm) when a run takes more than two seconds.
 
@@ -450,6 +458,9 @@ def systemic_risk(
     ChainDataError
         Unknown firms, missing sectors where they are needed, a malformed
         essentiality matrix, or bad weight, revenue or cost columns.
+    ValueError
+        ``tol`` outside [0, 1), ``n_jobs`` not a positive integer, or an
+        unknown ``essentiality`` name.
 
     References
     ----------
@@ -489,6 +500,7 @@ def systemic_risk(
     C         1.0         1.000000       0.384615           3
     """
     _check_tol(tol)
+    _check_n_jobs(n_jobs)
     net = _network(chain, sector=sector, essentiality=essentiality,
                    replaceability=replaceability, revenue=revenue, costs=costs)
     w = _weights(chain, weight)

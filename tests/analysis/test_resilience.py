@@ -358,6 +358,22 @@ def test_dask_matches_local():
     pd.testing.assert_frame_equal(remote, local, check_exact=True)
 
 
+@pytest.mark.parametrize("n_jobs", [0, -1, 2.5, "2"])
+def test_n_jobs_must_be_a_positive_integer(line, n_jobs):
+    # checked up front: before, 0 and -1 ran serially on small chains and
+    # failed inside ThreadPoolExecutor once a chain needed several batches
+    with pytest.raises(ValueError, match="n_jobs"):
+        esri(line, n_jobs=n_jobs)
+
+
+def test_threads_give_the_same_result_as_one(nev):
+    # more firms than one batch, so n_jobs=2 really runs two threads; each
+    # scenario is computed alone, so the results are identical bit for bit
+    one = esri(nev, essentiality="template", replaceability=True, n_jobs=1)
+    two = esri(nev, essentiality="template", replaceability=True, n_jobs=2)
+    pd.testing.assert_frame_equal(one, two, check_exact=True)
+
+
 def test_client_must_be_a_client(line):
     with pytest.raises(TypeError, match="Client"):
         esri(line, client=object())
