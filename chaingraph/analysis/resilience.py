@@ -272,8 +272,13 @@ def _weights(chain, weight) -> np.ndarray:
     return np.ascontiguousarray(w)
 
 
+def _is_number(value) -> bool:
+    """A real number (Python or numpy scalar), not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
 def _check_tol(tol):
-    if not (isinstance(tol, int | float) and 0 <= tol < 1):
+    if not (_is_number(tol) and 0 <= tol < 1):
         raise ValueError(f"tol must be a number in [0, 1), not {tol!r}")
 
 
@@ -579,7 +584,7 @@ class DisruptionResult:
 def _shock_vector(chain, shock, intensity) -> tuple[np.ndarray, str]:
     """The per-firm shock (share of production taken away) and a description."""
     n = chain.n_firms
-    if not (isinstance(intensity, int | float) and 0 <= intensity <= 1):
+    if not (_is_number(intensity) and 0 <= intensity <= 1):
         raise ValueError(f"intensity must be a number in [0, 1], not {intensity!r}")
     x = np.zeros(n)
 

@@ -374,6 +374,19 @@ def test_threads_give_the_same_result_as_one(nev):
     pd.testing.assert_frame_equal(one, two, check_exact=True)
 
 
+def test_numpy_scalars_are_numbers(line):
+    # tol and intensity read from numpy arrays (np.float32, np.int64) are numbers
+    ref = esri(line, tol=0.5)
+    pd.testing.assert_frame_equal(esri(line, tol=np.float32(0.5)), ref)
+    pd.testing.assert_frame_equal(esri(line, tol=np.int64(0)), esri(line, tol=0))
+    res = cg.simulate_disruption(line, "B", intensity=np.float32(0.5), weight="w")
+    assert res.summary["loss_share"] == pytest.approx(0.5)  # as test_line_partial_shock
+    with pytest.raises(ValueError, match="tol"):
+        esri(line, tol=False)
+    with pytest.raises(ValueError, match="intensity"):
+        cg.simulate_disruption(line, "B", intensity=True)
+
+
 def test_client_must_be_a_client(line):
     with pytest.raises(TypeError, match="Client"):
         esri(line, client=object())
