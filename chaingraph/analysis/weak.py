@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from chaingraph.analysis import _sparse
 from chaingraph.errors import ChainDataError
@@ -209,20 +208,13 @@ def _final_segment_firms(chain) -> np.ndarray:
 
 
 def _default_leads(chain) -> np.ndarray:
-    """Lead firms flagged by :func:`chaingraph.analysis.leads.lead_firms`, else final-segment firms."""
-    try:
-        from chaingraph.analysis.leads import lead_firms
-    except ModuleNotFoundError as exc:  # the leads module is optional here
-        if exc.name not in ("chaingraph.analysis.leads",):
-            raise
-        lead_firms = None
-    if lead_firms is not None:
-        table = lead_firms(chain)
-        if "is_lead" in table.columns:
-            flagged = table.index[table["is_lead"].fillna(False).to_numpy(dtype=bool)]
-            if len(flagged):
-                return np.unique(chain.firm_ids.get_indexer(flagged).astype(np.int64))
-    return _final_segment_firms(chain)
+    """Lead firms flagged by :func:`chaingraph.lead_firms` and the firms of the final segments."""
+    from chaingraph.analysis.leads import lead_firms
+
+    table = lead_firms(chain)
+    flagged = table.index[table["is_lead"].fillna(False).to_numpy(dtype=bool)]
+    leads = chain.firm_ids.get_indexer(flagged).astype(np.int64)
+    return np.union1d(leads, _final_segment_firms(chain))
 
 
 def _default_sources(chain) -> np.ndarray:
@@ -353,12 +345,13 @@ def chokepoints(chain, *, leads=None, sources=None) -> pd.DataFrame:
     distinct segments linked in the data counts as a flow.
 
     ``dominator`` — every supply path from the chain's upstream firms to a
-    lead firm passes through the firm. With a virtual root *r* joined to
+    lead firm or to a firm of the final segment passes through the firm.
+    With a virtual root *r* joined to
     every upstream firm, *v* dominates *u* when every path *r* → *u* in the
     supply network runs through *v*; the dominators come from the dominator
     tree (Cooper–Harvey–Kennedy iterative algorithm on the CSR arrays,
     :func:`chaingraph.analysis._sparse.immediate_dominators`). A firm is a
-    chokepoint when it strictly dominates at least one lead firm.
+    chokepoint when it strictly dominates at least one of these target firms.
 
     What is cut off when firm *v* fails:
 
@@ -376,11 +369,10 @@ def chokepoints(chain, *, leads=None, sources=None) -> pd.DataFrame:
     ----------
     chain : ChainGraph
     leads : iterable of firm ids, optional
-        The lead firms (链主) whose supply paths are checked. By default the
-        firms flagged ``is_lead`` by :func:`chaingraph.analysis.leads.lead_firms`
-        when that module is installed and flags any; otherwise the firms of
-        the template's final segments (without a template: firms that have
-        suppliers but no customer in the data).
+        The target firms whose supply paths are checked. By default the lead
+        firms (链主) flagged ``is_lead`` by :func:`chaingraph.lead_firms`
+        together with the firms of the template's final segments (without a
+        template: firms that have suppliers but no customer in the data).
     sources : iterable of firm ids, optional
         The upstream firms where supply paths start. By default the firms of
         the template's source segments (segments with no incoming flow) and
@@ -404,7 +396,7 @@ def chokepoints(chain, *, leads=None, sources=None) -> pd.DataFrame:
         ``sole_customers``, ``sole_amount``
             ``|Sole(v)|`` and ``Σ_{j ∈ Sole(v)} W[v, j]`` (万元).
         ``dominated_firms``, ``dominated_leads``
-            ``|Dom(v)|`` and how many lead firms are in it.
+            ``|Dom(v)|`` and how many of the target firms (``leads``) are in it.
         ``dominated_amount``
             ``Σ_{j ∈ Dom(v)} in(j)`` (万元).
         ``cut_firms``, ``cut_amount``

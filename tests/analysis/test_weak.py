@@ -382,3 +382,34 @@ def test_top_supplier_tie_does_not_depend_on_firm_order():
     wl = weak_links(flipped, leads=["V1"])
     assert wl.loc["part", "top_supplier"] == "P1"
     assert wl.loc["part", "top_supplier_share"] == pytest.approx(30 / 80)
+
+
+def test_dominators_of_final_segment_firms_count_beside_lead_firms():
+    """Paths to a lead firm *or* to the final segment: both are checked by default.
+
+    L is a large midstream lead firm with two upstream suppliers (no
+    dominator). D1, a small firm of the final segment, is reached only
+    through U1 → M1, so M1 (and U1) dominate it. Before, with a lead firm
+    flagged, final-segment firms were not checked and M1's dominance of D1
+    went unreported.
+    """
+    segments = pd.DataFrame({"segment_id": ["up", "mid", "down"],
+                             "stage": ["upstream", "midstream", "downstream"]})
+    flows = pd.DataFrame({"from_segment": ["up", "mid"], "to_segment": ["mid", "down"]})
+    template = cg.ChainTemplate.from_frames(segments, flows)
+    firms = pd.DataFrame({
+        "firm_id": ["U1", "U2", "U3", "M1", "L", "D1"],
+        "segment_id": ["up", "up", "up", "mid", "mid", "down"],
+        "size_class": ["small", "small", "small", "small", "large", "small"],
+        "revenue": [10.0, 10.0, 10.0, 10.0, 90000.0, 5.0],
+    })
+    links = pd.DataFrame({"supplier_id": ["U1", "U2", "U3", "M1"],
+                          "customer_id": ["M1", "L", "L", "D1"],
+                          "amount": [5.0, 40.0, 40.0, 4.0]})
+    chain = cg.ChainGraph.from_frames(firms, links, template)
+    assert cg.lead_firms(chain).loc["L", "is_lead"]
+    cp = cg.chokepoints(chain)
+    assert "dominator" in cp.loc["M1", "rule"]
+    assert cp.loc["M1", "dominated_firms"] == 1 and cp.loc["M1", "dominated_leads"] == 1
+    assert cp.loc["U1", "rule"] == "dominator" and cp.loc["U1", "dominated_firms"] == 2
+    assert "L" not in cp.index and "U2" not in cp.index
