@@ -92,7 +92,9 @@ class ChainGraph:
             One row per supply relation or transaction: ``supplier_id`` and
             ``customer_id`` required, ``amount`` (万元) optional (without it
             every link counts 1). Repeated supplier–customer pairs are summed
-            into one edge of the graph; :attr:`links` keeps every row.
+            into one edge of the graph; :attr:`links` keeps every row. A link
+            with amount 0 is kept as a relation: it counts for structure
+            (suppliers, reach, ecosystems) and carries no amount.
         segments : ChainTemplate, str, DataFrame or None
             The chain template (产业链图谱): a :class:`~chaingraph.ChainTemplate`,
             a built-in template's name or a TOML path, or a bare segments table
@@ -348,6 +350,11 @@ class ChainGraph:
         return pd.Series(
             pd.Categorical.from_codes(codes, LOCATIONS), index=self.firm_ids, name="location"
         )
+
+    @cached_property
+    def is_large(self) -> np.ndarray:
+        """Firms of size class large (大型企业); unknown size classes count as not large."""
+        return (self._firms["size_class"] == "large").fillna(False).to_numpy(dtype=bool)
 
     @cached_property
     def is_sme(self) -> np.ndarray:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from chaingraph.analysis import _sparse
+from chaingraph.analysis._common import normalised_weights
 
 __all__ = ["integration", "IntegrationResult", "DEFAULT_INTEGRATION_WEIGHTS", "SPECIALISED_MARKS"]
 
@@ -96,18 +97,7 @@ class IntegrationResult:
 
 
 def _weights(weights: Mapping[str, float] | None) -> dict[str, float]:
-    w = dict(DEFAULT_INTEGRATION_WEIGHTS)
-    if weights is not None:
-        unknown = sorted(set(weights) - set(w))
-        if unknown:
-            raise ValueError(f"unknown integration components {unknown}; the components are {list(w)}")
-        w.update({k: float(v) for k, v in weights.items()})
-    if any(v < 0 or not np.isfinite(v) for v in w.values()):
-        raise ValueError(f"integration weights must be finite and non-negative, got {w}")
-    total = sum(w.values())
-    if total <= 0:
-        raise ValueError("at least one integration weight must be positive")
-    return {k: v / total for k, v in w.items()}
+    return normalised_weights(DEFAULT_INTEGRATION_WEIGHTS, weights, "integration")
 
 
 def _specialised(chain) -> np.ndarray:
@@ -222,10 +212,9 @@ def integration(chain, *, weights: Mapping[str, float] | None = None) -> Integra
     ['large', 'medium', 'small', 'micro']
     """
     w = _weights(weights)
-    n = chain.n_firms
     adj, adj_t = chain.adjacency, chain.adjacency_t
     size = chain.firms["size_class"]
-    large = (size == "large").fillna(False).to_numpy(dtype=bool)
+    large = chain.is_large
     sme = chain.is_sme
     local_sme = sme & chain.is_local
     special = _specialised(chain)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from chaingraph.analysis import _sparse
+from chaingraph.analysis._common import normalised_weights
 from chaingraph.errors import ChainDataError
 
 __all__ = ["lead_firms", "ecosystem", "DEFAULT_LEAD_WEIGHTS", "LEAD_RULES"]
@@ -92,20 +93,7 @@ def log_scale(x: np.ndarray) -> np.ndarray:
 
 
 def _weights(weights: Mapping[str, float] | None) -> dict[str, float]:
-    w = dict(DEFAULT_LEAD_WEIGHTS)
-    if weights is not None:
-        unknown = sorted(set(weights) - set(w))
-        if unknown:
-            raise ValueError(
-                f"unknown lead-score components {unknown}; the components are {list(w)}"
-            )
-        w.update({k: float(v) for k, v in weights.items()})
-    if any(v < 0 or not np.isfinite(v) for v in w.values()):
-        raise ValueError(f"lead-score weights must be finite and non-negative, got {w}")
-    total = sum(w.values())
-    if total <= 0:
-        raise ValueError("at least one lead-score weight must be positive")
-    return {k: v / total for k, v in w.items()}
+    return normalised_weights(DEFAULT_LEAD_WEIGHTS, weights, "lead-score")
 
 
 def _size(chain) -> np.ndarray:
@@ -345,7 +333,7 @@ def lead_firms(
 
 def _apply_rule(rule, df: pd.DataFrame, chain) -> tuple[np.ndarray, str]:
     if rule is None or rule == "default":
-        large = (chain.firms["size_class"] == "large").fillna(False).to_numpy(dtype=bool)
+        large = chain.is_large
         score = df["lead_score"].to_numpy()
         best = score.max() if len(score) else 0.0
         hit = (large & (score >= DEFAULT_RELATIVE * best)) | (score >= DEFAULT_ABSOLUTE)

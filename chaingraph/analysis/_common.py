@@ -1,0 +1,28 @@
+"""Small helpers shared by the analysis modules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+
+def normalised_weights(defaults: Mapping[str, float], given: Mapping[str, float] | None,
+                       what: str) -> dict[str, float]:
+    """Component weights: the defaults updated by ``given``, rescaled to sum to 1.
+
+    >>> normalised_weights({"a": 0.5, "b": 0.5}, {"a": 1.5}, "score")
+    {'a': 0.75, 'b': 0.25}
+    """
+    w = dict(defaults)
+    if given is not None:
+        unknown = sorted(set(given) - set(w))
+        if unknown:
+            raise ValueError(f"unknown {what} components {unknown}; the components are {list(w)}")
+        w.update({k: float(v) for k, v in given.items()})
+    if any(v < 0 or not np.isfinite(v) for v in w.values()):
+        raise ValueError(f"{what} weights must be finite and non-negative, got {w}")
+    total = sum(w.values())
+    if total <= 0:
+        raise ValueError(f"at least one {what} weight must be positive")
+    return {k: v / total for k, v in w.items()}
