@@ -333,6 +333,62 @@ def test_dataset_matches_reference_on_a_sample():
         assert r.loc[fid, "iterations"] == it
 
 
+def test_dataset_with_adjustments_matches_reference():
+    # a random 0/1/2 essentiality matrix by segment, replaceability, revenue
+    # and costs adjustments (a tenth of the costs zero: links left unchanged)
+    # and employees as weights, on a sample of the shipped chain
+    chain = cg.load_dataset("shandong-nev")
+    rng = np.random.default_rng(20220519)
+    n = chain.n_firms
+    costs = chain.in_strength * rng.uniform(1.0, 3.0, n)
+    costs[rng.random(n) < 0.1] = 0.0
+    firms = chain.firms.reset_index().assign(costs=costs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cg.ChainDataWarning)
+        chain = cg.ChainGraph.from_frames(firms, chain.links, chain.template, region=chain.region)
+    sec, segs = chain.firms["segment_id"].factorize()
+    E = rng.integers(0, 3, size=(len(segs), len(segs)))
+    frame = pd.DataFrame(E, index=segs, columns=segs)
+    # every 131st firm, and the five largest sellers, whose failures travel far
+    big = chain.firm_ids[np.argsort(chain.out_strength)[-5:]]
+    sample = list(dict.fromkeys([*chain.firm_ids[5::131], *big]))
+    with pytest.warns(UserWarning, match="costs"):
+        r = esri(chain, essentiality=frame, replaceability=True, weight="employees",
+                 revenue="revenue", costs="costs", firms=sample)
+    W = chain.adjacency.toarray()
+    w = chain.firms["employees"].to_numpy(dtype=float)
+    revenue = chain.firms["revenue"].to_numpy(dtype=float)
+    for fid in sample:
+        psi = np.ones(n)
+        psi[chain.firm_ids.get_loc(fid)] = 0.0
+        hd, hu, it = reference_cascade(W, sec, E, psi, replace=True, tol=1e-2,
+                                       revenue=revenue, costs=costs)
+        expected = [(w * (1 - x)).sum() / w.sum() for x in (np.minimum(hd, hu), hd, hu)]
+        np.testing.assert_allclose(
+            r.loc[fid, ["esri", "esri_downstream", "esri_upstream"]].to_numpy(dtype=float),
+            expected, rtol=0, atol=1e-12)
+        assert r.loc[fid, "iterations"] == it
+
+
+@pytest.mark.parametrize("essentiality", ["linear", "template"])
+def test_firm_order_does_not_matter(essentiality):
+    # shuffling the firms and links tables changes only the row order (that of
+    # the firms table), not any firm's result beyond floating-point summation order
+    chain = cg.load_dataset("shandong-nev")
+    perm = np.random.default_rng(3).permutation(chain.n_firms)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cg.ChainDataWarning)
+        shuffled = cg.ChainGraph.from_frames(
+            chain.firms.reset_index().iloc[perm], chain.links.sample(frac=1.0, random_state=4),
+            chain.template, region=chain.region)
+    a = esri(chain, essentiality=essentiality, replaceability=True)
+    b = esri(shuffled, essentiality=essentiality, replaceability=True)
+    assert list(b.index) == list(chain.firm_ids[perm])
+    b = b.loc[a.index]
+    np.testing.assert_allclose(b.iloc[:, :3].to_numpy(), a.iloc[:, :3].to_numpy(), rtol=0, atol=1e-12)
+    assert (b["iterations"] == a["iterations"]).all()
+
+
 def test_planted_chokepoints_are_systemic():
     syn = cg.synthetic_chain("nev", 600, region="山东", seed=7)
     r = esri(syn.chain, essentiality="template")
