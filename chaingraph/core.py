@@ -343,12 +343,17 @@ class ChainGraph:
         local[known] = hit[codes[known]]
         return local & ~self.is_foreign
 
+    @cached_property
+    def location_codes(self) -> np.ndarray:
+        """int8 per firm: 0 local, 1 outside, 2 foreign (the order of ``LOCATIONS``)."""
+        return np.where(self.is_foreign, 2, np.where(self.is_local, 0, 1)).astype(np.int8)
+
     @property
     def location(self) -> pd.Series:
         """``local`` / ``outside`` / ``foreign`` for each firm."""
-        codes = np.where(self.is_foreign, 2, np.where(self.is_local, 0, 1))
         return pd.Series(
-            pd.Categorical.from_codes(codes, LOCATIONS), index=self.firm_ids, name="location"
+            pd.Categorical.from_codes(self.location_codes.astype(np.int64), LOCATIONS),
+            index=self.firm_ids, name="location",
         )
 
     @cached_property

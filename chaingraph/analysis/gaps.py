@@ -20,7 +20,6 @@ from chaingraph.analysis.weak import (
     _edges,
     _id_rank,
     _location_categorical,
-    _location_codes,
     _require_segments,
     _segment_supply,
     _segment_weights,
@@ -386,6 +385,6 @@ def gap_candidates(chain, *, leakage_threshold: float = 0.5, other_weight: float
             "rank": long["rank"].to_numpy(dtype=np.int64),
             "firm_segment": pd.array([names[k] if k >= 0 else None for k in seg.tolist()],
                                      dtype="string"),
-            "location": _location_categorical(_location_codes(chain)[pos]),
+            "location": _location_categorical(chain.location_codes[pos]),
         }
     )

@@ -122,11 +122,6 @@ def _id_rank(chain) -> np.ndarray:
     return rank
 
 
-def _location_codes(chain) -> np.ndarray:
-    """0 local, 1 outside, 2 foreign, per firm."""
-    return np.where(chain.is_foreign, 2, np.where(chain.is_local, 0, 1)).astype(np.int8)
-
-
 def _location_categorical(codes: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(codes.astype(np.int64), list(_LOCATIONS))
 
@@ -151,7 +146,7 @@ def _segment_supply(chain) -> dict:
     """
     n_seg = len(chain.segment_ids)
     seg = chain.segment_codes.astype(np.int64)
-    loc = _location_codes(chain)
+    loc = chain.location_codes
     known = seg >= 0
     out = {}
     for code, name in enumerate(_LOCATIONS):
@@ -325,7 +320,7 @@ def _single_sourcing(chain) -> pd.DataFrame:
             "supplier_id": pd.array(ids.take(s).to_numpy(dtype=object), dtype="string"),
             "amount": a,
             "customer_segment": cust_seg,
-            "supplier_location": _location_categorical(_location_codes(chain)[s]),
+            "supplier_location": _location_categorical(chain.location_codes[s]),
         }
     )
 
@@ -498,7 +493,7 @@ def chokepoints(chain, *, leads=None, sources=None) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "segment_id": pd.array(seg_col, dtype="string"),
-            "location": _location_categorical(_location_codes(chain)[keep]),
+            "location": _location_categorical(chain.location_codes[keep]),
             "rule": pd.array(rule[keep], dtype="string"),
             "sole_flows": pd.array(["; ".join(sole_flow_text.get(i, [])) for i in keep.tolist()],
                                    dtype="string"),
