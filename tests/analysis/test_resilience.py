@@ -336,13 +336,14 @@ def test_dataset_matches_reference_on_a_sample():
 def test_dataset_with_adjustments_matches_reference():
     # a random 0/1/2 essentiality matrix by segment, replaceability, revenue
     # and costs adjustments (a tenth of the costs zero: links left unchanged)
-    # and employees as weights, on a sample of the shipped chain
+    # and weights of our own (0 for some firms), on a sample of the shipped chain
     chain = cg.load_dataset("shandong-nev")
     rng = np.random.default_rng(20220519)
     n = chain.n_firms
     costs = chain.in_strength * rng.uniform(1.0, 3.0, n)
     costs[rng.random(n) < 0.1] = 0.0
-    firms = chain.firms.reset_index().assign(costs=costs)
+    weights = np.where(rng.random(n) < 0.2, 0.0, rng.uniform(1.0, 500.0, n))
+    firms = chain.firms.reset_index().assign(costs=costs, w=weights)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", cg.ChainDataWarning)
         chain = cg.ChainGraph.from_frames(firms, chain.links, chain.template, region=chain.region)
@@ -353,10 +354,10 @@ def test_dataset_with_adjustments_matches_reference():
     big = chain.firm_ids[np.argsort(chain.out_strength)[-5:]]
     sample = list(dict.fromkeys([*chain.firm_ids[5::131], *big]))
     with pytest.warns(UserWarning, match="costs"):
-        r = esri(chain, essentiality=frame, replaceability=True, weight="employees",
+        r = esri(chain, essentiality=frame, replaceability=True, weight="w",
                  revenue="revenue", costs="costs", firms=sample)
     W = chain.adjacency.toarray()
-    w = chain.firms["employees"].to_numpy(dtype=float)
+    w = weights
     revenue = chain.firms["revenue"].to_numpy(dtype=float)
     for fid in sample:
         psi = np.ones(n)
