@@ -20,7 +20,10 @@ update reads the previous step's values),
 * ``hᵈ(j) ← max(0, min(min_{k: E=2} πⱼₖ, 1 − Σ_{k: E=1} (1 − πⱼₖ), ψⱼ))``;
 * ``hᵘ(j) ← max(0, min(ψⱼ, 1 − Σ_c Λᵘ[j, c] (1 − hᵘ(c))))``;
 
-until no ``hᵈ`` or ``hᵘ`` fell by more than ``tol`` in the last step.
+until no ``hᵈ`` or ``hᵘ`` fell by more than ``tol`` in the last step, or for
+at most :data:`MAX_ITERATIONS` steps (with ``tol = 0`` a near-closed supply
+loop can otherwise shrink by ever smaller amounts for a very long time; the
+caller warns when a scenario reaches the cap).
 
 The result equals that of full sweeps over the whole network, but a step
 only recomputes the firms whose inputs changed in the previous step: the
@@ -37,6 +40,9 @@ batches run in parallel threads (or on a cluster).
 """
 
 from __future__ import annotations
+
+#: Cap on cascade steps per scenario.
+MAX_ITERATIONS = 100_000
 
 import numpy as np
 
@@ -229,7 +235,7 @@ def _run(
                     in_dmg_u[j] = True
                     dmg_u[n_dmg_u] = j
                     n_dmg_u += 1
-        if fall_d <= tol and fall_u <= tol:
+        if (fall_d <= tol and fall_u <= tol) or iterations >= MAX_ITERATIONS:
             break
     return iterations, n_dmg_d, n_dmg_u, counter
 

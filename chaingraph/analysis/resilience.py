@@ -116,6 +116,12 @@ def _essentiality_matrix(chain, essentiality, sectors: pd.Index, sector: str) ->
     """``E[k, l]`` over the sectors found in the firms table, int8 in {0, 1, 2}."""
     k = len(sectors)
     if isinstance(essentiality, str) and essentiality == "template":
+        if sector != "segment_id":
+            raise ChainDataError(
+                f"essentiality='template' reads the template's segment flows, so it needs "
+                f"sector='segment_id', not {sector!r}; give an essentiality matrix for other sectors",
+                source="segments",
+            )
         tmpl = chain.template
         if tmpl is None or tmpl.flows is None or len(tmpl.flows) == 0:
             raise ChainDataError(
@@ -277,6 +283,16 @@ def _is_number(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
+def _warn_capped(iterations: np.ndarray) -> None:
+    capped = int(np.sum(np.asarray(iterations) >= _cascade.MAX_ITERATIONS))
+    if capped:
+        warnings.warn(
+            f"{capped} scenarios stopped at the cap of {_cascade.MAX_ITERATIONS:,} cascade steps "
+            "before no firm fell by more than tol; use a larger tol",
+            UserWarning, stacklevel=3,
+        )
+
+
 def _check_tol(tol):
     if not (_is_number(tol) and 0 <= tol < 1):
         raise ValueError(f"tol must be a number in [0, 1), not {tol!r}")
@@ -428,7 +444,9 @@ def systemic_risk(
         Scale a failed supplier's loss by its share of its sector's available
         output (σ above): suppliers in crowded sectors can be replaced.
     tol : float, default 1e-2
-        Stop when no firm's remaining production changed by more than this.
+        Stop when no firm's remaining production changed by more than this
+        (or after 100,000 steps, with a warning: with ``tol=0`` a near-closed
+        supply loop can shrink by ever smaller amounts for a very long time).
     firms : iterable of firm ids, optional
         Compute only these scenarios (the result has only these rows).
     weight : str, optional
@@ -520,9 +538,15 @@ def systemic_risk(
                 f"unknown firms {schema._examples(missing)}", source="firms", column="firm_id"
             )
         positions = np.unique(pos).astype(np.int32)  # the firms table's order
+        if len(positions) < len(ids):
+            warnings.warn(
+                f"firms: {len(ids) - len(positions)} repeated firm ids; each firm's scenario "
+                "is computed once", UserWarning, stacklevel=2,
+            )
     loss, loss_d, loss_u, iters = _scenarios(
         net, tol, w, positions, client=client, n_jobs=n_jobs, progress=progress
     )
+    _warn_capped(iters)
     total = w.sum()
     out = pd.DataFrame(
         {
@@ -746,6 +770,7 @@ def simulate_disruption(
     w = _weights(chain, weight)
     shocked = np.flatnonzero(x > 0).astype(np.int32)
     hd, hu, iters = _cascade.cascade(shocked, 1.0 - x[shocked], *net.args(tol))
+    _warn_capped(np.array([iters]))
     h = np.minimum(hd, hu)
     loss = 1.0 - h
     firm = pd.DataFrame(

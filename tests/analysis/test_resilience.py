@@ -209,7 +209,8 @@ def test_isolated_firm_is_its_own_weight_share():
 
 def test_firms_subset_keeps_table_order(two_suppliers):
     full = esri(two_suppliers, weight="w")
-    part = esri(two_suppliers, weight="w", firms=["K", "S1", "K"])
+    with pytest.warns(UserWarning, match="1 repeated firm ids"):
+        part = esri(two_suppliers, weight="w", firms=["K", "S1", "K"])
     assert list(part.index) == ["S1", "K"]
     pd.testing.assert_frame_equal(part, full.loc[["S1", "K"]])
 
@@ -591,3 +592,43 @@ def test_cli_disrupt(nev):
     assert result.exit_code == 2 and "exactly one" in result.output
     result = run("disrupt", "--dataset", "shandong-nev", "--firm", "NOPE")
     assert result.exit_code == 2 and "unknown firms 'NOPE'" in result.output
+
+
+def _loop_chain():
+    """C sells a sliver of A's inputs; A and B feed each other everything else.
+
+    Linear production: hᵈ(A) = 1 − 10⁻⁶(1 − hᵈ(C)) − 0.999999 (1 − hᵈ(B)) and
+    hᵈ(B) = hᵈ(A). With C stopped the fixed point is 0, reached at the rate
+    0.999999 per round trip: millions of steps at tol = 0.
+    """
+    firms = pd.DataFrame({"firm_id": ["A", "B", "C"], "segment_id": ["x", "y", "z"]})
+    links = pd.DataFrame({"supplier_id": ["C", "B", "A"], "customer_id": ["A", "A", "B"],
+                          "amount": [1.0, 999_999.0, 1_000_000.0]})
+    return cg.ChainGraph.from_frames(firms, links)
+
+
+def test_cascade_stops_at_the_step_cap_with_a_warning():
+    from chaingraph.analysis._cascade import MAX_ITERATIONS
+
+    chain = _loop_chain()
+    with pytest.warns(UserWarning, match="stopped at the cap of 100,000 cascade steps"):
+        out = cg.systemic_risk(chain, firms=["C"], tol=0.0, progress=False)
+    assert out.loc["C", "iterations"] == MAX_ITERATIONS
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        quick = cg.systemic_risk(chain, firms=["C"], tol=1e-2, progress=False)
+    assert quick.loc["C", "iterations"] < 100
+
+
+def test_repeated_scenario_ids_are_said():
+    chain = _loop_chain()
+    with pytest.warns(UserWarning, match="1 repeated firm ids; each firm's scenario is computed once"):
+        out = cg.systemic_risk(chain, firms=["A", "C", "A"], progress=False)
+    assert list(out.index) == ["A", "C"]
+
+
+def test_template_essentiality_needs_segment_sectors():
+    chain = cg.load_dataset("shandong-cnc")
+    with pytest.raises(cg.ChainDataError, match="essentiality='template' reads the template's segment flows"):
+        cg.systemic_risk(chain, sector="city", essentiality="template", firms=chain.firm_ids[:2],
+                         progress=False)
