@@ -769,7 +769,7 @@ def segment_output(chain, *, local_only: bool = False) -> pd.Series:
     purchases in the network, ``max(out_strength, in_strength)``.  That is a
     lower bound on what it produces: a firm makes at least what it sells to
     the firms in the data, and, with non-negative value added, at least what
-    it buys.  (Sales alone would give a final producer, which sells to
+    it buys — so a revenue below that bound is raised to it (with a warning).  (Sales alone would give a final producer, which sells to
     consumers outside the data, zero output despite its inputs.)  A segment's
     output is the sum over its firms.
 
@@ -789,8 +789,9 @@ def segment_output(chain, *, local_only: bool = False) -> pd.Series:
     Warns
     -----
     UserWarning
-        When ``revenue`` exists but is missing for some firms: how many
-        firms used the network estimate instead.
+        When ``revenue`` exists but is missing for some firms, or is below a
+        firm's sales or purchases in the network: how many firms used the
+        network figure instead.
 
     Examples
     --------
@@ -813,7 +814,15 @@ def segment_output(chain, *, local_only: bool = False) -> pd.Series:
                 UserWarning,
                 stacklevel=2,
             )
-        per_firm = np.where(missing, est, rev)
+        low = ~missing & (rev < est)
+        if low.any():
+            warnings.warn(
+                f"{int(low.sum())} firms have a revenue below their sales or purchases in the "
+                "network; their output is taken as max(sales, purchases)",
+                UserWarning,
+                stacklevel=2,
+            )
+        per_firm = np.where(missing, est, np.maximum(rev, est))
     else:
         per_firm = est
     mask = np.asarray(chain.is_local, dtype=bool) if local_only else None

@@ -515,3 +515,16 @@ def test_shipped_germany_dataset_matches_its_published_figures():
     np.testing.assert_allclose(ks["output_multiplier"].round(4), pub["output_multipliers"], atol=0)
     L = leontief_inverse(io.Z, io.x)
     np.testing.assert_allclose(np.diag(L)[: len(pub["L_diagonal"])].round(4), pub["L_diagonal"], atol=0)
+
+
+def test_segment_output_raises_revenue_below_network_flows(tiny_chain):
+    chain, firms, links = tiny_chain
+    # C sells 10 in the network (C->D) and buys 9; a revenue of 0 cannot be its output.
+    # A: revenue 20 ≥ 8; B: 1 < 3 -> 3; C: 0 < 10 -> 10; D: 40; E (no segment): 5.
+    firms2 = firms.assign(revenue=[20.0, 1.0, 0.0, 40.0, 5.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        chain2 = cg.ChainGraph.from_frames(firms2, links, region="山东")
+    with pytest.warns(UserWarning, match="2 firms have a revenue below their sales or purchases"):
+        out = segment_output(chain2)
+    np.testing.assert_allclose(out, [20 + 3, 10, 40])
