@@ -97,6 +97,11 @@ _BETA, _GAMMA, _ALLOC = 0.6, 0.4, 0.7
 _STAGE_REVENUE = {"upstream": 1.0, "midstream": 1.4, "downstream": 3.0}
 _STAGE_FIRMS = {"upstream": 1.0, "midstream": 1.2, "downstream": 0.45}
 _DATA_YEAR = 2023
+#: Cluster kind (产业集群类型) of each built-in chain for the 链主 rule, after
+#: Guangdong's 2020 list of twenty strategic clusters: 汽车 is a pillar cluster
+#: (战略性支柱产业集群); 高端装备制造 and 半导体与集成电路 are emerging ones
+#: (战略性新兴产业集群). Other templates get a missing ``cluster_type``.
+_CLUSTER_TYPE = {"nev": "pillar", "cnc": "emerging", "ic": "emerging"}
 
 _BRAND = list("华锐恒泰鑫德宏信瑞源力能智创正达盛通远博海金益嘉联诺晶天宇东方中兴隆安顺昌凯威星辰航润丰立峰和")
 _LATIN = ["ka", "to", "mi", "ra", "no", "shi", "be", "ri", "su", "ko", "ta", "ne", "vo",
@@ -648,6 +653,17 @@ def synthetic_frames(
     order = rng.permutation(len(links))
     links = links.iloc[order].reset_index(drop=True)
 
+    # ---- optional tier inputs, from an independent stream --------------------------------
+    # Spawned after every other draw: the spawn reads the seed, not the stream, so the
+    # columns above (and the links) are the same as without these extra columns.
+    extra = _tier_extra_columns(
+        rng.spawn(1)[0], firms, foreign=foreign, is_sme=is_sme, tech_seg=np.array(
+            [f in ("元器件", "软件", "零部件") for f in found])[seg_code],
+        supplies_large=np.bincount(s_all[is_large[c_all]], minlength=n) > 0,
+        leads=np.array(lead_firms, dtype=np.int64), cluster_type=_CLUSTER_TYPE.get(tpl.name))
+    for col, values in extra.items():
+        firms[col] = values
+
     planted = Planted(
         lead_firms=[str(firm_ids[j]) for j in lead_firms],
         missing_segments=list(missing),
@@ -720,6 +736,158 @@ def _tier_columns(rng, revenue, employees, seg_code, found, foreign, is_sme, n_s
         "strategic_emerging": strategic_emerging.astype(bool),
         "designations": pd.array(designations, dtype="string"),
     }
+
+
+def _logistic(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _tier_extra_columns(rng, firms: pd.DataFrame, *, foreign, is_sme, tech_seg, supplies_large,
+                        leads, cluster_type) -> dict:
+    """The optional tier inputs (prior-year figures, IP grade, honours, yes/no checks,
+    the 专精特新 score, cluster kind), drawn from ``rng`` given the columns already made.
+
+    Yes/no columns are nullable 0/1 integers (``Int8``; missing = not known). Most
+    probabilities are logistic in a size index ``z = log10(revenue / 2500)`` (0 at the
+    median firm, +1 for ten times its revenue), R&D intensity and the designation held.
+    """
+    n = len(firms)
+    rev = firms["revenue"].to_numpy(dtype=float)
+    z = np.log10(np.maximum(rev, 1.0) / 2500.0)
+    rd_exp = firms["rd_expense"].to_numpy(dtype=float)
+    rd = rd_exp / np.maximum(rev, 1e-9)
+    growth = firms["main_business_growth"].to_numpy(dtype=float)
+    mb_share = firms["main_business_revenue"].to_numpy(dtype=float) / np.maximum(rev, 1e-9)
+    niche_years = firms["years_in_niche"].to_numpy(dtype=np.int64)
+    niche_share = firms["niche_market_share"].to_numpy(dtype=float)
+    debt = firms["debt_ratio"].to_numpy(dtype=float)
+    ip1 = firms["ip_class1"].to_numpy(dtype=np.int64)
+    staff = firms["rd_staff_share"].to_numpy(dtype=float)
+    ranked = firms["global_rank"].notna().to_numpy()
+    seg_top = (pd.Series(-rev).groupby(firms["segment_id"].to_numpy()).rank(method="first")
+               .to_numpy() == 1)  # the largest firm of its segment
+    emerging = firms["strategic_emerging"].to_numpy(dtype=bool)
+    des = firms["designations"].astype(object).where(firms["designations"].notna(), "")
+    des = des.to_numpy(dtype=object)
+    giant = des == "小巨人"
+    zj = np.isin(des, ["专精特新", "小巨人"])  # the MIIT SME designations
+    young = firms["founded"].to_numpy(dtype=np.int64) >= _DATA_YEAR - 1
+    domestic = ~np.asarray(foreign, dtype=bool)
+    is_sme = np.asarray(is_sme, dtype=bool)
+    lead = np.zeros(n, dtype=bool)
+    lead[leads] = True
+
+    def flag(x, p_missing=0.06):
+        yes = rng.random(n) < _logistic(x)
+        out = pd.array(yes.astype(np.int8), dtype="Int8")
+        out[rng.random(n) < p_missing] = pd.NA
+        return out
+
+    # prior year: revenue grew with the main business; R&D intensity persists
+    g_rev = np.clip(growth + rng.normal(0.0, 0.03, n), -0.6, 2.0)
+    revenue_prev = np.round(rev / (1.0 + g_rev), 1)
+    rd_prev = np.clip(rd * np.exp(rng.normal(0.0, 0.25, n)), 0.0, 0.25)
+    rd_expense_prev = np.round(revenue_prev * rd_prev, 1)
+    growth_prev = np.round(np.clip(0.08 + 0.4 * (growth - 0.08) + rng.normal(0.0, 0.13, n),
+                                   -0.5, 1.5), 3)
+    no_prev = young | (rng.random(n) < 0.06)  # founded last year, or not reported
+    rd_prev_missing = no_prev | (rng.random(n) < 0.03)
+    revenue_prev = np.where(no_prev, np.nan, revenue_prev)
+    rd_expense_prev = np.where(rd_prev_missing, np.nan, rd_expense_prev)
+    growth_prev = np.where(no_prev, np.nan, growth_prev)
+
+    # IP grade of the main product's IP: a Class I grade needs a Class I item
+    u = rng.random(n)
+    p_high = np.minimum(0.35, 0.04 * ip1)
+    p_own = 0.5 * (1.0 - p_high)
+    grade_1 = np.where(u < p_high, "high_value_class1",
+                       np.where(u < p_high + p_own, "own_class1", "class1"))
+    grade_0 = np.where(rng.random(n) < np.where(rd >= 0.03, 0.6, 0.35), "class2", "none")
+    ip_grade = np.where(ip1 >= 1, grade_1, grade_0).astype(object)
+    ip_grade[rng.random(n) < 0.12] = np.nan
+
+    # equity over 3 years: the 2-year amount plus, rarely, an earlier round
+    earlier = np.where(rng.random(n) < 0.04,
+                       np.round(np.exp(rng.normal(math.log(2000.0), 1.0, n)), 0), 0.0)
+    equity_3y = firms["equity_financing"].to_numpy(dtype=float) + earlier
+    equity_3y = np.where(rng.random(n) < 0.08, np.nan, equity_3y)
+
+    # yes/no inputs; a 小巨人 met the 精/特/新/链/品 checks when designated
+    g4 = 4.0 * giant
+    info = flag(-0.2 + 1.2 * z + 1.5 * zj + g4)
+    certified = flag(0.5 + 1.2 * z + 1.5 * zj + g4)
+    brand = flag(-0.6 + 1.0 * z + 1.2 * zj + g4)
+    rd_inst = flag(-3.4 + 1.2 * z + 25.0 * (rd - 0.025) + 2.0 * zj + g4)
+    award = flag(-4.0 + 1.2 * z + 20.0 * (rd - 0.025) + 1.2 * zj)
+    award_top = award.copy()
+    award_top[(award == 1).fillna(False).to_numpy() & (rng.random(n) < 0.6)] = 0
+    # 创客中国 is a contest of domestic SMEs: other firms are known not to be in its top 500
+    maker = flag(-7.0 + 30.0 * (rd - 0.025) + 1.0 * zj + 1.0 * (z < 0.5))
+    maker[~(domestic & is_sme)] = 0
+    chain_role = flag(-1.5 + 2.0 * supplies_large + 1.0 * zj + g4, 0.10)
+    product_field = flag(-1.2 + 1.8 * emerging + 0.8 * tech_seg + 1.0 * zj + g4, 0.10)
+    new_product = flag(-1.6 + 1.0 * (niche_years < 10) + 0.6 * tech_seg, 0.10)
+    # evidence of market share (链主): kept by the region's authorities, so unknown for
+    # foreign firms; likelier for the largest firm of a segment and a global top 3
+    evidence = flag(-4.0 + 0.6 * z + 2.5 * seg_top + 1.0 * ranked + 1.0 * (niche_share >= 0.1)
+                    + 5.0 * lead)
+    evidence[~domestic] = pd.NA
+
+    # 专精特新 score (13 indicators, 100 points), for domestic SMEs, simplified:
+    # 专业化 25, 精细化 25, 特色化 15, 创新能力 35; inputs not in the table drawn
+    def yes(a):
+        return (a == 1).fillna(False).to_numpy()
+
+    g2 = np.where(np.isnan(growth_prev), growth, (growth + np.nan_to_num(growth_prev)) / 2)
+    spec = (np.minimum(5, niche_years // 2)
+            + np.select([mb_share >= 0.999, mb_share >= 0.8, mb_share >= 0.6], [5, 3, 1], 0)
+            + np.select([g2 >= 0.10, g2 >= 0.08, g2 >= 0.06, g2 >= 0.04, g2 >= 0.0],
+                        [10, 8, 6, 4, 2], 0)
+            + 5 * (emerging | yes(product_field)))
+    lean = (np.where(yes(info), rng.integers(3, 6, n), 0)
+            + np.where(yes(certified), rng.integers(3, 6, n), 0)
+            + 5 * yes(brand)
+            + rng.binomial(10, np.where(zj, 0.7, 0.15))  # net margin, not in the table
+            + np.select([debt < 0.5, debt < 0.6, debt < 0.7], [5, 3, 1], 0))
+    local_feature = rng.binomial(15, np.where(zj, 0.75, 0.15))  # 特色化: provincial indicators
+    grade_pts = pd.Series(ip_grade).map({"high_value_class1": 10, "own_class1": 8, "class1": 6,
+                                         "class2": 2, "none": 0}).to_numpy(dtype=float)
+    grade_pts = np.where(np.isnan(grade_pts), np.where(ip1 >= 1, 6, 0), grade_pts)
+    innov = (grade_pts
+             + np.select([(rd_exp >= 1000) | (rd >= 0.10), (rd_exp >= 500) | (rd >= 0.06),
+                          (rd_exp >= 400) | (rd >= 0.05), (rd_exp >= 300) | (rd >= 0.04),
+                          (rd_exp >= 200) | (rd >= 0.03)], [10, 8, 6, 4, 2], 0)
+             + np.select([staff >= 0.20, staff >= 0.10, staff >= 0.05], [5, 3, 1], 0)
+             + np.where(yes(rd_inst), rng.choice([8, 10], n), rng.choice([0, 0, 2, 4], n)))
+    score = (spec + lean + local_feature + innov).astype(float)
+    scored = domestic & is_sme & (rng.random(n) >= 0.15)
+    zjtx_score = pd.array(score.astype(np.int64), dtype="Int64")
+    zjtx_score[~scored] = pd.NA
+
+    # text columns as object arrays: the frame infers the default text dtype (str on
+    # pandas 3, object on pandas 2), the one a chain read back from CSV has
+    out = {
+        "revenue_prev": revenue_prev,
+        "rd_expense_prev": rd_expense_prev,
+        "main_business_growth_prev": growth_prev,
+        "ip_grade": ip_grade,
+        "equity_financing_3y": equity_3y,
+        "zjtx_score": zjtx_score,
+        "has_info_system": info,
+        "has_certified_management": certified,
+        "has_own_brand": brand,
+        "has_rd_institution": rd_inst,
+        "has_award": award,
+        "has_award_top": award_top,
+        "maker_china_top500": maker,
+        "chain_role": chain_role,
+        "key_product_field": product_field,
+        "new_product": new_product,
+        "market_share_evidence": evidence,
+    }
+    if cluster_type is not None:
+        out["cluster_type"] = np.full(n, cluster_type, dtype=object)
+    return out
 
 
 def synthetic_chain(
@@ -797,6 +965,39 @@ def synthetic_chain(
        ``designations`` (``专精特新`` / ``小巨人`` / ``单项冠军`` / missing:
        the highest held, given at random to a share of the firms that meet
        a simplified version of the MIIT criteria).
+    8. *Optional tier inputs*, drawn last from a generator spawned from the
+       seed (so every column above and the links are the same as without
+       them), with z = log10(revenue / 2500) as a size index:
+       ``revenue_prev`` (revenue over 1 + main-business growth ± 3 %),
+       ``rd_expense_prev`` (R&D intensity × lognormal(0, 0.25)),
+       ``main_business_growth_prev`` (0.08 + 0.4 (g − 0.08) + N(0, 0.13));
+       missing for firms founded in the last two years and 6 % more.
+       ``ip_grade`` (``high_value_class1`` / ``own_class1`` / ``class1`` when
+       the firm has a Class I item, ``class2`` / ``none`` otherwise; 12 %
+       missing); ``equity_financing_3y`` (the 2-year amount plus, for 4 %,
+       an earlier round; 8 % missing). Yes/no columns as 0/1 (``Int8``,
+       about 6–10 % missing), each true with probability logistic in z,
+       R&D intensity and the MIIT designation held (a 小巨人 met its checks):
+       ``has_info_system``, ``has_certified_management``, ``has_own_brand``
+       (about a half, two thirds and two fifths of the firms),
+       ``has_rd_institution`` (provincial or higher, ~9 %), ``has_award``
+       (~4 %) and ``has_award_top`` (two fifths of those),
+       ``maker_china_top500`` (~1 %, domestic SMEs only, 0 for others),
+       ``chain_role`` (likelier for suppliers of a large firm in the chain),
+       ``key_product_field`` (likelier for strategic emerging and
+       零部件/元器件/软件 segments), ``new_product`` and
+       ``market_share_evidence`` (likelier for the largest firm of a
+       segment, a global top-3 rank and the planted lead firms; missing for
+       foreign firms). ``zjtx_score``: a simplified 专精特新 score (100
+       points: 专业化 25 from the niche years, main-business share and
+       growth, field; 精细化 25 from the yes/no checks, debt ratio and a
+       drawn net-margin score; 特色化 15 drawn; 创新能力 35 from IP grade,
+       R&D expense and intensity, R&D staff and R&D institution), higher
+       draws for designated firms; for domestic SMEs, 15 % missing, missing
+       for other firms. ``cluster_type``: ``pillar`` for ``nev`` (汽车 is a
+       Guangdong 战略性支柱产业集群), ``emerging`` for ``cnc`` and ``ic``
+       (高端装备制造, 半导体与集成电路); absent for other templates (pass
+       ``cluster_type`` to :func:`~chaingraph.tiers` then).
 
     Parameters
     ----------

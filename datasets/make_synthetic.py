@@ -73,10 +73,19 @@ def write_readme(name: str) -> None:
     n_foreign = int((f["country"] != "CN").sum())
     n_local = int((f["province"] == REGION).sum())
     sizes = ", ".join(f"{k} {v}" for k, v in f["size_class"].value_counts().items())
+    from chaingraph.datasets import load_dataset
+    from chaingraph.analysis.tiers import tiers
+
+    tier = tiers(load_dataset(name), detail=False)["tier"]
+    counts = tier.value_counts(sort=False)
+    tier_counts = ", ".join(f"{k} {int(v)}" for k, v in counts.items()) + \
+        f", none {int(tier.isna().sum())}"
+    cluster = f["cluster_type"].dropna().unique()
+    cluster_type = cluster[0] if len(cluster) == 1 else "empty"
     text = TEMPLATE.format(
         name=name, tname=tname, title=title, n_firms=info["n_firms"], seed=info["seed"],
         n=len(f), n_local=n_local, n_outside=len(f) - n_local - n_foreign, n_foreign=n_foreign,
-        n_links=n_links, sizes=sizes,
+        n_links=n_links, sizes=sizes, tier_counts=tier_counts, cluster_type=cluster_type,
         leads=", ".join(pl["lead_firms"]), missing=", ".join(pl["missing_segments"]),
         chokepoints=", ".join(pl["chokepoints"]),
         choke_segments=", ".join(pl["chokepoint_segments"]),
@@ -117,8 +126,17 @@ Load it with `chaingraph.load_dataset("{name}")`; the planted structure with
   `global_rank` (empty unless among a segment's three largest firms with revenue
   ≥ 4 亿元), `ip_class1` (Class I IP items), `equity_financing` (new equity, 万元),
   `strategic_emerging` (bool), `designations` (`专精特新`, `小巨人`, `单项冠军`
-  or empty: the highest held), `size_class` (derived from employees and revenue by
-  the NBS 2017 rule).
+  or empty: the highest held);
+  the other optional inputs of the tier rules: `revenue_prev`, `rd_expense_prev`
+  (万元, the year before), `main_business_growth_prev` (fraction), `ip_grade`
+  (`high_value_class1`, `own_class1`, `class1`, `class2` or `none`),
+  `equity_financing_3y` (new equity over 3 years, 万元), `zjtx_score` (专精特新
+  score, 0–100 points; domestic SMEs only), the yes/no columns as 1/0 —
+  `has_info_system`, `has_certified_management`, `has_own_brand`,
+  `has_rd_institution`, `has_award`, `has_award_top`, `maker_china_top500`,
+  `chain_role`, `key_product_field`, `new_product`, `market_share_evidence` — and
+  `cluster_type` (`{cluster_type}`); an empty cell is a value not known;
+  `size_class` (derived from employees and revenue by the NBS 2017 rule).
 - `links.csv` (UTF-8), one row per supply relation: `supplier_id`, `customer_id`,
   `amount` (万元 per year), `year`.
 - `chain.json`: region, template name and column types, read by `chaingraph.read_chain`.
@@ -133,6 +151,11 @@ Load it with `chaingraph.load_dataset("{name}")`; the planted structure with
 - single-source chokepoints: {chokepoints}, the only firms of {choke_segments};
 - foreign-dominated segments (卡脖子, about 80 % foreign firms): {foreign};
 - realised share of large customers' purchases bought from SMEs: {sme_share:.3f}.
+
+## Tier pool (`chaingraph.tiers`, default rules)
+
+Firms by the highest tier whose rule passes (miit-2022, champion-2023,
+lead-guangdong-2022 with the dataset's `cluster_type`): {tier_counts}.
 
 ## How it was made
 

@@ -1244,15 +1244,15 @@ def tiers(chain, *, rules=DEFAULT_RULES, cluster_type=None, detail: bool = True)
     ['medium', 'innovative', 'specialised', 'specialised.rd_intensity']
 
     NEV00001 (medium, revenue 21521.1 万元, R&D 530.5 万元, main business 13836.8 万元,
-    growth 4.8 %, debt 46.5 %, strategic emerging, 6 Class I IP items) scores, by
-    hand: IP 10–20 (Class I items, grade not given) + R&D 2.47 % → 10 + growth → 5 +
-    debt → 10 + field 10 + main business 64.3 % → 15 = 60 to 70, so it is an
-    创新型中小企业 even at the lower bound. For 专精特新 its R&D intensity is short
-    by (0.03 − 0.02465) / 0.03 = 0.178:
+    growth 4.8 %, debt 46.5 %, strategic emerging, IP grade high_value_class1) scores,
+    by hand: IP 20 + R&D 2.47 % → 10 + growth → 5 + debt → 10 + field 10 + main
+    business 64.3 % → 15 = 70 (innovation 30, growth 15, specialisation 25), so it is
+    an 创新型中小企业. For 专精特新 its R&D intensity is short by
+    (0.03 − 0.02465) / 0.03 = 0.178:
 
     >>> row = t.loc["NEV00001", ["innovative.score_min", "innovative.score_max", "next_distance"]]
     >>> [round(float(v), 3) for v in row]
-    [60.0, 70.0, 0.178]
+    [70.0, 70.0, 0.178]
     """
     return evaluate_rules(chain.firms, rules, cluster_type=cluster_type, detail=detail)
 
@@ -1324,13 +1324,18 @@ def tier_progress(chain, targets=None, *, by: str = "region", near_miss: float |
     >>> p.loc["山东", ["target", "designated", "qualifying", "candidates", "gap", "near_miss"]]
                   target  designated  qualifying  candidates     gap  near_miss
     tier
-    innovative       NaN          44         427         399     NaN          0
-    specialised   1500.0          44           3           3  1456.0         12
-    little_giant   600.0           7           0           0   593.0          0
-    champion       400.0           1           6           5   399.0          0
-    lead           150.0           0           0           0   150.0          0
+    innovative       NaN          44         569         529     NaN          0
+    specialised   1500.0          44          81          44  1456.0         12
+    little_giant   600.0           7           2           0   593.0          0
+    champion       400.0           1           7           6   399.0          0
+    lead           150.0           0           5           5   150.0          0
     >>> p.loc[("山东", "specialised"), "near_miss_firms"][:2]
-    ('NEV01315', 'NEV01767')
+    ('NEV00083', 'NEV00557')
+
+    The one-firm-at-a-time reference evaluation of the rules gives the same
+    ``qualifying`` counts for the 1,003 local firms; the five 链主 are the planted
+    lead firms, the only local firms with revenue ≥ 50 亿元 (pillar cluster), each
+    with market-share evidence.
     """
     if by not in ("region", "city"):
         raise ValueError("by must be 'region' or 'city'")
