@@ -91,6 +91,48 @@ def test_shipped_planted_structure(name):
     assert 0 < planted.sme_share < 1
 
 
+
+@pytest.mark.parametrize("name", ["shandong-nev", "shandong-cnc"])
+def test_shipped_chain_has_every_tier_input(name):
+    chain = cg.load_dataset(name)
+    t = cg.tiers(chain, detail=False)
+    assert t.attrs["missing_columns"] == []  # nothing the rules read is absent
+    f = chain.firms
+    for col in ["has_info_system", "has_own_brand", "has_rd_institution", "chain_role",
+                "market_share_evidence"]:
+        assert str(f[col].dtype) == "Int8" and set(f[col].dropna()) <= {0, 1}, col
+        assert f[col].isna().any(), col  # some answers are not known
+    assert f["ip_grade"].notna().mean() > 0.8 and f["zjtx_score"].dropna().between(0, 100).all()
+    assert set(f["cluster_type"]) == {"shandong-nev": {"pillar"},
+                                      "shandong-cnc": {"emerging"}}[name]
+
+
+def test_shandong_nev_tier_pool_is_decidable():
+    chain = cg.load_dataset("shandong-nev")
+    t = cg.tiers(chain, detail=False)
+    counts = t["tier"].value_counts()
+    # 专精特新 (counting the 小巨人 above it): some dozens of the 2,000 firms, a
+    # handful of 小巨人, and 链主 only among the largest firms
+    assert 30 <= counts["specialised"] + counts["little_giant"] <= 200
+    assert 1 <= counts["little_giant"] <= 15
+    lead = t.index[t["tier"] == "lead"]
+    assert 1 <= len(lead) <= 10
+    # 链主 in a pillar cluster: revenue ≥ 50 亿元 (500000 万元) and market-share evidence
+    assert (chain.firms.loc[lead, "revenue"] >= 500000).all()
+    assert (chain.firms.loc[lead, "market_share_evidence"] == 1).all()
+    assert set(load_planted("shandong-nev").lead_firms) <= set(lead)
+    # a qualifying 小巨人 meets the yes/no checks the rule asks for
+    giants = t.index[t["tier"] == "little_giant"]
+    for col in ["has_info_system", "has_certified_management", "has_own_brand",
+                "has_rd_institution", "chain_role", "key_product_field"]:
+        assert (chain.firms.loc[giants, col] == 1).all(), col
+    # unknown stays possible but is no longer the rule for the upper tiers
+    for tier in ["little_giant", "lead"]:
+        status = t[f"{tier}.status"]
+        assert (status == "pass").any()
+        assert (status == "unknown").mean() < 0.05
+
+
 def test_load_planted_unknown():
     with pytest.raises(ChainDataError, match="synthetic datasets: shandong-cnc, shandong-nev"):
         load_planted("germany-1995-6")

@@ -111,6 +111,92 @@ def test_tier_columns_plausible(generated):
     assert (firms.loc[ranked, "revenue"] >= 40000).all()
 
 
+
+YES_NO = ["has_info_system", "has_certified_management", "has_own_brand", "has_rd_institution",
+          "has_award", "has_award_top", "maker_china_top500", "chain_role",
+          "key_product_field", "new_product", "market_share_evidence"]
+EXTRA_COLUMNS = ["revenue_prev", "rd_expense_prev", "main_business_growth_prev", "ip_grade",
+                 "equity_financing_3y", "zjtx_score", *YES_NO, "cluster_type"]
+
+
+def test_optional_tier_inputs_plausible(generated):
+    name, firms, _, _ = generated
+    for col in EXTRA_COLUMNS:
+        assert col in firms.columns, col
+    assert set(firms["cluster_type"]) == {"nev": {"pillar"}, "cnc": {"emerging"},
+                                          "ic": {"emerging"}}[name]
+    # prior year: growth between -60 % and +200 %, R&D intensity capped at 25 %
+    prev = firms["revenue_prev"]
+    known = prev.notna()
+    assert 0.03 < (~known).mean() < 0.2
+    assert prev.isna()[firms["founded"] >= 2022].all()  # no previous year to report
+    ratio = firms.loc[known, "revenue"] / prev[known]
+    assert ratio.between(0.39, 3.01).all()
+    rd_prev = firms["rd_expense_prev"]
+    assert (rd_prev.dropna() >= 0).all()
+    assert (rd_prev[rd_prev.notna()] <= 0.25 * prev[rd_prev.notna()] + 0.1).all()
+    assert rd_prev.isna()[~known].all()
+    assert firms["main_business_growth_prev"].dropna().between(-0.5, 1.5).all()
+    # IP grade: a Class I grade exactly when the firm has a Class I item
+    grade = firms["ip_grade"]
+    assert set(grade.dropna()) <= {"high_value_class1", "own_class1", "class1", "class2", "none"}
+    g = grade.notna()
+    class1 = grade[g].isin(["high_value_class1", "own_class1", "class1"])
+    assert (class1 == (firms.loc[g, "ip_class1"] >= 1)).all()
+    assert 0.05 < (~g).mean() < 0.2
+    e3 = firms["equity_financing_3y"]
+    assert (e3[e3.notna()] >= firms.loc[e3.notna(), "equity_financing"]).all()
+    # 专精特新 score: 0-100 points, only for domestic SMEs, higher for designated firms
+    score = firms["zjtx_score"]
+    assert score.dropna().between(0, 100).all()
+    sme = size_class_nbs2017(firms["employees"], firms["revenue"]) != "large"
+    domestic = firms["country"] == "CN"
+    assert score.isna()[~(sme & domestic)].all()
+    assert 0.7 < score.notna()[sme & domestic].mean() < 0.95
+    zj = firms["designations"].isin(["专精特新", "小巨人"])
+    assert score[zj].mean() > score[~zj].mean() + 10
+    # yes/no columns: 0/1 with some unknown; most firms lack the rarer honours
+    for col in YES_NO:
+        v = firms[col]
+        assert set(v.dropna().astype(int)) <= {0, 1}, col
+        assert 0.02 < v.isna().mean() < 0.3, col
+    rate = {c: firms[c].mean() for c in YES_NO}
+    assert rate["has_rd_institution"] < 0.2 and rate["has_award"] < 0.1
+    assert rate["maker_china_top500"] < 0.03
+    assert 0.3 < rate["has_certified_management"] < 0.9
+    both = firms["has_award"].notna() & firms["has_award_top"].notna()
+    assert (firms.loc[both, "has_award_top"] <= firms.loc[both, "has_award"]).all()
+    assert (firms.loc[~(sme & domestic), "maker_china_top500"] == 0).all()
+    assert firms.loc[~domestic, "market_share_evidence"].isna().all()
+    # the checks follow size: large firms have information systems more often than micro
+    size = pd.Series(size_class_nbs2017(firms["employees"], firms["revenue"]), index=firms.index)
+    info = firms["has_info_system"].astype("Float64")
+    assert info[size == "large"].mean() > info[size == "micro"].mean() + 0.2
+
+
+def test_optional_tier_inputs_leave_the_other_columns_alone(monkeypatch):
+    # the optional inputs come from a spawned stream: without them, every other column
+    # and the links are the same, draw for draw
+    import chaingraph.datasets as ds
+
+    firms, links, planted = synthetic_frames("nev", 600, seed=8)
+    monkeypatch.setattr(ds, "_tier_extra_columns", lambda *args, **kwargs: {})
+    bare_firms, bare_links, bare_planted = synthetic_frames("nev", 600, seed=8)
+    assert [c for c in firms.columns if c not in bare_firms.columns] == EXTRA_COLUMNS
+    pd.testing.assert_frame_equal(firms[bare_firms.columns], bare_firms)
+    pd.testing.assert_frame_equal(links, bare_links)
+    assert planted == bare_planted
+
+
+def test_no_cluster_type_for_a_template_without_one():
+    # the cluster kind is known for the built-in chains only; a user's template gets none
+    tpl = cg.get_template("nev")
+    custom = cg.ChainTemplate.from_frames(tpl.segments.reset_index(), tpl.flows, name="mychain")
+    firms, _, _ = synthetic_frames(custom, 300, seed=2)
+    assert "cluster_type" not in firms.columns
+    assert [c for c in EXTRA_COLUMNS if c not in firms.columns] == ["cluster_type"]
+
+
 def test_planted_structure_true_in_data(generated):
     name, firms, links, planted = generated
     assert isinstance(planted, Planted)
