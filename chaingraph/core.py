@@ -175,11 +175,12 @@ class ChainGraph:
                 )
             )
             if unknown_firms == "error":
-                col = "supplier_id" if unknown_mask["supplier_id"].any() else "customer_id"
+                cols = [c for c in ("supplier_id", "customer_id") if unknown_mask[c].any()]
+                where = "" if len(cols) == 1 else " in supplier_id and customer_id"
                 raise links_info.error(
-                    f"{len(ids)} firms not in the firms table: {schema._examples(ids)} "
-                    "(pass unknown_firms='add' to add them as outside firms)",
-                    col, links, unknown_mask[col],
+                    f"{len(ids)} firms not in the firms table{where}: {schema._examples(ids)} "
+                    "(pass unknown_firms='add' to add them as firms with no attributes)",
+                    cols[0] if len(cols) == 1 else None, links, any_unknown,
                 )
             added = pd.DataFrame({"firm_id": pd.array(ids, dtype=firms["firm_id"].dtype)})
             firms = pd.concat([firms, added], ignore_index=True)

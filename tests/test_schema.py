@@ -50,12 +50,23 @@ def test_missing_firm_id(firms, links):
 
 def test_unknown_firm_in_links_is_an_error_by_default(firms, links):
     links.loc[len(links)] = ["F9", "F1", 3.0]
-    links.loc[len(links)] = ["F8", "F9", 3.0]
+    links.loc[len(links)] = ["F8", "F2", 3.0]
     with pytest.raises(cg.ChainDataError) as e:
         build(firms, links)
     assert message(e) == (
         "links: column 'supplier_id': 2 firms not in the firms table: 'F9', 'F8' "
-        "(pass unknown_firms='add' to add them as outside firms) (rows 5, 6)"
+        "(pass unknown_firms='add' to add them as firms with no attributes) (rows 5, 6)"
+    )
+
+
+def test_unknown_firms_in_both_columns_list_every_row(firms, links):
+    links.loc[len(links)] = ["F9", "F1", 3.0]
+    links.loc[len(links)] = ["F1", "F8", 3.0]
+    with pytest.raises(cg.ChainDataError) as e:
+        build(firms, links)
+    assert str(e.value) == (
+        "links: 2 firms not in the firms table in supplier_id and customer_id: 'F9', 'F8' "
+        "(pass unknown_firms='add' to add them as firms with no attributes) (rows 5, 6)"
     )
 
 
