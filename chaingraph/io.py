@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io as _io
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -36,16 +37,33 @@ def decode_bytes(raw: bytes, source: str) -> tuple[str, str]:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
         utf8_error = exc
+    line = raw[: utf8_error.start].count(b"\n") + 1
+    if _mostly_utf8(raw):
+        # Nearly all non-ASCII text is valid UTF-8: a UTF-8 file with a damaged byte, not a
+        # GBK file (whose Chinese is rarely valid UTF-8). Reading it as GB18030 would turn
+        # every Chinese name into mojibake without a word.
+        raise ChainDataError(
+            f"the file is UTF-8 but has an invalid byte 0x{raw[utf8_error.start]:02x} on line "
+            f"{line}; fix or retype that line",
+            source=source,
+        )
     try:
         return raw.decode("gb18030"), "gb18030"
     except UnicodeDecodeError:
         pass
-    line = raw[: utf8_error.start].count(b"\n") + 1
     raise ChainDataError(
         f"cannot read the file as UTF-8 or GB18030/GBK (byte 0x{raw[utf8_error.start]:02x} "
         f"on line {line}); save it as UTF-8 CSV",
         source=source,
     )
+
+
+def _mostly_utf8(raw: bytes) -> bool:
+    """Whether at least 95% of the non-ASCII characters decode as UTF-8."""
+    text = raw.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = len(re.findall(r"[^\x00-\x7f\ufffd]", text))
+    return good >= 19 * bad
 
 
 def read_table(path, *, encoding: str | None = None, dtypes: dict | None = None) -> pd.DataFrame:
@@ -59,7 +77,7 @@ def read_table(path, *, encoding: str | None = None, dtypes: dict | None = None)
     path = Path(path)
     if path.suffix.lower() == ".parquet":
         df = pd.read_parquet(path)
-        df.attrs.update(source=path.name, first_row=None)
+        df.attrs.update(source=path.name, first_row=1)  # Parquet has no header line
         return df
     raw = path.read_bytes()
     if encoding is None:

@@ -148,3 +148,36 @@ def test_template_errors_name_file_lines(firms, links, segments, tmp_path):
         "flows.csv: column 'essential': cannot read 'maybe' as true/false "
         "(use true/false, 1/0, yes/no or 是/否) (row 2)"
     )
+
+
+def test_damaged_utf8_file_is_not_read_as_gbk(firms, links, tmp_path):
+    """One bad byte in a UTF-8 file must not turn every Chinese name into GB18030 mojibake."""
+    write_csvs(tmp_path / "c", firms, links, "utf-8")
+    raw = (tmp_path / "c" / "firms.csv").read_bytes().splitlines(keepends=True)
+    raw[3] = raw[3].replace(b"F3", b"F3\xff")
+    (tmp_path / "c" / "firms.csv").write_bytes(b"".join(raw))
+    with pytest.raises(cg.ChainDataError) as e:
+        cg.read_chain(tmp_path / "c")
+    assert str(e.value) == (
+        "firms.csv: the file is UTF-8 but has an invalid byte 0xff on line 4; fix or retype that line"
+    )
+
+
+def test_parquet_errors_count_rows_from_one(firms, links, tmp_path):
+    (tmp_path / "c").mkdir()
+    firms.loc[2, "firm_id"] = "F1"
+    firms.to_parquet(tmp_path / "c" / "firms.parquet", index=False)
+    links.to_parquet(tmp_path / "c" / "links.parquet", index=False)
+    with pytest.raises(cg.ChainDataError) as e:
+        cg.read_chain(tmp_path / "c")
+    assert str(e.value) == "firms.parquet: column 'firm_id': duplicate firm_id 'F1' (rows 1, 3)"
+
+
+def test_gbk_file_whose_first_chinese_is_valid_utf8(tmp_path):
+    """山 in GBK (C9 BD) happens to be a valid UTF-8 sequence; the file is still GBK."""
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "firms.csv").write_bytes("firm_id,province,name\nA,山东,潍柴动力\nB,江苏,宁德时代\n".encode("gbk"))
+    (folder / "links.csv").write_bytes(b"supplier_id,customer_id\nB,A\n")
+    chain = cg.read_chain(folder, region="山东")
+    assert chain.firms["name"].tolist() == ["潍柴动力", "宁德时代"]
