@@ -1113,7 +1113,13 @@ class IOTable:
     x : pandas.Series
         Gross output by sector (same order as ``Z``'s rows and columns).
     final_demand : pandas.DataFrame or None
-        Final-demand columns (consumption, investment, exports, …) by sector.
+        Final-demand columns (consumption, investment, exports, …) by sector,
+        as the source table gives them. For the BEA tables, ``Z`` is a use
+        table (commodities × industries) and ``x`` industry output from the
+        make table, and imports are not among these columns, so
+        ``Z.sum(axis=1) + final_demand.sum(axis=1)`` does not equal ``x``;
+        :func:`~chaingraph.extraction` therefore takes ``f = x − Z·1`` by
+        default.
     unit : str
         Unit of the values.
     source : str
