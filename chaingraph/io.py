@@ -105,16 +105,31 @@ def read_table(path, *, encoding: str | None = None, dtypes: dict | None = None)
 
 
 def _restore_dtypes(df: pd.DataFrame, dtypes: dict) -> pd.DataFrame:
+    """Give columns read as text the types ``chain.json`` recorded for them.
+
+    A cell that does not convert leaves its column as text, for the schema to
+    report with its row (canonical columns) or to keep as it is (others).
+    """
     out = {}
     for col, dtype in dtypes.items():
-        if col in df.columns and dtype not in ("object", "str", "string"):
-            try:
-                if dtype == "bool":
-                    out[col] = df[col].map({"True": True, "False": False})
-                else:
-                    out[col] = df[col].astype(dtype)
-            except (TypeError, ValueError):
-                continue  # leave it to the schema, which reports bad cells with rows
+        if col not in df.columns or dtype in ("object", "str", "string"):
+            continue
+        text = df[col]
+        try:
+            if dtype in ("bool", "boolean"):
+                flags = text.map({"True": True, "False": False})
+                if (flags.isna() & text.notna()).any():
+                    continue
+                out[col] = flags.astype("boolean" if dtype == "boolean" or flags.isna().any() else bool)
+            elif dtype.startswith("datetime64"):
+                out[col] = pd.to_datetime(text).astype(dtype)
+            elif dtype in ("Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",
+                           "Float32", "Float64"):
+                out[col] = pd.to_numeric(text).astype(dtype)
+            else:
+                out[col] = text.astype(dtype)
+        except (TypeError, ValueError):
+            continue
     return df.assign(**out) if out else df
 
 

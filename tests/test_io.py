@@ -181,3 +181,20 @@ def test_gbk_file_whose_first_chinese_is_valid_utf8(tmp_path):
     (folder / "links.csv").write_bytes(b"supplier_id,customer_id\nB,A\n")
     chain = cg.read_chain(folder, region="山东")
     assert chain.firms["name"].tolist() == ["潍柴动力", "宁德时代"]
+
+
+@pytest.mark.parametrize("target", ["c", "c.xlsx", "parquet"])
+def test_round_trip_keeps_extra_column_types(firms, links, tmp_path, target):
+    """Columns chaingraph does not know keep their types: nullable booleans and integers, dates."""
+    firms = firms.assign(
+        has_lab=pd.array([True, None, False, True, None], dtype="boolean"),
+        patents=pd.array([3, None, 0, 12, 1], dtype="Int64"),
+        listed=[True, False, False, True, False],
+        surveyed=pd.to_datetime(["2024-03-01", "2024-05-17", None, "2023-12-31", "2024-01-02"]),
+        code=["0012", "0340", None, "1000", "0001"],
+    )
+    chain = cg.ChainGraph.from_frames(firms, links, region="山东")
+    fmt = "parquet" if target == "parquet" else None
+    path = tmp_path / ("c" if target == "parquet" else target)
+    cg.write_chain(chain, path, format=fmt)
+    assert_same(chain, cg.read_chain(path))
