@@ -94,7 +94,9 @@ def read_table(path, *, encoding: str | None = None, dtypes: dict | None = None)
     try:
         df = pd.read_csv(
             _io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-            na_values=_NA_VALUES, skipinitialspace=False,
+            # a file chaingraph wrote (with its chain.json) marks missing cells as empty only,
+            # so a firm called "NA" stays "NA"; other files use the usual spellings of missing
+            na_values=[""] if dtypes else _NA_VALUES, skipinitialspace=False,
         )
     except (pd.errors.ParserError, csv.Error) as exc:
         raise ChainDataError(f"not a readable CSV file: {exc}", source=path.name) from None
@@ -221,7 +223,7 @@ def _template_from(tables: dict, meta: dict):
 def _read_workbook(path: Path):
     try:
         book = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False,
-                             na_values=_NA_VALUES)
+                             na_values=[""])
     except Exception as exc:  # openpyxl raises several unrelated types
         raise ChainDataError(f"not a readable Excel workbook: {exc}", source=path.name) from None
     by_name = {str(k).strip().lower(): v for k, v in book.items()}
@@ -236,11 +238,14 @@ def _read_workbook(path: Path):
         kv = by_name["chain"]
         if {"key", "value"} <= set(kv.columns):
             meta = {k: json.loads(v) for k, v in zip(kv["key"], kv["value"])}
-    for table, dtypes in meta.get("dtypes", {}).items():
-        if table in tables:
-            attrs = tables[table].attrs
-            tables[table] = _restore_dtypes(tables[table], dtypes)
-            tables[table].attrs.update(attrs)
+    for table, df in tables.items():
+        attrs = df.attrs
+        if "dtypes" in meta:  # written by chaingraph: empty cells are the only missing ones
+            df = _restore_dtypes(df, meta["dtypes"].get(table, {}))
+        else:  # someone's workbook: the usual spellings of missing count too
+            df = df.mask(df.isin(_NA_VALUES))
+        df.attrs.update(attrs)
+        tables[table] = df
     return tables, meta
 
 
@@ -272,7 +277,10 @@ def write_chain(chain: ChainGraph, path, *, format: str | None = None) -> None:
     ----------
     chain : ChainGraph
     path : str or Path
-        A folder (created if needed), or a file ending in ``.xlsx``.
+        A folder (created if needed), or a file ending in ``.xlsx``. CSV and
+        Parquet give every value back exactly; Excel keeps numbers to 15
+        significant digits, its own precision. In a workbook every string is
+        stored as text, so a name starting with ``=`` never becomes a formula.
     format : {"csv", "parquet"}, optional
         Table format in a folder; ``csv`` (UTF-8) by default.
     """
@@ -280,12 +288,17 @@ def write_chain(chain: ChainGraph, path, *, format: str | None = None) -> None:
     frames = _frames_of(chain)
     meta = _meta_of(chain, frames)
     if path.suffix.lower() == ".xlsx":
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            for table, df in frames.items():
-                df.to_excel(writer, sheet_name=table, index=False)
-            pd.DataFrame(
-                {"key": list(meta), "value": [json.dumps(v, ensure_ascii=False) for v in meta.values()]}
-            ).to_excel(writer, sheet_name="chain", index=False)
+        from openpyxl import Workbook
+
+        from ._excel import write_sheet
+
+        book = Workbook(write_only=True)
+        for table, df in frames.items():
+            write_sheet(book, table, df)
+        write_sheet(book, "chain", pd.DataFrame(
+            {"key": list(meta), "value": [json.dumps(v, ensure_ascii=False) for v in meta.values()]}
+        ))
+        book.save(path)
         return
     fmt = format or "csv"
     if fmt not in ("csv", "parquet"):

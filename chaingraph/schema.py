@@ -396,7 +396,11 @@ def _all_canonical():
 
 
 def coerce_columns(df: pd.DataFrame, kinds: dict[str, str], info: TableInfo) -> pd.DataFrame:
-    """Coerce every canonical column present to its kind; others are left as they are."""
+    """Coerce every canonical column present to its kind.
+
+    Other columns are left as they are, except columns of Python strings (and
+    missing values), which take pandas' string dtype like the known text columns.
+    """
     out = {}
     for col, kind in kinds.items():
         if col not in df.columns:
@@ -439,6 +443,12 @@ def coerce_columns(df: pd.DataFrame, kinds: dict[str, str], info: TableInfo) -> 
                 )
         if s is not df[col]:
             out[col] = s
+    for col in df.columns:
+        # other columns are kept as they are, except that text held as Python objects takes
+        # pandas' string dtype (as the known text columns do), so files give it back exactly
+        if col not in kinds and df[col].dtype == object and \
+                pd.api.types.infer_dtype(df[col], skipna=True) in ("string", "empty"):
+            out[col] = as_text(df[col])
     return df.assign(**out) if out else df
 
 

@@ -18,8 +18,8 @@ def chain(firms, links, segments):
 
 
 def assert_same(a, b):
-    pd.testing.assert_frame_equal(a.firms, b.firms)
-    pd.testing.assert_frame_equal(a.links, b.links)
+    pd.testing.assert_frame_equal(a.firms, b.firms, check_exact=True)
+    pd.testing.assert_frame_equal(a.links, b.links, check_exact=True)
     assert a.template == b.template
     assert a.region == b.region
     assert (a.adjacency != b.adjacency).nnz == 0
@@ -198,3 +198,43 @@ def test_round_trip_keeps_extra_column_types(firms, links, tmp_path, target):
     path = tmp_path / ("c" if target == "parquet" else target)
     cg.write_chain(chain, path, format=fmt)
     assert_same(chain, cg.read_chain(path))
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_text = st.one_of(
+    st.none(),
+    st.text(alphabet=st.sampled_from(list("山东青岛,;\t\"' ab-|NA=<>")), min_size=1, max_size=8),
+    st.sampled_from(["NA", "null", "None", "0012", " lead ", "=SUM(A1)", "nan"]),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    names=st.lists(_text, min_size=3, max_size=3),
+    revenue=st.lists(st.one_of(st.none(), st.floats(0, 1e9, allow_nan=False)), min_size=3, max_size=3),
+    amount=st.floats(0, 1e12, allow_nan=False),
+)
+@pytest.mark.parametrize("target", ["c", "c.xlsx"])
+def test_round_trip_property(tmp_path_factory, target, names, revenue, amount):
+    if target.endswith(".xlsx"):  # Excel keeps 15 significant digits (openpyxl writes 16)
+        amount = float(f"{amount:.15g}")
+        revenue = [None if r is None else float(f"{r:.15g}") for r in revenue]
+    firms = pd.DataFrame({"firm_id": ["A", "B", "C"], "name": names, "note": names[::-1],
+                          "revenue": revenue, "province": ["山东", None, "江苏"]})
+    links = pd.DataFrame({"supplier_id": ["A", "B"], "customer_id": ["B", "C"], "amount": [amount, 1.5]})
+    chain = cg.ChainGraph.from_frames(firms, links, region="山东")
+    path = tmp_path_factory.mktemp("rt") / target
+    cg.write_chain(chain, path)
+    assert_same(chain, cg.read_chain(path))
+
+
+def test_excel_keeps_formula_like_names_as_text(firms, links, tmp_path):
+    from openpyxl import load_workbook
+
+    firms.loc[0, "name"] = '=HYPERLINK("http://evil.invalid","x")'
+    chain = cg.ChainGraph.from_frames(firms, links)
+    cg.write_chain(chain, tmp_path / "c.xlsx")
+    cell = load_workbook(tmp_path / "c.xlsx")["firms"]["B2"]
+    assert cell.value == firms.loc[0, "name"] and cell.data_type == "s"
+    assert cg.read_chain(tmp_path / "c.xlsx").firms.loc["F1", "name"] == firms.loc[0, "name"]

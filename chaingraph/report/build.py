@@ -146,7 +146,13 @@ class Report:
         """The lists as an Excel workbook, one sheet per list; text is never read as a formula."""
         from openpyxl import Workbook
 
+        from .._excel import write_sheet
+
         sheets = TEXT[self.lang]["sheets"]
+
+        def header(col):
+            return _header(col, self.lang)
+
         book = Workbook(write_only=True)
         written = 0
         for key in ("leads", "weak", "gaps", "tiers", "integration", "resilience"):
@@ -154,12 +160,13 @@ class Report:
             if sec is None or sec.unavailable:
                 continue
             for i, (name, df) in enumerate(sec.lists.items()):
-                title = sheets[key] if i == 0 else f"{sheets[key]}-{name}"[:31]
-                _write_sheet(book, title, df, self.lang)
+                title = sheets[key] if i == 0 else f"{sheets[key]}-{name}"
+                write_sheet(book, title, df, header=header,
+                            index=not isinstance(df.index, pd.RangeIndex))
                 written += 1
         if not written:
-            _write_sheet(book, "summary", self.sections["summary"].tables.get("totals", pd.DataFrame()),
-                         self.lang)
+            write_sheet(book, "summary", self.sections["summary"].tables.get("totals", pd.DataFrame()),
+                        header=header, index=True)
         book.save(path)
 
     def save(self, path) -> Path:
@@ -606,44 +613,3 @@ def _with_names(ids, names: pd.Series) -> str:
     if ids is None or (isinstance(ids, float) and np.isnan(ids)) or ids is pd.NA or ids == "":
         return ""
     return "; ".join(f"{names.get(i, i)} ({i})" for i in str(ids).split("; "))
-
-
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _write_sheet(book, title: str, df: pd.DataFrame, lang: str) -> None:
-    """One sheet; strings are stored as text (a name like '=cmd()' stays text, not a formula)."""
-    from openpyxl.cell import WriteOnlyCell
-
-    ws = book.create_sheet(title=_sheet_title(title))
-    frame = df.reset_index() if not isinstance(df.index, pd.RangeIndex) else df
-    ws.append([_text_cell(ws, _header(c, lang), WriteOnlyCell) for c in frame.columns])
-    for row in frame.itertuples(index=False):
-        ws.append([_cell(ws, v, WriteOnlyCell) for v in row])
-
-
-def _sheet_title(title: str) -> str:
-    return re.sub(r"[\[\]:*?/\\]", "_", title)[:31]
-
-
-def _text_cell(ws, text: str, cell_cls):
-    cell = cell_cls(ws, value=_ILLEGAL.sub("\ufffd", str(text)))
-    cell.data_type = "s"
-    return cell
-
-
-def _cell(ws, v, cell_cls):
-    if v is None or v is pd.NA:
-        return None
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        return None if np.isnan(v) or np.isinf(v) else float(v)
-    try:
-        if pd.isna(v):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return _text_cell(ws, v, cell_cls)
