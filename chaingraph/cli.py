@@ -119,7 +119,15 @@ def emit(df: pd.DataFrame, fmt: str | None, output: Path | None, *, note: str | 
     if fmt is None:
         fmt = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}.get(suffix, "table")
     if fmt == "xlsx" or suffix == ".xlsx":
-        df.to_excel(output, sheet_name="result")
+        from openpyxl import Workbook
+
+        from ._excel import write_sheet
+
+        book = Workbook(write_only=True)
+        write_sheet(book, "result", df, index=True)
+        if note:
+            write_sheet(book, "note", pd.DataFrame({"note": [note]}))
+        book.save(output)
         return
     if fmt == "csv":
         text = df.to_csv()

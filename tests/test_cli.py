@@ -104,3 +104,20 @@ def test_installed_console_script():
 def test_python_dash_m():
     out = subprocess.run([sys.executable, "-m", "chaingraph", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "Usage" in out.stdout
+
+
+def test_xlsx_output_keeps_formula_like_text(tmp_path):
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from chaingraph.cli import emit
+
+    df = pd.DataFrame({"name": ["=SUM(1,2)", "plain"], "score": [0.5, 1.0]},
+                      index=pd.Index(["A", "B"], name="firm_id"))
+    emit(df, None, tmp_path / "out.xlsx", note="rules: test")
+    book = load_workbook(tmp_path / "out.xlsx")
+    sheet = book["result"]
+    assert [c.value for c in sheet[1]] == ["firm_id", "name", "score"]
+    assert sheet["B2"].value == "=SUM(1,2)" and sheet["B2"].data_type == "s"
+    assert sheet["C2"].value == 0.5
+    assert book["note"]["A2"].value == "rules: test"
