@@ -30,10 +30,23 @@ from .analysis.gaps import gap_candidates, gaps
 from .analysis.tiers import tier_progress, tiers
 
 # -- viz and reports --
-from .viz import to_pyvis
 from .report import Report, build_report
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # to_pyvis pulls in pyvis (and IPython); import it on first use so that
+    # `import chaingraph` and every CLI command start faster.
+    if name == "to_pyvis":
+        from .viz import to_pyvis
+
+        return to_pyvis
+    raise AttributeError(f"module 'chaingraph' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | {"to_pyvis"})
 
 __all__ = [
     "ChainDataError",

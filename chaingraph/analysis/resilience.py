@@ -27,7 +27,6 @@ import numpy as np
 import pandas as pd
 
 from chaingraph import schema
-from chaingraph.analysis import _cascade
 from chaingraph.errors import ChainDataError
 
 __all__ = ["systemic_risk", "simulate_disruption", "DisruptionResult"]
@@ -284,10 +283,12 @@ def _is_number(value) -> bool:
 
 
 def _warn_capped(iterations: np.ndarray) -> None:
-    capped = int(np.sum(np.asarray(iterations) >= _cascade.MAX_ITERATIONS))
+    from chaingraph.analysis._cascade import MAX_ITERATIONS
+
+    capped = int(np.sum(np.asarray(iterations) >= MAX_ITERATIONS))
     if capped:
         warnings.warn(
-            f"{capped} scenarios stopped at the cap of {_cascade.MAX_ITERATIONS:,} cascade steps "
+            f"{capped} scenarios stopped at the cap of {MAX_ITERATIONS:,} cascade steps "
             "before no firm fell by more than tol; use a larger tol",
             UserWarning, stacklevel=3,
         )
@@ -316,6 +317,8 @@ def _run_batch(net: _Network, tol: float, weight: np.ndarray, positions: np.ndar
     ptr = np.arange(m + 1, dtype=np.int64)
     idx = np.ascontiguousarray(positions, dtype=np.int32)
     psi = np.zeros(m)
+    from chaingraph.analysis import _cascade  # numba compiles on first use: import when needed
+
     return _cascade.esri_batch(ptr, idx, psi, *net.args(tol), weight)
 
 
@@ -769,6 +772,8 @@ def simulate_disruption(
                    replaceability=replaceability, revenue=revenue, costs=costs)
     w = _weights(chain, weight)
     shocked = np.flatnonzero(x > 0).astype(np.int32)
+    from chaingraph.analysis import _cascade
+
     hd, hu, iters = _cascade.cascade(shocked, 1.0 - x[shocked], *net.args(tol))
     _warn_capped(np.array([iters]))
     h = np.minimum(hd, hu)
