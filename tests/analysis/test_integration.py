@@ -27,24 +27,8 @@ from chaingraph.analysis.integration import DEFAULT_INTEGRATION_WEIGHTS, integra
 #  F    medium  山东
 #  G    large   山东      单项冠军
 #  H    small   山东
-@pytest.fixture
-def hand_chain():
-    firms = pd.DataFrame(
-        {
-            "firm_id": list("ABCDEFGH"),
-            "size_class": ["large", "medium", "small", "small", "micro", "medium", "large", "small"],
-            "province": ["山东", "山东", "山东", "江苏", "山东", "山东", "山东", "山东"],
-            "designations": ["", "高新技术企业", "专精特新", "小巨人", "", "", "单项冠军", ""],
-        }
-    )
-    links = pd.DataFrame(
-        {
-            "supplier_id": ["B", "C", "G", "D", "E", "E", "A", "H"],
-            "customer_id": ["A", "A", "A", "B", "B", "C", "F", "D"],
-            "amount": [40.0, 20, 40, 10, 5, 5, 50, 3],
-        }
-    )
-    return cg.ChainGraph.from_frames(firms, links, region="山东")
+#
+# (the ``hand_chain`` fixture in conftest.py; its segments and revenues are not used here)
 
 
 def test_large_firm_table(hand_chain):
