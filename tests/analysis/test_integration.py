@@ -28,7 +28,7 @@ from chaingraph.analysis.integration import DEFAULT_INTEGRATION_WEIGHTS, integra
 #  G    large   山东      单项冠军
 #  H    small   山东
 #
-# (the ``hand_chain`` fixture in conftest.py; its segments and revenues are not used here)
+# (the ``hand_chain`` fixture in tests/conftest.py; its segments and revenues are not used here)
 
 
 def test_large_firm_table(hand_chain):

@@ -13,7 +13,7 @@ from chaingraph.analysis import _sparse
 from chaingraph.analysis.leads import DEFAULT_LEAD_WEIGHTS, ecosystem, lead_firms, log_scale
 
 
-# The hand-worked chain is the ``hand_chain`` fixture in conftest.py (drawn there).
+# The hand-worked chain is the ``hand_chain`` fixture in tests/conftest.py (drawn there).
 
 
 def test_hand_chain_raw_columns(hand_chain):
