@@ -502,12 +502,11 @@ def _tiers(ctx: _Context, sec: Section) -> None:
             [shown.index.levels[-1].map(lambda v: names.get(v, v))], level=[-1]
         )
     sec.tables["progress"] = shown.drop(columns=["near_miss_firms"], errors="ignore")
-    keep = [c for c in ("designation", "tier", "tier_possible", "next_tier", "next_distance",
-                        "next_missing") if c in tiers.columns]
-    pool = tiers[keep]
-    in_pool = pool["tier"].notna() | pool.get("designation", pd.Series(index=pool.index)).notna()
-    near = pd.to_numeric(pool.get("next_distance"), errors="coerce") <= 0.1 if "next_distance" in pool else False
-    listed = ctx.firm_info(pool.index[in_pool | near]).join(pool[in_pool | near])
+    pool = tiers[["designation", "tier", "tier_possible", "next_tier", "next_distance", "next_missing"]]
+    # the pool: firms that qualify for a tier or hold a designation, and near misses
+    listed = (pool["tier"].notna() | pool["designation"].notna()
+              | (pd.to_numeric(pool["next_distance"], errors="coerce") <= 0.1)).to_numpy()
+    listed = ctx.firm_info(pool.index[listed]).join(pool[listed])
     for col in ("tier", "tier_possible", "next_tier"):
         if col in listed.columns:
             listed[col] = listed[col].map(lambda v: names.get(v, v) if pd.notna(v) else v)

@@ -128,6 +128,9 @@ def test_tier_numbers(report, chain):
     with_target = progress[progress["target"].notna()]
     assert data["designated"].tolist() == with_target["designated"].astype(float).tolist()
     assert (data["designated"] + data["gap"]).tolist() == with_target["target"].astype(float).tolist()
+    t = cg.tiers(chain, detail=False)
+    in_pool = t["tier"].notna() | t["designation"].notna() | (t["next_distance"] <= 0.1)
+    assert list(sec.lists["tiers"].index) == list(t.index[in_pool])
     assert report.meta["rules"] == ["miit-2022", "champion-2023", "lead-guangdong-2022"]
     assert "miit-2022" in report.html and "miit-2022" in report.markdown
 
