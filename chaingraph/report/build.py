@@ -304,11 +304,15 @@ class _Context:
 
         return self.cached("weak", lambda: cg.weak_links(self.chain))
 
+    @property
+    def info_columns(self) -> list[str]:
+        """The firms columns that identify a firm in list tables."""
+        return [c for c in ("name", "segment_id", "city", "province", "country", "size_class")
+                if c in self.chain.firms.columns]
+
     def firm_info(self, ids) -> pd.DataFrame:
         """Name, segment, city and size class of these firms (for list tables)."""
-        cols = [c for c in ("name", "segment_id", "city", "province", "country", "size_class")
-                if c in self.chain.firms.columns]
-        return self.chain.firms.loc[list(ids), cols]
+        return self.chain.firms.loc[list(ids), self.info_columns]
 
 
 def _summary(ctx: _Context, sec: Section) -> None:
@@ -358,13 +362,13 @@ def _leads(ctx: _Context, sec: Section) -> None:
     comps = [c for c in comps if c in lf.columns]
     full = ctx.firm_info(lf.index).join(lf[comps + [c for c in lf.columns if c not in comps]])
     sec.lists["leads"] = full.head(max(LEAD_LIST, int(lf["is_lead"].sum())))
-    sec.tables["leads"] = full[[*ctx.firm_info([]).columns, *comps]].head(ctx.top)
+    sec.tables["leads"] = full[[*ctx.info_columns, *comps]].head(ctx.top)
     leads = lf[lf["is_lead"]]
     eco_cols = [c for c in ("n_suppliers_2", "n_local_sme_suppliers_2", "n_customers_2", "n_segments")
                 if c in lf.columns]
     if len(leads) and eco_cols:
-        sec.tables["ecosystems"] = ctx.firm_info(leads.index)[["name"] if "name" in ctx.chain.firms else []].join(
-            leads[eco_cols]).head(ctx.top)
+        names = ctx.firm_info(leads.index)[[c for c in ctx.info_columns if c == "name"]]
+        sec.tables["ecosystems"] = names.join(leads[eco_cols]).head(ctx.top)
     weights = pd.Series(lf.attrs.get("weights", {}), name="weight", dtype="float64")
     sec.tables["weights"] = weights.to_frame()
     sec.facts["is_lead"] = int(lf["is_lead"].sum())
