@@ -172,6 +172,16 @@ def _candidate_table(chain, frame, seg_k, seg_l, sup, top):
     return long
 
 
+def _gaps_with_candidates(chain, what, leakage_threshold, other_weight, top):
+    """Gap rows and their long candidate table, after checking the arguments."""
+    _require_segments(chain, what)
+    leakage_threshold = _check_fraction("leakage_threshold", leakage_threshold)
+    other_weight = _check_fraction("other_weight", other_weight)
+    top = _check_top(top)
+    frame, seg_k, seg_l, sup = _gap_frame(chain, leakage_threshold, other_weight)
+    return frame, _candidate_table(chain, frame, seg_k, seg_l, sup, top)
+
+
 def gaps(chain, *, leakage_threshold: float = 0.5, other_weight: float = 0.7,
          top: int = 5) -> pd.DataFrame:
     """Chain gaps (缺链 / 断链 / 外流) in the focus region, with firms to close them (补链 / 延链).
@@ -281,12 +291,7 @@ def gaps(chain, *, leakage_threshold: float = 0.5, other_weight: float = 0.7,
     >>> len(g.loc[0, "candidates"].split("; "))
     5
     """
-    _require_segments(chain, "gaps")
-    leakage_threshold = _check_fraction("leakage_threshold", leakage_threshold)
-    other_weight = _check_fraction("other_weight", other_weight)
-    top = _check_top(top)
-    frame, seg_k, seg_l, sup = _gap_frame(chain, leakage_threshold, other_weight)
-    long = _candidate_table(chain, frame, seg_k, seg_l, sup, top)
+    frame, long = _gaps_with_candidates(chain, "gaps", leakage_threshold, other_weight, top)
     ids = chain.firm_ids.to_numpy(dtype=object)
     for role, col in (("fill", "candidates"), ("extend", "extend_candidates")):
         part = long[long["role"] == role]
@@ -364,12 +369,7 @@ def gap_candidates(chain, *, leakage_threshold: float = 0.5, other_weight: float
     >>> bool(first.loc[first["role"] == "fill", "location"].isin(["outside", "foreign"]).all())
     True
     """
-    _require_segments(chain, "gap_candidates")
-    leakage_threshold = _check_fraction("leakage_threshold", leakage_threshold)
-    other_weight = _check_fraction("other_weight", other_weight)
-    top = _check_top(top)
-    frame, seg_k, seg_l, sup = _gap_frame(chain, leakage_threshold, other_weight)
-    long = _candidate_table(chain, frame, seg_k, seg_l, sup, top)
+    frame, long = _gaps_with_candidates(chain, "gap_candidates", leakage_threshold, other_weight, top)
     pos = long["pos"].to_numpy(dtype=np.int64)
     gap = long["gap"].to_numpy(dtype=np.int64)
     seg = chain.segment_codes.astype(np.int64)[pos]
