@@ -65,6 +65,31 @@ __all__ = ["esri_batch", "cascade", "HAVE_NUMBA"]
 SECTOR_FLOOR = 1e-10
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _commit(front, n_front, newval, h, chg, in_dmg, dmg, n_dmg):
+    """Write a step's new values of ``h`` (``hᵈ`` or ``hᵘ``) for the firms in ``front``.
+
+    Records the firms whose value changed (``chg``), adds first-time losers to
+    the damaged list (``dmg``), and returns ``(largest fall, changed, damaged)``.
+    """
+    fall = 0.0
+    n_chg = 0
+    for a in range(n_front):
+        j = front[a]
+        v = newval[a]
+        if v != h[j]:
+            if h[j] - v > fall:
+                fall = h[j] - v
+            h[j] = v
+            chg[n_chg] = j
+            n_chg += 1
+            if not in_dmg[j]:
+                in_dmg[j] = True
+                dmg[n_dmg] = j
+                n_dmg += 1
+    return fall, n_chg, n_dmg
+
+
 @njit(cache=True, nogil=True)
 def _run(
     shock_idx, shock_psi,
@@ -180,21 +205,7 @@ def _run(
             if v < 0.0:
                 v = 0.0
             newval[a] = v
-        fall_d = 0.0
-        n_chg_d = 0
-        for a in range(n_front):
-            j = front[a]
-            v = newval[a]
-            if v != hd[j]:
-                if hd[j] - v > fall_d:
-                    fall_d = hd[j] - v
-                hd[j] = v
-                chg_d[n_chg_d] = j
-                n_chg_d += 1
-                if not in_dmg_d[j]:
-                    in_dmg_d[j] = True
-                    dmg_d[n_dmg_d] = j
-                    n_dmg_d += 1
+        fall_d, n_chg_d, n_dmg_d = _commit(front, n_front, newval, hd, chg_d, in_dmg_d, dmg_d, n_dmg_d)
         # ------------------------------------------------------------ upstream
         counter += 1
         n_front = 0
@@ -220,21 +231,7 @@ def _run(
             if v < 0.0:
                 v = 0.0
             newval[a] = v
-        fall_u = 0.0
-        n_chg_u = 0
-        for a in range(n_front):
-            j = front[a]
-            v = newval[a]
-            if v != hu[j]:
-                if hu[j] - v > fall_u:
-                    fall_u = hu[j] - v
-                hu[j] = v
-                chg_u[n_chg_u] = j
-                n_chg_u += 1
-                if not in_dmg_u[j]:
-                    in_dmg_u[j] = True
-                    dmg_u[n_dmg_u] = j
-                    n_dmg_u += 1
+        fall_u, n_chg_u, n_dmg_u = _commit(front, n_front, newval, hu, chg_u, in_dmg_u, dmg_u, n_dmg_u)
         if (fall_d <= tol and fall_u <= tol) or iterations >= MAX_ITERATIONS:
             break
     return iterations, n_dmg_d, n_dmg_u, counter
