@@ -6,6 +6,7 @@ and where; warnings about the data (pairs summed, firms added) go to stderr.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -195,25 +196,8 @@ def summary(chain):
 # -- analysis commands --
 
 
-def _essentiality_arg(value: str):
-    """--essentiality: the words linear/leontief/template, or a CSV sector matrix."""
-    if value in ("linear", "leontief", "template"):
-        return value
-    path = Path(value)
-    if not path.exists():
-        raise click.BadParameter(
-            f"{value!r} is neither linear, leontief, template nor an existing CSV file",
-            param_hint="--essentiality",
-        )
-    frame = pd.read_csv(path, index_col=0, dtype=str)
-    try:
-        return frame.apply(pd.to_numeric)
-    except ValueError:
-        raise ChainDataError("values must be 0, 1 or 2", source=str(path)) from None
-
-
 def _cascade_options(func):
-    """Options shared by ``risk`` and ``disrupt``."""
+    """Options shared by ``risk``, ``disrupt`` and ``report``."""
     options = [
         click.option("--essentiality", default="linear", show_default=True, metavar="FILE|WORD",
                      help="linear, leontief, template (the template's essential flows), or a "
@@ -223,35 +207,60 @@ def _cascade_options(func):
                      help="Firms column giving each firm's sector."),
         click.option("--replaceability", is_flag=True,
                      help="Scale a failed supplier's loss by its market share in its sector."),
-        click.option("--tol", type=float, default=1e-2, show_default=True,
-                     help="Stop when no production share changes by more than this."),
-        click.option("--weight", default=None, metavar="COLUMN",
-                     help="Firms column of weights (default: sales in the network)."),
+        click.option("--weight", default="output", show_default=True, metavar="WORD|COLUMN",
+                     help="What a loss counts for: output (revenue, else the larger of network "
+                          "sales and purchases), network_sales, or a firms column."),
     ]
     for opt in reversed(options):
         func = opt(func)
     return func
 
 
+def _tol_option(func):
+    return click.option(
+        "--tol", type=float, default=None,
+        help="Run the plain iteration and stop when no loss changes by more than this "
+             "(default: the exact fixed point).")(func)
+
+
+def _scheduler_client(address):
+    """A dask.distributed Client connected to ``address`` (None: no cluster)."""
+    if address is None:
+        return contextlib.nullcontext(None)
+    try:
+        from distributed import Client
+    except ImportError:
+        raise click.UsageError(
+            "--scheduler needs dask.distributed: pip install 'chaingraph[distributed]'"
+        ) from None
+    try:
+        return Client(address, timeout="20s")
+    except OSError as exc:
+        raise click.UsageError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+
+
 @cli.command()
 @chain_input
 @_cascade_options
+@_tol_option
 @click.option("--top", type=int, default=None, metavar="N", help="Only the N firms of highest ESRI.")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Run the scenarios on this Dask cluster (e.g. tcp://10.0.0.5:8786).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @table_output
-def risk(chain, essentiality, sector, replaceability, tol, weight, top, quiet, fmt, output):
+def risk(chain, essentiality, sector, replaceability, weight, tol, top, scheduler, quiet, fmt,
+         output):
     """Economic systemic risk (ESRI, 系统性风险) of every firm, highest first."""
     from .analysis.resilience import systemic_risk
 
-    result = systemic_risk(chain, sector=sector, essentiality=_essentiality_arg(essentiality),
-                           replaceability=replaceability, tol=tol, weight=weight,
-                           progress=not quiet)
+    with _scheduler_client(scheduler) as client:
+        result = systemic_risk(chain, sector=sector, essentiality=essentiality,
+                               replaceability=replaceability, tol=tol, weight=weight,
+                               client=client, progress=not quiet)
     result = result.sort_values("esri", ascending=False, kind="stable")
     if top is not None:
         result = result.head(top)
-    emit(result, fmt, output,
-         note=f"ESRI (Diem et al. 2022), essentiality={essentiality}, "
-              f"replaceability={replaceability}, tol={tol}")
+    emit(result, fmt, output, note=result.attrs["settings"])
 
 
 @cli.command()
@@ -267,11 +276,12 @@ def risk(chain, essentiality, sector, replaceability, tol, weight, top, quiet, f
 @click.option("--intensity", type=float, default=1.0, show_default=True,
               help="Share of production the shocked firms lose.")
 @_cascade_options
+@_tol_option
 @click.option("--by-segment", is_flag=True, help="Output the impact by segment instead of by firm.")
 @click.option("--top", type=int, default=None, metavar="N", help="Only the N firms losing most.")
 @table_output
 def disrupt(path, dataset, focus_region, firms, segment, shock_region, country, intensity,
-            essentiality, sector, replaceability, tol, weight, by_segment, top, fmt, output):
+            essentiality, sector, replaceability, weight, tol, by_segment, top, fmt, output):
     """Disruption scenario (断链情景): what losing firms, a segment, a region or a country does.
 
     Here --region names the region that stops (a city or a province); the
@@ -290,8 +300,8 @@ def disrupt(path, dataset, focus_region, firms, segment, shock_region, country, 
     kind, value = given[0]
     shock = list(value) if kind == "firm" else f"{kind}:{value}"
     res = simulate_disruption(chain, shock, intensity=intensity, sector=sector,
-                              essentiality=_essentiality_arg(essentiality),
-                              replaceability=replaceability, tol=tol, weight=weight)
+                              essentiality=essentiality, replaceability=replaceability,
+                              tol=tol, weight=weight)
     if by_segment:
         table = res.segment_impacts.sort_values("weight_lost", ascending=False, kind="stable")
     else:
@@ -302,7 +312,7 @@ def disrupt(path, dataset, focus_region, firms, segment, shock_region, country, 
     s = res.summary
     note = (f"{s['shock']}; {s['firms_hit']} firms hit; loss share {s['loss_share']:.4f} "
             f"(downstream {s['loss_share_downstream']:.4f}, upstream "
-            f"{s['loss_share_upstream']:.4f}); iterations {s['iterations']}")
+            f"{s['loss_share_upstream']:.4f}); {res.firm_impacts.attrs['settings']}")
     emit(table, fmt, output, note=note)
 
 
@@ -315,13 +325,20 @@ def disrupt(path, dataset, focus_region, firms, segment, shock_region, country, 
 @click.option("--section", "sections", multiple=True,
               type=click.Choice(["summary", "leads", "weak", "gaps", "integration", "resilience", "tiers"]),
               help="Only these sections (repeatable; the summary is always included).")
-def report(chain, output, lang, sections):
-    """Chain gap report (产业链诊断报告): one map, several lists, as HTML, Markdown or Excel."""
+@_cascade_options
+def report(chain, output, lang, sections, essentiality, sector, replaceability, weight):
+    """Chain gap report (产业链诊断报告): one map, several lists, as HTML, Markdown or Excel.
+
+    --essentiality, --sector, --replaceability and --weight set how the
+    resilience section computes ESRI and its what-if scenario.
+    """
     from .report import build_report
 
     if output.suffix.lower() not in (".html", ".htm", ".md", ".markdown", ".xlsx"):
         raise click.BadParameter("use a .html, .md or .xlsx file", param_hint="-o/--output")
-    built = build_report(chain, lang=lang, sections=list(sections) or None)
+    risk = dict(essentiality=essentiality, sector=sector, replaceability=replaceability,
+                weight=weight)
+    built = build_report(chain, lang=lang, sections=list(sections) or None, risk=risk)
     built.save(output)
     missing = [s.title for s in built.sections.values() if s.unavailable]
     click.echo(f"wrote {output}: {len(built.sections)} sections"

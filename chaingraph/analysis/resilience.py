@@ -7,21 +7,24 @@ customers (who lack inputs) and up to its suppliers (who lose buyers) under a
 generalized Leontief production function. :func:`systemic_risk` computes it
 for every firm (or a subset); :func:`simulate_disruption` runs one scenario —
 some firms, a segment, a city's lockdown, or a country's supplies cut off
-(卡脖子) — and says who loses what.
+(卡脖子) — and says who loses what; :func:`read_essentiality` reads a sector
+essentiality matrix from a CSV file.
 
-The cascade runs on the chain's CSR arrays in a compiled kernel
-(:mod:`chaingraph.analysis._cascade`) that only recomputes the firms a shock
-reaches; scenarios run in parallel threads, or on a Dask cluster.
+Both return the cascade's exact fixed point, computed in a compiled kernel
+(:mod:`chaingraph.analysis._cascade`, whose docstring gives the method and why
+it is exact) that only visits the firms a shock reaches; scenarios run in
+parallel on the local cores, or on a Dask cluster. ``tol=`` switches to the
+paper's plain iteration with its stopping rule instead.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
-import os
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -29,41 +32,104 @@ import pandas as pd
 from chaingraph import schema
 from chaingraph.errors import ChainDataError
 
-__all__ = ["systemic_risk", "simulate_disruption", "DisruptionResult"]
+__all__ = ["systemic_risk", "simulate_disruption", "DisruptionResult", "read_essentiality"]
 
-_REFERENCE = (
-    "Diem, C., Borsos, A., Reisch, T., Kertész, J. & Thurner, S. (2022). "
-    "Quantifying firm-level economic systemic risk from nation-wide supply "
-    "networks. Scientific Reports 12, 7719. https://doi.org/10.1038/s41598-022-11522-z"
-)
+#: The named essentiality settings (besides a matrix or a CSV file).
+ESSENTIALITY_WORDS = ("linear", "leontief", "template")
 
 
 # --------------------------------------------------------------------------
-# the network as kernel arrays
-# --------------------------------------------------------------------------
+# inputs: sectors, essentiality, weights
 
 
-@dataclass(frozen=True)
-class _Network:
-    """The arrays :func:`_cascade.esri_batch` and :func:`_cascade.cascade` take."""
+def read_essentiality(path) -> pd.DataFrame:
+    r"""Read a sector essentiality matrix (投入必要性矩阵) from a CSV file.
 
-    d_ptr: np.ndarray
-    d_idx: np.ndarray
-    d_lam: np.ndarray
-    d_ess: np.ndarray
-    d_sec: np.ndarray
-    u_ptr: np.ndarray
-    u_idx: np.ndarray
-    u_lam: np.ndarray
-    firm_sec: np.ndarray
-    s_out: np.ndarray
-    sector_total: np.ndarray
-    replace: bool
+    The file's first column names the supplying sector, its header the using
+    sectors; each value says how the using sector needs the supplying
+    sector's input: 0 irrelevant, 1 non-essential (linear), 2 essential
+    (Leontief). This is the ``E[k, l]`` of Diem et al. (2022).
 
-    def args(self, tol: float) -> tuple:
-        return (self.d_ptr, self.d_idx, self.d_lam, self.d_ess, self.d_sec,
-                self.u_ptr, self.u_idx, self.u_lam,
-                self.firm_sec, self.s_out, self.sector_total, self.replace, float(tol))
+    Parameters
+    ----------
+    path : str or Path
+        A CSV file (UTF-8, with or without BOM).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by supplying sector, one integer column (0, 1 or 2) per
+        using sector; ``attrs["source"]`` is the file name. Pass it as
+        ``essentiality=`` to :func:`systemic_risk` or
+        :func:`simulate_disruption` (which also accept the path itself).
+
+    Raises
+    ------
+    ChainDataError
+        Values other than 0, 1 or 2 (naming the file, the column and the
+        lines), or repeated sector labels.
+
+    References
+    ----------
+    .. [1] Diem, C., Borsos, A., Reisch, T., Kertész, J. & Thurner, S. (2022).
+       Quantifying firm-level economic systemic risk from nation-wide supply
+       networks. *Scientific Reports* 12, 7719. doi:10.1038/s41598-022-11522-z
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, chaingraph as cg
+    >>> from chaingraph.analysis.resilience import read_essentiality
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "E.csv"
+    >>> _ = path.write_text("sector,x,y\nx,0,2\ny,1,0\n")
+    >>> read_essentiality(path)
+            x  y
+    sector
+    x       0  2
+    y       1  0
+    """
+    path = Path(path)
+    raw = pd.read_csv(path, header=None, dtype=str, encoding="utf-8-sig",
+                      keep_default_na=False)
+    frame = pd.DataFrame(raw.iloc[1:, 1:].to_numpy(),
+                         index=pd.Index(raw.iloc[1:, 0].to_numpy(), name=raw.iat[0, 0]),
+                         columns=pd.Index(raw.iloc[0, 1:].to_numpy()))
+    for label, what in ((frame.index, "supplying sectors (first column)"),
+                        (frame.columns, "using sectors (header)")):
+        if pd.Index(label).has_duplicates:
+            dup = pd.Index(label)[pd.Index(label).duplicated()]
+            raise ChainDataError(f"repeated {what}: {schema._examples(list(dup))}",
+                                 source=path.name)
+    values = frame.apply(lambda col: pd.to_numeric(col.str.strip(), errors="coerce"))
+    for col in frame.columns:
+        bad = ~values[col].isin((0, 1, 2)).to_numpy()
+        if bad.any():
+            raise ChainDataError(
+                "values must be 0 (irrelevant), 1 (non-essential) or 2 (essential), not "
+                f"{schema._examples(list(frame[col][bad]))}",
+                source=path.name, column=str(col), rows=list(np.flatnonzero(bad) + 2),
+            )
+    out = values.astype(np.int64)
+    out.attrs["source"] = path.name
+    return out
+
+
+def _essentiality_setting(essentiality):
+    """The essentiality argument as a word or a DataFrame, and how to describe it."""
+    if isinstance(essentiality, pd.DataFrame):
+        src = essentiality.attrs.get("source")
+        return essentiality, f"matrix from {src}" if src else "matrix"
+    if isinstance(essentiality, str) and essentiality in ESSENTIALITY_WORDS:
+        return essentiality, essentiality
+    if isinstance(essentiality, (str, Path)):
+        path = Path(essentiality)
+        if path.suffix.lower() == ".csv" or path.exists():
+            frame = read_essentiality(path)
+            return frame, f"matrix from {path.name}"
+    raise ValueError(
+        "essentiality must be 'linear', 'leontief', 'template', a DataFrame "
+        "(supplying sector × using sector, values 0/1/2) or the path of such a CSV file, "
+        f"not {essentiality!r}"
+    )
 
 
 def _firm_column(chain, col: str, what: str) -> pd.Series:
@@ -139,17 +205,18 @@ def _essentiality_matrix(chain, essentiality, sectors: pd.Index, sector: str) ->
             f"(supplying sector × using sector, values 0/1/2), not {essentiality!r}"
         )
     frame = essentiality
+    source = frame.attrs.get("source", "essentiality")
     rows = pd.Index(frame.index.astype(str))
     cols = pd.Index(frame.columns.astype(str))
     if rows.has_duplicates or cols.has_duplicates:
-        raise ChainDataError("repeated sector labels in the matrix", source="essentiality")
+        raise ChainDataError("repeated sector labels in the matrix", source=source)
     values = frame.to_numpy()
     try:
         num = np.asarray(values, dtype="float64")
     except (TypeError, ValueError):
         raise ChainDataError(
             "values must be 0 (irrelevant), 1 (non-essential) or 2 (essential)",
-            source="essentiality",
+            source=source,
         ) from None
     bad_r, bad_c = np.nonzero(~np.isin(num, (0.0, 1.0, 2.0)))
     if len(bad_r):
@@ -157,7 +224,7 @@ def _essentiality_matrix(chain, essentiality, sectors: pd.Index, sector: str) ->
         raise ChainDataError(
             "values must be 0 (irrelevant), 1 (non-essential) or 2 (essential); "
             f"found {num[bad_r[0], bad_c[0]]!r} at {', '.join(where)}",
-            source="essentiality", rows=list(rows[np.unique(bad_r)]),
+            source=source, rows=list(rows[np.unique(bad_r)]),
         )
     labels = pd.Index(sectors.astype(str))
     ri = rows.get_indexer(labels)
@@ -168,27 +235,35 @@ def _essentiality_matrix(chain, essentiality, sectors: pd.Index, sector: str) ->
             raise ChainDataError(
                 f"sectors of the firms' {sector!r} column missing from the matrix {name}: "
                 f"{schema._examples(miss)}",
-                source="essentiality",
+                source=source,
             )
     return num[np.ix_(ri, ci)].astype(np.int8)
 
 
+# --------------------------------------------------------------------------
+# the network as kernel arrays
+
+
+@dataclass(frozen=True)
+class _Network:
+    """Both directions of the cascade as :class:`_cascade.Side` arrays."""
+
+    down: object
+    up: object
+
+
 def _network(chain, *, sector, essentiality, replaceability, revenue, costs) -> _Network:
+    from chaingraph.analysis import _cascade
+
     n = chain.n_firms
     needs_sector = replaceability or not (
         isinstance(essentiality, str) and essentiality == "linear"
     )
-    if isinstance(essentiality, str) and essentiality not in ("linear", "leontief", "template"):
-        raise ValueError(
-            "essentiality must be 'linear', 'leontief', 'template' or a DataFrame, "
-            f"not {essentiality!r}"
-        )
     if needs_sector:
         firm_sec, sectors = _sector_codes(chain, sector)
     else:
         firm_sec, sectors = np.zeros(n, dtype=np.int32), pd.Index(["all"])
     k = max(len(sectors), 1)
-
     if isinstance(essentiality, str) and essentiality == "linear":
         E = np.ones((k, k), dtype=np.int8)
     elif isinstance(essentiality, str) and essentiality == "leontief":
@@ -199,61 +274,53 @@ def _network(chain, *, sector, essentiality, replaceability, revenue, costs) -> 
     s_out = np.ascontiguousarray(chain.out_strength, dtype=np.float64)
     s_in = np.ascontiguousarray(chain.in_strength, dtype=np.float64)
 
-    # supplier side: row j = j's suppliers, grouped by supplier sector
+    # downstream: firm j's loss from its suppliers s, one group per essential
+    # supplier sector and one group (key -1) for all non-essential suppliers
     wt = chain.adjacency_t
-    d_ptr = wt.indptr.astype(np.int64)
-    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(d_ptr))
-    sup = wt.indices.astype(np.int32)
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(wt.indptr))
+    sup = wt.indices.astype(np.int64)
     amt = wt.data.astype(np.float64)
-    ssec = firm_sec[sup]
-    order = np.lexsort((sup, ssec, rows))  # rows stay in CSR order
-    sup, amt, ssec = sup[order], amt[order], ssec[order]
+    ssec = firm_sec[sup].astype(np.int64)
     ess = E[ssec, firm_sec[rows]]
-    # Π[j, p(s)]: j's purchases from the supplier's sector, per entry
+    # Π[j, k]: j's purchases from sector k, per link
+    pi = np.zeros(len(rows))
     if len(rows):
         key = rows * k + ssec
-        start = np.r_[True, key[1:] != key[:-1]]
-        grp = np.cumsum(start) - 1
-        pi = np.add.reduceat(amt, np.flatnonzero(start))[grp]
-    else:
-        pi = np.zeros(0)
+        order = np.argsort(key, kind="stable")
+        sk = key[order]
+        start = np.r_[True, sk[1:] != sk[:-1]]
+        sums = np.add.reduceat(amt[order], np.flatnonzero(start))
+        pi[order] = sums[np.cumsum(start) - 1]
     denom = np.where(ess == 2, pi, s_in[rows])
     with np.errstate(divide="ignore", invalid="ignore"):
         lam = np.where((ess > 0) & (denom > 0), amt / denom, 0.0)
     if costs is not None:
         c = _numeric_column(chain, costs, "costs", allow_missing=True)
-        _warn_unusable(chain, c, costs, "costs")
+        _warn_unusable(c, costs, "costs")
         with np.errstate(divide="ignore", invalid="ignore"):
             factor = np.where(np.isfinite(c) & (c > 0), s_in / c, 1.0)
         lam = lam * factor[rows]
+    group = np.where(ess == 2, ssec, -1)
+    sector_total = np.bincount(firm_sec, weights=s_out, minlength=k).astype(np.float64)
+    down = _cascade.side_arrays(rows, group, sup, lam, n, firm_sec=firm_sec, s_out=s_out,
+                                sector_total=sector_total, replace=bool(replaceability))
 
-    # customer side: row j = j's customers
+    # upstream: firm j's loss from its customers c, one group
     w = chain.adjacency
-    u_ptr = w.indptr.astype(np.int64)
-    cust = w.indices.astype(np.int32)
-    urows = np.repeat(np.arange(n, dtype=np.int64), np.diff(u_ptr))
+    urows = np.repeat(np.arange(n, dtype=np.int64), np.diff(w.indptr))
     udenom = s_out
     if revenue is not None:
         r = _numeric_column(chain, revenue, "revenue", allow_missing=True)
-        _warn_unusable(chain, r, revenue, "revenue")
+        _warn_unusable(r, revenue, "revenue")
         udenom = np.where(np.isfinite(r) & (r > 0), r, s_out)
     with np.errstate(divide="ignore", invalid="ignore"):
         ulam = np.where(udenom[urows] > 0, w.data / udenom[urows], 0.0)
-
-    sector_total = np.bincount(firm_sec, weights=s_out, minlength=k).astype(np.float64)
-    return _Network(
-        d_ptr=d_ptr, d_idx=np.ascontiguousarray(sup),
-        d_lam=np.ascontiguousarray(lam, dtype=np.float64),
-        d_ess=np.ascontiguousarray(ess, dtype=np.int8),
-        d_sec=np.ascontiguousarray(ssec, dtype=np.int32),
-        u_ptr=u_ptr, u_idx=np.ascontiguousarray(cust),
-        u_lam=np.ascontiguousarray(ulam, dtype=np.float64),
-        firm_sec=np.ascontiguousarray(firm_sec), s_out=s_out,
-        sector_total=sector_total, replace=bool(replaceability),
-    )
+    up = _cascade.side_arrays(urows, np.zeros(len(urows), dtype=np.int64),
+                              w.indices.astype(np.int64), ulam, n)
+    return _Network(down=down, up=up)
 
 
-def _warn_unusable(chain, values, col, what):
+def _warn_unusable(values, col, what):
     bad = ~(np.isfinite(values) & (values > 0))
     if bad.any():
         warnings.warn(
@@ -264,17 +331,35 @@ def _warn_unusable(chain, values, col, what):
         )
 
 
-def _weights(chain, weight) -> np.ndarray:
-    if weight is None:
-        w = np.asarray(chain.out_strength, dtype=np.float64)
-    else:
+def _weights(chain, weight) -> tuple[np.ndarray, str]:
+    """Each firm's weight and a description of the weight used."""
+    s_out = np.asarray(chain.out_strength, dtype=np.float64)
+    if weight == "output":
+        network = np.maximum(s_out, np.asarray(chain.in_strength, dtype=np.float64))
+        if "revenue" in chain.firms.columns:
+            r = _numeric_column(chain, "revenue", "revenue (the default weight)",
+                                allow_missing=True)
+        else:
+            r = np.full(chain.n_firms, np.nan)
+        known = ~np.isnan(r)
+        w = np.where(known, r, network)
+        label = (f"output: revenue for {int(known.sum()):,} firms, the larger of network "
+                 f"sales and purchases for {int((~known).sum()):,}")
+    elif weight == "network_sales":
+        w, label = s_out, "network_sales: sales in the network"
+    elif isinstance(weight, str):
         w = _numeric_column(chain, weight, "weight", allow_missing=False)
+        label = f"column {weight!r}"
+    else:
+        raise ValueError(
+            f"weight must be 'output', 'network_sales' or a firms column name, not {weight!r}"
+        )
     if not w.sum() > 0:
         raise ChainDataError(
-            "the weights sum to zero, so no loss share can be computed",
-            source="firms", column=weight,
+            f"the weights ({label}) sum to zero, so no loss share can be computed",
+            source="firms", column=weight if weight not in ("output", "network_sales") else None,
         )
-    return np.ascontiguousarray(w)
+    return np.ascontiguousarray(w, dtype=np.float64), label
 
 
 def _is_number(value) -> bool:
@@ -282,21 +367,13 @@ def _is_number(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
-def _warn_capped(iterations: np.ndarray) -> None:
-    from chaingraph.analysis._cascade import MAX_ITERATIONS
-
-    capped = int(np.sum(np.asarray(iterations) >= MAX_ITERATIONS))
-    if capped:
-        warnings.warn(
-            f"{capped} scenarios stopped at the cap of {MAX_ITERATIONS:,} cascade steps "
-            "before no firm fell by more than tol; use a larger tol",
-            UserWarning, stacklevel=3,
-        )
-
-
 def _check_tol(tol):
-    if not (_is_number(tol) and 0 <= tol < 1):
-        raise ValueError(f"tol must be a number in [0, 1), not {tol!r}")
+    if tol is not None and not (_is_number(tol) and 0 <= tol < 1):
+        raise ValueError(f"tol must be None (exact) or a number in [0, 1), not {tol!r}")
+
+
+def _method(tol) -> str:
+    return "exact fixed point" if not tol else f"plain iteration, stopped at tol={tol:g}"
 
 
 def _check_n_jobs(n_jobs):
@@ -306,38 +383,66 @@ def _check_n_jobs(n_jobs):
         raise ValueError(f"n_jobs must be a positive whole number of threads or None, not {n_jobs!r}")
 
 
+def _warn_uncertified(flags) -> int:
+    from chaingraph.analysis._cascade import UNCERTIFIED
+
+    bad = int(np.sum((np.asarray(flags) & UNCERTIFIED) != 0))
+    if bad:
+        warnings.warn(
+            f"{bad} scenarios could not be certified exact (a policy or replaceability loop "
+            "did not settle); their values are the best lower bounds found",
+            UserWarning, stacklevel=3,
+        )
+    return bad
+
+
 # --------------------------------------------------------------------------
 # running batches of scenarios
-# --------------------------------------------------------------------------
 
 
-def _run_batch(net: _Network, tol: float, weight: np.ndarray, positions: np.ndarray):
+@contextlib.contextmanager
+def _threads(n):
+    """Run numba's parallel loops on ``n`` threads (all available when None)."""
+    import numba
+
+    before = numba.get_num_threads()
+    if n is not None:
+        numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))
+    try:
+        yield numba.get_num_threads()
+    finally:
+        numba.set_num_threads(before)
+
+
+def _run_batch(net: _Network, weight: np.ndarray, tol, positions: np.ndarray, n_jobs=None):
     """Single-firm failure scenarios for the firms at ``positions`` (one batch)."""
+    from chaingraph.analysis import _cascade  # numba compiles on first use: import when needed
+
     m = len(positions)
     ptr = np.arange(m + 1, dtype=np.int64)
     idx = np.ascontiguousarray(positions, dtype=np.int32)
-    psi = np.zeros(m)
-    from chaingraph.analysis import _cascade  # numba compiles on first use: import when needed
+    b = np.ones(m)
+    with _threads(n_jobs) as threads:
+        if tol:
+            return _cascade.esri_batch_jacobi(ptr, idx, b, net.down, net.up, weight, float(tol),
+                                              threads)
+        return _cascade.esri_batch(ptr, idx, b, net.down, net.up, weight, threads)
 
-    return _cascade.esri_batch(ptr, idx, psi, *net.args(tol), weight)
 
-
-def _batches(m: int, workers: int) -> list[slice]:
-    size = min(4096, max(16, math.ceil(m / max(1, workers * 8))))
+def _batches(m: int, parts: int) -> list[slice]:
+    size = max(1, math.ceil(m / max(1, parts)))
     return [slice(a, min(a + size, m)) for a in range(0, m, size)]
 
 
 def _progress(total, enabled, desc):
     if not enabled:
         return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm is a dependency
-        return None
+    from tqdm.auto import tqdm
+
     return tqdm(total=total, desc=desc, unit="firm", delay=2.0)
 
 
-def _scenarios(net, tol, weight, positions, *, client, n_jobs, progress):
+def _scenarios(net, weight, tol, positions, *, client, n_jobs, progress):
     m = len(positions)
     outs = [np.zeros(m), np.zeros(m), np.zeros(m), np.zeros(m, dtype=np.int64)]
     if m == 0:
@@ -348,11 +453,11 @@ def _scenarios(net, tol, weight, positions, *, client, n_jobs, progress):
             if not all(hasattr(client, a) for a in ("scatter", "map", "gather")):
                 raise TypeError("client must be a dask.distributed.Client")
             workers = max(1, len(client.scheduler_info().get("workers", {})))
-            parts = _batches(m, workers * 2)
+            parts = _batches(m, workers * 4)
             net_f = client.scatter(net, broadcast=True)
             w_f = client.scatter(weight, broadcast=True)
             futures = client.map(
-                _run_batch, [net_f] * len(parts), [tol] * len(parts), [w_f] * len(parts),
+                _run_batch, [net_f] * len(parts), [w_f] * len(parts), [tol] * len(parts),
                 [positions[p] for p in parts], pure=False,
             )
             if bar is not None:
@@ -364,22 +469,14 @@ def _scenarios(net, tol, weight, positions, *, client, n_jobs, progress):
                     bar.update(p.stop - p.start)
             results = client.gather(futures)
         else:
-            workers = int(n_jobs) if n_jobs is not None else (os.cpu_count() or 1)
-            parts = _batches(m, workers)
-            if workers == 1 or len(parts) == 1:
-                results = []
-                for p in parts:
-                    results.append(_run_batch(net, tol, weight, positions[p]))
-                    if bar is not None:
-                        bar.update(p.stop - p.start)
-            else:
-                with ThreadPoolExecutor(max_workers=workers) as pool:
-                    futs = [pool.submit(_run_batch, net, tol, weight, positions[p]) for p in parts]
-                    results = []
-                    for p, f in zip(parts, futs):
-                        results.append(f.result())
-                        if bar is not None:
-                            bar.update(p.stop - p.start)
+            # a few dozen calls: enough for a live progress bar, few enough that
+            # each call's per-thread work arrays cost nothing next to the scenarios
+            parts = _batches(m, 1 if m <= 2048 else 40)
+            results = []
+            for p in parts:
+                results.append(_run_batch(net, weight, tol, positions[p], n_jobs))
+                if bar is not None:
+                    bar.update(p.stop - p.start)
     finally:
         if bar is not None:
             bar.close()
@@ -391,7 +488,25 @@ def _scenarios(net, tol, weight, positions, *, client, n_jobs, progress):
 
 # --------------------------------------------------------------------------
 # public functions
-# --------------------------------------------------------------------------
+
+
+def _positions(chain, firms) -> np.ndarray:
+    if firms is None:
+        return np.arange(chain.n_firms, dtype=np.int32)
+    ids = [firms] if isinstance(firms, str) else list(firms)
+    pos = chain.firm_ids.get_indexer(ids)
+    if (pos < 0).any():
+        missing = [i for i, p in zip(ids, pos) if p < 0]
+        raise ChainDataError(
+            f"unknown firms {schema._examples(missing)}", source="firms", column="firm_id"
+        )
+    positions = np.unique(pos).astype(np.int32)  # the firms table's order
+    if len(positions) < len(ids):
+        warnings.warn(
+            f"firms: {len(ids) - len(positions)} repeated firm ids; each firm's scenario "
+            "is computed once", UserWarning, stacklevel=3,
+        )
+    return positions
 
 
 def systemic_risk(
@@ -400,16 +515,16 @@ def systemic_risk(
     sector: str = "segment_id",
     essentiality="linear",
     replaceability: bool = False,
-    tol: float = 1e-2,
+    tol: float | None = None,
     firms=None,
-    weight: str | None = None,
+    weight: str = "output",
     revenue: str | None = None,
     costs: str | None = None,
     client=None,
     n_jobs: int | None = None,
     progress: bool = True,
 ) -> pd.DataFrame:
-    """Economic systemic risk (系统性风险, ESRI) of each firm: the share of the chain's production lost if it stops.
+    """Economic systemic risk (系统性风险, ESRI) of each firm: the share of the chain's output lost if it stops.
 
     For each firm *i*, the scenario "*i* stops producing completely" (ψᵢ = 0,
     ψ = 1 elsewhere) is propagated through the supply network with the
@@ -421,15 +536,22 @@ def systemic_risk(
     * ``Λᵈ[s, j] = W[s, j] / Π[j, p(s)]`` if essential, ``W[s, j] / s_in(j)`` if
       non-essential, where ``Π[j, k]`` is *j*'s purchases from sector *k*;
       ``Λᵘ[j, c] = W[j, c] / s_out(j)``;
-    * starting from ``hᵈ = hᵘ = ψ`` (remaining production), iterate
+    * the remaining production ``hᵈ`` (customers lacking inputs) and ``hᵘ``
+      (suppliers losing buyers) is the limit of the paper's iteration from
+      ``hᵈ = hᵘ = ψ``:
       ``πⱼₖ = 1 − Σ_{p(s)=k} Λᵈ[s, j] σₛ (1 − hᵈ(s))``,
-      ``hᵈ(j) ← max(0, min(min_{E=2} πⱼₖ, 1 − Σ_{E=1} (1 − πⱼₖ), ψⱼ))`` (customers
-      lacking inputs) and ``hᵘ(j) ← max(0, min(ψⱼ, 1 − Σ_c Λᵘ[j, c](1 − hᵘ(c))))``
-      (suppliers losing buyers), each from the previous step's values, until
-      no ``hᵈ`` or ``hᵘ`` falls by more than ``tol``; ``σₛ = 1``, or with
-      replaceability ``σₛ = min(1, s_out(s) / Σ_{s′ ∈ p(s)} hᵈ(s′) s_out(s′))``;
+      ``hᵈ(j) ← max(0, min(min_{E=2} πⱼₖ, 1 − Σ_{E=1} (1 − πⱼₖ), ψⱼ))`` and
+      ``hᵘ(j) ← max(0, min(ψⱼ, 1 − Σ_c Λᵘ[j, c](1 − hᵘ(c))))``, with ``σₛ = 1``,
+      or with replaceability ``σₛ = min(1, s_out(s) / Σ_{s′ ∈ p(s)} hᵈ(s′) s_out(s′))``;
     * ``ESRIᵢ = Σⱼ wⱼ (1 − min(hᵈⱼ, hᵘⱼ)) / Σⱼ wⱼ`` — the failing firm itself
       included, so an isolated firm's ESRI is its own weight share.
+
+    The limit is computed exactly (the greatest fixed point of the update
+    below ψ, to rounding error), not by iterating until changes are small:
+    the iteration can approach it arbitrarily slowly around near-closed
+    supply loops. The method (dependency order, policy iteration with exact
+    sparse solves) and why it gives the fixed point are in
+    :mod:`chaingraph.analysis._cascade`.
 
     Parameters
     ----------
@@ -437,24 +559,32 @@ def systemic_risk(
     sector : str, default "segment_id"
         The firms column giving each firm's sector (product type). Needed only
         for essential inputs and replaceability.
-    essentiality : {"linear", "leontief", "template"} or DataFrame, default "linear"
+    essentiality : {"linear", "leontief", "template"}, DataFrame or path, default "linear"
         ``"linear"``: every input is non-essential; ``"leontief"``: every input
         is essential; ``"template"``: the chain template's flows marked
         essential are essential (2), all other inputs non-essential (1); or a
         DataFrame indexed by supplying sector with one column per using
-        sector, values 0, 1 or 2.
+        sector, values 0, 1 or 2, or the path of such a CSV file (see
+        :func:`read_essentiality`).
     replaceability : bool, default False
         Scale a failed supplier's loss by its share of its sector's available
         output (σ above): suppliers in crowded sectors can be replaced.
-    tol : float, default 1e-2
-        Stop when no firm's remaining production changed by more than this
-        (or after 100,000 steps, with a warning: with ``tol=0`` a near-closed
-        supply loop can shrink by ever smaller amounts for a very long time).
+    tol : float, optional
+        Default None: the exact fixed point. A number > 0 instead runs the
+        paper's plain iteration (every step from the previous one's values)
+        and stops when no firm's remaining production fell by more than
+        ``tol`` in a step — faster to an approximation on some networks, and
+        how other implementations report ESRI; 0 means exact.
     firms : iterable of firm ids, optional
         Compute only these scenarios (the result has only these rows).
-    weight : str, optional
-        A firms column of non-negative weights (e.g. employees); default is each
-        firm's sales in the network (out-strength).
+    weight : str, default "output"
+        What a firm's loss counts for. ``"output"``: the firm's output — its
+        ``revenue`` where the firms table gives one, else the larger of its
+        sales and purchases in the network, so that final assemblers (who
+        sell outside the network) count. ``"network_sales"``: sales in the
+        network (out-strength), the original definition of Diem et al.
+        Any other string: a firms column of non-negative weights (e.g.
+        employees). The weight used is in ``result.attrs["weight"]``.
     revenue, costs : str, optional
         Firms columns for the paper's adjustments: ``Λᵘ[j, c] = W[j, c]/r(j)``
         and ``Λᵈ[s, j]`` multiplied by ``s_in(j)/c(j)``, so that sales and
@@ -462,8 +592,8 @@ def systemic_risk(
         cost is missing or zero keeps the unadjusted coefficients (a warning
         says how many).
     client : dask.distributed.Client, optional
-        Run the scenario batches on this cluster (results gathered in order).
-        Default: local threads.
+        Run the scenario batches on this cluster (results gathered in order,
+        identical to a local run). Default: the local cores.
     n_jobs : int, optional
         Local threads, at least 1 (default: all cores).
     progress : bool, default True
@@ -477,7 +607,11 @@ def systemic_risk(
         - ``esri``: share of total weight lost, using ``min(hᵈ, hᵘ)``;
         - ``esri_downstream``: the same using ``hᵈ`` only (customers' side);
         - ``esri_upstream``: the same using ``hᵘ`` only (suppliers' side);
-        - ``iterations``: cascade steps until no change above ``tol`` (int).
+        - ``iterations`` (only with ``tol``): steps of the plain iteration.
+
+        ``attrs`` says what was computed: ``weight`` (the weight used),
+        ``method``, ``essentiality``, ``replaceability``, ``reference``, and
+        all of it in one sentence, ``settings``.
 
     Raises
     ------
@@ -486,7 +620,7 @@ def systemic_risk(
         essentiality matrix, or bad weight, revenue or cost columns.
     ValueError
         ``tol`` outside [0, 1), ``n_jobs`` not a positive integer, or an
-        unknown ``essentiality`` name.
+        unknown ``essentiality`` or ``weight`` name.
 
     References
     ----------
@@ -503,15 +637,18 @@ def systemic_risk(
     >>> chain = cg.load_dataset("shandong-nev")
     >>> risk = cg.systemic_risk(chain, essentiality="template", progress=False)
     >>> list(risk.columns)
-    ['esri', 'esri_downstream', 'esri_upstream', 'iterations']
+    ['esri', 'esri_downstream', 'esri_upstream']
+    >>> risk.attrs["weight"]
+    'output: revenue for 2,000 firms, the larger of network sales and purchases for 0'
     >>> bool(risk["esri"].between(0, 1).all())
     True
 
     A three-firm line C → B → A (C sells 5 to B, B sells 8 to A), linear
-    production, weights = sales (A 0, B 8, C 5; total 13). If B stops, A
-    loses all its inputs (hᵈ = 0) and C its only buyer (hᵘ = 0): ESRI 1,
-    downstream only A and B lost, 8/13. If A stops, B loses its only buyer
-    and, one step later, so does C: upstream 13/13, downstream A's own 0.
+    production. Without revenues, each firm's output weight is the larger of
+    its network sales and purchases: A 8 (it buys 8), B 8, C 5; total 21. If B
+    stops, A loses all its inputs (hᵈ = 0) and C its only buyer (hᵘ = 0):
+    ESRI 1, downstream A and B lost, 16/21. If A stops, B loses its only
+    buyer and so, in turn, does C: upstream 21/21, downstream A's own 8/21.
 
     >>> import pandas as pd
     >>> firms = pd.DataFrame({"firm_id": ["A", "B", "C"]})
@@ -519,49 +656,50 @@ def systemic_risk(
     ...                       "amount": [5.0, 8.0]})
     >>> line = cg.ChainGraph.from_frames(firms, links)
     >>> cg.systemic_risk(line, progress=False)
-             esri  esri_downstream  esri_upstream  iterations
+             esri  esri_downstream  esri_upstream
     firm_id
-    A         1.0         0.000000       1.000000           3
-    B         1.0         0.615385       1.000000           2
-    C         1.0         1.000000       0.384615           3
+    A         1.0         0.380952       1.000000
+    B         1.0         0.761905       0.619048
+    C         1.0         1.000000       0.238095
     """
     _check_tol(tol)
     _check_n_jobs(n_jobs)
+    essentiality, described = _essentiality_setting(essentiality)
     net = _network(chain, sector=sector, essentiality=essentiality,
                    replaceability=replaceability, revenue=revenue, costs=costs)
-    w = _weights(chain, weight)
-    if firms is None:
-        positions = np.arange(chain.n_firms, dtype=np.int32)
-    else:
-        ids = [firms] if isinstance(firms, str) else list(firms)
-        pos = chain.firm_ids.get_indexer(ids)
-        if (pos < 0).any():
-            missing = [i for i, p in zip(ids, pos) if p < 0]
-            raise ChainDataError(
-                f"unknown firms {schema._examples(missing)}", source="firms", column="firm_id"
-            )
-        positions = np.unique(pos).astype(np.int32)  # the firms table's order
-        if len(positions) < len(ids):
-            warnings.warn(
-                f"firms: {len(ids) - len(positions)} repeated firm ids; each firm's scenario "
-                "is computed once", UserWarning, stacklevel=2,
-            )
-    loss, loss_d, loss_u, iters = _scenarios(
-        net, tol, w, positions, client=client, n_jobs=n_jobs, progress=progress
+    w, label = _weights(chain, weight)
+    positions = _positions(chain, firms)
+    loss, loss_d, loss_u, extra = _scenarios(
+        net, w, tol, positions, client=client, n_jobs=n_jobs, progress=progress
     )
-    _warn_capped(iters)
     total = w.sum()
-    out = pd.DataFrame(
-        {
-            "esri": np.clip(loss / total, 0.0, 1.0),
-            "esri_downstream": np.clip(loss_d / total, 0.0, 1.0),
-            "esri_upstream": np.clip(loss_u / total, 0.0, 1.0),
-            "iterations": iters.astype(np.int64),
-        },
-        index=chain.firm_ids[positions],
-    )
+    columns = {
+        "esri": np.clip(loss / total, 0.0, 1.0),
+        "esri_downstream": np.clip(loss_d / total, 0.0, 1.0),
+        "esri_upstream": np.clip(loss_u / total, 0.0, 1.0),
+    }
+    if tol:
+        columns["iterations"] = extra.astype(np.int64)
+    else:
+        _warn_uncertified(extra)
+    out = pd.DataFrame(columns, index=chain.firm_ids[positions])
     out.index.name = "firm_id"
+    out.attrs.update(_settings(described, replaceability, tol, label))
     return out
+
+
+def _settings(essentiality: str, replaceability: bool, tol, weight_label: str) -> dict:
+    """What a result says about how it was computed (its ``attrs``)."""
+    method = _method(tol)
+    return {
+        "weight": weight_label,
+        "method": method,
+        "essentiality": essentiality,
+        "replaceability": bool(replaceability),
+        "reference": "Diem et al. (2022), Sci. Rep. 12:7719",
+        "settings": (f"ESRI (Diem et al. 2022): essentiality={essentiality}, "
+                     f"replaceability={bool(replaceability)}, weight={weight_label}; {method}"),
+    }
 
 
 @dataclass
@@ -578,13 +716,16 @@ class DisruptionResult:
         and ``weight_lost`` (weight × loss).
     segment_impacts : DataFrame
         Indexed by ``segment_id``: ``firms``, ``firms_shocked``, ``firms_hit``
-        (loss above ``tol``), ``weight``, ``weight_lost``, ``loss_share``
-        (weight_lost / weight), ``loss_share_downstream``, ``loss_share_upstream``.
+        (any loss; with ``tol``, a loss above ``tol``), ``weight``,
+        ``weight_lost``, ``loss_share`` (weight_lost / weight),
+        ``loss_share_downstream``, ``loss_share_upstream``.
     summary : Series
         ``shock`` (the scenario in words), ``firms_shocked``, ``firms_hit``,
-        ``iterations``, ``loss_share`` (the ESRI of the scenario: weight lost /
-        total weight), ``loss_share_downstream``, ``loss_share_upstream``,
-        ``weight_lost``, ``local_loss_share`` (share of local firms' weight lost).
+        ``loss_share`` (the ESRI of the scenario: weight lost / total
+        weight), ``loss_share_downstream``, ``loss_share_upstream``,
+        ``weight_lost``, ``local_loss_share`` (share of local firms' weight
+        lost), ``weight`` (the weight used), ``method`` and, with ``tol``,
+        ``iterations``.
     """
 
     firm_impacts: pd.DataFrame
@@ -704,8 +845,8 @@ def simulate_disruption(
     sector: str = "segment_id",
     essentiality="linear",
     replaceability: bool = False,
-    tol: float = 1e-2,
-    weight: str | None = None,
+    tol: float | None = None,
+    weight: str = "output",
     revenue: str | None = None,
     costs: str | None = None,
 ) -> DisruptionResult:
@@ -714,8 +855,8 @@ def simulate_disruption(
     The shocked firms keep only ``ψ = 1 − intensity`` of their production; the
     shock then travels down to their customers and up to their suppliers by
     the same generalized Leontief cascade as :func:`systemic_risk` (see there
-    for the formulas): remaining production ``hᵈ`` (lack of inputs), ``hᵘ``
-    (lack of buyers), and the scenario's loss share
+    for the formulas), solved exactly: remaining production ``hᵈ`` (lack of
+    inputs), ``hᵘ`` (lack of buyers), and the scenario's loss share
     ``Σⱼ wⱼ (1 − min(hᵈⱼ, hᵘⱼ)) / Σⱼ wⱼ``.
 
     Parameters
@@ -735,7 +876,7 @@ def simulate_disruption(
     intensity : float, default 1.0
         Share of production lost by the shocked firms (not used with a mapping).
     sector, essentiality, replaceability, tol, weight, revenue, costs
-        As in :func:`systemic_risk`.
+        As in :func:`systemic_risk` (default weight: each firm's output).
 
     Returns
     -------
@@ -745,8 +886,10 @@ def simulate_disruption(
         ``segment_impacts`` (by segment: firms, firms_shocked, firms_hit,
         weight, weight_lost, loss_share, loss_share_downstream,
         loss_share_upstream) and ``summary`` (shock, firms_shocked, firms_hit,
-        iterations, loss_share, loss_share_downstream, loss_share_upstream,
-        weight_lost, local_loss_share); see :class:`DisruptionResult`.
+        loss_share, loss_share_downstream, loss_share_upstream, weight_lost,
+        local_loss_share, weight, method, and iterations with ``tol``); see
+        :class:`DisruptionResult`. ``firm_impacts.attrs`` holds the settings
+        as in :func:`systemic_risk`.
 
     References
     ----------
@@ -765,19 +908,28 @@ def simulate_disruption(
     86
     >>> 0 < res.summary["loss_share"] < 1
     True
+    >>> res.summary["method"]
+    'exact fixed point'
     """
     _check_tol(tol)
     x, description = _shock_vector(chain, shock, intensity)
+    essentiality, described = _essentiality_setting(essentiality)
     net = _network(chain, sector=sector, essentiality=essentiality,
                    replaceability=replaceability, revenue=revenue, costs=costs)
-    w = _weights(chain, weight)
+    w, label = _weights(chain, weight)
     shocked = np.flatnonzero(x > 0).astype(np.int32)
     from chaingraph.analysis import _cascade
 
-    hd, hu, iters = _cascade.cascade(shocked, 1.0 - x[shocked], *net.args(tol))
-    _warn_capped(np.array([iters]))
+    if tol:
+        yd, yu, iters = _cascade.cascade_jacobi(shocked, x[shocked], net.down, net.up, float(tol))
+    else:
+        yd, yu, flag = _cascade.cascade(shocked, x[shocked], net.down, net.up)
+        _warn_uncertified(np.array([flag]))
+    hd = 1.0 - yd
+    hu = 1.0 - yu
     h = np.minimum(hd, hu)
-    loss = 1.0 - h
+    loss = np.maximum(yd, yu)
+    hit = loss > (tol or 0.0)
     firm = pd.DataFrame(
         {
             "shock": x,
@@ -791,6 +943,7 @@ def simulate_disruption(
         index=chain.firm_ids,
     )
     firm.index.name = "firm_id"
+    firm.attrs.update(_settings(described, replaceability, tol, label))
     total = w.sum()
 
     if "segment_id" in chain.firms.columns:
@@ -800,11 +953,11 @@ def simulate_disruption(
                 "segment_id": seg,
                 "firms": 1,
                 "firms_shocked": (x > 0).astype(int),
-                "firms_hit": (loss > tol).astype(int),
+                "firms_hit": hit.astype(int),
                 "weight": w,
                 "weight_lost": w * loss,
-                "lost_d": w * (1.0 - hd),
-                "lost_u": w * (1.0 - hu),
+                "lost_d": w * yd,
+                "lost_u": w * yu,
             }
         )
         g = frame.groupby("segment_id", dropna=True, sort=False).sum()
@@ -829,20 +982,20 @@ def simulate_disruption(
 
     local = chain.is_local
     local_w = w[local].sum()
-    summary = pd.Series(
-        {
-            "shock": description,
-            "firms_shocked": int((x > 0).sum()),
-            "firms_hit": int((loss > tol).sum()),
-            "iterations": int(iters),
-            "loss_share": float(min(1.0, (w * loss).sum() / total)),
-            "loss_share_downstream": float(min(1.0, (w * (1 - hd)).sum() / total)),
-            "loss_share_upstream": float(min(1.0, (w * (1 - hu)).sum() / total)),
-            "weight_lost": float((w * loss).sum()),
-            "local_loss_share": float((w * loss)[local].sum() / local_w) if local_w > 0
-            else float("nan"),
-        },
-        name="value",
-        dtype=object,
-    )
+    values = {
+        "shock": description,
+        "firms_shocked": int((x > 0).sum()),
+        "firms_hit": int(hit.sum()),
+        "loss_share": float(min(1.0, (w * loss).sum() / total)),
+        "loss_share_downstream": float(min(1.0, (w * yd).sum() / total)),
+        "loss_share_upstream": float(min(1.0, (w * yu).sum() / total)),
+        "weight_lost": float((w * loss).sum()),
+        "local_loss_share": float((w * loss)[local].sum() / local_w) if local_w > 0
+        else float("nan"),
+        "weight": label,
+        "method": _method(tol),
+    }
+    if tol:
+        values["iterations"] = int(iters)
+    summary = pd.Series(values, name="value", dtype=object)
     return DisruptionResult(firm, seg_out, summary)

@@ -1,4 +1,8 @@
-"""ESRI and disruption scenarios: hand-worked cascades, a dense reference, Dask, the CLI."""
+"""ESRI and disruption scenarios: hand-worked cascades, weights, settings, the plain iteration, the CLI.
+
+The exact fixed point against fully converged references is tested in
+``test_resilience_exact.py``, the Dask cluster in ``test_resilience_dask.py``.
+"""
 
 from __future__ import annotations
 
@@ -8,80 +12,16 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from esri_reference import chain_of, essentiality_frame, make_chain, random_networks, \
+    reference_cascade, reference_esri
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 import chaingraph as cg
 from chaingraph.errors import ChainDataError
 
 
-def make_chain(firms, links, **kw):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", cg.ChainDataWarning)
-        return cg.ChainGraph.from_frames(pd.DataFrame(firms), pd.DataFrame(links), **kw)
-
-
 def esri(chain, **kw):
     return cg.systemic_risk(chain, progress=False, **kw)
-
-
-# ---------------------------------------------------------------------------
-# a dense reference written straight from the definitions (full Jacobi sweeps)
-
-
-def reference_cascade(W, sec, E, psi, *, replace, tol, revenue=None, costs=None):
-    """hᵈ, hᵘ, iterations by full sweeps over dense matrices."""
-    n = len(W)
-    K = E.shape[0]
-    s_out, s_in = W.sum(axis=1), W.sum(axis=0)
-    onehot = np.zeros((n, K))
-    onehot[np.arange(n), sec] = 1.0
-    Pi = W.T @ onehot  # Pi[j, k] = purchases of j from sector k
-    Ld = np.zeros_like(W)
-    for s, j in zip(*np.nonzero(W)):
-        e = E[sec[s], sec[j]]
-        if e == 2:
-            Ld[s, j] = W[s, j] / Pi[j, sec[s]]
-        elif e == 1:
-            Ld[s, j] = W[s, j] / s_in[j]
-        if costs is not None and costs[j] > 0:
-            Ld[s, j] *= s_in[j] / costs[j]
-    denom = s_out.copy() if revenue is None else np.where(revenue > 0, revenue, s_out)
-    Lu = np.divide(W, denom[:, None], out=np.zeros_like(W), where=denom[:, None] > 0)
-    Ej = E[:, sec]  # Ej[k, j] = E[k, p(j)]
-    hd, hu = psi.copy(), psi.copy()
-    it = 0
-    while True:
-        it += 1
-        sigma = np.ones(n)
-        if replace:
-            avail = onehot.T @ (hd * s_out)
-            a = avail[sec]
-            sigma = np.where(a > 1e-10, np.minimum(1.0, s_out / np.where(a > 0, a, 1)), 1.0)
-        loss = Ld * (sigma * (1 - hd))[:, None]
-        pi = 1 - loss.T @ onehot  # pi[j, k]
-        ess = np.where(Ej.T == 2, pi, np.inf).min(axis=1)
-        ess = np.where(np.isinf(ess), 1.0, ess)
-        lin = 1 - np.where(Ej.T == 1, 1 - pi, 0.0).sum(axis=1)
-        new_hd = np.maximum(0, np.minimum(np.minimum(ess, lin), psi))
-        new_hu = np.maximum(0, np.minimum(psi, 1 - Lu @ (1 - hu)))
-        fall = max((hd - new_hd).max(), (hu - new_hu).max())
-        hd, hu = new_hd, new_hu
-        if fall <= tol:
-            return hd, hu, it
-
-
-def reference_esri(W, sec, E, w, **kw):
-    n = len(W)
-    out = np.zeros((n, 4))
-    for i in range(n):
-        psi = np.ones(n)
-        psi[i] = 0.0
-        hd, hu, it = reference_cascade(W, sec, E, psi, **kw)
-        out[i] = [(w * (1 - np.minimum(hd, hu))).sum(), (w * (1 - hd)).sum(),
-                  (w * (1 - hu)).sum(), it]
-    out[:, :3] /= w.sum()
-    return out
 
 
 # ---------------------------------------------------------------------------
@@ -108,11 +48,15 @@ def test_line(line, essentiality):
     #  C stops: downstream B, A: 3/3 in 3 iterations; upstream C only: 1/3.
     r = esri(line, essentiality=essentiality, weight="w")
     assert list(r.index) == ["A", "B", "C"]
+    assert list(r.columns) == ["esri", "esri_downstream", "esri_upstream"]
     np.testing.assert_allclose(r["esri"], [1, 1, 1])
     np.testing.assert_allclose(r["esri_downstream"], [1 / 3, 2 / 3, 1])
     np.testing.assert_allclose(r["esri_upstream"], [1, 2 / 3, 1 / 3])
-    assert r["iterations"].tolist() == [3, 2, 3]
-    assert r["iterations"].dtype == np.int64
+    # the plain iteration gets there too, and says in how many steps
+    steps = esri(line, essentiality=essentiality, weight="w", tol=1e-2)
+    pd.testing.assert_frame_equal(steps.iloc[:, :3], r)
+    assert steps["iterations"].tolist() == [3, 2, 3]
+    assert steps["iterations"].dtype == np.int64
 
 
 def test_line_partial_shock(line):
@@ -159,7 +103,6 @@ def test_two_suppliers_same_essential_sector(two_suppliers):
     # ESRI = (1 [S1] + 0.6 [J]) / 5 = 0.32.
     r = esri(two_suppliers, essentiality="leontief", weight="w")
     assert r.loc["S1", "esri"] == pytest.approx(0.32)
-    assert r.loc["S1", "iterations"] == 2
     # T stops: J's only y-input gone -> hᵈ(J) = 0: (1 + 1)/5.
     assert r.loc["T", "esri"] == pytest.approx(0.4)
     # Linear, S1 stops: hᵈ(J) = 1 − 6/20 = 0.7 -> (1 + 0.3)/5 = 0.26.
@@ -202,8 +145,9 @@ def test_isolated_firm_is_its_own_weight_share():
         {"supplier_id": ["A", "B"], "customer_id": ["B", "C"], "amount": [1.0, 1.0]},
     )
     r = esri(chain, weight="w")
-    assert r.loc["D"].tolist() == pytest.approx([0.4, 0.4, 0.4, 1])
-    # with the default weights (network sales) an isolated firm weighs nothing
+    assert r.loc["D"].tolist() == pytest.approx([0.4, 0.4, 0.4])
+    # by network sales, or by output without a revenue, an isolated firm weighs nothing
+    assert esri(chain, weight="network_sales").loc["D", "esri"] == 0.0
     assert esri(chain).loc["D", "esri"] == 0.0
 
 
@@ -218,90 +162,57 @@ def test_firms_subset_keeps_table_order(two_suppliers):
 def test_tolerance_stops_early():
     # a line F0 -> F1 -> ... -> F5 and F0 at half production: the shock travels
     # one firm per step, each falling by 0.5. With tol = 0.6 no fall exceeds tol,
-    # so the cascade stops after its first step with only F1 reached.
+    # so the plain iteration stops after its first step with only F1 reached.
     n = 6
     ids = [f"F{i}" for i in range(n)]
     chain = make_chain({"firm_id": ids, "w": [1.0] * n},
                        {"supplier_id": ids[:-1], "customer_id": ids[1:]})
     res = cg.simulate_disruption(chain, "F0", intensity=0.5, weight="w", tol=0.6)
     assert res.summary["iterations"] == 1
+    assert res.summary["method"] == "plain iteration, stopped at tol=0.6"
     assert res.firm_impacts["remaining_downstream"].tolist() == [0.5, 0.5, 1, 1, 1, 1]
-    # default tol: five steps that reach F1..F5, a sixth that changes nothing
-    res = cg.simulate_disruption(chain, "F0", intensity=0.5, weight="w")
+    # tol 0.01: five steps that reach F1..F5, a sixth that changes nothing
+    res = cg.simulate_disruption(chain, "F0", intensity=0.5, weight="w", tol=0.01)
     assert res.summary["iterations"] == n
     assert res.summary["loss_share_downstream"] == pytest.approx(0.5)
-    r = esri(chain, weight="w")
+    # exact (the default): the same fixed point, no step count
+    exact = cg.simulate_disruption(chain, "F0", intensity=0.5, weight="w")
+    assert "iterations" not in exact.summary
+    assert exact.firm_impacts["remaining_downstream"].tolist() == [0.5] * n
+    r = esri(chain, weight="w", tol=0.01)
     assert r.loc["F0", "iterations"] == n
     assert r.loc["F0", "esri_downstream"] == pytest.approx(1.0)
 
 
 # ---------------------------------------------------------------------------
-# against the dense reference
-
-
-@st.composite
-def random_networks(draw):
-    n = draw(st.integers(2, 9))
-    k = draw(st.integers(1, 3))
-    pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)),
-                          min_size=1, max_size=3 * n))
-    amounts = draw(st.lists(st.floats(0.5, 100.0), min_size=len(pairs), max_size=len(pairs)))
-    W = np.zeros((n, n))
-    for (s, d), a in zip(pairs, amounts):
-        W[s, (s + 1 + d % (n - 1)) % n] += a  # never a self-link
-    sec = np.array(draw(st.lists(st.integers(0, k - 1), min_size=n, max_size=n)))
-    E = np.array(draw(st.lists(st.sampled_from([0, 1, 2]), min_size=k * k, max_size=k * k)))
-    w = np.array(draw(st.lists(st.floats(0.0, 10.0), min_size=n, max_size=n)))
-    w[0] += 1.0
-    replace = draw(st.booleans())
-    tol = draw(st.sampled_from([0.0123, 0.05, 0.31]))
-    money = st.one_of(st.just(0.0), st.floats(1.0, 300.0))  # 0: no adjustment for that firm
-    rev = draw(st.one_of(st.none(), st.lists(money, min_size=n, max_size=n)))
-    cost = draw(st.one_of(st.none(), st.lists(money, min_size=n, max_size=n)))
-    return W, sec, E.reshape(k, k), w, replace, tol, rev, cost
-
-
-def chain_of(W, sec, w, rev=None, cost=None):
-    n = len(W)
-    ids = [f"f{i}" for i in range(n)]
-    s, j = np.nonzero(W)
-    firms = {"firm_id": ids, "sector": [f"k{c}" for c in sec], "w": w}
-    if rev is not None:
-        firms["revenue"] = rev
-    if cost is not None:
-        firms["costs"] = cost
-    return make_chain(firms, {"supplier_id": [ids[a] for a in s],
-                              "customer_id": [ids[b] for b in j], "amount": W[s, j]})
+# the plain iteration (tol=...) against the reference written from the definitions
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_networks())
-def test_matches_dense_reference(case):
+def test_plain_iteration_matches_reference_step_by_step(case):
+    # with a tolerance, every scenario stops where the paper's iteration stops,
+    # after the same number of steps
     W, sec, E, w, replace, tol, rev, cost = case
     chain = chain_of(W, sec, w, rev, cost)
-    # sector codes of the chain follow first appearance; relabel E to match
-    labels = [f"k{c}" for c in range(E.shape[0])]
-    frame = pd.DataFrame(E, index=labels, columns=labels)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        r = esri(chain, sector="sector", essentiality=frame, replaceability=replace, tol=tol,
-                 weight="w", revenue=None if rev is None else "revenue",
+        r = esri(chain, sector="sector", essentiality=essentiality_frame(E),
+                 replaceability=replace, tol=tol, weight="w",
+                 revenue=None if rev is None else "revenue",
                  costs=None if cost is None else "costs")
-    ref = reference_esri(W, sec, E, w, replace=replace, tol=tol,
-                         revenue=None if rev is None else np.array(rev),
-                         costs=None if cost is None else np.array(cost))
+    ref = reference_esri(W, sec, E, w, replace=replace, tol=tol, revenue=rev, costs=cost)
     np.testing.assert_allclose(r[["esri", "esri_downstream", "esri_upstream"]].to_numpy(),
-                               np.clip(ref[:, :3], 0, 1), atol=1e-9)
+                               ref[:, :3], atol=1e-9)
     assert r["iterations"].tolist() == ref[:, 3].astype(int).tolist()
 
 
 @settings(max_examples=60, deadline=None)
 @given(random_networks())
 def test_esri_bounds(case):
-    W, sec, E, w, replace, tol, _, _ = case
+    W, sec, E, w, replace, _, _, _ = case
     chain = chain_of(W, sec, w)
-    r = esri(chain, sector="sector", essentiality="leontief", replaceability=replace,
-             tol=tol, weight="w")
+    r = esri(chain, sector="sector", essentiality="leontief", replaceability=replace, weight="w")
     share = w / w.sum()
     assert ((r["esri"] >= 0) & (r["esri"] <= 1)).all()
     # min(hᵈ, hᵘ) is below each: the total loss is at least either side's,
@@ -309,29 +220,45 @@ def test_esri_bounds(case):
     assert (r["esri"] >= r["esri_downstream"] - 1e-12).all()
     assert (r["esri"] >= r["esri_upstream"] - 1e-12).all()
     assert (r["esri"].to_numpy() >= share - 1e-12).all()
+    # Leontief inputs lose at least what linear ones do, scenario by scenario
+    lin = esri(chain, sector="sector", essentiality="linear", replaceability=replace, weight="w")
+    assert (r["esri_downstream"] >= lin["esri_downstream"] - 1e-12).all()
 
 
-def test_dataset_matches_reference_on_a_sample():
-    chain = cg.load_dataset("shandong-nev")
-    sample = list(chain.firm_ids[::97])
-    r = esri(chain, essentiality="template", replaceability=True, firms=sample)
-    n = chain.n_firms
-    W = chain.adjacency.toarray()
-    sec = chain.firms["segment_id"].factorize()[0]
+def _template_matrix(chain):
     segs = pd.Index(pd.unique(chain.firms["segment_id"]))
     E = np.ones((len(segs), len(segs)), dtype=int)
     fl = chain.template.flows
     fr, to = segs.get_indexer(fl["from_segment"]), segs.get_indexer(fl["to_segment"])
     ok = (fr >= 0) & (to >= 0) & fl["essential"].to_numpy(dtype=bool)
     E[fr[ok], to[ok]] = 2
+    return chain.firms["segment_id"].factorize()[0], E
+
+
+def test_dataset_matches_reference_on_a_sample():
+    # the plain iteration at the paper's tolerance, and the exact fixed point
+    # against the same iteration run until nothing moves
+    chain = cg.load_dataset("shandong-nev")
+    sample = list(chain.firm_ids[::97])
+    sec, E = _template_matrix(chain)
+    W = chain.adjacency.toarray()
     w = chain.out_strength
-    for fid in sample:
-        psi = np.ones(n)
-        psi[chain.firm_ids.get_loc(fid)] = 0.0
-        hd, hu, it = reference_cascade(W, sec, E, psi, replace=True, tol=1e-2)
-        assert r.loc[fid, "esri"] == pytest.approx((w * (1 - np.minimum(hd, hu))).sum() / w.sum(),
-                                                   abs=1e-12)
-        assert r.loc[fid, "iterations"] == it
+    plain = esri(chain, essentiality="template", replaceability=True, firms=sample, tol=1e-2,
+                 weight="network_sales")
+    exact = esri(chain, essentiality="template", replaceability=True, firms=sample,
+                 weight="network_sales")
+    n = chain.n_firms
+    psi = np.ones((n, len(sample)))
+    psi[chain.firm_ids.get_indexer(sample), np.arange(len(sample))] = 0.0
+    for q, fid in enumerate(sample):
+        hd, hu, it = reference_cascade(W, sec, E, psi[:, q], replace=True, tol=1e-2)
+        assert plain.loc[fid, "esri"] == pytest.approx(
+            (w * (1 - np.minimum(hd, hu))).sum() / w.sum(), abs=1e-12)
+        assert plain.loc[fid, "iterations"] == it
+    # all sample scenarios together, until nothing moves
+    hd, hu, _ = reference_cascade(W, sec, E, psi, replace=True, tol=1e-15)
+    expected = (w[:, None] * (1 - np.minimum(hd, hu))).sum(axis=0) / w.sum()
+    np.testing.assert_allclose(exact.loc[sample, "esri"], expected, rtol=0, atol=1e-10)
 
 
 def test_dataset_with_adjustments_matches_reference():
@@ -354,22 +281,31 @@ def test_dataset_with_adjustments_matches_reference():
     # every 131st firm, and the five largest sellers, whose failures travel far
     big = chain.firm_ids[np.argsort(chain.out_strength)[-5:]]
     sample = list(dict.fromkeys([*chain.firm_ids[5::131], *big]))
+    kw = dict(essentiality=frame, replaceability=True, weight="w", revenue="revenue",
+              costs="costs", firms=sample)
     with pytest.warns(UserWarning, match="costs"):
-        r = esri(chain, essentiality=frame, replaceability=True, weight="w",
-                 revenue="revenue", costs="costs", firms=sample)
+        plain = esri(chain, tol=1e-2, **kw)
+    with pytest.warns(UserWarning, match="costs"):
+        exact = esri(chain, **kw)
     W = chain.adjacency.toarray()
     w = weights
     revenue = chain.firms["revenue"].to_numpy(dtype=float)
-    for fid in sample:
-        psi = np.ones(n)
-        psi[chain.firm_ids.get_loc(fid)] = 0.0
-        hd, hu, it = reference_cascade(W, sec, E, psi, replace=True, tol=1e-2,
+    cols = ["esri", "esri_downstream", "esri_upstream"]
+    psi = np.ones((n, len(sample)))
+    psi[chain.firm_ids.get_indexer(sample), np.arange(len(sample))] = 0.0
+    for q, fid in enumerate(sample):
+        hd, hu, it = reference_cascade(W, sec, E, psi[:, q], replace=True, tol=1e-2,
                                        revenue=revenue, costs=costs)
         expected = [(w * (1 - x)).sum() / w.sum() for x in (np.minimum(hd, hu), hd, hu)]
-        np.testing.assert_allclose(
-            r.loc[fid, ["esri", "esri_downstream", "esri_upstream"]].to_numpy(dtype=float),
-            expected, rtol=0, atol=1e-12)
-        assert r.loc[fid, "iterations"] == it
+        np.testing.assert_allclose(plain.loc[fid, cols].to_numpy(dtype=float), expected,
+                                   rtol=0, atol=1e-12)
+        assert plain.loc[fid, "iterations"] == it
+    hd, hu, _ = reference_cascade(W, sec, E, psi, replace=True, tol=1e-15, revenue=revenue,
+                                  costs=costs)
+    expected = np.column_stack([(w[:, None] * (1 - x)).sum(axis=0) / w.sum()
+                                for x in (np.minimum(hd, hu), hd, hu)])
+    np.testing.assert_allclose(exact.loc[sample, cols].to_numpy(dtype=float), expected,
+                               rtol=0, atol=1e-10)
 
 
 @pytest.mark.parametrize("essentiality", ["linear", "template"])
@@ -387,7 +323,10 @@ def test_firm_order_does_not_matter(essentiality):
     b = esri(shuffled, essentiality=essentiality, replaceability=True)
     assert list(b.index) == list(chain.firm_ids[perm])
     b = b.loc[a.index]
-    np.testing.assert_allclose(b.iloc[:, :3].to_numpy(), a.iloc[:, :3].to_numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(b.to_numpy(), a.to_numpy(), rtol=0, atol=1e-12)
+    # the plain iteration takes the same steps in either order
+    a = esri(chain, essentiality=essentiality, replaceability=True, tol=1e-2)
+    b = esri(shuffled, essentiality=essentiality, replaceability=True, tol=1e-2).loc[a.index]
     assert (b["iterations"] == a["iterations"]).all()
 
 
@@ -402,24 +341,11 @@ def test_planted_chokepoints_are_systemic():
 
 
 # ---------------------------------------------------------------------------
-# Dask
-
-
-def test_dask_matches_local():
-    distributed = pytest.importorskip("distributed")
-    syn = cg.synthetic_chain("nev", 400, region="山东", seed=3)
-    local = esri(syn.chain, essentiality="template", replaceability=True)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
-        remote = esri(syn.chain, essentiality="template", replaceability=True, client=client)
-    pd.testing.assert_frame_equal(remote, local, check_exact=True)
+# threads
 
 
 @pytest.mark.parametrize("n_jobs", [0, -1, 2.5, "2"])
 def test_n_jobs_must_be_a_positive_integer(line, n_jobs):
-    # checked up front: before, 0 and -1 ran serially on small chains and
-    # failed inside ThreadPoolExecutor once a chain needed several batches
     with pytest.raises(ValueError, match="n_jobs"):
         esri(line, n_jobs=n_jobs)
 
@@ -465,7 +391,7 @@ def test_disruption_of_one_firm_equals_its_esri(nev):
     r = esri(nev, essentiality="template", firms=[fid])
     assert res.summary["loss_share"] == pytest.approx(r.loc[fid, "esri"], abs=1e-12)
     assert res.summary["loss_share_downstream"] == pytest.approx(r.loc[fid, "esri_downstream"])
-    assert res.summary["iterations"] == r.loc[fid, "iterations"]
+    assert res.firm_impacts.attrs["settings"] == r.attrs["settings"]
     f = res.firm_impacts
     assert list(f.index) == list(nev.firm_ids)
     assert f.loc[fid, "remaining"] == 0.0
@@ -512,13 +438,13 @@ def test_shock_errors(nev):
 @pytest.mark.parametrize("shock", [[], {}, pd.Series([], dtype="float64")])
 def test_empty_shock_is_a_scenario_without_losses(line, shock):
     # an empty list, mapping or Series shocks no firm: nothing is lost, and the
-    # cascade stops after its first step (nothing fell)
+    # plain iteration stops after its first step (nothing fell)
     res = cg.simulate_disruption(line, shock)
     assert res.summary["firms_shocked"] == 0
     assert res.summary["firms_hit"] == 0
     assert res.summary["loss_share"] == 0.0
-    assert res.summary["iterations"] == 1
     assert (res.firm_impacts["remaining"] == 1.0).all()
+    assert cg.simulate_disruption(line, shock, tol=0.01).summary["iterations"] == 1
 
 
 def test_input_errors(two_suppliers, line):
@@ -594,37 +520,10 @@ def test_cli_disrupt(nev):
     assert result.exit_code == 2 and "unknown firms 'NOPE'" in result.output
 
 
-def _loop_chain():
-    """C sells a sliver of A's inputs; A and B feed each other everything else.
-
-    Linear production: hᵈ(A) = 1 − 10⁻⁶(1 − hᵈ(C)) − 0.999999 (1 − hᵈ(B)) and
-    hᵈ(B) = hᵈ(A). With C stopped the fixed point is 0, reached at the rate
-    0.999999 per round trip: millions of steps at tol = 0.
-    """
-    firms = pd.DataFrame({"firm_id": ["A", "B", "C"], "segment_id": ["x", "y", "z"]})
-    links = pd.DataFrame({"supplier_id": ["C", "B", "A"], "customer_id": ["A", "A", "B"],
-                          "amount": [1.0, 999_999.0, 1_000_000.0]})
-    return cg.ChainGraph.from_frames(firms, links)
-
-
-def test_cascade_stops_at_the_step_cap_with_a_warning():
-    from chaingraph.analysis._cascade import MAX_ITERATIONS
-
-    chain = _loop_chain()
-    with pytest.warns(UserWarning, match="stopped at the cap of 100,000 cascade steps"):
-        out = cg.systemic_risk(chain, firms=["C"], tol=0.0, progress=False)
-    assert out.loc["C", "iterations"] == MAX_ITERATIONS
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        quick = cg.systemic_risk(chain, firms=["C"], tol=1e-2, progress=False)
-    assert quick.loc["C", "iterations"] < 100
-
-
-def test_repeated_scenario_ids_are_said():
-    chain = _loop_chain()
+def test_repeated_scenario_ids_are_said(two_suppliers):
     with pytest.warns(UserWarning, match="1 repeated firm ids; each firm's scenario is computed once"):
-        out = cg.systemic_risk(chain, firms=["A", "C", "A"], progress=False)
-    assert list(out.index) == ["A", "C"]
+        out = cg.systemic_risk(two_suppliers, firms=["J", "S1", "J"], progress=False)
+    assert list(out.index) == ["S1", "J"]
 
 
 def test_template_essentiality_needs_segment_sectors():
@@ -632,3 +531,148 @@ def test_template_essentiality_needs_segment_sectors():
     with pytest.raises(cg.ChainDataError, match="essentiality='template' reads the template's segment flows"):
         cg.systemic_risk(chain, sector="city", essentiality="template", firms=chain.firm_ids[:2],
                          progress=False)
+
+
+# ---------------------------------------------------------------------------
+# weights
+
+
+@pytest.fixture
+def assembler():
+    # P makes parts and sells 10 to Q; Q assembles and sells only to consumers
+    # (revenue 100, outside the network); R sells 4 to Q and has no revenue given.
+    return make_chain(
+        {"firm_id": ["P", "Q", "R"], "segment_id": ["p", "q", "r"],
+         "revenue": [12.0, 100.0, None]},
+        {"supplier_id": ["P", "R"], "customer_id": ["Q", "Q"], "amount": [10.0, 4.0]},
+    )
+
+
+def test_default_weight_is_output(assembler):
+    # output weights: P 12 and Q 100 (revenue), R max(sales 4, purchases 0) = 4;
+    # total 116. P stops: downstream Q loses 10/14 of its inputs (linear):
+    # P 12 + Q 100·10/14; upstream P has no suppliers: P 12 alone (R sells to
+    # Q, whose own sales are untouched).
+    r = esri(assembler)
+    assert r.attrs["weight"] == ("output: revenue for 2 firms, the larger of network sales "
+                                 "and purchases for 1")
+    assert r.loc["P", "esri_downstream"] == pytest.approx((12 + 100 * 10 / 14) / 116)
+    assert r.loc["P", "esri_upstream"] == pytest.approx(12 / 116)
+    # Q stops: downstream only Q (100); upstream P and R lose their only buyer.
+    assert r.loc["Q", "esri"] == pytest.approx(1.0)
+    assert r.loc["Q", "esri_downstream"] == pytest.approx(100 / 116)
+    # by network sales (the original definition) the final assembler weighs 0
+    # (P 10, Q 0, R 4), so losing it costs only its suppliers' sales
+    sales = esri(assembler, weight="network_sales")
+    assert sales.attrs["weight"] == "network_sales: sales in the network"
+    assert sales.loc["Q", "esri_downstream"] == 0.0
+    assert sales.loc["Q", "esri"] == pytest.approx(1.0)
+    assert sales.loc["P", "esri_downstream"] == pytest.approx(10 / 14)
+    # every output says which weight it used
+    res = cg.simulate_disruption(assembler, "P")
+    assert res.summary["weight"] == r.attrs["weight"]
+    assert res.firm_impacts["weight"].tolist() == [12.0, 100.0, 4.0]
+    assert "weight=output" in r.attrs["settings"]
+
+
+def test_output_weight_without_revenue_column():
+    # no revenue column: the larger of sales and purchases (A buys 8, B sells 8
+    # and buys 5, C sells 5)
+    chain = make_chain({"firm_id": ["A", "B", "C"]},
+                       {"supplier_id": ["C", "B"], "customer_id": ["B", "A"],
+                        "amount": [5.0, 8.0]})
+    res = cg.simulate_disruption(chain, "B")
+    assert res.firm_impacts["weight"].tolist() == [8.0, 8.0, 5.0]
+    assert res.summary["weight"].startswith("output: revenue for 0 firms")
+
+
+def test_weights_with_zeros(two_suppliers):
+    chain = make_chain(
+        {"firm_id": ["S1", "S2", "T", "J", "K"], "segment_id": ["x", "x", "y", "z", "z"],
+         "w": [0.0, 0.0, 0.0, 1.0, 0.0]},
+        {"supplier_id": ["S1", "S2", "T", "S2"], "customer_id": ["J", "J", "J", "K"],
+         "amount": [6.0, 4.0, 10.0, 20.0]},
+    )
+    # only J counts: S1 stops -> J keeps 1 − 6/20 (linear) -> ESRI 0.3
+    r = esri(chain, weight="w")
+    assert r.loc["S1", "esri"] == pytest.approx(0.3)
+    assert r.loc["K", "esri"] == 0.0
+    zero = make_chain({"firm_id": ["A", "B"], "w": [0.0, 0.0]},
+                      {"supplier_id": ["A"], "customer_id": ["B"]})
+    with pytest.raises(ChainDataError, match="sum to zero"):
+        esri(zero, weight="w")
+    with pytest.raises(ValueError, match="weight must be"):
+        esri(zero, weight=3)
+
+
+# ---------------------------------------------------------------------------
+# essentiality from a file
+
+
+def test_read_essentiality(tmp_path, two_suppliers):
+    from chaingraph.analysis.resilience import read_essentiality
+
+    path = tmp_path / "E.csv"
+    path.write_text("\ufeffsector,x,y,z\nx,0,0,2\ny,0,0,1\nz,0,0,0\n", encoding="utf-8")
+    E = read_essentiality(path)
+    assert E.loc["x", "z"] == 2 and E.loc["y", "z"] == 1
+    assert E.attrs["source"] == "E.csv"
+    # the path itself works as well, and the result says where the matrix came from
+    by_frame = esri(two_suppliers, essentiality=E, weight="w")
+    by_path = esri(two_suppliers, essentiality=str(path), weight="w")
+    pd.testing.assert_frame_equal(by_frame, by_path)
+    assert by_path.attrs["essentiality"] == "matrix from E.csv"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sector,x,y\nx,0,3\ny,1,one\n")
+    with pytest.raises(ChainDataError, match="values must be 0") as info:
+        read_essentiality(bad)
+    assert info.value.source == "bad.csv" and info.value.column == "y"
+    assert info.value.rows == [2, 3]
+    dup = tmp_path / "dup.csv"
+    dup.write_text("sector,x,x\nx,0,1\n")
+    with pytest.raises(ChainDataError, match="repeated"):
+        read_essentiality(dup)
+    with pytest.raises(ValueError, match="essentiality must be"):
+        esri(two_suppliers, essentiality=tmp_path / "missing.txt")
+
+
+# ---------------------------------------------------------------------------
+# settings reach the command line and the report
+
+
+def test_cli_risk_states_settings_and_takes_tol(nev):
+    result = run("risk", "--dataset", "shandong-nev", "--essentiality", "template",
+                 "--weight", "network_sales", "--top", "3", "--format", "csv", "--quiet")
+    assert result.exit_code == 0, result.output
+    note = result.output.splitlines()[0]
+    assert note.startswith("# ESRI (Diem et al. 2022): essentiality=template")
+    assert "weight=network_sales" in note and note.endswith("exact fixed point")
+    result = run("risk", "--dataset", "shandong-nev", "--tol", "0.01", "--top", "2",
+                 "--format", "csv", "--quiet")
+    assert "plain iteration, stopped at tol=0.01" in result.output.splitlines()[0]
+    assert "iterations" in result.output.splitlines()[1]
+
+
+def test_report_uses_and_states_risk_settings(nev):
+    from chaingraph.report import build_report
+
+    settings = dict(essentiality="template", weight="network_sales", replaceability=True)
+    report = build_report(nev, lang="en", sections=["resilience"], risk=settings)
+    sec = report.sections["resilience"]
+    expected = esri(nev, **settings).sort_values("esri", ascending=False)
+    np.testing.assert_allclose(sec.lists["risk"]["esri"].to_numpy(), expected["esri"].to_numpy())
+    assert sec.facts["esri_settings"] == expected.attrs["settings"]
+    assert "replaceability=True" in report.html and "weight=network_sales" in report.html
+    assert "ESRI settings" in report.html
+    with pytest.raises(ValueError, match="unknown risk settings"):
+        build_report(nev, sections=["resilience"], risk={"essentialty": "template"})
+
+
+def test_cli_report_takes_risk_settings(tmp_path):
+    out = tmp_path / "report.html"
+    result = run("report", "--dataset", "shandong-nev", "--section", "resilience", "--lang", "en",
+                 "--essentiality", "leontief", "--sector", "segment_id", "--weight",
+                 "network_sales", "-o", out)
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "essentiality=leontief" in text and "weight=network_sales" in text
