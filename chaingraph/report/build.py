@@ -29,6 +29,8 @@ SECTIONS = ("summary", "leads", "weak", "gaps", "integration", "resilience", "ti
 #: Above this many firms, ESRI is computed for the firms with the largest sales only.
 ESRI_FULL_LIMIT = 5000
 ESRI_SUBSET = 1000
+#: What ``build_report(risk=...)`` may set for ESRI and the what-if scenario.
+RISK_SETTINGS = ("essentiality", "weight", "replaceability", "sector", "revenue", "costs", "tol")
 #: The 链主清单 (lead firm list) holds at most this many best-ranked firms.
 LEAD_LIST = 1000
 TOP = 20
@@ -198,7 +200,7 @@ class Report:
 # building
 
 
-def build_report(chain, *, lang: str = "zh", sections=None, top: int = TOP) -> Report:
+def build_report(chain, *, lang: str = "zh", sections=None, top: int = TOP, risk=None) -> Report:
     """Build a chain gap report (产业链诊断报告) from a chain.
 
     Runs the analyses — :func:`~chaingraph.lead_firms`, :func:`~chaingraph.weak_links`,
@@ -229,6 +231,14 @@ def build_report(chain, *, lang: str = "zh", sections=None, top: int = TOP) -> R
         A subset of :data:`SECTIONS` (the summary is always included).
     top : int
         Rows shown in long tables (the Excel lists are complete).
+    risk : dict, optional
+        How the resilience section computes ESRI and its what-if scenario:
+        any of ``essentiality``, ``weight``, ``replaceability``, ``sector``,
+        ``revenue``, ``costs`` and ``tol``, passed to
+        :func:`~chaingraph.systemic_risk` and
+        :func:`~chaingraph.simulate_disruption` (default: their defaults —
+        linear inputs, output weights, no replaceability, exact). The section
+        states the settings used.
 
     Returns
     -------
@@ -251,8 +261,13 @@ def build_report(chain, *, lang: str = "zh", sections=None, top: int = TOP) -> R
     unknown = [s for s in wanted if s not in SECTIONS]
     if unknown:
         raise ValueError(f"unknown report sections {unknown}; choose from {', '.join(SECTIONS)}")
+    risk = dict(risk or {})
+    unknown = sorted(set(risk) - set(RISK_SETTINGS))
+    if unknown:
+        raise ValueError(f"unknown risk settings {unknown}; choose from {', '.join(RISK_SETTINGS)}")
     t = TEXT[lang]
     ctx = _Context(chain, lang, top)
+    ctx.risk = risk
     built = {}
     for key in SECTIONS:
         if key not in wanted:
@@ -457,7 +472,8 @@ def _resilience(ctx: _Context, sec: Section) -> None:
         order = np.argsort(-chain.out_strength, kind="stable")[:ESRI_SUBSET]
         subset = list(chain.firm_ids[np.sort(order)])
         sec.facts["note"] = ctx.t["esri_subset"].format(n=ESRI_SUBSET)
-    risk = cg.systemic_risk(chain, firms=subset, progress=False)
+    risk = cg.systemic_risk(chain, firms=subset, progress=False, **ctx.risk)
+    sec.facts["esri_settings"] = risk.attrs["settings"]
     risk = risk.sort_values("esri", ascending=False)
     full = ctx.firm_info(risk.index).join(risk)
     sec.lists["risk"] = full
@@ -470,7 +486,7 @@ def _resilience(ctx: _Context, sec: Section) -> None:
     if country is None:
         sec.facts["what-if"] = ctx.t["whatif_none"]
         return
-    res = cg.simulate_disruption(chain, f"country:{country}")
+    res = cg.simulate_disruption(chain, f"country:{country}", **ctx.risk)
     title = ctx.t["whatif"].format(country=country)
     sec.facts[title] = f"{res.summary['loss_share']:.1%}"
     sec.tables["whatif_summary"] = res.summary.to_frame()
