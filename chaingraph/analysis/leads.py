@@ -17,6 +17,7 @@ import pandas as pd
 from chaingraph.analysis import _sparse
 from chaingraph.analysis._common import normalised_weights
 from chaingraph.errors import ChainDataError
+from chaingraph.rules import load_rules
 
 __all__ = ["lead_firms", "ecosystem", "DEFAULT_LEAD_WEIGHTS", "LEAD_RULES"]
 
@@ -47,8 +48,6 @@ def revenue_floor(rule: str) -> float:
     >>> revenue_floor("guangdong-pillar"), revenue_floor("guangdong-emerging")
     (500000.0, 100000.0)
     """
-    from .tiers import load_rules
-
     file, cluster = LEAD_RULES[rule]
     criterion = load_rules(file).criteria["lead.revenue"]
     return float(criterion.thresholds[cluster])

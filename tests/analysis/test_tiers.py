@@ -17,6 +17,7 @@ import pytest
 from chaingraph.analysis import tiers as T
 from chaingraph.analysis.tiers import evaluate_rules, load_rules
 from chaingraph.errors import ChainDataError
+from tests.analysis.tier_oracle import reference_row
 
 try:
     import tomllib
@@ -579,7 +580,7 @@ def test_vectorised_matches_reference(seed):
     fast = evaluate_rules(firms, rs, detail=False)
     records = firms.to_dict("index")
     for fid, row in records.items():
-        ref = T._reference_row({k: v for k, v in row.items()}, rs)
+        ref = reference_row({k: v for k, v in row.items()}, rs)
         for t in rs.tier_ids:
             assert fast.at[fid, f"{t}.status"] == ref[f"{t}.status"], (fid, t)
         assert fast.at[fid, "innovative.score_min"] == ref["innovative.score_min"]
