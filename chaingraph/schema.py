@@ -120,8 +120,28 @@ _FOUNDATION_ALIASES = {
     "工艺": "工艺", "基础工艺": "工艺", "processes": "工艺", "process": "工艺",
 }
 _BOOL_ALIASES = {
-    "true": True, "yes": True, "y": True, "1": True, "是": True, "t": True,
-    "false": False, "no": False, "n": False, "0": False, "否": False, "f": False,
+    "true": True, "yes": True, "y": True, "1": True, "是": True, "t": True, "有": True,
+    "false": False, "no": False, "n": False, "0": False, "否": False, "f": False, "无": False,
+}
+#: Words for the values of the firms' category columns → the codes the tier rules use
+#: (``ip_grade`` and ``cluster_type`` are read by the tier rules only, not on reading a chain).
+_FIRM_CATEGORY_ALIASES = {
+    "size_class": _SIZE_ALIASES,
+    "ip_grade": {
+        "high_value_class1": "high_value_class1", "Ⅰ类高价值知识产权": "high_value_class1",
+        "i类高价值知识产权": "high_value_class1", "高价值": "high_value_class1",
+        "own_class1": "own_class1", "自主研发Ⅰ类知识产权": "own_class1",
+        "自主研发i类知识产权": "own_class1",
+        "class1": "class1", "Ⅰ类知识产权": "class1", "i类知识产权": "class1", "Ⅰ类": "class1",
+        "class2": "class2", "Ⅱ类知识产权": "class2", "ii类知识产权": "class2", "Ⅱ类": "class2",
+        "none": "none", "无": "none",
+    },
+    "cluster_type": {
+        "pillar": "pillar", "支柱": "pillar", "支柱产业集群": "pillar",
+        "战略性支柱产业集群": "pillar",
+        "emerging": "emerging", "新兴": "emerging", "新兴产业集群": "emerging",
+        "战略性新兴产业集群": "emerging",
+    },
 }
 
 #: Column names as found in Chinese spreadsheets, mapped to canonical names.

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import ChainDataError
 from ..rules.model import ORDER_OPS, Criterion, RuleSet, Score, expression_leaves
-from ..schema import size_class_nbs2017
+from ..schema import _BOOL_ALIASES, _FIRM_CATEGORY_ALIASES, size_class_nbs2017
 
 #: Outcomes of a criterion or tier as int8 codes, ordered for three-valued logic
 #: (*and* is the minimum, *or* the maximum), and their names.
@@ -48,33 +48,6 @@ DERIVED_MEASURES = {
     "main_business_growth_avg2": (
         ("main_business_growth", "main_business_growth_prev"), lambda a, b: (a + b) / 2,
         "(main_business_growth + main_business_growth_prev) / 2"),
-}
-
-# values of category columns as users write them → the codes the rules use
-_CATEGORY_ALIASES = {
-    "size_class": {
-        "large": "large", "大型": "large", "medium": "medium", "中型": "medium",
-        "small": "small", "小型": "small", "micro": "micro", "微型": "micro",
-    },
-    "ip_grade": {
-        "high_value_class1": "high_value_class1", "Ⅰ类高价值知识产权": "high_value_class1",
-        "i类高价值知识产权": "high_value_class1", "高价值": "high_value_class1",
-        "own_class1": "own_class1", "自主研发Ⅰ类知识产权": "own_class1",
-        "自主研发i类知识产权": "own_class1",
-        "class1": "class1", "Ⅰ类知识产权": "class1", "i类知识产权": "class1", "Ⅰ类": "class1",
-        "class2": "class2", "Ⅱ类知识产权": "class2", "ii类知识产权": "class2", "Ⅱ类": "class2",
-        "none": "none", "无": "none",
-    },
-    "cluster_type": {
-        "pillar": "pillar", "支柱": "pillar", "支柱产业集群": "pillar",
-        "战略性支柱产业集群": "pillar",
-        "emerging": "emerging", "新兴": "emerging", "新兴产业集群": "emerging",
-        "战略性新兴产业集群": "emerging",
-    },
-}
-_BOOL_WORDS = {
-    "true": 1.0, "yes": 1.0, "y": 1.0, "1": 1.0, "t": 1.0, "是": 1.0, "有": 1.0,
-    "false": 0.0, "no": 0.0, "n": 0.0, "0": 0.0, "f": 0.0, "否": 0.0, "无": 0.0,
 }
 
 
@@ -150,7 +123,7 @@ class Inputs:
                 elif isinstance(u, (int, float, np.integer, np.floating)):
                     v = float(u) if u in (0, 1) else -1.0
                 else:
-                    v = _BOOL_WORDS.get(str(u).strip().lower(), -1.0)
+                    v = float(_BOOL_ALIASES.get(str(u).strip().lower(), -1.0))
                 mapped[i] = v
             bad_u = mapped < 0
             if bad_u.any():
@@ -164,7 +137,7 @@ class Inputs:
         return out
 
     def text(self, name: str) -> np.ndarray:
-        """Object array of str (normalised by _CATEGORY_ALIASES where the column has them)
+        """Object array of str (normalised by the schema's aliases where the column has them)
         or None where missing."""
         key = ("text", name)
         if key in self._cache:
@@ -176,7 +149,7 @@ class Inputs:
             out = np.full(self.n, None, dtype=object)
         else:
             codes, uniques = self._factorized(name)
-            aliases = _CATEGORY_ALIASES.get(name)
+            aliases = _FIRM_CATEGORY_ALIASES.get(name)
             vals = []
             for u in uniques:
                 t = str(u).strip()
@@ -200,7 +173,7 @@ class Inputs:
             table = np.array(vals + [None], dtype=object)
             out = table[codes]  # code -1 picks the trailing None
         if name == "cluster_type" and self.cluster_type is not None:
-            fill = _CATEGORY_ALIASES["cluster_type"].get(str(self.cluster_type).strip())
+            fill = _FIRM_CATEGORY_ALIASES["cluster_type"].get(str(self.cluster_type).strip())
             if fill is None:
                 raise ChainDataError(
                     f"cluster_type {self.cluster_type!r} is not 'pillar' or 'emerging'",
@@ -214,7 +187,7 @@ class Inputs:
     def _size_class(self) -> np.ndarray:
         if "size_class" in self.firms.columns:
             codes, uniques = self._factorized("size_class")
-            alias = _CATEGORY_ALIASES["size_class"]
+            alias = _FIRM_CATEGORY_ALIASES["size_class"]
             vals = [alias.get(str(u).strip().lower(), alias.get(str(u).strip())) for u in uniques]
             bad_u = np.array([v is None for v in vals], dtype=bool)
             if bad_u.any():

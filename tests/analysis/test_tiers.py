@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from chaingraph import schema
 from chaingraph.analysis import tiers as T
 from chaingraph.analysis.tiers import evaluate_rules, load_rules
 from chaingraph.errors import ChainDataError
@@ -381,6 +382,42 @@ def test_nbs_2017_rule_file_agrees_with_the_core():
         assert got[0] == cid  # both lower bounds met
         assert got[1] != cid and got[2] != cid  # one just below: drops a class
     assert size_class_nbs2017([19, 10**6], [10**9, 299])[0:2].tolist() == ["micro", "micro"]
+
+
+def _read_as_a_chain_reads(firms: pd.DataFrame) -> pd.DataFrame:
+    from chaingraph.core import ChainGraph
+
+    links = pd.DataFrame({"supplier_id": [firms.index[0]], "customer_id": [firms.index[-1]]})
+    return ChainGraph.from_frames(firms.reset_index(), links).firms
+
+
+@pytest.mark.parametrize("word", sorted(schema._SIZE_ALIASES))
+def test_size_class_words_are_those_a_chain_accepts(word):
+    # one list of size-class words: '大' (and 'L', '小', …) were read by read_chain and
+    # rejected by the tier rules
+    firms = pd.DataFrame({"size_class": [word, word.upper(), f" {word} "]},
+                         index=pd.Index(["A", "B", "C"], name="firm_id"))
+    got = evaluate_rules(firms, "miit-2022")["size_class"].tolist()
+    assert got == [schema._SIZE_ALIASES[word]] * 3
+    assert got == _read_as_a_chain_reads(firms)["size_class"].tolist()
+
+
+def test_size_class_da_is_large_and_sme_fails():
+    out = run([{"size_class": "大"}, {"size_class": "小"}], "miit-2022")
+    assert out["size_class"].tolist() == ["large", "small"]
+    assert out["innovative.sme"].tolist() == ["fail", "pass"]
+
+
+@pytest.mark.parametrize("word", sorted(schema._BOOL_ALIASES))
+def test_yes_no_words_are_those_a_chain_accepts(word):
+    # one list of yes/no words; the 创新型 field indicator scores 10 for a strategic
+    # emerging field and 5 otherwise
+    firms = pd.DataFrame({"strategic_emerging": [word, word.upper()]},
+                         index=pd.Index(["A", "B"], name="firm_id"))
+    points = evaluate_rules(firms, "miit-2022")["innovative.points.field"].tolist()
+    flags = _read_as_a_chain_reads(firms)["strategic_emerging"].tolist()
+    assert points == [10.0 if schema._BOOL_ALIASES[word] else 5.0] * 2
+    assert points == [10.0 if f else 5.0 for f in flags]
 
 
 def test_lead_threshold_with_unknown_cluster_type():
