@@ -508,9 +508,8 @@ def tiers_command(chain, rules, near_miss, cluster_type, detail, progress, fmt, 
         df = tier_progress(chain, by=progress, near_miss=near_miss, rules=rules,
                            cluster_type=cluster_type)
     else:
-        df = tiers(chain, rules=rules, cluster_type=cluster_type, detail=detail)
-        if near_miss is not None:
-            df = df[df["next_distance"] <= near_miss].sort_values("next_distance", kind="stable")
+        df = tiers(chain, rules=rules, cluster_type=cluster_type, detail=detail,
+                   near_miss=near_miss)
     note = "rules: " + ", ".join(df.attrs["rules"])
     if df.attrs.get("unconfirmed"):
         note += "; unconfirmed values used: " + ", ".join(df.attrs["unconfirmed"])

@@ -105,7 +105,8 @@ def evaluate_rules(firms: pd.DataFrame, rules=DEFAULT_RULES, *, cluster_type=Non
     return evaluate(firms, ruleset, cluster_type=cluster_type, detail=detail)
 
 
-def tiers(chain, *, rules=DEFAULT_RULES, cluster_type=None, detail: bool = True) -> pd.DataFrame:
+def tiers(chain, *, rules=DEFAULT_RULES, cluster_type=None, detail: bool = True,
+          near_miss: float | None = None) -> pd.DataFrame:
     """Tier pool (梯度培育库): the tier each firm qualifies for and what it misses for the next.
 
     The ladder is 创新型中小企业 (``innovative``) → 专精特新中小企业
@@ -135,10 +136,14 @@ def tiers(chain, *, rules=DEFAULT_RULES, cluster_type=None, detail: bool = True)
         passes only above both and fails only below both).
     detail : bool, default True
         Add the per-criterion and per-indicator columns.
+    near_miss : float, optional
+        Only the firms whose next tier's rule fails within this relative
+        distance (``next_distance ≤ near_miss``), nearest first.
 
     Returns
     -------
-    DataFrame indexed by ``firm_id``, in the chain's order:
+    DataFrame indexed by ``firm_id``, in the chain's order (with ``near_miss``,
+    nearest first, ties in the chain's order):
 
     - ``size_class``: large / medium / small / micro, or missing.
     - ``designation``: the highest ladder tier the firm holds according to its
@@ -225,8 +230,25 @@ def tiers(chain, *, rules=DEFAULT_RULES, cluster_type=None, detail: bool = True)
     >>> row = t.loc["NEV00001", ["innovative.score_min", "innovative.score_max", "next_distance"]]
     >>> [round(float(v), 3) for v in row]
     [70.0, 70.0, 0.178]
+
+    The firms within 5 % of their next tier, nearest first:
+
+    >>> near = tiers(chain, detail=False, near_miss=0.05)
+    >>> near[["next_tier", "next_distance", "next_missing"]].head(3)
+                next_tier  next_distance              next_missing
+    firm_id
+    NEV01756  specialised       0.008298  specialised.rd_intensity
+    NEV00917  specialised       0.012000    specialised.rd_expense
+    NEV01429     champion       0.013291    champion.product_share
     """
-    return evaluate_rules(chain.firms, rules, cluster_type=cluster_type, detail=detail)
+    out = evaluate_rules(chain.firms, rules, cluster_type=cluster_type, detail=detail)
+    return out if near_miss is None else _near_misses(out, near_miss)
+
+
+def _near_misses(t: pd.DataFrame, within: float) -> pd.DataFrame:
+    """The rows of a :func:`tiers` table whose next tier's rule fails within relative
+    distance ``within``, nearest first (a stable sort: ties keep their order)."""
+    return t[t["next_distance"] <= within].sort_values("next_distance", kind="stable")
 
 
 def _target_key(name, ruleset: RuleSet) -> str:
@@ -347,6 +369,10 @@ def tier_progress(chain, targets=None, *, by: str = "region", near_miss: float |
         for c in ruleset.criteria.values():
             if c.tier == tr.id and c.prerequisite is not None:
                 held[c.prerequisite] = held[c.prerequisite] | held[tr.id]
+    if near_miss is not None:
+        near = _near_misses(t, near_miss)
+        near_group = group.loc[near.index].to_numpy()
+        near_tier = near["next_tier"].to_numpy()
 
     rows = []
     groups = pd.unique(group.to_numpy())
@@ -367,11 +393,9 @@ def tier_progress(chain, targets=None, *, by: str = "region", near_miss: float |
                 "gap": target - int(h.sum()),
             }
             if near_miss is not None:
-                near = in_g & (t["next_tier"] == tid).to_numpy() & (
-                    t["next_distance"].to_numpy() <= near_miss)
-                order = np.argsort(t["next_distance"].to_numpy()[near], kind="stable")
-                row["near_miss"] = int(near.sum())
-                row["near_miss_firms"] = tuple(t.index[near][order])
+                sel = (near_group == g) & (near_tier == tid)
+                row["near_miss"] = int(sel.sum())
+                row["near_miss_firms"] = tuple(near.index[sel])
             rows.append(row)
     out = pd.DataFrame(rows).set_index([by, "tier"])
     out.attrs["rules"] = list(ruleset.names)

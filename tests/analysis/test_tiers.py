@@ -687,6 +687,29 @@ def test_progress_by_city_and_own_targets():
         T.tier_progress(chain, {"隐形冠军": 1})
 
 
+def test_tiers_near_miss_lists_the_nearest_first():
+    from chaingraph.core import ChainGraph
+
+    # next-tier distances: N1 专精特新 R&D 570 / 20000 = 2.85 %, (3 − 2.85) / 3 = 0.05;
+    # N2 and N4 (小巨人) 单项冠军 revenue 20000 of 40000, (40000 − 20000) / 40000 = 0.5;
+    # N3 R&D 594 / 20000 = 2.97 %, (3 − 2.97) / 3 = 0.01; N5 (链主) has no next tier
+    rows = [{**SME, "firm_id": "N1", "rd_expense": 570.0}, {**SME, "firm_id": "N2"},
+            {**SME, "firm_id": "N3", "rd_expense": 594.0}, {**SME, "firm_id": "N4"},
+            {**LARGE, "firm_id": "N5"}]
+    links = pd.DataFrame({"supplier_id": ["N1", "N2", "N3", "N4"], "customer_id": ["N5"] * 4})
+    chain = ChainGraph.from_frames(pd.DataFrame(rows), links)
+    full = T.tiers(chain, detail=False)
+    assert full["next_distance"].tolist() == pytest.approx([0.05, 0.5, 0.01, 0.5, np.nan],
+                                                           nan_ok=True)
+    near = T.tiers(chain, detail=False, near_miss=0.06)
+    assert near.index.tolist() == ["N3", "N1"]
+    assert near.attrs["rules"] == list(T.DEFAULT_RULES)
+    pd.testing.assert_frame_equal(near, full.loc[["N3", "N1"]])
+    # the bound is included; equal distances keep the chain's order
+    assert T.tiers(chain, near_miss=0.5).index.tolist() == ["N3", "N1", "N2", "N4"]
+    assert T.tiers(chain, near_miss=0.0).empty
+
+
 def test_cli_tiers(tmp_path):
     from click.testing import CliRunner
 
