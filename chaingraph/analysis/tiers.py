@@ -38,7 +38,7 @@ import pandas as pd
 
 from ..errors import ChainDataError
 from ..rules import DEFAULT_RULES, RuleSet, list_rules, load_rules
-from ._tier_engine import DERIVED_MEASURES, PASS, Inputs, _holds, evaluate
+from ._tier_engine import DERIVED_MEASURES, evaluate
 
 __all__ = [
     "tiers",
@@ -160,6 +160,8 @@ def tiers(chain, *, rules=DEFAULT_RULES, cluster_type=None, detail: bool = True,
     - ``next_unknown``: the criteria with missing inputs in the parts of the
       next tier's rule not yet passed.
     - ``<tier>.status``: pass / fail / unknown for each tier.
+    - ``<tier>.designated``: whether the firm holds the tier's designation (or
+      a higher one implying it); missing without a ``designations`` column.
     - ``<tier>.score``, ``<tier>.score_min``, ``<tier>.score_max``: for a
       scored tier (``innovative``), the score (missing unless all indicators
       are known) and its bounds.
@@ -357,18 +359,8 @@ def tier_progress(chain, targets=None, *, by: str = "region", near_miss: float |
         per_group = False
 
     ids = ruleset.tier_ids
-    # designation held per tier (a higher MIIT tier implies its prerequisites)
-    held = {}
-    if "designations" in chain.firms.columns:
-        dtext = Inputs(chain.firms[local]).text("designations")
-    else:
-        dtext = np.full(len(t), None, dtype=object)
-    for tr in ruleset.tiers:
-        held[tr.id] = _holds(dtext, tr.designations) == PASS
-    for tr in reversed(ruleset.tiers):
-        for c in ruleset.criteria.values():
-            if c.tier == tr.id and c.prerequisite is not None:
-                held[c.prerequisite] = held[c.prerequisite] | held[tr.id]
+    # designation held per tier (a higher tier implies its prerequisites); unknown is not held
+    held = {tid: t[f"{tid}.designated"].to_numpy(dtype=bool, na_value=False) for tid in ids}
     if near_miss is not None:
         near = _near_misses(t, near_miss)
         near_group = group.loc[near.index].to_numpy()

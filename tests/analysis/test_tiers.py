@@ -687,6 +687,20 @@ def test_progress_by_city_and_own_targets():
         T.tier_progress(chain, {"隐形冠军": 1})
 
 
+def test_progress_without_designations_counts_none_held():
+    from chaingraph.core import ChainGraph
+
+    base = small_chain()
+    chain = ChainGraph.from_frames(base.firms.drop(columns="designations").reset_index(),
+                                   base.links, region="山东")
+    p = T.tier_progress(chain)
+    # unknown designations are not held: every qualifying local firm is a candidate
+    assert (p["designated"] == 0).all()
+    assert (p["candidates"] == p["qualifying"]).all()
+    assert p.loc[("山东", "specialised"), "qualifying"] == 2  # L1, L2 (O1 is not local)
+    assert (p["gap"].dropna() == p["target"].dropna()).all()
+
+
 def test_tiers_near_miss_lists_the_nearest_first():
     from chaingraph.core import ChainGraph
 
