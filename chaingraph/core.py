@@ -137,6 +137,7 @@ class ChainGraph:
         firms = schema.coerce_columns(firms, schema.FIRM_COLUMNS, firms_info)
         schema.check_ids(firms, "firm_id", firms_info, unique=True)
         firms = schema.derive_size_class(firms, firms_info)
+        schema.check_column_totals(firms, schema.FIRM_COLUMNS, firms_info)
 
         links = schema.canonical_columns(links, "links")
         links = schema.coerce_columns(links, schema.LINK_COLUMNS, links_info)
@@ -159,7 +160,8 @@ class ChainGraph:
             if bad.any():
                 raise firms_info.error(
                     f"segments {schema._examples(firms['segment_id'][bad])} are not in the "
-                    f"template '{template.name}'",
+                    f"template '{template.name}'"
+                    + schema.invisible_note(firms["segment_id"][bad], known, "template's segments"),
                     "segment_id", firms, bad,
                 )
 
@@ -177,10 +179,12 @@ class ChainGraph:
             if unknown_firms == "error":
                 cols = [c for c in ("supplier_id", "customer_id") if unknown_mask[c].any()]
                 where = "" if len(cols) == 1 else " in supplier_id and customer_id"
-                raise links_info.error(
-                    f"{len(ids)} firms not in the firms table{where}: {schema._examples(ids)} "
-                    "(pass unknown_firms='add' to add them as firms with no attributes)",
-                    cols[0] if len(cols) == 1 else None, links, any_unknown,
+                raise ChainDataError(
+                    f"{len(ids)} firms not in the firms table{where}: {schema._examples(ids)}"
+                    + schema.invisible_note(ids, index, "firms"),
+                    source=links_info.source, column=cols[0] if len(cols) == 1 else None,
+                    rows=links_info.rows(links, any_unknown),
+                    option=("unknown_firms", "add", "to add them as firms with no attributes"),
                 )
             added = pd.DataFrame({"firm_id": pd.array(ids, dtype=firms["firm_id"].dtype)})
             firms = pd.concat([firms, added], ignore_index=True)
@@ -193,6 +197,10 @@ class ChainGraph:
                 stacklevel=2,
             )
         firms = firms.set_index("firm_id")
+        if "amount" in links.columns:
+            if ends is None:
+                ends = [schema.positions(links[c], firms.index) for c in ("supplier_id", "customer_id")]
+            schema.check_amount_sums(links, ends, firms.index, links_info)
 
         if region is not None:
             if "province" not in firms.columns:

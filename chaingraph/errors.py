@@ -39,12 +39,18 @@ class ChainDataError(ValueError):
         The offending rows, numbered as the user sees them: the line number
         in a CSV file or the row number in an Excel sheet (the header is line
         1), or the index labels of a DataFrame.
+    option : (keyword, value, effect), optional
+        A setting under which the data would be accepted, e.g.
+        ``("unknown_firms", "add", "to add them as firms with no attributes")``.
+        The message names it as a Python keyword (``unknown_firms='add'``);
+        :meth:`cli_message` names the command-line option (``--unknown-firms add``).
 
     Attributes
     ----------
     problem, source, column : str or None
     rows : list
         All offending rows (the message shows the first few).
+    option : tuple or None
     """
 
     def __init__(
@@ -54,20 +60,31 @@ class ChainDataError(ValueError):
         source: str | None = None,
         column: str | None = None,
         rows: Iterable | None = None,
+        option: tuple[str, str, str] | None = None,
     ) -> None:
         self.problem = problem
         self.source = source
         self.column = column
         self.rows = list(rows) if rows is not None else []
+        self.option = option
         super().__init__(self._message())
 
-    def _message(self) -> str:
+    def cli_message(self) -> str:
+        """The message as the command line shows it: a setting is named as its option."""
+        return self._message(cli=True)
+
+    def _message(self, cli: bool = False) -> str:
         where = []
         if self.source:
             where.append(str(self.source))
         if self.column:
             where.append(f"column '{self.column}'")
         text = ": ".join(where + [self.problem])
+        if self.option:
+            keyword, value, effect = self.option
+            setting = (f"use --{keyword.replace('_', '-')} {value}" if cli
+                       else f"pass {keyword}={value!r}")
+            text += f" ({setting} {effect})"
         if self.rows:
             text += f" ({format_rows(self.rows)})"
         return text

@@ -11,6 +11,7 @@ file line numbers; for a DataFrame given directly they are its index labels.
 from __future__ import annotations
 
 import re
+import unicodedata
 import warnings
 from dataclasses import dataclass
 
@@ -302,8 +303,10 @@ def as_text(s: pd.Series) -> pd.Series:
 
 
 def _strip_ids(s: pd.Series) -> pd.Series:
+    """Ids without the ASCII spaces around them. Other blank characters (no-break and
+    ideographic spaces, zero-width ones) are kept: they are reported, never removed."""
     s = as_text(s)
-    stripped = s.str.strip()
+    stripped = s.str.strip(" \t\r\n")
     changed = (stripped != s) & s.notna()
     return stripped if changed.any() else s
 
@@ -328,7 +331,8 @@ def to_number(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> p
         )
     out = out.astype("float64")
     whole = out.dropna()
-    if len(whole) and (whole == np.floor(whole)).all() and not out.isna().any() \
+    if len(whole) and np.isfinite(whole).all() and (whole == np.floor(whole)).all() \
+            and not out.isna().any() \
             and not text.str.contains(r"[.eE]", regex=True).any():
         out = out.astype("int64")
     return pd.Series(out.to_numpy(), index=s.index, name=s.name)
@@ -379,6 +383,96 @@ def check_amounts(s: pd.Series, info: TableInfo, column: str, df, *, allow_missi
         raise info.error(f"negative values {_examples(s[neg])}", column, df, neg)
 
 
+#: The largest float; a sum above it is ``inf``.
+_FLOAT_MAX = np.finfo(np.float64).max
+_TOO_LARGE = "add up to more than 1.8e308, the largest number a float holds"
+
+
+def check_amount_sums(links: pd.DataFrame, ends, ids: pd.Index, info: TableInfo) -> None:
+    """Each firm's sales and purchases, and all amounts together, must stay finite.
+
+    Amounts that are each finite can add up to ``inf`` (two of ``1e308`` into one
+    customer); every analysis built on the sums would then fail or give NaN.
+    """
+    amount = links["amount"].to_numpy(dtype="float64")
+    with np.errstate(over="ignore"):
+        for end, verb in ((ends[1], "bought by"), (ends[0], "sold by")):
+            sums = np.bincount(end, weights=amount, minlength=len(ids))
+            over = np.flatnonzero(np.isinf(sums))
+            if over.size:
+                raise info.error(
+                    f"the amounts {verb} firm {_plain(ids[over[0]])!r} {_TOO_LARGE}; "
+                    "give amounts in a larger unit", "amount", links, end == over[0],
+                )
+        total = amount.sum()
+    if np.isinf(total):
+        # only amounts above max/n can take a sum of n of them past the largest float
+        raise info.error(f"the amounts {_TOO_LARGE}; give amounts in a larger unit",
+                         "amount", links, amount > _FLOAT_MAX / len(amount))
+
+
+def check_column_totals(df: pd.DataFrame, kinds: dict[str, str], info: TableInfo) -> None:
+    """Amount and count columns must add up to a finite total (they are summed by segment)."""
+    for col, kind in kinds.items():
+        if kind not in ("amount", "count") or col not in df.columns:
+            continue
+        values = df[col].to_numpy(dtype="float64", na_value=np.nan)
+        with np.errstate(over="ignore"):
+            total = np.nansum(values)
+        if np.isinf(total):
+            n = int(np.count_nonzero(~np.isnan(values)))
+            raise info.error(f"the values {_TOO_LARGE}; give them in a larger unit",
+                             col, df, values > _FLOAT_MAX / n)
+
+
+_INVISIBLE_CATEGORIES = ("Cf", "Zs", "Zl", "Zp", "Cc")
+
+
+def _invisible(text: str) -> list[str]:
+    """Characters of ``text`` that show as nothing or as a plain space (not the space itself)."""
+    return [c for c in dict.fromkeys(text)
+            if c != " " and unicodedata.category(c) in _INVISIBLE_CATEGORIES]
+
+
+def _char_names(chars) -> str:
+    return ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'UNNAMED')}" for c in chars)
+
+
+def invisible_note(unknown, known: pd.Index, table: str) -> str:
+    """Why ids that look right are not found: the invisible characters in them, or in the
+    ``known`` ids of ``table`` that they would match without those characters.
+
+    Returns ``" (…)"`` to append to a message, or ``""`` when no invisible character is involved.
+    """
+    unknown = [str(u) for u in list(dict.fromkeys(unknown))[:3]]
+    known_text = pd.Series(known, dtype=object).dropna().astype(str)
+    beyond_ascii = known_text[known_text.str.contains(r"[^\x21-\x7e]", regex=True)]
+    visible = {}
+    for k in beyond_ascii:
+        chars = _invisible(k)
+        if chars:
+            visible["".join(c for c in k if c not in chars)] = k
+    notes = []
+    for u in unknown:
+        chars = _invisible(u)
+        plural = "s" if len(chars) > 1 else ""
+        if chars:
+            notes.append((u, f"contains {'' if plural else 'an '}invisible character{plural}, "
+                             f"{_char_names(chars)}"))
+        elif u in visible:
+            chars = _invisible(visible[u])
+            plural = "s" if len(chars) > 1 else ""
+            notes.append((u, f"the {table} table has {visible[u]!r}, which differs by "
+                             f"{'' if plural else 'an '}invisible character{plural}, "
+                             f"{_char_names(chars)}"))
+    if not notes:
+        return ""
+    if len(unknown) == 1:
+        return f" ({notes[0][1]})"
+    return " (" + "; ".join(
+        f"{u!r}: {n}" if n.startswith("the ") else f"{u!r} {n}" for u, n in notes) + ")"
+
+
 # --------------------------------------------------------------------------- #
 # whole tables
 
@@ -386,6 +480,10 @@ def check_amounts(s: pd.Series, info: TableInfo, column: str, df, *, allow_missi
 def canonical_columns(df: pd.DataFrame, table: str) -> pd.DataFrame:
     """Strip column names, map known Chinese aliases, check required columns."""
     info = TableInfo.of(df, table)
+    repeated = df.columns[df.columns.duplicated()]
+    if len(repeated):
+        raise ChainDataError(f"column {_plain(repeated[0])!r} appears more than once",
+                             source=info.source)
     names = {}
     for c in df.columns:
         clean = str(c).strip()

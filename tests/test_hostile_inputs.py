@@ -1,0 +1,184 @@
+"""Hostile inputs: each ends in a ChainDataError naming file, column and rows (exit 2 on
+the command line, one message, no traceback), or reads back with the data intact."""
+
+import json
+import os
+import subprocess
+import sys
+import warnings
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import chaingraph as cg
+from chaingraph.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def chain_folder(tmp_path, firms="firm_id,name\nA,甲\nB,乙\nC,丙\n",
+                 links="supplier_id,customer_id,amount\nA,C,1\nB,C,2\n", name="c"):
+    """A chain folder with the given firms.csv and links.csv (text, or bytes as they are)."""
+    folder = tmp_path / name
+    folder.mkdir()
+    for table, content in (("firms", firms), ("links", links)):
+        path = folder / f"{table}.csv"
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return folder
+
+
+def read_error(path, **kw) -> str:
+    with pytest.raises(cg.ChainDataError) as e:
+        cg.read_chain(path, **kw)
+    return str(e.value)
+
+
+def run_cli(*args):
+    """The command line in a fresh interpreter, as a user runs it: (exit code, stdout, stderr)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-m", "chaingraph", *map(str, args)],
+                         capture_output=True, text=True, env=env)
+    return out.returncode, out.stdout, out.stderr
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def assert_one_clean_error(result, text):
+    """Exit 2, one line on stderr that says ``text``, no traceback."""
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert text in result.stderr
+
+
+# --------------------------------------------------------------------------- #
+# tracebacks that become errors
+
+
+def test_inf_in_a_whole_number_amount_column(tmp_path):
+    folder = chain_folder(tmp_path, links="supplier_id,customer_id,amount\nA,C,inf\nB,C,2\n")
+    assert read_error(folder) == "links.csv: column 'amount': infinite values (row 2)"
+
+
+def test_inf_in_a_whole_number_revenue_column(tmp_path):
+    folder = chain_folder(tmp_path, firms="firm_id,revenue\nA,10\nB,-inf\nC,30\n")
+    assert read_error(folder) == "firms.csv: column 'revenue': infinite values (row 3)"
+
+
+def test_amounts_that_overflow_when_summed_per_firm(tmp_path):
+    # each amount is finite, but the two into C add up to more than the largest float
+    folder = chain_folder(tmp_path, links="supplier_id,customer_id,amount\nA,C,1e308\nB,C,1e308\n")
+    assert read_error(folder) == (
+        "links.csv: column 'amount': the amounts bought by firm 'C' add up to more than "
+        "1.8e308, the largest number a float holds; give amounts in a larger unit (rows 2, 3)"
+    )
+    result = invoke("leads", folder)
+    assert_one_clean_error(result, "the amounts bought by firm 'C' add up to more than")
+
+
+def test_amounts_that_overflow_when_summed_over_the_chain(tmp_path):
+    # no firm's sum overflows, the chain's total does: every row that could push it over is named
+    folder = chain_folder(
+        tmp_path, firms="firm_id\nA\nB\nC\nD\n",
+        links="supplier_id,customer_id,amount\nA,C,1e308\nB,D,1e308\nA,B,1\n")
+    assert read_error(folder) == (
+        "links.csv: column 'amount': the amounts add up to more than 1.8e308, the largest "
+        "number a float holds; give amounts in a larger unit (rows 2, 3)"
+    )
+
+
+def test_revenue_that_overflows_when_summed(tmp_path):
+    folder = chain_folder(tmp_path, firms="firm_id,revenue\nA,1e308\nB,1e308\nC,1\n")
+    assert read_error(folder) == (
+        "firms.csv: column 'revenue': the values add up to more than 1.8e308, the largest "
+        "number a float holds; give them in a larger unit (rows 2, 3)"
+    )
+
+
+def test_dataframe_with_duplicate_column_names(firms, links):
+    firms = pd.concat([firms, firms[["name"]]], axis=1)
+    with pytest.raises(cg.ChainDataError) as e:
+        cg.ChainGraph.from_frames(firms, links)
+    assert str(e.value) == "firms: column 'name' appears more than once"
+
+
+# --------------------------------------------------------------------------- #
+# silent loss or change
+
+
+def _workbook_with_formula(path, *, cached=None):
+    """firms!B2 holds =HYPERLINK(...); with ``cached``, the value Excel saved for it."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws.title = "firms"
+    ws.append(["firm_id", "name"])
+    ws.append(["A", '=HYPERLINK("http://a.example","A co")'])
+    ws.append(["B", "B co"])
+    ws2 = book.create_sheet("links")
+    ws2.append(["supplier_id", "customer_id"])
+    ws2.append(["A", "B"])
+    book.save(path)
+    if cached is None:
+        return path
+    # openpyxl never stores a formula's value; Excel does, as <v> beside <f>: add one
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    xml = parts[sheet].decode()
+    start = xml.index('<c r="B2"')
+    end = xml.index("</c>", start) + len("</c>")
+    formula = xml[xml.index("<f>", start):xml.index("</f>", start) + len("</f>")]
+    parts[sheet] = (xml[:start] + f'<c r="B2" t="str">{formula}<v>{cached}</v></c>' + xml[end:]).encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+def _chain_without_large_firms():
+    firms = pd.DataFrame({"firm_id": ["A", "B", "C"], "size_class": ["small", "micro", "small"],
+                          "segment_id": ["s", "s", "t"], "province": ["山东"] * 3})
+    links = pd.DataFrame({"supplier_id": ["A", "B"], "customer_id": ["C", "C"], "amount": [1.0, 2.0]})
+    return cg.ChainGraph.from_frames(firms, links, region="山东")
+
+
+# --------------------------------------------------------------------------- #
+# unclear errors made clear
+
+
+@pytest.mark.parametrize("char, name", [
+    ("\u200b", "U+200B ZERO WIDTH SPACE"),
+    ("\ufeff", "U+FEFF ZERO WIDTH NO-BREAK SPACE"),
+    ("\xa0", "U+00A0 NO-BREAK SPACE"),
+])
+def test_id_with_an_invisible_character(tmp_path, char, name):
+    folder = chain_folder(tmp_path, links=f"supplier_id,customer_id\nA{char},C\nB,C\n")
+    escaped = repr(f"A{char}")
+    assert read_error(folder) == (
+        f"links.csv: column 'supplier_id': 1 firms not in the firms table: {escaped} "
+        f"(contains an invisible character, {name}) "
+        "(pass unknown_firms='add' to add them as firms with no attributes) (row 2)"
+    )
+
+
+def test_invisible_character_in_the_firms_table_is_kept_and_explained(tmp_path):
+    folder = chain_folder(tmp_path, firms="firm_id\nA\xa0\nB\nC\n")
+    assert read_error(folder) == (
+        "links.csv: column 'supplier_id': 1 firms not in the firms table: 'A' (the firms table "
+        "has 'A\\xa0', which differs by an invisible character, U+00A0 NO-BREAK SPACE) "
+        "(pass unknown_firms='add' to add them as firms with no attributes) (row 2)"
+    )
+    (folder / "links.csv").write_text("supplier_id,customer_id\nA\xa0,C\n", encoding="utf-8")
+    assert cg.read_chain(folder).firm_ids.tolist() == ["A\xa0", "B", "C"]  # not stripped
+
+
