@@ -30,7 +30,7 @@ class _Group(click.Group):
                 return super().invoke(ctx)
             except ChainDataError as exc:
                 _flush(caught)
-                click.echo(f"Error: {exc}", err=True)
+                click.echo(f"Error: {exc.cli_message()}", err=True)
                 ctx.exit(2)
             except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
                 _flush(caught)
@@ -65,22 +65,32 @@ def cli():
 # shared pieces for commands
 
 
+#: ``--unknown-firms``: every command that reads a chain takes it.
+unknown_firms_option = click.option(
+    "--unknown-firms", type=click.Choice(["error", "add"]), default="error", show_default=True,
+    help="Links to firms missing from the firms table: stop with an error, or add those "
+         "firms with no attributes (a warning says how many).")
+
+
 def chain_input(func):
-    """Add ``PATH | --dataset NAME`` and ``--region``; pass the loaded chain as ``chain``."""
+    """Add ``PATH | --dataset NAME``, ``--region`` and ``--unknown-firms``; pass the loaded
+    chain as ``chain``."""
 
     @click.argument("path", required=False, type=click.Path(path_type=Path))
     @click.option("--dataset", "-d", metavar="NAME", help="A shipped dataset instead of PATH.")
     @click.option("--region", metavar="PROVINCE", help="Focus region (default: as recorded in the data).")
+    @unknown_firms_option
     @functools.wraps(func)
-    def wrapper(path, dataset, region, **kwargs):
-        kwargs["chain"] = load_chain_arg(path, dataset, region)
+    def wrapper(path, dataset, region, unknown_firms, **kwargs):
+        kwargs["chain"] = load_chain_arg(path, dataset, region, unknown_firms)
         return func(**kwargs)
 
     return wrapper
 
 
-def load_chain_arg(path, dataset, region=None):
+def load_chain_arg(path, dataset, region=None, unknown_firms="error"):
     """The chain named on the command line by PATH or --dataset."""
+    from .core import ChainGraph
     from .io import read_chain
 
     if (path is None) == (dataset is None):
@@ -89,14 +99,17 @@ def load_chain_arg(path, dataset, region=None):
         from .datasets import load_dataset
 
         chain = load_dataset(dataset)
+        if not isinstance(chain, ChainGraph):
+            raise ChainDataError(
+                f"an input–output table, not a chain of firms; `chaingraph sectors -d {dataset}` "
+                "analyses it", source=dataset)
         if region is not None:
-            from .core import ChainGraph
-
             chain = ChainGraph.from_frames(
-                chain.firms.reset_index(), chain.links, chain.template, region=region
+                chain.firms.reset_index(), chain.links, chain.template, region=region,
+                unknown_firms=unknown_firms,
             )
         return chain
-    return read_chain(path, region=region)
+    return read_chain(path, region=region, unknown_firms=unknown_firms)
 
 
 def table_output(func):
@@ -113,21 +126,24 @@ def table_output(func):
     return wrapper
 
 
+_SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}
+
+
 def emit(df: pd.DataFrame, fmt: str | None, output: Path | None, *, note: str | None = None) -> None:
     """Write a DataFrame as a table, CSV, JSON or Excel; ``note`` (e.g. rule version) goes along."""
     suffix = output.suffix.lower() if output is not None else ""
-    if fmt is None:
-        fmt = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}.get(suffix, "table")
-    if fmt == "xlsx" or suffix == ".xlsx":
-        from openpyxl import Workbook
+    implied = _SUFFIX_FORMATS.get(suffix)
+    if fmt is not None and implied is not None and fmt != implied:
+        raise click.UsageError(f"--format {fmt} contradicts -o {output.name} (a {implied} file); "
+                               "give one of them, or make them agree")
+    fmt = fmt or implied or "table"
+    if fmt == "xlsx":
+        from ._excel import save_workbook
 
-        from ._excel import write_sheet
-
-        book = Workbook(write_only=True)
-        write_sheet(book, "result", df, index=True)
+        sheets = {"result": df.reset_index()}
         if note:
-            write_sheet(book, "note", pd.DataFrame({"note": [note]}))
-        book.save(output)
+            sheets["note"] = pd.DataFrame({"note": [note]})
+        save_workbook(output, sheets)
         return
     if fmt == "csv":
         text = df.to_csv()
@@ -175,11 +191,12 @@ def templates(fmt, output):
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--region", metavar="PROVINCE", help="Focus region to check against.")
-def validate(path, region):
+@unknown_firms_option
+def validate(path, region, unknown_firms):
     """Check a chain folder or workbook; exit 2 with the first problem found."""
     from .io import read_chain
 
-    chain = read_chain(path, region=region)
+    chain = read_chain(path, region=region, unknown_firms=unknown_firms)
     click.echo(f"OK: {chain!r}")
 
 
@@ -269,9 +286,11 @@ def risk(chain, essentiality, sector, replaceability, tol, weight, top, quiet, f
 @_cascade_options
 @click.option("--by-segment", is_flag=True, help="Output the impact by segment instead of by firm.")
 @click.option("--top", type=int, default=None, metavar="N", help="Only the N firms losing most.")
+@unknown_firms_option
 @table_output
 def disrupt(path, dataset, focus_region, firms, segment, shock_region, country, intensity,
-            essentiality, sector, replaceability, tol, weight, by_segment, top, fmt, output):
+            essentiality, sector, replaceability, tol, weight, by_segment, top, unknown_firms,
+            fmt, output):
     """Disruption scenario (断链情景): what losing firms, a segment, a region or a country does.
 
     Here --region names the region that stops (a city or a province); the
@@ -280,7 +299,7 @@ def disrupt(path, dataset, focus_region, firms, segment, shock_region, country, 
     """
     from .analysis.resilience import simulate_disruption
 
-    chain = load_chain_arg(path, dataset, focus_region)
+    chain = load_chain_arg(path, dataset, focus_region, unknown_firms)
     given = [("firm", firms), ("segment", segment), ("region", shock_region), ("country", country)]
     given = [(k, v) for k, v in given if v]
     if len(given) != 1:
@@ -396,8 +415,9 @@ def integration(chain, part, fmt, output):
 @click.option("--forward", type=click.Choice(["ghosh", "leontief"]), default="ghosh", show_default=True,
               help="Inverse behind the forward linkage (感应度系数).")
 @click.option("--local-only", is_flag=True, help="Chains: only flows between local firms.")
+@unknown_firms_option
 @table_output
-def sectors(table, dataset, forward, local_only, fmt, output):
+def sectors(table, dataset, forward, local_only, unknown_firms, fmt, output):
     """Key sectors (影响力系数/感应度系数) of an input–output table or of a chain's segments.
 
     TABLE is a CSV file: sector labels in the first column, one column per
@@ -416,7 +436,7 @@ def sectors(table, dataset, forward, local_only, fmt, output):
 
         data = load_dataset(dataset)
     elif table.is_dir() or table.suffix.lower() in (".xlsx", ".xls"):
-        data = load_chain_arg(table, None)
+        data = load_chain_arg(table, None, unknown_firms=unknown_firms)
     else:
         data = read_io_table(table)
     if hasattr(data, "adjacency"):

@@ -288,17 +288,11 @@ def write_chain(chain: ChainGraph, path, *, format: str | None = None) -> None:
     frames = _frames_of(chain)
     meta = _meta_of(chain, frames)
     if path.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
+        from ._excel import save_workbook
 
-        from ._excel import write_sheet
-
-        book = Workbook(write_only=True)
-        for table, df in frames.items():
-            write_sheet(book, table, df)
-        write_sheet(book, "chain", pd.DataFrame(
+        save_workbook(path, {**frames, "chain": pd.DataFrame(
             {"key": list(meta), "value": [json.dumps(v, ensure_ascii=False) for v in meta.values()]}
-        ))
-        book.save(path)
+        )})
         return
     fmt = format or "csv"
     if fmt not in ("csv", "parquet"):

@@ -103,11 +103,39 @@ def test_revenue_that_overflows_when_summed(tmp_path):
     )
 
 
+def test_input_output_dataset_where_a_chain_is_expected():
+    result = invoke("leads", "-d", "us-bea-2021-15")
+    assert_one_clean_error(
+        result, "us-bea-2021-15: an input–output table, not a chain of firms; "
+                "`chaingraph sectors -d us-bea-2021-15` analyses it")
+
+
 def test_dataframe_with_duplicate_column_names(firms, links):
     firms = pd.concat([firms, firms[["name"]]], axis=1)
     with pytest.raises(cg.ChainDataError) as e:
         cg.ChainGraph.from_frames(firms, links)
     assert str(e.value) == "firms: column 'name' appears more than once"
+
+
+def test_xlsx_output_into_a_missing_folder_prints_one_message(tmp_path):
+    code, out, err = run_cli("leads", "-d", "shandong-cnc", "--top", "3",
+                             "-o", tmp_path / "nodir" / "x.xlsx")
+    assert code == 2
+    assert err.splitlines() == [f"Error: No such file or directory: {tmp_path / 'nodir' / 'x.xlsx'}"]
+
+
+def test_write_chain_into_a_missing_folder_leaves_nothing_behind(tmp_path):
+    chain = cg.load_dataset("shandong-cnc")
+    code = ("import chaingraph as cg, sys\n"
+            "try:\n"
+            f"    cg.write_chain(cg.load_dataset('shandong-cnc'), {str(tmp_path / 'no' / 'c.xlsx')!r})\n"
+            "except FileNotFoundError as e:\n"
+            "    print('caught', e.filename)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.stdout.strip() == f"caught {tmp_path / 'no' / 'c.xlsx'}"
+    assert out.stderr == ""
+    assert chain.n_firms  # the dataset itself loads
 
 
 # --------------------------------------------------------------------------- #
@@ -145,11 +173,55 @@ def _workbook_with_formula(path, *, cached=None):
     return path
 
 
+def test_xlsx_output_never_cuts_a_long_cell(tmp_path, firms, links):
+    firms["note"] = ["short", "x" * 40_000, "y", "z", "w"]
+    chain = cg.ChainGraph.from_frames(firms, links)
+    with pytest.raises(cg.ChainDataError) as e:
+        cg.write_chain(chain, tmp_path / "c.xlsx")
+    assert str(e.value) == (
+        "c.xlsx[firms]: column 'note': cell I3 has 40,000 characters; an Excel cell holds at "
+        "most 32,767 (Excel's own limit), so it cannot be written whole: write CSV or Parquet "
+        "instead (row 3)"
+    )
+    assert not (tmp_path / "c.xlsx").exists()
+    cg.write_chain(chain, tmp_path / "c")  # CSV keeps it whole
+    assert cg.read_chain(tmp_path / "c").firms.loc["F2", "note"] == "x" * 40_000
+
+
+def test_cli_xlsx_output_never_cuts_a_long_cell(tmp_path, firms, links):
+    long_id = "F" * 33_000
+    firms["firm_id"] = firms["firm_id"].replace({"F1": long_id})
+    links = links.replace({"F1": long_id})
+    (tmp_path / "c").mkdir()
+    firms.to_csv(tmp_path / "c" / "firms.csv", index=False)
+    links.to_csv(tmp_path / "c" / "links.csv", index=False)
+    code, out, err = run_cli("leads", tmp_path / "c", "-o", tmp_path / "leads.xlsx")
+    assert code == 2
+    assert err.startswith("Error: leads.xlsx[result]: column 'firm_id': cell A")
+    assert "33,000 characters; an Excel cell holds at most 32,767" in err
+    assert len(err.splitlines()) == 1 and not (tmp_path / "leads.xlsx").exists()
+
+
 def _chain_without_large_firms():
     firms = pd.DataFrame({"firm_id": ["A", "B", "C"], "size_class": ["small", "micro", "small"],
                           "segment_id": ["s", "s", "t"], "province": ["山东"] * 3})
     links = pd.DataFrame({"supplier_id": ["A", "B"], "customer_id": ["C", "C"], "amount": [1.0, 2.0]})
     return cg.ChainGraph.from_frames(firms, links, region="山东")
+
+
+@pytest.mark.parametrize("fmt, suffix", [("csv", ".xlsx"), ("json", ".csv"), ("table", ".json")])
+def test_format_that_contradicts_the_output_suffix(tmp_path, fmt, suffix):
+    out = tmp_path / f"x{suffix}"
+    result = invoke("datasets", "--format", fmt, "-o", out)
+    assert result.exit_code == 2
+    assert f"--format {fmt} contradicts -o x{suffix}" in result.output
+    assert not out.exists()
+
+
+def test_format_that_agrees_with_the_output_suffix(tmp_path):
+    assert invoke("datasets", "--format", "csv", "-o", tmp_path / "x.csv").exit_code == 0
+    assert invoke("datasets", "--format", "csv", "-o", tmp_path / "x.txt").exit_code == 0
+    assert (tmp_path / "x.txt").read_text(encoding="utf-8").startswith("name,")
 
 
 # --------------------------------------------------------------------------- #
@@ -180,5 +252,20 @@ def test_invisible_character_in_the_firms_table_is_kept_and_explained(tmp_path):
     )
     (folder / "links.csv").write_text("supplier_id,customer_id\nA\xa0,C\n", encoding="utf-8")
     assert cg.read_chain(folder).firm_ids.tolist() == ["A\xa0", "B", "C"]  # not stripped
+
+
+def test_cli_offers_unknown_firms_option(tmp_path):
+    folder = chain_folder(tmp_path, links="supplier_id,customer_id\nX,C\nB,C\n")
+    for command in ("validate", "summary", "leads", "disrupt", "sectors"):
+        args = [command, folder] + (["--firm", "B"] if command == "disrupt" else [])
+        result = invoke(*args)
+        assert_one_clean_error(
+            result, "links.csv: column 'supplier_id': 1 firms not in the firms table: 'X' "
+                    "(use --unknown-firms add to add them as firms with no attributes) (row 2)")
+        result = invoke(*args, "--unknown-firms", "add")
+        assert result.exit_code == 0, (command, result.output)
+        assert "warning: links.csv: added 1 firms" in result.stderr
+    # in Python the same message names the keyword
+    assert "(pass unknown_firms='add' to add them" in read_error(folder)
 
 
