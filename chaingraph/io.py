@@ -8,16 +8,19 @@ UTF-8 with BOM, UTF-16 with BOM or GB18030/GBK: the encoding is detected.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io as _io
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import pandas as pd
 
 from .core import ChainGraph
-from .errors import ChainDataError
+from .errors import ChainDataError, format_rows
+from .schema import as_text
 
 __all__ = ["read_chain", "write_chain", "read_table"]
 
@@ -28,11 +31,21 @@ META_FILE = "chain.json"
 
 
 def decode_bytes(raw: bytes, source: str) -> tuple[str, str]:
-    """Text and the encoding it was in: UTF-8 (with or without BOM), UTF-16 with BOM, GB18030."""
+    """Text and the encoding it was in: UTF-8 (with or without BOM), UTF-16 (with BOM, or
+    without one when its NUL bytes show it), GB18030."""
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw[3:].decode("utf-8"), "utf-8-sig"
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16"), "utf-16"
+    codec = _utf16_without_bom(raw)
+    if codec is not None:
+        try:
+            return raw.decode(codec), codec
+        except UnicodeDecodeError:
+            raise ChainDataError(
+                "the file looks like UTF-16 without a byte-order mark but does not decode as "
+                f"{codec.upper()}; save it as UTF-8 CSV", source=source,
+            ) from None
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -51,11 +64,65 @@ def decode_bytes(raw: bytes, source: str) -> tuple[str, str]:
         return raw.decode("gb18030"), "gb18030"
     except UnicodeDecodeError:
         pass
-    raise ChainDataError(
-        f"cannot read the file as UTF-8 or GB18030/GBK (byte 0x{raw[utf8_error.start]:02x} "
-        f"on line {line}); save it as UTF-8 CSV",
+    raise _not_gb18030(raw, source)
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """``"utf-16-le"`` or ``"utf-16-be"`` when NUL bytes fill one byte of each pair.
+
+    In UTF-16 every ASCII character (letters of the header, digits, separators, line
+    ends) has a NUL high byte: after the character in little-endian, before it in
+    big-endian. Text in UTF-8 or GBK has no NUL bytes at all.
+    """
+    sample = raw[:4096]
+    sample = sample[: len(sample) // 2 * 2]
+    if not sample:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    pairs = len(sample) // 2
+    if odd >= 0.2 * pairs and even <= 0.05 * odd:
+        return "utf-16-le"
+    if even >= 0.2 * pairs and odd <= 0.05 * even:
+        return "utf-16-be"
+    return None
+
+
+def _not_gb18030(raw: bytes, source: str) -> ChainDataError:
+    """The error for a file that is neither UTF-8 nor GB18030, naming the lines to fix.
+
+    No byte sequence of a GB18030 character spans a line end, so each line can be
+    tried alone: a line that is not GB18030 but is UTF-8 was typed or pasted in UTF-8
+    into a GBK file.
+    """
+    lines = raw.split(b"\n")
+    not_gb = [i for i, text in enumerate(lines, start=1) if not _decodes(text, "gb18030")]
+    utf8 = [i for i in not_gb if _decodes(lines[i - 1], "utf-8")]
+    if utf8 and len(utf8) == len(not_gb):
+        word = "line" if len(utf8) == 1 else "lines"
+        verb = "is" if len(utf8) == 1 else "are"
+        shown = format_rows(utf8).split(" ", 1)[1]
+        return ChainDataError(
+            f"the file is GBK/GB18030 but {word} {shown} {verb} UTF-8; save the whole file in "
+            "one encoding (UTF-8)", source=source,
+        )
+    first = next(i for i in not_gb if i not in utf8)
+    try:
+        lines[first - 1].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        byte = lines[first - 1][exc.start]
+    return ChainDataError(
+        f"cannot read the file as UTF-8 or GB18030/GBK (byte 0x{byte:02x} on line {first}); "
+        "save it as UTF-8 CSV",
         source=source,
     )
+
+
+def _decodes(raw: bytes, codec: str) -> bool:
+    try:
+        raw.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _mostly_utf8(raw: bytes) -> bool:
@@ -71,8 +138,16 @@ def read_table(path, *, encoding: str | None = None, dtypes: dict | None = None)
 
     CSV cells are read as text (so ids keep their leading zeros) and typed
     later by the schema; ``dtypes`` (from ``chain.json``) restores the types of
-    other columns exactly. Row numbers in later error messages are the
-    file's line numbers.
+    other columns exactly. A CSV table is indexed by the file's line numbers
+    (the header is line 1; blank lines are skipped, a quoted value over several
+    lines counts from its first), so later error messages name those lines.
+
+    Raises
+    ------
+    ChainDataError
+        An unknown ``encoding``; a file that cannot be decoded, is empty or holds
+        NUL characters; a header naming a column twice; a row with more or fewer
+        fields than the header.
     """
     path = Path(path)
     if path.suffix.lower() == ".parquet":
@@ -84,13 +159,27 @@ def read_table(path, *, encoding: str | None = None, dtypes: dict | None = None)
         text, _ = decode_bytes(raw, path.name)
     else:
         try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ChainDataError(
+                f"unknown encoding {encoding!r} (give a Python codec name such as 'utf-8', "
+                "'gb18030' or 'utf-16')", source=path.name,
+            ) from None
+        try:
             text = raw.decode(encoding)
         except UnicodeDecodeError as exc:
             raise ChainDataError(f"cannot decode as {encoding}: {exc.reason}", source=path.name) from None
     if not text.strip():
         raise ChainDataError("the file is empty", source=path.name)
-    first_line = text.split("\n", 1)[0]
+    if "\x00" in text:
+        raise ChainDataError(
+            "NUL characters in the text (a binary file, or UTF-16/UTF-32 that could not be "
+            "recognised? save it as UTF-8 CSV)",
+            source=path.name, rows=[text[: text.index("\x00")].count("\n") + 1],
+        )
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
     sep = max([",", "\t", ";"], key=first_line.count)
+    lines = _record_lines(text, sep, path.name)
     try:
         df = pd.read_csv(
             _io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
@@ -100,10 +189,58 @@ def read_table(path, *, encoding: str | None = None, dtypes: dict | None = None)
         )
     except (pd.errors.ParserError, csv.Error) as exc:
         raise ChainDataError(f"not a readable CSV file: {exc}", source=path.name) from None
+    if len(df) != len(lines):  # pandas and the csv module split the records differently
+        raise ChainDataError(
+            "cannot tell the file's rows apart (a double quote that does not close?)",
+            source=path.name,
+        )
+    df.index = pd.Index(lines)
     if dtypes:
         df = _restore_dtypes(df, dtypes)
-    df.attrs.update(source=path.name, first_row=2)
+    df.attrs.update(source=path.name, first_row=None)
     return df
+
+
+def _record_lines(text: str, sep: str, source: str) -> list[int]:
+    """The line on which each data record starts, after checking the header and the field counts.
+
+    pandas pads a short row with empty cells, renames a repeated header ``name`` to
+    ``name.1``, and takes the first column of a long first row as the index, all
+    without a word; here each is an error naming the line.
+    """
+    # pandas skips a line that is blank and holds no separator; so do the line numbers
+    if '"' not in text:
+        records = ((i, line.rstrip("\r").split(sep)) for i, line in enumerate(text.split("\n"), start=1)
+                   if line.strip() or sep in line)
+    else:
+        reader = csv.reader(_io.StringIO(text, newline=""), delimiter=sep)
+
+        def quoted():
+            start = 1
+            for fields in reader:
+                if len(fields) > 1 or (fields and fields[0].strip()):
+                    yield start, fields
+                start = reader.line_num + 1
+
+        records = quoted()
+    try:
+        header_line, header = next(records)
+    except StopIteration:  # pragma: no cover - an empty text is refused before
+        return []
+    names = [h for h in header if h != ""]
+    repeated = next((h for i, h in enumerate(names) if h in names[:i]), None)
+    if repeated is not None:
+        raise ChainDataError("the header names this column more than once", source=source,
+                             column=repeated, rows=[header_line])
+    lines = []
+    for line, fields in records:
+        if len(fields) != len(header):
+            kind = ("a short row; write every cell, empty ones too" if len(fields) < len(header)
+                    else "a long row (a separator inside a value? put such values in double quotes)")
+            raise ChainDataError(f"{len(fields)} fields where the header has {len(header)}: {kind}",
+                                 source=source, rows=[line])
+        lines.append(line)
+    return lines
 
 
 def _restore_dtypes(df: pd.DataFrame, dtypes: dict) -> pd.DataFrame:
@@ -181,8 +318,7 @@ def read_chain(
                 "give a folder with firms and links files, or an .xlsx workbook", source=str(path)
             )
     else:
-        meta_path = path / META_FILE
-        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+        meta = _read_meta_file(path / META_FILE)
         tables = {}
         for table in TABLES:
             found = _find(path, table)
@@ -197,7 +333,7 @@ def read_chain(
                 f"'{table}' sheet)",
                 source=str(path),
             )
-    segments = _template_from(tables, meta)
+    segments = _template_from(tables, meta, META_FILE if path.is_dir() else f"{path.name}[chain]")
     return ChainGraph.from_frames(
         tables["firms"], tables["links"], segments,
         region=region if region is not None else meta.get("region"),
@@ -205,8 +341,59 @@ def read_chain(
     )
 
 
-def _template_from(tables: dict, meta: dict):
-    from .templates import ChainTemplate, get_template
+def _read_meta_file(meta_path: Path) -> dict:
+    """``chain.json``, checked: an object whose known keys have the types chaingraph writes."""
+    if not meta_path.exists():
+        return {}
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ChainDataError("not UTF-8 text", source=meta_path.name) from None
+    except json.JSONDecodeError as exc:
+        raise ChainDataError(
+            f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", source=meta_path.name
+        ) from None
+    return _checked_meta(meta, meta_path.name)
+
+
+def _json_kind(value) -> str:
+    return {dict: "an object", list: "a list", str: "a text", bool: "true/false",
+            int: "a number", float: "a number", type(None): "null"}.get(type(value), "a value")
+
+
+def _checked_meta(meta, source: str) -> dict:
+    """``meta`` when it is a dict whose region, template and dtypes have the expected types."""
+    if not isinstance(meta, dict):
+        raise ChainDataError(
+            f"expected a JSON object with region, template and dtypes, found {_json_kind(meta)}",
+            source=source,
+        )
+    region = meta.get("region")
+    if region is not None and not isinstance(region, str):
+        raise ChainDataError(f"'region' must be a text or null, found {region!r}", source=source)
+    template = meta.get("template")
+    if template is not None and not (
+        isinstance(template, dict) and isinstance(template.get("name"), str)
+        and all(isinstance(template.get(k), (str, type(None))) for k in ("title", "title_en"))
+    ):
+        raise ChainDataError(
+            f"'template' must be an object with a name, found {template!r}", source=source
+        )
+    dtypes = meta.get("dtypes")
+    if dtypes is not None and not (
+        isinstance(dtypes, dict) and all(
+            isinstance(cols, dict) and all(isinstance(t, str) for t in cols.values())
+            for cols in dtypes.values()
+        )
+    ):
+        raise ChainDataError("'dtypes' must map tables to {column: type} objects", source=source)
+    return meta
+
+
+def _template_from(tables: dict, meta: dict, meta_source: str):
+    """The chain's template: from its segments (and flows) table, else a built-in one named
+    in the metadata. A name there is never opened as a file."""
+    from .templates import ChainTemplate, _builtin_names, get_template
 
     tinfo = meta.get("template") or {}
     if "segments" in tables:
@@ -215,29 +402,40 @@ def _template_from(tables: dict, meta: dict):
             name=tinfo.get("name", "custom"),
             title=tinfo.get("title"), title_en=tinfo.get("title_en"),
         )
-    if tinfo.get("name"):
-        return get_template(tinfo["name"])
-    return None
+    name = tinfo.get("name")
+    if not name:
+        return None
+    builtin = _builtin_names()
+    if name not in builtin:
+        raise ChainDataError(
+            f"template {name!r} is not a built-in template ({', '.join(builtin)}), and the "
+            "folder has no segments table; add segments.csv (and flows.csv) or name a "
+            "built-in template",
+            source=meta_source,
+        )
+    return get_template(name)
 
 
 def _read_workbook(path: Path):
+    _check_workbook_file(path)
+    from openpyxl import load_workbook
+
     try:
-        book = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False,
-                             na_values=[""])
+        book = load_workbook(path, read_only=True, data_only=True, keep_links=False)
     except Exception as exc:  # openpyxl raises several unrelated types
         raise ChainDataError(f"not a readable Excel workbook: {exc}", source=path.name) from None
-    by_name = {str(k).strip().lower(): v for k, v in book.items()}
-    tables = {}
-    for table in TABLES:
-        if table in by_name:
-            df = by_name[table]
-            df.attrs.update(source=f"{path.name}[{table}]", first_row=2)
-            tables[table] = df
+    try:
+        sheets = {str(name).strip().lower(): name for name in book.sheetnames}
+        tables = {table: _sheet_frame(book[sheets[table]], f"{path.name}[{table}]")
+                  for table in TABLES if table in sheets}
+        kv = _sheet_frame(book[sheets["chain"]], f"{path.name}[chain]") if "chain" in sheets else None
+    finally:
+        book.close()
+    if tables and _has_formulas(path):
+        _check_formula_values(path, {t: sheets[t] for t in tables}, tables)
     meta = {}
-    if "chain" in by_name:
-        kv = by_name["chain"]
-        if {"key", "value"} <= set(kv.columns):
-            meta = {k: json.loads(v) for k, v in zip(kv["key"], kv["value"])}
+    if kv is not None and {"key", "value"} <= set(kv.columns):
+        meta = _checked_meta(_workbook_meta(kv), f"{path.name}[chain]")
     for table, df in tables.items():
         attrs = df.attrs
         if "dtypes" in meta:  # written by chaingraph: empty cells are the only missing ones
@@ -247,6 +445,133 @@ def _read_workbook(path: Path):
         df.attrs.update(attrs)
         tables[table] = df
     return tables, meta
+
+
+def _check_workbook_file(path: Path) -> None:
+    """A clear error for a file that is not an ``.xlsx`` workbook at all."""
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if not head:
+        raise ChainDataError("the file is empty (0 bytes)", source=path.name)
+    if head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise ChainDataError("an Excel 97–2003 (.xls) workbook; save it as .xlsx", source=path.name)
+    if not head.startswith(b"PK"):
+        with open(path, "rb") as fh:
+            sample = fh.read(4096)
+        kind = ("is text: a CSV file named .xlsx?" if _decodes(sample, "utf-8")
+                or _decodes(sample, "gb18030") else "is not")
+        raise ChainDataError(
+            f"not an Excel workbook (an .xlsx file is a zip archive; this one {kind})",
+            source=path.name,
+        )
+    if not zipfile.is_zipfile(path):
+        raise ChainDataError("not an Excel workbook: a damaged or incomplete zip archive",
+                             source=path.name)
+
+
+def _excel_text(value):
+    """A cell's value as the text a CSV file would hold (``None`` for an empty cell).
+
+    Whole numbers lose the ``.0`` Excel stores them with, so ids typed as numbers
+    read as they show; error values (``#N/A``, ``#DIV/0!``) stay as written.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _sheet_frame(ws, source: str) -> pd.DataFrame:
+    """A sheet as text cells under its first row's headers, indexed by sheet row numbers.
+
+    Rows with no value at all are skipped; a column with no header is named
+    ``Unnamed: i`` (as pandas names it) unless it is empty throughout.
+    """
+    rows = ws.iter_rows(min_row=1, min_col=1, values_only=True)
+    header = [_excel_text(v) for v in next(rows, ())]
+    records, numbers = [], []
+    for number, values in enumerate(rows, start=2):
+        cells = [_excel_text(v) for v in values]
+        if any(c is not None for c in cells):
+            records.append(cells)
+            numbers.append(number)
+    width = max([_width(header)] + [_width(r) for r in records])
+    header = (header + [None] * width)[:width]
+    names = [h if h is not None else f"Unnamed: {i}" for i, h in enumerate(header)]
+    repeated = next((h for i, h in enumerate(names) if h in names[:i]), None)
+    if repeated is not None:
+        raise ChainDataError("the header names this column more than once", source=source,
+                             column=repeated, rows=[1])
+    records = [(r + [None] * width)[:width] for r in records]
+    df = pd.DataFrame(records, columns=names, index=pd.Index(numbers, dtype="int64"), dtype=object)
+    df = df.assign(**{c: as_text(df[c]) for c in df.columns}) if len(df.columns) else df
+    df.attrs.update(source=source, first_row=None)
+    return df
+
+
+def _width(cells: list) -> int:
+    """Cells up to the last one with a value."""
+    return max((i + 1 for i, c in enumerate(cells) if c is not None), default=0)
+
+
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet of the workbook holds a formula (a cheap scan of its XML)."""
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                if _FORMULA.search(z.read(name)):
+                    return True
+    return False
+
+
+def _check_formula_values(path: Path, sheet_names: dict, tables: dict) -> None:
+    """A formula cell whose value Excel never saved reads as empty: an error instead.
+
+    Excel stores each formula's last computed value beside it, and that value is
+    what is read; a workbook written by a program that does not compute formulas
+    (openpyxl, some exports) has none.
+    """
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=False, keep_links=False)
+    try:
+        for table, sheet in sheet_names.items():
+            df = tables[table]
+            for cells in book[sheet].iter_rows(min_row=2):
+                for cell in cells:
+                    if getattr(cell, "data_type", None) != "f":
+                        continue
+                    col = cell.column - 1
+                    if col >= df.shape[1] or cell.row not in df.index \
+                            or pd.isna(df.iat[df.index.get_loc(cell.row), col]):
+                        raise ChainDataError(
+                            f"cell {cell.coordinate} holds a formula ({cell.value}) with no saved "
+                            "value; open and save the workbook in Excel, or replace the formula "
+                            "by its value",
+                            source=df.attrs["source"],
+                            column=str(df.columns[col]) if col < df.shape[1] else None,
+                            rows=[cell.row],
+                        )
+    finally:
+        book.close()
+
+
+def _workbook_meta(kv: pd.DataFrame) -> dict:
+    """The ``chain`` sheet's key/value rows: each value is JSON."""
+    meta = {}
+    for row, key, value in zip(kv.index, kv["key"], kv["value"]):
+        try:
+            meta[key] = json.loads(value) if isinstance(value, str) else None
+        except json.JSONDecodeError as exc:
+            raise ChainDataError(f"not valid JSON ({exc.msg})", source=kv.attrs["source"],
+                                 column="value", rows=[row]) from None
+    return meta
 
 
 def _frames_of(chain: ChainGraph) -> dict[str, pd.DataFrame]:

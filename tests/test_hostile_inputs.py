@@ -103,6 +103,36 @@ def test_revenue_that_overflows_when_summed(tmp_path):
     )
 
 
+@pytest.mark.parametrize("content, problem", [
+    ('{"region": "山东",', "not valid JSON (line 1, column 17: Expecting property name enclosed in double quotes)"),
+    ("[1, 2]", "expected a JSON object with region, template and dtypes, found a list"),
+    ('{"region": 5}', "'region' must be a text or null, found 5"),
+    ('{"template": "nev"}', "'template' must be an object with a name, found 'nev'"),
+    ('{"dtypes": {"firms": ["str"]}}', "'dtypes' must map tables to {column: type} objects"),
+])
+def test_malformed_chain_json(tmp_path, content, problem):
+    folder = chain_folder(tmp_path)
+    (folder / "chain.json").write_text(content, encoding="utf-8")
+    assert read_error(folder) == f"chain.json: {problem}"
+    assert_one_clean_error(invoke("validate", folder), f"chain.json: {problem}")
+
+
+def test_template_name_in_chain_json_is_never_opened_as_a_file(tmp_path):
+    # a perfectly good template file: chain.json may still only name a built-in template
+    toml = tmp_path / "mine.toml"
+    cg.get_template("nev").to_toml(toml)
+    folder = chain_folder(tmp_path)
+    for name in (str(toml), "/etc/passwd"):
+        (folder / "chain.json").write_text(json.dumps({"template": {"name": name}}), encoding="utf-8")
+        assert read_error(folder) == (
+            f"chain.json: template {name!r} is not a built-in template (cnc, ic, nev), and "
+            "the folder has no segments table; add segments.csv (and flows.csv) or name a "
+            "built-in template"
+        )
+    (folder / "chain.json").write_text('{"template": {"name": "nev"}}', encoding="utf-8")
+    assert cg.read_chain(folder).template == cg.get_template("nev")
+
+
 def test_input_output_dataset_where_a_chain_is_expected():
     result = invoke("leads", "-d", "us-bea-2021-15")
     assert_one_clean_error(
@@ -115,6 +145,13 @@ def test_dataframe_with_duplicate_column_names(firms, links):
     with pytest.raises(cg.ChainDataError) as e:
         cg.ChainGraph.from_frames(firms, links)
     assert str(e.value) == "firms: column 'name' appears more than once"
+
+
+def test_unknown_encoding(tmp_path):
+    assert read_error(chain_folder(tmp_path), encoding="nope") == (
+        "firms.csv: unknown encoding 'nope' (give a Python codec name such as 'utf-8', 'gb18030' or "
+        "'utf-16')"
+    )
 
 
 def test_xlsx_output_into_a_missing_folder_prints_one_message(tmp_path):
@@ -173,6 +210,64 @@ def _workbook_with_formula(path, *, cached=None):
     return path
 
 
+def test_xlsx_formula_cell_reads_its_saved_value(tmp_path):
+    path = _workbook_with_formula(tmp_path / "c.xlsx", cached="A co")
+    assert cg.read_chain(path).firms["name"].tolist() == ["A co", "B co"]
+
+
+def test_xlsx_formula_cell_without_saved_value_is_an_error(tmp_path):
+    path = _workbook_with_formula(tmp_path / "c.xlsx")
+    assert read_error(path) == (
+        "c.xlsx[firms]: column 'name': cell B2 holds a formula "
+        "(=HYPERLINK(\"http://a.example\",\"A co\")) with no saved value; open and save the "
+        "workbook in Excel, or replace the formula by its value (row 2)"
+    )
+
+
+def test_short_csv_row_is_an_error(tmp_path):
+    folder = chain_folder(tmp_path, firms="firm_id,name,province\nA,甲,山东\nB,乙\nC,丙,山东\n")
+    assert read_error(folder) == (
+        "firms.csv: 2 fields where the header has 3: a short row; write every cell, empty "
+        "ones too (row 3)"
+    )
+
+
+def test_long_csv_row_is_an_error(tmp_path):
+    # pandas would take the first column of a longer first row as the index
+    folder = chain_folder(tmp_path, firms="firm_id,name\nA,甲,山东\nB,乙\nC,丙\n")
+    assert read_error(folder) == (
+        "firms.csv: 3 fields where the header has 2: a long row (a separator inside a value? "
+        "put such values in double quotes) (row 2)"
+    )
+
+
+def test_blank_and_multiline_rows_keep_file_line_numbers(tmp_path):
+    folder = chain_folder(
+        tmp_path, firms='firm_id,name\nA,"甲\n公司"\n\nB,乙\nC,丙\n',
+        links="supplier_id,customer_id,amount\nA,C,1\n\nB,C,-2\n")
+    assert read_error(folder) == "links.csv: column 'amount': negative values -2 (row 4)"
+    (folder / "links.csv").write_text("supplier_id,customer_id\nA,C\nB,C\n", encoding="utf-8")
+    (folder / "firms.csv").write_text('firm_id,name\nA,"甲\n公司"\n\nA,乙\nC,丙\n', encoding="utf-8")
+    assert read_error(folder) == "firms.csv: column 'firm_id': duplicate firm_id 'A' (rows 2, 5)"
+
+
+def test_repeated_csv_header_is_an_error(tmp_path):
+    folder = chain_folder(tmp_path, firms="firm_id,name,name\nA,甲,x\nB,乙,y\nC,丙,z\n")
+    assert read_error(folder) == (
+        "firms.csv: column 'name': the header names this column more than once (row 1)"
+    )
+
+
+def test_repeated_xlsx_header_is_an_error(tmp_path):
+    with pd.ExcelWriter(tmp_path / "c.xlsx") as w:
+        pd.DataFrame([["A", "x", "y"], ["B", "x", "y"]], columns=["firm_id", "name", "name"]) \
+            .to_excel(w, sheet_name="firms", index=False)
+        pd.DataFrame({"supplier_id": ["A"], "customer_id": ["B"]}).to_excel(w, sheet_name="links", index=False)
+    assert read_error(tmp_path / "c.xlsx") == (
+        "c.xlsx[firms]: column 'name': the header names this column more than once (row 1)"
+    )
+
+
 def test_xlsx_output_never_cuts_a_long_cell(tmp_path, firms, links):
     firms["note"] = ["short", "x" * 40_000, "y", "z", "w"]
     chain = cg.ChainGraph.from_frames(firms, links)
@@ -228,6 +323,31 @@ def test_format_that_agrees_with_the_output_suffix(tmp_path):
 # unclear errors made clear
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_byte_order_mark_is_read(tmp_path, codec):
+    folder = chain_folder(tmp_path, firms="firm_id,name,省份\nA,甲,山东\nB,乙,江苏\nC,丙,山东\n".encode(codec))
+    chain = cg.read_chain(folder, region="山东")
+    assert chain.firms["name"].tolist() == ["甲", "乙", "丙"]
+    assert chain.location.tolist() == ["local", "outside", "local"]
+
+
+def test_nul_bytes_that_are_not_utf16(tmp_path):
+    folder = chain_folder(tmp_path, firms=b"firm_id,name\nA,x\x00y\nB,z\nC,w\n")
+    assert read_error(folder) == (
+        "firms.csv: NUL characters in the text (a binary file, or UTF-16/UTF-32 that could not "
+        "be recognised? save it as UTF-8 CSV) (row 2)"
+    )
+
+
+def test_gbk_file_with_one_utf8_line_names_that_line(tmp_path):
+    raw = "firm_id,name\nA,山东甲\nB,江苏乙\n".encode("gbk") + "C,浙江丙\n".encode("utf-8")
+    folder = chain_folder(tmp_path, firms=raw)
+    assert read_error(folder) == (
+        "firms.csv: the file is GBK/GB18030 but line 4 is UTF-8; save the whole file in one "
+        "encoding (UTF-8)"
+    )
+
+
 @pytest.mark.parametrize("char, name", [
     ("\u200b", "U+200B ZERO WIDTH SPACE"),
     ("\ufeff", "U+FEFF ZERO WIDTH NO-BREAK SPACE"),
@@ -252,6 +372,19 @@ def test_invisible_character_in_the_firms_table_is_kept_and_explained(tmp_path):
     )
     (folder / "links.csv").write_text("supplier_id,customer_id\nA\xa0,C\n", encoding="utf-8")
     assert cg.read_chain(folder).firm_ids.tolist() == ["A\xa0", "B", "C"]  # not stripped
+
+
+@pytest.mark.parametrize("content, problem", [
+    (b"", "the file is empty (0 bytes)"),
+    (b"firm_id,name\nA,x\n", "not an Excel workbook (an .xlsx file is a zip archive; this one "
+                             "is text: a CSV file named .xlsx?)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100,
+     "an Excel 97–2003 (.xls) workbook; save it as .xlsx"),
+    (b"PK\x03\x04junk", "not an Excel workbook: a damaged or incomplete zip archive"),
+])
+def test_xlsx_that_is_empty_or_not_a_workbook(tmp_path, content, problem):
+    (tmp_path / "c.xlsx").write_bytes(content)
+    assert read_error(tmp_path / "c.xlsx") == f"c.xlsx: {problem}"
 
 
 def test_cli_offers_unknown_firms_option(tmp_path):
