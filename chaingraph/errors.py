@@ -1,10 +1,38 @@
-"""The one exception chaingraph raises for bad input data."""
+"""The one exception chaingraph raises for bad input data, and the warnings it lets through."""
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from collections.abc import Iterable, Sequence
 
-__all__ = ["ChainDataError"]
+__all__ = ["ChainDataError", "numeric_noise_silenced"]
+
+#: numpy's floating-point notices (an all-NaN column's maximum, an empty mean, 0/0): what the
+#: analyses already turn into NaN on purpose. Not overflow: that is a sign of bad data.
+_NUMERIC_NOISE = (
+    r"All-NaN (slice|axis) encountered",
+    r"Mean of empty slice",
+    r"invalid value encountered in",
+    r"divide by zero encountered in",
+    r"Degrees of freedom <= 0",
+)
+
+
+@contextlib.contextmanager
+def numeric_noise_silenced():
+    """Hide numpy's floating-point notices and deprecation notices, and nothing else.
+
+    Code that runs several analyses (a report, the tooltips of a network page)
+    uses this instead of ignoring every warning, so that the warnings about the
+    data (a capped cascade, sectors left out, firms added) still reach the user:
+    on the command line they go to stderr.
+    """
+    with warnings.catch_warnings():
+        for pattern in _NUMERIC_NOISE:
+            warnings.filterwarnings("ignore", message=pattern, category=RuntimeWarning)
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        yield
 
 #: How many offending rows an error message lists before it says "and N more".
 MAX_ROWS_SHOWN = 5

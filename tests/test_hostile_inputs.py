@@ -304,6 +304,48 @@ def _chain_without_large_firms():
     return cg.ChainGraph.from_frames(firms, links, region="山东")
 
 
+def test_report_lets_data_warnings_through_and_hides_numeric_noise():
+    from chaingraph.report import build_report
+
+    chain = _chain_without_large_firms()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        build_report(chain)
+    texts = [(w.category, str(w.message)) for w in caught]
+    assert any(issubclass(c, UserWarning) and t.startswith("integration: components") for c, t in texts)
+    assert not [t for c, t in texts if issubclass(c, RuntimeWarning) and "slice" in t]
+
+
+def test_report_command_prints_data_warnings(tmp_path):
+    chain = _chain_without_large_firms()
+    cg.write_chain(chain, tmp_path / "c")
+    result = invoke("report", tmp_path / "c", "-o", tmp_path / "r.html")
+    assert result.exit_code == 0, result.output
+    assert "warning: integration: components" in result.stderr
+
+
+def test_viz_lets_data_warnings_through(monkeypatch):
+    import numpy as np
+
+    from chaingraph.analysis import leads
+    from chaingraph.viz import to_pyvis
+
+    real = leads.lead_firms
+
+    def lead_firms_that_warns(chain, **kw):
+        warnings.warn("a data warning from lead_firms", UserWarning)
+        np.nanmax(np.array([np.nan]))  # numpy's 'All-NaN slice encountered': noise
+        return real(chain, **kw)
+
+    monkeypatch.setattr(leads, "lead_firms", lead_firms_that_warns)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        to_pyvis(_chain_without_large_firms())
+    texts = [str(w.message) for w in caught]
+    assert "a data warning from lead_firms" in texts
+    assert "All-NaN slice encountered" not in texts
+
+
 @pytest.mark.parametrize("fmt, suffix", [("csv", ".xlsx"), ("json", ".csv"), ("table", ".json")])
 def test_format_that_contradicts_the_output_suffix(tmp_path, fmt, suffix):
     out = tmp_path / f"x{suffix}"

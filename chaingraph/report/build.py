@@ -10,14 +10,13 @@ from __future__ import annotations
 import datetime as _dt
 import html as _html
 import re
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ChainDataError
+from ..errors import ChainDataError, numeric_noise_silenced
 from . import svg
 from .labels import COLUMNS_ZH, LANGS, TEXT
 
@@ -259,8 +258,7 @@ def build_report(chain, *, lang: str = "zh", sections=None, top: int = TOP) -> R
             continue
         sec = Section(key=key, title=t[key], note=t["notes"].get(key, ""))
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with numeric_noise_silenced():
                 _BUILDERS[key](ctx, sec)
         except ChainDataError as exc:
             sec.unavailable = str(exc)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from pyvis.network import Network
 
-from ..errors import ChainDataError
+from ..errors import ChainDataError, numeric_noise_silenced
 from . import html as _html
 
 __all__ = ["ChainNetwork", "to_pyvis", "DEFAULT_MAX_NODES", "PHYSICS_LIMIT"]
@@ -328,8 +328,7 @@ def _scores(chain, scores, needed=()) -> pd.DataFrame:
             except (ImportError, AttributeError):
                 continue  # analysis not part of this installation: no such tooltip rows
             try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
+                with numeric_noise_silenced():
                     result = fn(chain)
             except ChainDataError as exc:
                 warnings.warn(f"to_pyvis: {func} could not run on this chain ({exc}); "
@@ -1074,8 +1073,7 @@ def _weak_rows(chain, tips, seg_ids):
     except ImportError:
         return
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with numeric_noise_silenced():
             wl = weak_links(chain)
     except ChainDataError:
         return
