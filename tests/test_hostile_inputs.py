@@ -444,3 +444,19 @@ def test_cli_offers_unknown_firms_option(tmp_path):
     assert "(pass unknown_firms='add' to add them" in read_error(folder)
 
 
+def test_folder_named_like_a_rule_does_not_shadow_it(tmp_path, monkeypatch):
+    from chaingraph.rules import load_rules
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "miit-2022").mkdir()
+    (tmp_path / "champion-2023").write_text("not a rule file")
+    assert load_rules(["miit-2022", "champion-2023"]).names == ("miit-2022", "champion-2023")
+    # a .toml path that is a file is read as a file; one that is not is an error
+    from chaingraph import rules
+
+    shipped = Path(rules.__file__).parent / "champion-2023.toml"
+    (tmp_path / "mine.toml").write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
+    assert load_rules("mine.toml").names == ("champion-2023",)
+    (tmp_path / "dir.toml").mkdir()
+    with pytest.raises(cg.ChainDataError, match="rule file not found: dir.toml"):
+        load_rules("dir.toml")
