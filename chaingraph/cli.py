@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 import warnings
 from pathlib import Path
 
@@ -89,13 +88,7 @@ def load_chain_arg(path, dataset, region=None):
         from .datasets import load_dataset
 
         chain = load_dataset(dataset)
-        if region is not None:
-            from .core import ChainGraph
-
-            chain = ChainGraph.from_frames(
-                chain.firms.reset_index(), chain.links, chain.template, region=region
-            )
-        return chain
+        return chain if region is None else chain.with_region(region)
     return read_chain(path, region=region)
 
 
@@ -515,7 +508,3 @@ def tiers_command(chain, rules, near_miss, cluster_type, detail, progress, fmt, 
     if df.attrs.get("unconfirmed"):
         note += "; unconfirmed values used: " + ", ".join(df.attrs["unconfirmed"])
     emit(df, fmt, output, note=note)
-
-
-def main():  # pragma: no cover - console entry point alias
-    sys.exit(cli())

@@ -121,3 +121,10 @@ def test_xlsx_output_keeps_formula_like_text(tmp_path):
     assert sheet["B2"].value == "=SUM(1,2)" and sheet["B2"].data_type == "s"
     assert sheet["C2"].value == 0.5
     assert book["note"]["A2"].value == "rules: test"
+
+
+def test_region_refocuses_a_dataset():
+    # shandong-cnc has 68 firms with province 江苏, none of them foreign
+    result = run("summary", "--dataset", "shandong-cnc", "--region", "江苏")
+    assert result.exit_code == 0
+    assert "region=江苏: 1,000 firms (68 local," in result.output
