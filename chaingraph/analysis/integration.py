@@ -18,6 +18,7 @@ import pandas as pd
 
 from chaingraph.analysis import _sparse
 from chaingraph.analysis._common import normalised_weights
+from chaingraph.core import ChainGraph
 
 __all__ = ["integration", "IntegrationResult", "DEFAULT_INTEGRATION_WEIGHTS", "SPECIALISED_MARKS"]
 
@@ -117,7 +118,7 @@ def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
-def integration(chain, *, weights: Mapping[str, float] | None = None) -> IntegrationResult:
+def integration(chain: ChainGraph, *, weights: Mapping[str, float] | None = None) -> IntegrationResult:
     """Integration of small and large firms (大中小企业融通): a 0–100 index and its parts.
 
     Notation: ``W[s, j]`` what *s* sells to *j*; ``L`` the large firms

@@ -93,6 +93,7 @@ try:  # Python >= 3.11
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+from ..core import ChainGraph
 from ..errors import ChainDataError
 
 __all__ = [
@@ -1133,7 +1134,7 @@ def evaluate_rules(firms: pd.DataFrame, rules=DEFAULT_RULES, *, cluster_type=Non
     return out
 
 
-def tiers(chain, *, rules=DEFAULT_RULES, cluster_type=None, detail: bool = True) -> pd.DataFrame:
+def tiers(chain: ChainGraph, *, rules=DEFAULT_RULES, cluster_type=None, detail: bool = True) -> pd.DataFrame:
     """Tier pool (梯度培育库): the tier each firm qualifies for and what it misses for the next.
 
     The ladder is 创新型中小企业 (``innovative``) → 专精特新中小企业
@@ -1268,7 +1269,7 @@ def _target_key(name, ruleset: RuleSet) -> str:
         f"target tier {name!r} is not a tier of the rules ({', '.join(ids)})", source="targets")
 
 
-def tier_progress(chain, targets=None, *, by: str = "region", near_miss: float | None = None,
+def tier_progress(chain: ChainGraph, targets=None, *, by: str = "region", near_miss: float | None = None,
                   rules=DEFAULT_RULES, cluster_type=None) -> pd.DataFrame:
     """Progress of the local tier pool (梯度培育库) against targets, by region or city.
 

@@ -23,6 +23,7 @@ from ..analysis.leads import lead_firms
 from ..analysis.resilience import simulate_disruption, systemic_risk
 from ..analysis.tiers import tier_progress, tiers
 from ..analysis.weak import chokepoints, weak_links
+from ..core import ChainGraph
 from ..errors import ChainDataError
 from . import svg
 from .labels import COLUMNS_ZH, LANGS, TEXT
@@ -204,7 +205,7 @@ class Report:
 # building
 
 
-def build_report(chain, *, lang: str = "zh", sections=None, top: int = TOP) -> Report:
+def build_report(chain: ChainGraph, *, lang: str = "zh", sections=None, top: int = TOP) -> Report:
     """Build a chain gap report (产业链诊断报告) from a chain.
 
     Runs the analyses — :func:`~chaingraph.lead_firms`, :func:`~chaingraph.weak_links`,
