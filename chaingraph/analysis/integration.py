@@ -57,8 +57,9 @@ class IntegrationResult:
     firms : DataFrame
         One row per large firm, indexed by ``firm_id`` (see :func:`integration`).
     mixing : DataFrame
-        Size-class mixing matrix: share of links from suppliers of the row
-        class to customers of the column class (sums to 1).
+        Size-class mixing matrix, rows ``supplier_size`` and columns
+        ``customer_size`` (large, medium, small, micro): share of links from
+        suppliers of the row class to customers of the column class (sums to 1).
     assortativity : float
         Newman's (2003) size-class assortativity coefficient.
     """

@@ -1184,6 +1184,8 @@ def tiers(chain: ChainGraph, *, rules=DEFAULT_RULES, cluster_type=None, detail: 
     - ``next_unknown``: the criteria with missing inputs in the parts of the
       next tier's rule not yet passed.
     - ``<tier>.status``: pass / fail / unknown for each tier.
+    - ``<tier>.designated``: whether the firm holds the tier's designation, itself
+      or through a higher tier that presupposes it (missing where ``designations`` is).
     - ``<tier>.score``, ``<tier>.score_min``, ``<tier>.score_max``: for a
       scored tier (``innovative``), the score (missing unless all indicators
       are known) and its bounds.
