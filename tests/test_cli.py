@@ -128,3 +128,16 @@ def test_region_refocuses_a_dataset():
     result = run("summary", "--dataset", "shandong-cnc", "--region", "江苏")
     assert result.exit_code == 0
     assert "region=江苏: 1,000 firms (68 local," in result.output
+
+
+def test_a_parameter_the_library_rejects_exits_2_without_traceback():
+    result = CliRunner().invoke(cli, ["weak", "--dataset", "shandong-cnc", "--max-hhi", "2"])
+    assert result.exit_code == 2
+    assert result.output == "Error: max_hhi must be between 0 and 1, got 2.0\n"
+
+
+def test_an_io_table_dataset_is_not_a_chain():
+    result = CliRunner().invoke(cli, ["leads", "--dataset", "germany-1995-6"])
+    assert result.exit_code == 2
+    assert "germany-1995-6 is an input–output table, not a chain" in result.output
+    assert "Traceback" not in result.output and result.exception.__class__ is SystemExit
