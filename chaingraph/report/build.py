@@ -235,7 +235,7 @@ def build_report(chain: ChainGraph, *, lang: str = "zh", sections=None, top: int
     sections : list of str, optional
         A subset of :data:`SECTIONS` (the summary is always included).
     top : int
-        Rows shown in long tables (the Excel lists are complete).
+        Rows shown in long tables, at least 1 (the Excel lists are complete).
 
     Returns
     -------
@@ -254,6 +254,10 @@ def build_report(chain: ChainGraph, *, lang: str = "zh", sections=None, top: int
     """
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    if isinstance(sections, str):
+        raise TypeError(f"sections must be a list of section names, not the string {sections!r}")
+    if isinstance(top, (bool, np.bool_)) or not isinstance(top, (int, np.integer)) or top < 1:
+        raise ValueError(f"top must be a positive integer, not {top!r}")
     wanted = list(SECTIONS) if sections is None else ["summary"] + [s for s in sections if s != "summary"]
     unknown = [s for s in wanted if s not in SECTIONS]
     if unknown:
