@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 import warnings
 from pathlib import Path
 
@@ -21,20 +20,23 @@ FORMATS = ("table", "csv", "json")
 
 
 class _Group(click.Group):
-    """A click group that turns data errors into exit code 2 and prints data warnings plainly."""
+    """A click group that turns data and parameter errors into exit code 2 and prints data
+    warnings plainly."""
 
     def invoke(self, ctx):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 return super().invoke(ctx)
-            except ChainDataError as exc:
-                _flush(caught)
-                click.echo(f"Error: {exc}", err=True)
-                ctx.exit(2)
             except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
                 _flush(caught)
                 click.echo(f"Error: {exc.strerror}: {exc.filename}", err=True)
+                ctx.exit(2)
+            except (ValueError, TypeError) as exc:
+                # ChainDataError (a ValueError) for the data; ValueError or TypeError for an
+                # option value the library rejects
+                _flush(caught)
+                click.echo(f"Error: {exc}", err=True)
                 ctx.exit(2)
             finally:
                 _flush(caught)
@@ -81,6 +83,7 @@ def chain_input(func):
 
 def load_chain_arg(path, dataset, region=None):
     """The chain named on the command line by PATH or --dataset."""
+    from .core import ChainGraph
     from .io import read_chain
 
     if (path is None) == (dataset is None):
@@ -89,13 +92,10 @@ def load_chain_arg(path, dataset, region=None):
         from .datasets import load_dataset
 
         chain = load_dataset(dataset)
-        if region is not None:
-            from .core import ChainGraph
-
-            chain = ChainGraph.from_frames(
-                chain.firms.reset_index(), chain.links, chain.template, region=region
-            )
-        return chain
+        if not isinstance(chain, ChainGraph):
+            raise click.UsageError(f"{dataset} is an input–output table, not a chain "
+                                   f"(`chaingraph sectors --dataset {dataset}` analyses it)")
+        return chain if region is None else chain.with_region(region)
     return read_chain(path, region=region)
 
 
@@ -514,7 +514,3 @@ def tiers_command(chain, rules, near_miss, cluster_type, detail, progress, fmt, 
     if df.attrs.get("unconfirmed"):
         note += "; unconfirmed values used: " + ", ".join(df.attrs["unconfirmed"])
     emit(df, fmt, output, note=note)
-
-
-def main():  # pragma: no cover - console entry point alias
-    sys.exit(cli())

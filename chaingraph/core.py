@@ -401,6 +401,22 @@ class ChainGraph:
         """The chain with these firms and their links removed."""
         return self._keep(~self._firm_mask(firms))
 
+    def with_region(self, region: str | None) -> "ChainGraph":
+        """The same firms, links and template seen from another focus region.
+
+        Only what is *local* changes (``None``: every non-foreign firm is
+        local). The tables are checked again as in :meth:`from_frames`, so a
+        region no firm is in gives the same warning.
+
+        Examples
+        --------
+        >>> import chaingraph as cg
+        >>> cg.load_dataset("shandong-cnc").with_region("江苏")
+        <ChainGraph 'cnc' region=江苏: 1,000 firms (68 local, 740 outside, 192 foreign), 7,869 links>
+        """
+        return ChainGraph.from_frames(self._firms.reset_index(), self._links, self._template,
+                                      region=region)
+
     def _firm_mask(self, firms) -> np.ndarray:
         ids = [firms] if isinstance(firms, str) else list(firms)
         pos = self.firm_ids.get_indexer(ids)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from chaingraph.analysis import _sparse
 from chaingraph.analysis._common import normalised_weights
+from chaingraph.core import ChainGraph
 
 __all__ = ["integration", "IntegrationResult", "DEFAULT_INTEGRATION_WEIGHTS", "SPECIALISED_MARKS"]
 
@@ -56,8 +57,9 @@ class IntegrationResult:
     firms : DataFrame
         One row per large firm, indexed by ``firm_id`` (see :func:`integration`).
     mixing : DataFrame
-        Size-class mixing matrix: share of links from suppliers of the row
-        class to customers of the column class (sums to 1).
+        Size-class mixing matrix, rows ``supplier_size`` and columns
+        ``customer_size`` (large, medium, small, micro): share of links from
+        suppliers of the row class to customers of the column class (sums to 1).
     assortativity : float
         Newman's (2003) size-class assortativity coefficient.
     """
@@ -117,7 +119,7 @@ def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
-def integration(chain, *, weights: Mapping[str, float] | None = None) -> IntegrationResult:
+def integration(chain: ChainGraph, *, weights: Mapping[str, float] | None = None) -> IntegrationResult:
     """Integration of small and large firms (大中小企业融通): a 0–100 index and its parts.
 
     Notation: ``W[s, j]`` what *s* sells to *j*; ``L`` the large firms

@@ -16,6 +16,7 @@ import pandas as pd
 
 from chaingraph.analysis import _sparse
 from chaingraph.analysis._common import normalised_weights
+from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError
 from chaingraph.rules import load_rules
 
@@ -105,7 +106,7 @@ def _size(chain) -> np.ndarray:
 
 
 def lead_firms(
-    chain,
+    chain: ChainGraph,
     *,
     weights: Mapping[str, float] | None = None,
     top: int | None = None,
@@ -359,7 +360,7 @@ def _apply_rule(rule, df: pd.DataFrame, chain) -> tuple[np.ndarray, str]:
     raise TypeError("rule must be None, a rule name or a callable")
 
 
-def ecosystem(chain, firm_id, *, depth: int = 2, direction: str = "both"):
+def ecosystem(chain: ChainGraph, firm_id, *, depth: int = 2, direction: str = "both"):
     """The ecosystem (生态圈) of a firm: its suppliers and customers up to ``depth`` tiers.
 
     The firm set is ``{i} ∪ S^d(i) ∪ C^d(i)`` where ``S^d(i)`` are the firms

@@ -37,6 +37,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from chaingraph.analysis import _io_kernels as _k
+from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError
 
 __all__ = [
@@ -681,7 +682,7 @@ def _segment_indicator(chain, mask: np.ndarray | None = None):
     )
 
 
-def segment_flows(chain, *, local_only: bool = False) -> pd.DataFrame:
+def segment_flows(chain: ChainGraph, *, local_only: bool = False) -> pd.DataFrame:
     """Segment × segment flow matrix (环节间流量矩阵) summed from firm links.
 
     ``S[k, l] = sum of W[s, j]`` over firms *s* in segment *k* and *j* in
@@ -761,7 +762,7 @@ def segment_flows(chain, *, local_only: bool = False) -> pd.DataFrame:
     return pd.DataFrame(S, index=index, columns=index.copy())
 
 
-def segment_output(chain, *, local_only: bool = False) -> pd.Series:
+def segment_output(chain: ChainGraph, *, local_only: bool = False) -> pd.Series:
     """Gross output per segment (环节总产出), to go with :func:`segment_flows`.
 
     A firm's output is its ``revenue`` when the firms table has that column

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from chaingraph.analysis import _sparse
+from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError
 
 __all__ = ["weak_links", "chokepoints", "single_sourcing", "WEAKNESS_CLASSES"]
@@ -227,7 +228,7 @@ def _default_sources(chain) -> np.ndarray:
 # single sourcing
 
 
-def single_sourcing(chain) -> pd.DataFrame:
+def single_sourcing(chain: ChainGraph) -> pd.DataFrame:
     """Single sourcing (单一来源): customers that buy an essential input from one supplier only.
 
     For every customer *j* and input segment *k* (the supplier's segment),
@@ -329,7 +330,7 @@ def _single_sourcing(chain) -> pd.DataFrame:
 # chokepoints
 
 
-def chokepoints(chain, *, leads=None, sources=None) -> pd.DataFrame:
+def chokepoints(chain: ChainGraph, *, leads=None, sources=None) -> pd.DataFrame:
     """Chokepoint firms (堵点 / 卡脖子): firms whose loss cuts supply.
 
     Two rules; a firm meeting either is a chokepoint.
@@ -517,7 +518,7 @@ def chokepoints(chain, *, leads=None, sources=None) -> pd.DataFrame:
 
 
 def weak_links(
-    chain,
+    chain: ChainGraph,
     *,
     max_hhi: float = 0.4,
     min_local_share: float = 0.5,

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from pyvis.network import Network
 
+from ..core import ChainGraph
 from ..errors import ChainDataError
 from . import html as _html
 
@@ -508,7 +509,7 @@ def layered_positions(chain, order_key: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def to_pyvis(
-    chain,
+    chain: ChainGraph,
     *,
     color_by: str = "segment",
     size_by: str | None = "revenue",
