@@ -17,7 +17,8 @@ from pyvis.network import Network
 import chaingraph as cg
 from chaingraph.viz import ChainNetwork, assert_offline, remote_references, to_pyvis
 from chaingraph.viz.html import script_json
-from chaingraph.viz.network import SPACING, scale_sizes
+from chaingraph.viz.firm_view import SPACING
+from chaingraph.viz.style import scale_sizes
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 CLOSER = "</script><script>alert(2)</script><!--"
