@@ -12,24 +12,30 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ..analysis.leads import lead_firms
+from ..analysis.resilience import systemic_risk
+from ..analysis.tiers import tiers
 from ..errors import ChainDataError
 from .style import STAGE_ORDER
 
-# score columns shown in tooltips, from the analyses that may be installed
-_SCORE_SOURCES = {
-    "lead_firms": ("chaingraph.analysis.leads", "lead_firms", ["lead_score", "rank", "is_lead"]),
-    "tiers": ("chaingraph.analysis.tiers", "tiers", ["tier"]),
-    "systemic_risk": ("chaingraph.analysis.resilience", "systemic_risk", ["esri"]),
+#: The analyses ``scores=`` names: function, the columns its tooltip rows show,
+#: and further columns of its result that ``color_by`` / ``size_by`` may ask for.
+SCORE_ANALYSES = {
+    "lead_firms": (lead_firms, ("lead_score", "rank", "is_lead"), ()),
+    "tiers": (tiers, ("tier",), ()),
+    "systemic_risk": (systemic_risk, ("esri",), ("esri_downstream", "esri_upstream")),
 }
-_COLUMN_SOURCE = {"lead_score": "lead_firms", "rank": "lead_firms", "is_lead": "lead_firms",
-                  "tier": "tiers", "esri": "systemic_risk", "esri_downstream": "systemic_risk",
-                  "esri_upstream": "systemic_risk"}
+#: Score column → the name of the analysis that computes it.
+SCORE_COLUMNS = {col: name for name, (_, shown, more) in SCORE_ANALYSES.items() for col in shown + more}
 
 
 def score_table(chain, scores, needed=()) -> pd.DataFrame:
-    """Score columns by firm_id from analysis names and/or DataFrames (see to_pyvis)."""
-    import importlib
+    """Score columns by firm_id from analysis names and/or DataFrames (see to_pyvis).
 
+    ``needed`` names score columns asked for by ``color_by`` / ``size_by``: their
+    analyses run even when ``scores`` does not name them. An analysis that cannot
+    run on this chain (:class:`ChainDataError`) is left out with a warning.
+    """
     if scores is None:
         items = []
     elif isinstance(scores, str):
@@ -39,7 +45,7 @@ def score_table(chain, scores, needed=()) -> pd.DataFrame:
     else:
         items = list(scores)
     for col in needed:
-        src = _COLUMN_SOURCE.get(col)
+        src = SCORE_COLUMNS.get(col)
         if src and src not in items:
             items.append(src)
     frame = pd.DataFrame(index=chain.firm_ids)
@@ -47,24 +53,19 @@ def score_table(chain, scores, needed=()) -> pd.DataFrame:
         if isinstance(item, pd.DataFrame):
             part = item
         elif isinstance(item, str):
-            if item not in _SCORE_SOURCES:
-                raise ValueError(f"unknown score source {item!r}; use one of {sorted(_SCORE_SOURCES)} "
+            if item not in SCORE_ANALYSES:
+                raise ValueError(f"unknown score source {item!r}; use one of {sorted(SCORE_ANALYSES)} "
                                  "or a DataFrame indexed by firm_id")
-            module, func, cols = _SCORE_SOURCES[item]
-            try:
-                fn = getattr(importlib.import_module(module), func)
-            except (ImportError, AttributeError):
-                continue  # analysis not part of this installation: no such tooltip rows
+            analysis, shown, _ = SCORE_ANALYSES[item]
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    result = fn(chain)
+                    result = analysis(chain)
             except ChainDataError as exc:
-                warnings.warn(f"to_pyvis: {func} could not run on this chain ({exc}); "
+                warnings.warn(f"to_pyvis: {item} could not run on this chain ({exc}); "
                               f"its scores are left out of the tooltips", UserWarning, stacklevel=3)
                 continue
-            part = result[[c for c in cols + [c for c in needed if c in result.columns] if c in result.columns]]
-            part = part.loc[:, ~part.columns.duplicated()]
+            part = result[list(dict.fromkeys([*shown, *(c for c in needed if c in result.columns)]))]
         else:
             raise TypeError("scores must be 'auto', None, an analysis name, a DataFrame or a list of them")
         part = part.reindex(chain.firm_ids)

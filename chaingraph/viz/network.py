@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..analysis import leads
 from ..errors import ChainDataError
-from .attributes import _COLUMN_SOURCE, score_table
+from .attributes import SCORE_COLUMNS, score_table
 from .firm_view import PHYSICS_LIMIT, firm_view
 from .page import ChainNetwork
 from .segment_map import segment_map
@@ -102,12 +103,12 @@ def to_pyvis(
         names ``"lead_firms"`` (lead_score, rank, is_lead), ``"tiers"`` (tier),
         ``"systemic_risk"`` (esri), or DataFrames indexed by ``firm_id`` whose
         columns are shown as they are. ``"auto"`` is lead_firms and tiers
-        (both linear in the chain's size); an analysis missing from the
-        installation is skipped. Scores are computed on the whole chain,
-        before focusing on a segment or ecosystem. In a segment map,
-        ``"auto"`` is lead_firms (for the firm lists) plus the weakness and
-        severity of :func:`chaingraph.weak_links` in the segment tooltips;
-        ``None`` computes no analysis at all (fastest).
+        (both linear in the chain's size); an analysis that cannot run on
+        the chain's data is left out with a warning. Scores are computed on
+        the whole chain, before focusing on a segment or ecosystem. In a
+        segment map, ``"auto"`` is lead_firms (for the firm lists) plus the
+        weakness and severity of :func:`chaingraph.weak_links` in the segment
+        tooltips; ``None`` computes no analysis at all (fastest).
     title : str, optional
         Page title (default from the chain and view).
     height : str
@@ -164,7 +165,7 @@ def to_pyvis(
     if ecosystem is not None and segment is not None:
         raise ValueError("give either segment= or ecosystem=, not both")
     if ecosystem is not None:
-        chain = _ecosystem(full, ecosystem, depth)
+        chain = leads.ecosystem(full, ecosystem, depth=depth)
         focus_ids = [ecosystem]
         notes.append(f"生态圈 ecosystem of {ecosystem} within {depth} tiers: {chain.n_firms:,} firms")
     elif segment is not None:
@@ -181,11 +182,11 @@ def to_pyvis(
     needed = [c for c in (color_by, size_by) if c]
     if kind == "segments":
         score_frame = score_table(full, "lead_firms" if scores == "auto" else scores,
-                              [c for c in needed if c in _COLUMN_SOURCE])
+                              [c for c in needed if c in SCORE_COLUMNS])
         net = segment_map(chain, full, score_frame, size_by=size_by, highlight=highlight,
                            height=height, weak=scores is not None)
     else:
-        score_frame = score_table(full, scores, [c for c in needed if c in _COLUMN_SOURCE
+        score_frame = score_table(full, scores, [c for c in needed if c in SCORE_COLUMNS
                                              and c not in full.firms.columns])
         net = firm_view(chain, full, score_frame, color_by=color_by, size_by=size_by,
                          highlight=list(focus_ids) if highlight is None and focus_ids else highlight,
@@ -196,14 +197,6 @@ def to_pyvis(
     net.heading = title or (f"产业链 {tname}chain{region}: {chain.n_firms:,} firms, "
                             f"{chain.n_links:,} links" + (" (segment map)" if kind == "segments" else ""))
     return net
-
-
-def _ecosystem(chain, firm_id, depth):
-    try:
-        from ..analysis.leads import ecosystem as eco
-    except ImportError:  # pragma: no cover - leads is part of the package
-        raise ChainDataError("ecosystem views need chaingraph.analysis.leads") from None
-    return eco(chain, firm_id, depth=depth)
 
 
 def _segment_focus(chain, segment, max_nodes):

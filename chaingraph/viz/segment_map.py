@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ..analysis.weak import weak_links
 from ..errors import ChainDataError
 from .attributes import numeric_values, segment_stages
 from .page import ChainNetwork, vis_options
@@ -200,11 +201,7 @@ def segment_map(chain, full, scores, *, size_by, highlight, height, weak=True) -
 
 
 def _weak_rows(chain, tips, seg_ids):
-    """Add weak_links' verdict to segment tooltips when that analysis is installed."""
-    try:
-        from ..analysis.weak import weak_links
-    except ImportError:
-        return
+    """Add weak_links' verdict (weakness, severity) to the segment tooltips, unless it cannot run."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -212,7 +209,5 @@ def _weak_rows(chain, tips, seg_ids):
     except ChainDataError:
         return
     for col, label in (("weakness", "弱链 weakness"), ("severity", "severity")):
-        if col in wl.columns:
-            for s in seg_ids:
-                if s in wl.index:
-                    tips[s].append((label, format_value(wl.at[s, col])))
+        for s in seg_ids:
+            tips[s].append((label, format_value(wl.at[s, col])))
