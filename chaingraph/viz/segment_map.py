@@ -7,6 +7,7 @@ one by one; clicking a segment lists its largest firms.
 from __future__ import annotations
 
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,8 @@ from .attributes import numeric_values, segment_stages
 from .page import ChainNetwork, vis_options
 from .style import (COVERAGE_STOPS, MISSING_COLOR, STAGE_LABELS, STAGE_ORDER, format_value, is_present,
                     ramp_colors, scale_sizes)
+
+_NO_SEGMENT = "(no segment)"
 
 
 def segment_flows_matrix(chain) -> tuple[np.ndarray, np.ndarray]:
@@ -37,48 +40,129 @@ def segment_flows_matrix(chain) -> tuple[np.ndarray, np.ndarray]:
     return F, counts
 
 
+class _Segments(NamedTuple):
+    """The numbers behind the map, one entry per node: every segment of the chain, then
+    "(no segment)" when some firm has none."""
+
+    ids: list
+    names: list
+    stages: list            # one of STAGE_ORDER or None
+    counts: np.ndarray      # firms by location: columns local, outside, foreign
+    firms: np.ndarray
+    local_share: np.ndarray  # local / firms, NaN without firms
+    sales: np.ndarray       # 万元, including sales within the segment
+    purchases: np.ndarray
+    internal: np.ndarray    # within-segment flow
+
+
 def segment_map(chain, full, scores, *, size_by, highlight, height, weak=True) -> ChainNetwork:
+    """The segment map of ``chain`` (see :func:`~chaingraph.viz.to_pyvis`).
+
+    ``full`` is the chain before focusing and ``scores`` the score table
+    computed on it; ``weak`` adds :func:`~chaingraph.weak_links`' verdict to
+    the tooltips.
+    """
+    F, counts = segment_flows_matrix(chain)
+    segs = _segment_numbers(chain, F, counts)
+    ids, names, firms_n = segs.ids, segs.names, segs.firms
+    colors = ramp_colors(segs.local_share, COVERAGE_STOPS)
+    sizes = 12.0 + 48.0 * np.sqrt(firms_n / max(firms_n.max(), 1))
+    marked = _highlighted_segments(chain, full, scores, highlight, len(ids))
+    x, y, annotations = _stage_columns(segs.stages)
+
     net = ChainNetwork(height=height)
     net.view = "segments"
+    nodes = []
+    for k in range(len(ids)):
+        node = {"id": ids[k], "label": f"{names[k]}\n{int(firms_n[k]):,}", "x": float(x[k]), "y": float(y[k]),
+                "size": float(sizes[k]), "color": colors[k], "shape": "dot", "physics": False,
+                "font": {"size": 26, "color": "#222222", "strokeWidth": 5, "strokeColor": "#ffffff"}}
+        if marked[k]:
+            node["borderWidth"] = 5
+            node["color"] = {"background": colors[k], "border": "#111111"}
+        nodes.append(node)
+    tips = _segment_tooltips(chain, segs)
+    if weak:
+        _weak_rows(chain, tips, ids[:len(chain.segment_ids)])
+    edges, net.edge_table = _segment_edges(chain, F, segs)
+    net.nodes, net.edges, net.tips = nodes, edges, tips
+    net.details = _largest_firms(chain, scores, size_by, segs)
+    net.node_ids = list(ids)
+    net.node_map = {nd["id"]: nd for nd in nodes}
+    net.annotations = annotations
+    net.options = vis_options(physics=False, n_edges=len(edges), smooth=True)
+    net.options["nodes"]["scaling"]["label"]["drawThreshold"] = 4
+    net.legend = [("local coverage 0% (no local firm, 缺链)", ramp_colors([0.0], COVERAGE_STOPS)[0]),
+                  ("local coverage 50%", ramp_colors([0.5], COVERAGE_STOPS)[0]),
+                  ("local coverage 100%", ramp_colors([1.0], COVERAGE_STOPS)[0]),
+                  ("no firm in the data", MISSING_COLOR)]
+    if (net.edge_table["amount"] == 0).any():
+        net.legend.append(("dashed red: template flow with no transaction (断链)", "#c53a32"))
+    if marked.any():
+        net.legend.append(("highlighted (thick border)", "#111111"))
+    net.size_note = "node area ∝ number of firms; edge width ∝ money flowing between segments"
+    net.node_table = pd.DataFrame({
+        "label": names, "name": names, "x": x, "y": y, "size": sizes, "color": colors,
+        "stage": segs.stages, "firms": firms_n, "local": segs.counts[:, 0], "outside": segs.counts[:, 1],
+        "foreign": segs.counts[:, 2], "local_share": segs.local_share, "sales": segs.sales,
+        "purchases": segs.purchases, "internal_flow": segs.internal, "highlighted": marked,
+    }, index=pd.Index(ids, name="segment_id"))
+    return net
+
+
+def _segment_numbers(chain, F, counts) -> _Segments:
+    """Names, stages, firm counts and money per node from :func:`segment_flows_matrix`'s ``F`` and ``counts``."""
     K = len(chain.segment_ids)
-    F, counts = segment_flows_matrix(chain)
-    seg = chain.segments
     has_orphans = bool(counts[K].sum() > 0)
-    ids = [str(s) for s in chain.segment_ids] + (["(no segment)"] if has_orphans else [])
-    m = len(ids)
-    names = (seg["name"].to_numpy(dtype=object) if "name" in seg.columns else np.full(K, None))
+    m = K + 1 if has_orphans else K
+    orphans = [_NO_SEGMENT] if has_orphans else []
+    seg = chain.segments
+    names = seg["name"].to_numpy(dtype=object) if "name" in seg.columns else np.full(K, None)
     names = [str(v) if is_present(v) else str(s) for v, s in zip(names, chain.segment_ids)]
-    names += ["(no segment)"] if has_orphans else []
-    stages = segment_stages(chain) + ([None] if has_orphans else [])
     firms_n = counts[:m].sum(axis=1)
-    local_share = np.where(firms_n > 0, counts[:m, 0] / np.maximum(firms_n, 1), np.nan)
-    sales = F[:m].sum(axis=1)
-    purchases = F[:, :m].sum(axis=0)
-    internal = np.diag(F)[:m]
+    return _Segments(
+        ids=[str(s) for s in chain.segment_ids] + orphans,
+        names=names + orphans,
+        stages=segment_stages(chain) + ([None] if has_orphans else []),
+        counts=counts[:m],
+        firms=firms_n,
+        local_share=np.where(firms_n > 0, counts[:m, 0] / np.maximum(firms_n, 1), np.nan),
+        sales=F[:m].sum(axis=1),
+        purchases=F[:, :m].sum(axis=0),
+        internal=np.diag(F)[:m],
+    )
 
-    colors = ramp_colors(local_share, COVERAGE_STOPS)
-    sizes = 12.0 + 48.0 * np.sqrt(firms_n / max(firms_n.max(), 1))
 
+def _highlighted_segments(chain, full, scores, highlight, m) -> np.ndarray:
+    """Which of the ``m`` segment nodes to mark: given segments, the segments of given firms, or
+    those of the lead firms (``"leads"``)."""
+    K = len(chain.segment_ids)
     marked = np.zeros(m, dtype=bool)
-    if highlight is not None:
-        if isinstance(highlight, str) and highlight == "leads":
-            lead = scores["is_lead"].fillna(False).to_numpy(dtype=bool) if "is_lead" in scores else \
-                np.zeros(full.n_firms, bool)
-            hit = full.segment_codes[lead & (full.segment_codes >= 0)]
-            marked[np.unique(hit)] = True
+    if highlight is None:
+        return marked
+    if isinstance(highlight, str) and highlight == "leads":
+        lead = scores["is_lead"].fillna(False).to_numpy(dtype=bool) if "is_lead" in scores else \
+            np.zeros(full.n_firms, bool)
+        hit = full.segment_codes[lead & (full.segment_codes >= 0)]
+        marked[np.unique(hit)] = True
+        return marked
+    wanted = [highlight] if isinstance(highlight, str) else list(highlight)
+    for h in wanted:
+        if h in chain.segment_ids:
+            marked[chain.segment_ids.get_loc(h)] = True
+        elif h in full.firm_ids:
+            k = full.segment_codes[full.firm_ids.get_loc(h)]
+            marked[k if k >= 0 else K] = True
         else:
-            wanted = [highlight] if isinstance(highlight, str) else list(highlight)
-            for h in wanted:
-                if h in chain.segment_ids:
-                    marked[chain.segment_ids.get_loc(h)] = True
-                elif h in full.firm_ids:
-                    k = full.segment_codes[full.firm_ids.get_loc(h)]
-                    marked[k if k >= 0 else K] = True
-                else:
-                    raise ChainDataError(f"highlight: {h!r} is neither a segment nor a firm",
-                                         source="firms", column="firm_id")
+            raise ChainDataError(f"highlight: {h!r} is neither a segment nor a firm",
+                                 source="firms", column="firm_id")
+    return marked
 
-    # positions: stage columns, segments stacked in template order
+
+def _stage_columns(stages: list) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+    """Positions: one column per stage (upstream → downstream, then unknown), segments stacked
+    in template order and staggered left and right; the stage headings as annotations."""
+    m = len(stages)
     x = np.zeros(m)
     y = np.zeros(m)
     annotations = []
@@ -93,8 +177,40 @@ def segment_map(chain, full, scores, *, size_by, highlight, height, weak=True) -
             x[k] = xs + (90.0 if r % 2 else -90.0)
             y[k] = r * 130.0
         col += 1
+    return x, y, annotations
 
-    # largest firms per segment, for the side panel
+
+def _segment_tooltips(chain, segs: _Segments) -> dict:
+    """Segment id → tooltip rows: names, stage, foundation, firms by location, coverage, money."""
+    seg = chain.segments
+    K = len(seg)
+    tips = {}
+    for k, sid in enumerate(segs.ids):
+        s_en = seg["name_en"].iloc[k] if k < K and "name_en" in seg.columns else None
+        found = seg["foundation"].iloc[k] if k < K and "foundation" in seg.columns else None
+        rows = [("环节 segment", segs.names[k]), ("segment_id", sid)]
+        if is_present(s_en):
+            rows.append(("name (en)", str(s_en)))
+        rows.append(("stage", STAGE_LABELS.get(segs.stages[k], "–")))
+        if is_present(found):
+            rows.append(("基础 foundation", str(found)))
+        sold_out = segs.sales[k] - segs.internal[k]
+        bought_in = segs.purchases[k] - segs.internal[k]
+        rows += [("firms", f"{int(segs.firms[k]):,}"),
+                 ("local / outside / foreign", " / ".join(f"{int(v):,}" for v in segs.counts[k])),
+                 ("local coverage", "no firm (缺链)" if segs.firms[k] == 0 else f"{segs.local_share[k]:.0%}"),
+                 ("sales to other segments (万元)", format_value(float(sold_out))),
+                 ("purchases from other segments (万元)", format_value(float(bought_in))),
+                 ("within-segment flow (万元)", format_value(float(segs.internal[k])))]
+        tips[sid] = rows
+    return tips
+
+
+def _largest_firms(chain, scores, size_by, segs: _Segments) -> dict:
+    """Segment id → its 15 largest firms for the side panel, by ``size_by`` when that is a firms
+    column, else by sales + purchases in the chain."""
+    K = len(chain.segment_ids)
+    m = len(segs.ids)
     key_name = size_by if size_by and (size_by in chain.firms.columns) else None
     size_key = numeric_values(chain.firms[key_name]) if key_name else chain.out_strength + chain.in_strength
     size_key = np.where(np.isfinite(size_key), size_key, -np.inf)
@@ -111,47 +227,26 @@ def segment_map(chain, full, scores, *, size_by, highlight, height, weak=True) -
     if lead_score is not None:
         columns.append("lead score")
     details = {}
-    for k in range(m):
+    for k, sid in enumerate(segs.ids):
         top = order[starts[k]:min(starts[k + 1], starts[k] + 15)]
         rows = []
         for i in top:
             row = [str(chain.firm_ids[i]), str(fnames[i]) if is_present(fnames[i]) else "",
-                   format_value(size_class[i]), loc[i], format_value(float(size_key[i]) if np.isfinite(size_key[i]) else None)]
+                   format_value(size_class[i]), loc[i],
+                   format_value(float(size_key[i]) if np.isfinite(size_key[i]) else None)]
             if lead_score is not None:
                 row.append(format_value(lead_score[i]))
             rows.append(row)
-        details[ids[k]] = {"title": f"{names[k]}: largest of {int(firms_n[k]):,} firms",
-                           "columns": columns, "rows": rows}
+        details[sid] = {"title": f"{segs.names[k]}: largest of {int(segs.firms[k]):,} firms",
+                        "columns": columns, "rows": rows}
+    return details
 
-    nodes = []
-    tips = {}
-    for k in range(m):
-        label = f"{names[k]}\n{int(firms_n[k]):,}"
-        node = {"id": ids[k], "label": label, "x": float(x[k]), "y": float(y[k]), "size": float(sizes[k]),
-                "color": colors[k], "shape": "dot", "physics": False,
-                "font": {"size": 26, "color": "#222222", "strokeWidth": 5, "strokeColor": "#ffffff"}}
-        if marked[k]:
-            node["borderWidth"] = 5
-            node["color"] = {"background": colors[k], "border": "#111111"}
-        nodes.append(node)
-        s_en = seg["name_en"].iloc[k] if k < K and "name_en" in seg.columns else None
-        found = seg["foundation"].iloc[k] if k < K and "foundation" in seg.columns else None
-        rows = [("环节 segment", names[k]), ("segment_id", ids[k])]
-        if is_present(s_en):
-            rows.append(("name (en)", str(s_en)))
-        rows.append(("stage", STAGE_LABELS.get(stages[k], "–")))
-        if is_present(found):
-            rows.append(("基础 foundation", str(found)))
-        rows += [("firms", f"{int(firms_n[k]):,}"),
-                 ("local / outside / foreign", " / ".join(f"{int(v):,}" for v in counts[k])),
-                 ("local coverage", "no firm (缺链)" if firms_n[k] == 0 else f"{local_share[k]:.0%}"),
-                 ("sales to other segments (万元)", format_value(float(sales[k] - internal[k]))),
-                 ("purchases from other segments (万元)", format_value(float(purchases[k] - internal[k]))),
-                 ("within-segment flow (万元)", format_value(float(internal[k])))]
-        tips[ids[k]] = rows
-    if weak:
-        _weak_rows(chain, tips, ids[:K])
 
+def _segment_edges(chain, F, segs: _Segments) -> tuple[list[dict], pd.DataFrame]:
+    """The vis edges and the edge table: every pair of segments with money flowing (width ∝
+    ``F``), and template flows with no transaction, dashed red (断链)."""
+    m = len(segs.ids)
+    ids, names = segs.ids, segs.names
     templ = set()
     if chain.template is not None and len(chain.template.flows):
         fl = chain.template.flows
@@ -171,33 +266,12 @@ def segment_map(chain, full, scores, *, size_by, highlight, height, weak=True) -
             e["color"] = {"color": "#c53a32", "opacity": 0.8}
             e["title"] = f"{names[k]} → {names[l]}: template flow with no transaction (断链)"
         edges.append(e)
-    net.nodes, net.edges, net.tips, net.details = nodes, edges, tips, details
-    net.node_ids = list(ids)
-    net.node_map = {nd["id"]: nd for nd in nodes}
-    net.annotations = annotations
-    net.options = vis_options(physics=False, n_edges=len(edges), smooth=True)
-    net.options["nodes"]["scaling"]["label"]["drawThreshold"] = 4
-    net.legend = [("local coverage 0% (no local firm, 缺链)", ramp_colors([0.0], COVERAGE_STOPS)[0]),
-                  ("local coverage 50%", ramp_colors([0.5], COVERAGE_STOPS)[0]),
-                  ("local coverage 100%", ramp_colors([1.0], COVERAGE_STOPS)[0]),
-                  ("no firm in the data", MISSING_COLOR)]
-    if any(amounts == 0):
-        net.legend.append(("dashed red: template flow with no transaction (断链)", "#c53a32"))
-    if marked.any():
-        net.legend.append(("highlighted (thick border)", "#111111"))
-    net.size_note = "node area ∝ number of firms; edge width ∝ money flowing between segments"
-    net.node_table = pd.DataFrame({
-        "label": names, "name": names, "x": x, "y": y, "size": sizes, "color": colors,
-        "stage": stages, "firms": firms_n, "local": counts[:m, 0], "outside": counts[:m, 1],
-        "foreign": counts[:m, 2], "local_share": local_share, "sales": sales,
-        "purchases": purchases, "internal_flow": internal, "highlighted": marked,
-    }, index=pd.Index(ids, name="segment_id"))
-    net.edge_table = pd.DataFrame({
+    edge_table = pd.DataFrame({
         "source": [ids[k] for k, _ in pairs], "target": [ids[l] for _, l in pairs],
         "amount": amounts, "width": [e["width"] for e in edges],
         "in_template": [(k, l) in templ for k, l in pairs],
     })
-    return net
+    return edges, edge_table
 
 
 def _weak_rows(chain, tips, seg_ids):
