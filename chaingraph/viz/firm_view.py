@@ -28,6 +28,11 @@ _TOOLTIP_LABELS = {"lead_score": "链主 lead score", "rank": "lead rank", "is_l
 
 
 def firm_view(chain, full, scores, *, color_by, size_by, highlight, layout, height) -> ChainNetwork:
+    """The firm view of ``chain`` (see :func:`~chaingraph.viz.to_pyvis`).
+
+    ``full`` is the chain before focusing and ``scores`` the score table
+    computed on it.
+    """
     n = chain.n_firms
     scores = scores.reindex(chain.firm_ids)
     net = ChainNetwork(height=height)
@@ -36,46 +41,22 @@ def firm_view(chain, full, scores, *, color_by, size_by, highlight, layout, heig
     cvals = firm_values(chain, color_by, scores)
     colors, legend, cnum = _firm_colors(chain, color_by, cvals)
     net.legend = legend
-
-    strength = chain.out_strength + chain.in_strength
-    if size_by is None:
-        svals = np.full(n, np.nan)
-        sizes = np.full(n, 10.0)
-        net.size_note = "all nodes the same size"
-    else:
-        try:
-            svals = numeric_values(firm_values(chain, size_by, scores))
-            net.size_note = f"node area ∝ {size_by}"
-        except ChainDataError:
-            if size_by != "revenue":
-                raise
-            svals = strength
-            net.size_note = "node area ∝ sales + purchases in the chain (no revenue column)"
-        sizes = scale_sizes(svals, 5.0, 25.0)
+    svals, sizes, net.size_note = _firm_sizes(chain, size_by, scores)
 
     marked = _highlighted_firms(chain, full, highlight, scores)
     labels = (chain.firms["name"].astype(object).where(chain.firms["name"].notna(), None).to_numpy()
               if "name" in chain.firms.columns else np.full(n, None, dtype=object))
     ids = chain.firm_ids.astype(str).tolist()
-    order_key = np.where(np.isfinite(svals), svals, strength)
-
     physics = False
     annotations = []
     if layout == "layered":
-        x, y, annotations = layered_positions(chain, order_key)
+        strength = chain.out_strength + chain.in_strength
+        x, y, annotations = layered_positions(chain, np.where(np.isfinite(svals), svals, strength))
     elif n <= PHYSICS_LIMIT:
-        x = y = None
+        x = y = None  # the browser's force simulation places the nodes
         physics = True
     else:
-        import networkx as nx
-
-        g = nx.Graph()
-        g.add_nodes_from(range(n))
-        coo = chain.adjacency.tocoo()
-        g.add_edges_from(zip(coo.row.tolist(), coo.col.tolist()))
-        pos = nx.spring_layout(g, seed=0, iterations=30, scale=SPACING * math.sqrt(n) * 1.5)
-        x = np.array([pos[i][0] for i in range(n)])
-        y = np.array([pos[i][1] for i in range(n)])
+        x, y = _spring_positions(chain)
         net.notes.append(f"physics off above {PHYSICS_LIMIT} nodes: positions from a spring layout")
 
     nodes = []
@@ -129,7 +110,41 @@ def firm_view(chain, full, scores, *, color_by, size_by, highlight, layout, heig
     return net
 
 
+def _firm_sizes(chain, size_by, scores) -> tuple[np.ndarray, np.ndarray, str]:
+    """``(values, sizes, note)``: node sizes ``5 + 20·√(v / max v)`` for the ``size_by`` values.
+
+    Without ``size_by`` every node is 10; a chain without a ``revenue``
+    column is sized by sales + purchases in the chain instead (said in the note).
+    """
+    n = chain.n_firms
+    if size_by is None:
+        return np.full(n, np.nan), np.full(n, 10.0), "all nodes the same size"
+    try:
+        values = numeric_values(firm_values(chain, size_by, scores))
+        note = f"node area ∝ {size_by}"
+    except ChainDataError:
+        if size_by != "revenue":
+            raise
+        values = chain.out_strength + chain.in_strength
+        note = "node area ∝ sales + purchases in the chain (no revenue column)"
+    return values, scale_sizes(values, 5.0, 25.0), note
+
+
+def _spring_positions(chain) -> tuple[np.ndarray, np.ndarray]:
+    """Positions from networkx's spring layout (``seed=0``), for views too large for physics."""
+    import networkx as nx
+
+    n = chain.n_firms
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    coo = chain.adjacency.tocoo()
+    g.add_edges_from(zip(coo.row.tolist(), coo.col.tolist()))
+    pos = nx.spring_layout(g, seed=0, iterations=30, scale=SPACING * math.sqrt(n) * 1.5)
+    return np.array([pos[i][0] for i in range(n)]), np.array([pos[i][1] for i in range(n)])
+
+
 def _highlighted_firms(chain, full, highlight, scores) -> np.ndarray:
+    """Which firms to mark: the given ones (each must be a firm of ``full``) or the lead firms."""
     n = chain.n_firms
     if highlight is None:
         return np.zeros(n, dtype=bool)
@@ -183,6 +198,8 @@ def _firm_colors(chain, name: str, values: pd.Series):
 
 
 def _tooltip_rows(chain, scores: pd.DataFrame) -> list[list[tuple[str, str]]]:
+    """Per firm, its tooltip rows ``(label, text)``: name, segment, stage, size, tier, place,
+    money in the chain, partners, then the other score columns."""
     firms = chain.firms
     seg = chain.segments
     codes = chain.segment_codes
