@@ -61,7 +61,7 @@ def to_pyvis(
     firm level of a large chain is reached per segment (``segment=``) or per
     lead firm's ecosystem (``ecosystem=``).
 
-    Node size at firm level is ``5 + 25·√(v / max v)`` for the ``size_by``
+    Node size at firm level is ``5 + 20·√(v / max v)`` for the ``size_by``
     value *v* (area ∝ value; missing or ≤ 0 → 5). Tooltips show the firm's
     name, id, segment, stage, size class, tier, city / province / country and
     location (local / outside / foreign), revenue, sales and purchases in
