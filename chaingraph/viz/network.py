@@ -182,15 +182,15 @@ def to_pyvis(
     needed = [c for c in (color_by, size_by) if c]
     if kind == "segments":
         score_frame = score_table(full, "lead_firms" if scores == "auto" else scores,
-                              [c for c in needed if c in SCORE_COLUMNS])
+                                  [c for c in needed if c in SCORE_COLUMNS])
         net = segment_map(chain, full, score_frame, size_by=size_by, highlight=highlight,
-                           height=height, weak=scores is not None)
+                          height=height, weak=scores is not None)
     else:
         score_frame = score_table(full, scores, [c for c in needed if c in SCORE_COLUMNS
-                                             and c not in full.firms.columns])
+                                                 and c not in full.firms.columns])
         net = firm_view(chain, full, score_frame, color_by=color_by, size_by=size_by,
-                         highlight=list(focus_ids) if highlight is None and focus_ids else highlight,
-                         layout=layout, height=height)
+                        highlight=list(focus_ids) if highlight is None and focus_ids else highlight,
+                        layout=layout, height=height)
     net.notes = notes + net.notes
     region = f" · {chain.region}" if chain.region else ""
     tname = f"{chain.template.name} " if chain.template is not None else ""
@@ -200,6 +200,9 @@ def to_pyvis(
 
 
 def _segment_focus(chain, segment, max_nodes):
+    """The subchain of the firms of ``segment`` (one id or several) and their direct partners,
+    those trading most with the segment first, ``max_nodes`` firms in all at most (the
+    segment's own firms are always kept)."""
     segs = [segment] if isinstance(segment, str) else list(segment)
     unknown = [s for s in segs if s not in chain.segment_ids]
     if unknown:

@@ -111,7 +111,7 @@ def segment_map(chain, full, scores, *, size_by, highlight, height, weak=True) -
 
 
 def _segment_numbers(chain, F, counts) -> _Segments:
-    """Names, stages, firm counts and money per node from :func:`segment_flows_matrix`'s ``F`` and ``counts``."""
+    """Names, stages, firm counts and money per node, from :func:`segment_flows_matrix`'s results."""
     K = len(chain.segment_ids)
     has_orphans = bool(counts[K].sum() > 0)
     m = K + 1 if has_orphans else K
