@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from chaingraph.analysis import _io_kernels as _k
+from chaingraph.analysis import _input_output_kernels as _k
 from chaingraph.errors import ChainDataError
 
 __all__ = [

@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chaingraph.analysis import _sparse
+from chaingraph.analysis import _graph_kernels
 from chaingraph.errors import ChainDataError
 
 __all__ = ["weak_links", "chokepoints", "single_sourcing", "WEAKNESS_CLASSES"]
@@ -345,7 +345,7 @@ def chokepoints(chain, *, leads=None, sources=None) -> pd.DataFrame:
     every upstream firm, *v* dominates *u* when every path *r* → *u* in the
     supply network runs through *v*; the dominators come from the dominator
     tree (Cooper–Harvey–Kennedy iterative algorithm on the CSR arrays,
-    :func:`chaingraph.analysis._sparse.immediate_dominators`). A firm is a
+    :func:`chaingraph.analysis._graph_kernels.immediate_dominators`). A firm is a
     chokepoint when it strictly dominates at least one of these target firms.
 
     What is cut off when firm *v* fails:
@@ -458,10 +458,10 @@ def chokepoints(chain, *, leads=None, sources=None) -> pd.DataFrame:
     src_pos = _default_sources(chain) if sources is None else _firm_positions(chain, sources, "sources")
     is_lead = np.zeros(n, dtype=bool)
     is_lead[lead_pos] = True
-    idom = _sparse.immediate_dominators(chain.adjacency, src_pos, chain.adjacency_t)
-    depth = _sparse.tree_depths(idom)
+    idom = _graph_kernels.immediate_dominators(chain.adjacency, src_pos, chain.adjacency_t)
+    depth = _graph_kernels.tree_depths(idom)
     in_str = chain.in_strength
-    sums = _sparse.tree_subtree_sums(
+    sums = _graph_kernels.tree_subtree_sums(
         idom, np.column_stack([np.ones(n), is_lead.astype(float), in_str]), depth
     )
     size = np.rint(sums[:, 0]).astype(np.int64)
@@ -472,7 +472,7 @@ def chokepoints(chain, *, leads=None, sources=None) -> pd.DataFrame:
     dominated_firms = np.where(reached, dominated_firms, 0)
     dominated_leads = np.where(reached, dominated_leads, 0)
     dominated_amount = np.where(reached, dominated_amount, 0.0)
-    pre = _sparse.tree_preorder(idom, size, depth)
+    pre = _graph_kernels.tree_preorder(idom, size, depth)
 
     # ---- union of Sole(v) and Dom(v)
     inside = (pre[ss_sup] < pre[ss_cus]) & (pre[ss_cus] < pre[ss_sup] + size[ss_sup])

@@ -11,7 +11,7 @@ import pytest
 import scipy.sparse as sp
 
 import chaingraph as cg
-from chaingraph.analysis import _io_kernels
+from chaingraph.analysis import _input_output_kernels
 from chaingraph.analysis.sectors import (
     extraction,
     ghosh_inverse,
@@ -261,8 +261,8 @@ def test_sparse_block_path_matches_dense(us15, monkeypatch):
     ref_k = key_sectors(Z, x)
     ref_kl = key_sectors(Z, x, forward="leontief")
     ref_e = extraction(Z, x)
-    monkeypatch.setattr(_io_kernels, "SPARSE_THRESHOLD", 4)
-    monkeypatch.setattr(_io_kernels, "BLOCK", 4)
+    monkeypatch.setattr(_input_output_kernels, "SPARSE_THRESHOLD", 4)
+    monkeypatch.setattr(_input_output_kernels, "BLOCK", 4)
     Zs = sp.csr_array(Z.to_numpy())
     got = key_sectors(Zs, x)
     np.testing.assert_allclose(got.iloc[:, :5].to_numpy(), ref_k.iloc[:, :5].to_numpy(), rtol=1e-10)
