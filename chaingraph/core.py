@@ -430,7 +430,7 @@ class ChainGraph:
         attrs = self._firms.assign(location=self.location.astype(str))
         records = attrs.to_dict("index")
         g.add_nodes_from(
-            (fid, {k: v for k, v in rec.items() if not _is_missing(v)}) for fid, rec in records.items()
+            (fid, {k: v for k, v in rec.items() if not _is_na_scalar(v)}) for fid, rec in records.items()
         )
         coo = self._adjacency.tocoo()
         ids = self.firm_ids.to_numpy()
@@ -512,7 +512,9 @@ class ChainGraph:
         return f"<div><p><code>{head}</code></p>{s.by_location.to_frame().T.to_html()}</div>"
 
 
-def _is_missing(v) -> bool:
+def _is_na_scalar(v) -> bool:
+    """Whether ``pd.isna(v)`` says missing (None, NaN, NA, NaT); values it cannot
+    answer with one truth value (lists, arrays) count as present."""
     try:
         return bool(pd.isna(v))
     except (TypeError, ValueError):

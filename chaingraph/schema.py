@@ -238,19 +238,20 @@ class TableInfo:
         pos = np.flatnonzero(np.asarray(mask))
         if self.first_row is not None:
             return [int(p) + self.first_row for p in pos]
-        return [_plain(v) for v in df.index[pos]]
+        return [_python_scalar(v) for v in df.index[pos]]
 
     def error(self, problem, column=None, df=None, mask=None) -> ChainDataError:
         rows = self.rows(df, mask) if df is not None and mask is not None else None
         return ChainDataError(problem, source=self.source, column=column, rows=rows)
 
 
-def _plain(v):
+def _python_scalar(v):
+    """A numpy scalar as the Python value it holds (for messages); anything else unchanged."""
     return v.item() if hasattr(v, "item") else v
 
 
 def _examples(values, limit: int = 3) -> str:
-    vals = list(dict.fromkeys(_plain(v) for v in values))
+    vals = list(dict.fromkeys(_python_scalar(v) for v in values))
     shown = ", ".join(repr(v) for v in vals[:limit])
     return shown + (", …" if len(vals) > limit else "")
 

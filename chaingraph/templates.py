@@ -46,7 +46,8 @@ _BUILTIN_PACKAGE = "chaingraph"
 _BUILTIN_DIR = "chain_templates"
 
 
-def _is_missing(value) -> bool:
+def _is_blank(value) -> bool:
+    """None, NA, NaN, or a string of nothing but whitespace: a cell left empty."""
     if value is None or value is pd.NA:
         return True
     if isinstance(value, float) and np.isnan(value):
@@ -56,7 +57,7 @@ def _is_missing(value) -> bool:
 
 def _clean_text(values: pd.Series) -> pd.Series:
     """Strings stripped of surrounding blanks; blanks and nulls become ``<NA>``."""
-    out = [pd.NA if _is_missing(v) else str(v).strip() for v in values]
+    out = [pd.NA if _is_blank(v) else str(v).strip() for v in values]
     return pd.Series(out, index=values.index, dtype="string")
 
 
@@ -281,7 +282,7 @@ class ChainTemplate:
             lines.append(f"id = {_toml_str(sid)}")
             for col in seg.columns:
                 value = row[col]
-                if _is_missing(value):
+                if _is_blank(value):
                     continue
                 lines.append(f"{col} = {_toml_value(value)}")
             lines.append("")
@@ -418,7 +419,7 @@ class ChainTemplate:
                     self._flows.loc[self._flows["to_segment"] == sid, "essential"],
                 )
             )
-            found = "" if _is_missing(row["foundation"]) else esc(str(row["foundation"]))
+            found = "" if _is_blank(row["foundation"]) else esc(str(row["foundation"]))
             rows.append(
                 "<tr>"
                 f"<td><code>{esc(str(sid))}</code></td>"
@@ -442,7 +443,7 @@ def _rebuild_template(segments, flows, name, title, title_en, source, version):
 
 
 def _text_or_blank(value) -> str:
-    return "" if _is_missing(value) else str(value)
+    return "" if _is_blank(value) else str(value)
 
 
 def _frames_equal(a: pd.DataFrame, b: pd.DataFrame) -> bool:
