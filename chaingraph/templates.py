@@ -37,7 +37,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
 
 __all__ = ["ChainTemplate", "list_templates", "get_template", "STAGES", "FOUNDATIONS"]
 
-from .schema import FOUNDATIONS, STAGES, TableInfo, _FOUNDATION_ALIASES, _STAGE_ALIASES, to_bool
+from .schema import FOUNDATION_WORDS, FOUNDATIONS, STAGE_WORDS, STAGES, TableInfo, to_bool
 
 _SEGMENT_COLUMNS = ["name", "name_en", "stage", "foundation"]
 _FLOW_COLUMNS = ["from_segment", "to_segment", "essential"]
@@ -324,7 +324,7 @@ class ChainTemplate:
 
     def stage_segments(self, stage: str) -> list[str]:
         """Segment ids of one stage (``upstream``, ``midstream`` or ``downstream``)."""
-        canonical = _STAGE_ALIASES.get(str(stage).strip().lower())
+        canonical = STAGE_WORDS.get(str(stage).strip().lower())
         if canonical is None:
             raise ChainDataError(f"unknown stage {stage!r}", source="stage")
         return list(self._segments.index[self._segments["stage"] == canonical])
@@ -527,7 +527,7 @@ def _validate_segments(segments: pd.DataFrame) -> pd.DataFrame:
     # stage
     if "stage" in seg.columns:
         raw = _clean_text(seg["stage"])
-        canon = [None if pd.isna(v) else _STAGE_ALIASES.get(v.lower()) for v in raw]
+        canon = [None if pd.isna(v) else STAGE_WORDS.get(v.lower()) for v in raw]
         bad = np.array([c is None for c in canon])
         if bad.any():
             value = raw.iloc[int(np.flatnonzero(bad)[0])]
@@ -543,7 +543,7 @@ def _validate_segments(segments: pd.DataFrame) -> pd.DataFrame:
     # foundation
     if "foundation" in seg.columns:
         raw = _clean_text(seg["foundation"])
-        canon = [pd.NA if pd.isna(v) else _FOUNDATION_ALIASES.get(v.lower()) for v in raw]
+        canon = [pd.NA if pd.isna(v) else FOUNDATION_WORDS.get(v.lower()) for v in raw]
         bad = np.array([c is None for c in canon])
         if bad.any():
             raise ChainDataError(
