@@ -142,35 +142,34 @@ def _segment_supply(chain) -> dict:
     ``foreign`` firm counts; ``demand`` and ``demand_local``/``_outside``/
     ``_foreign``: local customers' purchases from the segment's firms by the
     firms' location; ``sumsq``: Σ of squared per-supplier sales to local
-    customers), and over firms (``to_local``: sales to local customers).
+    customers; ``top_pos``, ``top_val``: the largest supplier and its sales,
+    −1 and 0 when no firm sells), and over firms (``to_local``: sales to
+    local customers). A firm's sales count in its segments in the parts
+    :attr:`ChainGraph.segment_membership` gives.
     """
     n_seg = len(chain.segment_ids)
-    seg = chain.segment_codes.astype(np.int64)
-    loc = chain.location_codes
-    known = seg >= 0
-    out = {}
-    for code, name in enumerate(_LOCATIONS):
-        out[name] = np.bincount(seg[known & (loc == code)], minlength=n_seg)
-    out["n"] = np.bincount(seg[known], minlength=n_seg)
+    by_location = chain.location_codes[:, None] == np.arange(len(_LOCATIONS))
+    counts = chain.segment_firm_counts(by_location)
+    out = {name: counts[:, j] for j, name in enumerate(_LOCATIONS)}
+    out["n"] = chain.segment_firm_counts()
     to_local = np.asarray(chain.adjacency @ chain.is_local.astype(np.float64)).ravel()
     out["to_local"] = to_local
-    x = np.where(known, to_local, 0.0)
-    segk = np.where(known, seg, 0)
-    out["demand"] = np.bincount(segk, weights=x, minlength=n_seg)
-    for code, name in enumerate(_LOCATIONS):
-        out[f"demand_{name}"] = np.bincount(segk, weights=np.where(loc == code, x, 0.0),
-                                            minlength=n_seg)
-    out["sumsq"] = np.bincount(segk, weights=x * x, minlength=n_seg)
+    out["demand"] = chain.segment_totals(to_local)
+    demand = chain.segment_totals(to_local[:, None] * by_location)
+    for j, name in enumerate(_LOCATIONS):
+        out[f"demand_{name}"] = demand[:, j]
+    # each supplier's part x of each segment's local demand: x[i, k] = M[i, k] · to_local[i]
+    part = chain.segment_membership.tocoo()
+    firm, seg = part.row.astype(np.int64), part.col.astype(np.int64)
+    x = part.data * to_local[firm]
+    out["sumsq"] = np.bincount(seg, weights=x * x, minlength=n_seg)
     # the top supplier of each segment by sales to local customers (ties: smallest firm id)
-    order = np.lexsort((_id_rank(chain), -x, seg))
-    order = order[seg[order] >= 0]
-    first = np.flatnonzero(np.r_[True, np.diff(seg[order]) != 0]) if len(order) else order
+    order = np.lexsort((_id_rank(chain)[firm], -x, seg))
+    heads = order[np.flatnonzero(np.r_[True, np.diff(seg[order]) != 0])] if len(order) else order
     top_pos = np.full(n_seg, -1, dtype=np.int64)
     top_val = np.zeros(n_seg)
-    if len(order):
-        heads = order[first]
-        top_pos[seg[heads]] = heads
-        top_val[seg[heads]] = x[heads]
+    top_pos[seg[heads]] = firm[heads]
+    top_val[seg[heads]] = x[heads]
     out["top_pos"] = np.where(top_val > 0, top_pos, -1)
     out["top_val"] = top_val
     return out
