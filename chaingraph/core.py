@@ -336,13 +336,25 @@ class ChainGraph:
 
         Examples
         --------
+        A and B make parts for C; D's segment is unknown and sells to C too:
+
         >>> import pandas as pd, chaingraph as cg
-        >>> firms = pd.DataFrame({"firm_id": ["A", "B", "C"], "segment_id": ["up", None, "down"]})
-        >>> links = pd.DataFrame({"supplier_id": ["A"], "customer_id": ["C"]})
-        >>> cg.ChainGraph.from_frames(firms, links).segment_membership.toarray()
+        >>> firms = pd.DataFrame({"firm_id": ["A", "B", "C", "D"],
+        ...                       "segment_id": ["parts", "parts", "car", None]})
+        >>> links = pd.DataFrame({"supplier_id": ["A", "B", "D"], "customer_id": ["C", "C", "C"],
+        ...                       "amount": [3.0, 4.0, 2.0]})
+        >>> chain = cg.ChainGraph.from_frames(firms, links)
+        >>> chain.segment_membership.toarray()
         array([[1., 0.],
-               [0., 0.],
-               [0., 1.]])
+               [1., 0.],
+               [0., 1.],
+               [0., 0.]])
+        >>> chain.segment_totals(chain.out_strength), chain.segment_firm_counts(unknown=True)
+        (array([7., 0.]), array([2, 1, 1]))
+        >>> chain.segment_flow_matrix(unknown=True).toarray()
+        array([[0., 7., 0.],
+               [0., 0., 0.],
+               [0., 2., 0.]])
         """
         codes = self.segment_codes
         placed = codes >= 0
@@ -381,15 +393,6 @@ class ChainGraph:
         ndarray of shape (n_segments,) or (n_segments, c)
             In the order of :attr:`segment_ids` (one more with ``unknown``);
             0 for a segment without firms.
-
-        Examples
-        --------
-        >>> import pandas as pd, chaingraph as cg
-        >>> firms = pd.DataFrame({"firm_id": ["A", "B", "C"], "segment_id": ["up", None, "up"]})
-        >>> links = pd.DataFrame({"supplier_id": ["A"], "customer_id": ["C"]})
-        >>> chain = cg.ChainGraph.from_frames(firms, links)
-        >>> chain.segment_totals([1.0, 2.0, 4.0], unknown=True)
-        array([5., 2.])
         """
         v = np.asarray(values, dtype=np.float64)
         if v.shape[:1] != (self.n_firms,) or v.ndim > 2:
@@ -416,23 +419,14 @@ class ChainGraph:
         -------
         int64 ndarray of shape (n_segments,) or (n_segments, c)
             In the order of :attr:`segment_ids` (one more with ``unknown``).
-
-        Examples
-        --------
-        >>> import pandas as pd, chaingraph as cg
-        >>> firms = pd.DataFrame({"firm_id": ["A", "B", "C"], "segment_id": ["up", None, "up"]})
-        >>> links = pd.DataFrame({"supplier_id": ["A"], "customer_id": ["C"]})
-        >>> chain = cg.ChainGraph.from_frames(firms, links)
-        >>> chain.segment_firm_counts(unknown=True), chain.segment_firm_counts([True, True, False])
-        (array([2, 1]), array([1]))
         """
-        present = self._membership(unknown).copy()
-        present.data = np.ones_like(present.data)
-        f = np.ones(self.n_firms) if firms is None else np.asarray(firms, dtype=bool)
+        f = np.ones(self.n_firms, dtype=bool) if firms is None else np.asarray(firms, dtype=bool)
         if f.shape[:1] != (self.n_firms,) or f.ndim > 2:
             raise ValueError(
                 f"firms must have shape ({self.n_firms},) or ({self.n_firms}, c), got {f.shape}"
             )
+        present = self._membership(unknown).copy()
+        present.data = np.ones_like(present.data)
         return np.rint(present.T @ f.astype(np.float64)).astype(np.int64)
 
     def segment_flow_matrix(self, *, firms=None, unknown: bool = False) -> sp.csr_array:
@@ -454,16 +448,6 @@ class ChainGraph:
             n_segments × n_segments (one more each with ``unknown``), rows the
             selling and columns the buying segment, in the order of
             :attr:`segment_ids`.
-
-        Examples
-        --------
-        >>> import pandas as pd, chaingraph as cg
-        >>> firms = pd.DataFrame({"firm_id": ["A", "B", "C"], "segment_id": ["up", "up", "down"]})
-        >>> links = pd.DataFrame({"supplier_id": ["A", "B"], "customer_id": ["C", "C"],
-        ...                       "amount": [3.0, 4.0]})
-        >>> cg.ChainGraph.from_frames(firms, links).segment_flow_matrix().toarray()
-        array([[0., 7.],
-               [0., 0.]])
         """
         m = self._membership(unknown)
         if firms is not None:
