@@ -25,6 +25,11 @@ Notation and conventions (Miller & Blair 2009, ch. 2, 6 and 12):
   :func:`ghosh_inverse` its coefficients are 0 (``0/0 := 0``), giving it a
   unit row and column.  A sector with zero gross output but non-zero sales
   or purchases, or with negative gross output, is an error.
+
+Why one module of ~900 lines: every function here reads its table through
+the same validation (``_read_table``) and the same factorisation of
+``I - A``, and the segment functions exist to feed them; about half of the
+lines are docstrings with worked examples.
 """
 
 from __future__ import annotations
