@@ -739,9 +739,11 @@ def segment_flows(chain, *, local_only: bool = False) -> pd.DataFrame:
 
 def _warn_flows_without_segment(chain, mask: np.ndarray | None) -> None:
     """Warn how many firm pairs (among ``mask``), and how much flow, touch a firm with no segment."""
+    no_segment = np.diff(chain.segment_membership.indptr) == 0  # an empty row of M
+    if not no_segment.any():
+        return
     w = chain.adjacency.tocoo()
     inside = np.ones(w.nnz, dtype=bool) if mask is None else mask[w.row] & mask[w.col]
-    no_segment = np.diff(chain.segment_membership.indptr) == 0  # an empty row of M
     touch = inside & (no_segment[w.row] | no_segment[w.col])
     if touch.any():
         lost = float(w.data[touch].sum())
