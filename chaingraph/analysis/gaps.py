@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from chaingraph.analysis.weak import (
+from chaingraph.analysis._segment_supply import (
     _check_fraction,
     _edges,
     _id_rank,

@@ -25,6 +25,11 @@ Notation and conventions (Miller & Blair 2009, ch. 2, 6 and 12):
   :func:`ghosh_inverse` its coefficients are 0 (``0/0 := 0``), giving it a
   unit row and column.  A sector with zero gross output but non-zero sales
   or purchases, or with negative gross output, is an error.
+
+Why one module of ~900 lines: every function here reads its table through
+the same validation (``_read_table``) and the same factorisation of
+``I - A``, and the segment functions exist to feed them; about half of the
+lines are docstrings with worked examples.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from chaingraph.analysis import _io_kernels as _k
+from chaingraph.analysis import _input_output_kernels as _k
 from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError
 
@@ -668,27 +673,14 @@ def upstreamness(Z, x) -> pd.Series:
 # --------------------------------------------------------------------------
 
 
-def _segment_indicator(chain, mask: np.ndarray | None = None):
-    """Sparse (segments × firms) 0/1 matrix of firm membership; unknown segments dropped."""
-    codes = np.asarray(chain.segment_codes)
-    keep = codes >= 0
-    if mask is not None:
-        keep &= mask
-    firms = np.flatnonzero(keep)
-    n_seg = len(chain.segment_ids)
-    return sp.csr_array(
-        (np.ones(len(firms)), (codes[firms], firms)),
-        shape=(n_seg, len(codes)),
-    )
-
-
 def segment_flows(chain: ChainGraph, *, local_only: bool = False) -> pd.DataFrame:
     """Segment × segment flow matrix (环节间流量矩阵) summed from firm links.
 
     ``S[k, l] = sum of W[s, j]`` over firms *s* in segment *k* and *j* in
     segment *l*, with ``W = chain.adjacency`` (what firm *s* sells to firm
-    *j*).  As a matrix product, ``S = P W P^T`` with ``P`` the segments ×
-    firms membership matrix.  ``S`` plays the part of ``Z`` in
+    *j*).  As a matrix product, ``S = Mᵀ W M`` with ``M`` the firms ×
+    segments membership matrix (:attr:`ChainGraph.segment_membership`,
+    :meth:`ChainGraph.segment_flow_matrix`).  ``S`` plays the part of ``Z`` in
     :func:`key_sectors`, :func:`extraction` and :func:`upstreamness`, with
     :func:`segment_output` as gross output, so the input–output methods run
     at segment level on firm data.
@@ -712,7 +704,8 @@ def segment_flows(chain: ChainGraph, *, local_only: bool = False) -> pd.DataFram
     Warns
     -----
     UserWarning
-        When links touch firms of unknown segment: how much flow is left out.
+        When links (with ``local_only``, links between local firms) touch
+        firms of unknown segment: how many, and how much flow is left out.
 
     References
     ----------
@@ -738,28 +731,30 @@ def segment_flows(chain: ChainGraph, *, local_only: bool = False) -> pd.DataFram
     >>> bool(ks["sector_class"].isin(["key", "strong backward", "strong forward", "weak"]).all())
     True
     """
-    W = sp.csr_array(chain.adjacency)
     mask = np.asarray(chain.is_local, dtype=bool) if local_only else None
-    if mask is not None:
-        m = mask.astype(float)
-        W = sp.csr_array(W.multiply(m[:, None]).multiply(m[None, :]))
-    codes = np.asarray(chain.segment_codes)
-    unknown = codes < 0
-    if unknown.any() and W.nnz:
-        coo = W.tocoo()
-        touch = unknown[coo.row] | unknown[coo.col]
-        lost = float(coo.data[touch].sum())
-        if touch.any():
-            warnings.warn(
-                f"{int(touch.sum())} firm pairs ({lost:,.6g} of {float(coo.data.sum()):,.6g} in flow) involve "
-                "firms without a segment and are left out of the segment flows",
-                UserWarning,
-                stacklevel=2,
-            )
-    P = _segment_indicator(chain)
-    S = (P @ W @ P.T).toarray()
+    _warn_flows_without_segment(chain, mask)
+    S = chain.segment_flow_matrix(firms=mask).toarray()
     index = pd.Index(chain.segment_ids, name="segment_id")
     return pd.DataFrame(S, index=index, columns=index.copy())
+
+
+def _warn_flows_without_segment(chain, mask: np.ndarray | None) -> None:
+    """Warn how many firm pairs (among ``mask``), and how much flow, touch a firm with no segment."""
+    no_segment = np.diff(chain.segment_membership.indptr) == 0  # an empty row of M
+    if not no_segment.any():
+        return
+    w = chain.adjacency.tocoo()
+    inside = np.ones(w.nnz, dtype=bool) if mask is None else mask[w.row] & mask[w.col]
+    touch = inside & (no_segment[w.row] | no_segment[w.col])
+    if touch.any():
+        lost = float(w.data[touch].sum())
+        total = float(w.data[inside].sum())
+        warnings.warn(
+            f"{int(touch.sum())} firm pairs ({lost:,.6g} of {total:,.6g} in flow) involve "
+            "firms without a segment and are left out of the segment flows",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def segment_output(chain: ChainGraph, *, local_only: bool = False) -> pd.Series:
@@ -826,9 +821,10 @@ def segment_output(chain: ChainGraph, *, local_only: bool = False) -> pd.Series:
         per_firm = np.where(missing, est, np.maximum(rev, est))
     else:
         per_firm = est
-    mask = np.asarray(chain.is_local, dtype=bool) if local_only else None
-    P = _segment_indicator(chain, mask)
-    return pd.Series(P @ per_firm, index=pd.Index(chain.segment_ids, name="segment_id"), name="output")
+    if local_only:
+        per_firm = np.where(np.asarray(chain.is_local, dtype=bool), per_firm, 0.0)
+    return pd.Series(chain.segment_totals(per_firm), index=pd.Index(chain.segment_ids, name="segment_id"),
+                     name="output")
 
 
 # --------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 import scipy.sparse as sp
 
 import chaingraph as cg
-from chaingraph.analysis import _io_kernels
+from chaingraph.analysis import _input_output_kernels
 from chaingraph.analysis.sectors import (
     extraction,
     ghosh_inverse,
@@ -261,8 +262,8 @@ def test_sparse_block_path_matches_dense(us15, monkeypatch):
     ref_k = key_sectors(Z, x)
     ref_kl = key_sectors(Z, x, forward="leontief")
     ref_e = extraction(Z, x)
-    monkeypatch.setattr(_io_kernels, "SPARSE_THRESHOLD", 4)
-    monkeypatch.setattr(_io_kernels, "BLOCK", 4)
+    monkeypatch.setattr(_input_output_kernels, "SPARSE_THRESHOLD", 4)
+    monkeypatch.setattr(_input_output_kernels, "BLOCK", 4)
     Zs = sp.csr_array(Z.to_numpy())
     got = key_sectors(Zs, x)
     np.testing.assert_allclose(got.iloc[:, :5].to_numpy(), ref_k.iloc[:, :5].to_numpy(), rtol=1e-10)
@@ -531,3 +532,19 @@ def test_segment_output_raises_revenue_below_network_flows(tiny_chain):
     with pytest.warns(UserWarning, match="2 firms have a revenue below their sales or purchases"):
         out = segment_output(chain2)
     np.testing.assert_allclose(out, [20 + 3, 10, 40])
+
+
+def test_segment_flows_warning_counts_the_pairs_it_leaves_out():
+    # A (s1), B (s2), C (no segment) in 山东; D (no segment) in 江苏.
+    # All links: A->C 2, D->B 3, C->B 1 touch a firm without segment: 3 pairs, 6 of 11.
+    # Local only: A->B 5, A->C 2, C->B 1 are kept; A->C and C->B touch C: 2 pairs, 3 of 8.
+    firms = pd.DataFrame({"firm_id": list("ABCD"), "segment_id": ["s1", "s2", None, None],
+                          "province": ["山东", "山东", "山东", "江苏"]})
+    links = pd.DataFrame({"supplier_id": list("AADC"), "customer_id": list("BCBB"),
+                          "amount": [5.0, 2.0, 3.0, 1.0]})
+    chain = cg.ChainGraph.from_frames(firms, links, region="山东")
+    with pytest.warns(UserWarning, match=re.escape("3 firm pairs (6 of 11 in flow)")):
+        S = segment_flows(chain)
+    assert S.to_numpy().tolist() == [[0.0, 5.0], [0.0, 0.0]]
+    with pytest.warns(UserWarning, match=re.escape("2 firm pairs (3 of 8 in flow)")):
+        segment_flows(chain, local_only=True)
