@@ -12,10 +12,8 @@ from .core import ChainGraph, ChainSummary
 from .io import read_chain, write_chain
 
 # -- datasets --
-from .datasets import (
-    IOTable, Planted, SyntheticChain, list_datasets, load_dataset, load_planted,
-    synthetic_chain, synthetic_frames,
-)
+from .datasets import IOTable, list_datasets, load_dataset, load_planted
+from .synthetic import Planted, SyntheticChain, synthetic_chain, synthetic_frames
 
 # -- analysis --
 from .analysis.leads import ecosystem, lead_firms

@@ -20,7 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from chaingraph.datasets import synthetic_chain  # noqa: E402
+from chaingraph.synthetic import synthetic_chain  # noqa: E402
 from chaingraph.io import write_chain  # noqa: E402
 
 #: name -> (template, n_firms, seed, description)
