@@ -47,12 +47,8 @@ _BETA, _GAMMA, _ALLOC = 0.6, 0.4, 0.7
 #: Stage multipliers of the revenue distribution; relative number of firms.
 _STAGE_REVENUE = {"upstream": 1.0, "midstream": 1.4, "downstream": 3.0}
 _STAGE_FIRMS = {"upstream": 1.0, "midstream": 1.2, "downstream": 0.45}
+#: The year the firms' figures and the links describe.
 _DATA_YEAR = 2023
-#: Cluster kind (产业集群类型) of each built-in chain for the 链主 rule, after
-#: Guangdong's 2020 list of twenty strategic clusters: 汽车 is a pillar cluster
-#: (战略性支柱产业集群); 高端装备制造 and 半导体与集成电路 are emerging ones
-#: (战略性新兴产业集群). Other templates get a missing ``cluster_type``.
-_CLUSTER_TYPE = {"nev": "pillar", "cnc": "emerging", "ic": "emerging"}
 
 
 # --------------------------------------------------------------------------- #
@@ -232,10 +228,11 @@ def synthetic_chain(
        drawn net-margin score; 特色化 15 drawn; 创新能力 35 from IP grade,
        R&D expense and intensity, R&D staff and R&D institution), higher
        draws for designated firms; for domestic SMEs, 15 % missing, missing
-       for other firms. ``cluster_type``: ``pillar`` for ``nev`` (汽车 is a
-       Guangdong 战略性支柱产业集群), ``emerging`` for ``cnc`` and ``ic``
-       (高端装备制造, 半导体与集成电路); absent for other templates (pass
-       ``cluster_type`` to :func:`~chaingraph.tiers` then).
+       for other firms. ``cluster_type``: the template's
+       :attr:`~chaingraph.ChainTemplate.cluster_type` (``pillar`` for
+       ``nev``, ``emerging`` for ``cnc`` and ``ic``); absent when the
+       template has none (pass ``cluster_type`` to :func:`~chaingraph.tiers`
+       then).
 
     Parameters
     ----------
@@ -360,7 +357,7 @@ def synthetic_frames(
     extra = _tier_extra_columns(
         rng.spawn(1)[0], firms, foreign=places.foreign, is_sme=sizes.is_sme, tech_seg=tech,
         supplies_large=np.bincount(supplier[sizes.is_large[customer]], minlength=n_firms) > 0,
-        leads=np.array(sizes.lead_firms, dtype=np.int64), cluster_type=_CLUSTER_TYPE.get(tpl.name),
+        leads=np.array(sizes.lead_firms, dtype=np.int64), cluster_type=tpl.cluster_type,
         year=_DATA_YEAR)
     for col, values in extra.items():
         firms[col] = values

@@ -197,6 +197,15 @@ def test_no_cluster_type_for_a_template_without_one():
     assert [c for c in EXTRA_COLUMNS if c not in firms.columns] == ["cluster_type"]
 
 
+def test_cluster_type_comes_from_the_template():
+    # the column is the template's cluster kind, whatever the template's name
+    tpl = cg.get_template("nev")
+    custom = cg.ChainTemplate.from_frames(tpl.segments.reset_index(), tpl.flows, name="mychain",
+                                          cluster_type="emerging")
+    firms, _, _ = synthetic_frames(custom, 300, seed=2)
+    assert set(firms["cluster_type"]) == {"emerging"}
+
+
 def test_planted_structure_true_in_data(generated):
     name, firms, links, planted = generated
     assert isinstance(planted, Planted)
