@@ -19,8 +19,8 @@ from .synthetic import Planted, SyntheticChain, synthetic_chain, synthetic_frame
 from .analysis.leads import ecosystem, lead_firms
 from .analysis.integration import IntegrationResult, integration
 from .analysis.sectors import (
-    extraction, ghosh_inverse, key_sectors, leontief_inverse, read_io_table, segment_flows,
-    segment_output, upstreamness,
+    extraction, ghosh_inverse, key_sectors, leontief_inverse, read_io_table, sector_table,
+    segment_flows, segment_output, upstreamness,
 )
 from .analysis.resilience import DisruptionResult, simulate_disruption, systemic_risk
 from .analysis.weak import chokepoints, single_sourcing, weak_links
@@ -72,6 +72,7 @@ __all__ = [
     "key_sectors",
     "leontief_inverse",
     "read_io_table",
+    "sector_table",
     "segment_flows",
     "segment_output",
     "upstreamness",
