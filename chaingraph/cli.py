@@ -407,24 +407,11 @@ def sectors(table, dataset, forward, local_only, fmt, output):
     dataset, is analysed at segment (环节) level: segment flows summed from
     the firm links, segment output from firm revenue.
     """
-    from .analysis.sectors import key_sectors, read_io_table, segment_flows, segment_output
+    from .analysis.sectors import key_sectors, sector_table
 
     if (table is None) == (dataset is None):
         raise click.UsageError("give either TABLE or --dataset NAME")
-    if dataset is not None:
-        from .datasets import load_dataset
-
-        data = load_dataset(dataset)
-    elif table.is_dir() or table.suffix.lower() in (".xlsx", ".xls"):
-        data = load_chain_arg(table, None)
-    else:
-        data = read_io_table(table)
-    if hasattr(data, "adjacency"):
-        Z, x = segment_flows(data, local_only=local_only), segment_output(data, local_only=local_only)
-    elif isinstance(data, tuple):
-        Z, x = data
-    else:
-        Z, x = data.Z, data.x
+    Z, x = sector_table(table, dataset=dataset, local_only=local_only)
     emit(key_sectors(Z, x, forward=forward), fmt, output, note=f"forward linkage: {forward}")
 
 

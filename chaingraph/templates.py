@@ -40,6 +40,8 @@ __all__ = ["ChainTemplate", "list_templates", "get_template", "STAGES", "FOUNDAT
 from ._template_tables import is_blank, validate_flows, validate_segments
 from .schema import FOUNDATIONS, STAGE_WORDS, STAGES
 
+_CLUSTER_TYPES = ("pillar", "emerging")
+
 _BUILTIN_PACKAGE = "chaingraph"
 _BUILTIN_DIR = "chain_templates"
 
@@ -61,6 +63,13 @@ class ChainTemplate:
         What the template is based on.
     version : str
         Version string of the template data.
+    cluster_type : {"pillar", "emerging"} or None
+        The kind of industrial cluster (产业集群类型) the chain is, which sets
+        the revenue threshold of the lead-firm (链主) tier rule: ``pillar``
+        (战略性支柱产业集群) or ``emerging`` (战略性新兴产业集群); ``None``
+        when the template does not say. The built-in templates follow
+        Guangdong's 2020 list of strategic clusters (汽车 pillar; 高端装备制造
+        and 半导体与集成电路 emerging).
     segments : pandas.DataFrame
         Indexed by ``segment_id`` (str). Columns ``name`` (Chinese),
         ``name_en``, ``stage`` (``upstream``/``midstream``/``downstream``),
@@ -97,7 +106,8 @@ class ChainTemplate:
     ['car']
     """
 
-    __slots__ = ("name", "title", "title_en", "source", "version", "_segments", "_flows")
+    __slots__ = ("name", "title", "title_en", "source", "version", "cluster_type", "_segments",
+                 "_flows")
 
     def __init__(
         self,
@@ -109,6 +119,7 @@ class ChainTemplate:
         title_en: str | None = None,
         source: str = "",
         version: str = "",
+        cluster_type: str | None = None,
     ) -> None:
         # Trusted constructor: use from_frames / from_toml for user data.
         name = str(name)
@@ -120,6 +131,7 @@ class ChainTemplate:
             "title_en": title_en if title_en is not None else name,
             "source": source,
             "version": version,
+            "cluster_type": cluster_type,
         }
         for key, value in values.items():
             object.__setattr__(self, key, value)
@@ -131,7 +143,7 @@ class ChainTemplate:
         return (
             _rebuild_template,
             (self._segments, self._flows, self.name, self.title, self.title_en,
-             self.source, self.version),
+             self.source, self.version, self.cluster_type),
         )
 
     # ------------------------------------------------------------------ build
@@ -146,6 +158,7 @@ class ChainTemplate:
         title_en: str | None = None,
         source: str = "",
         version: str = "",
+        cluster_type: str | None = None,
     ) -> ChainTemplate:
         """Build and validate a template from a segments table and a flows table.
 
@@ -165,6 +178,8 @@ class ChainTemplate:
             flow is essential). ``None`` means a template without flows.
         name, title, title_en, source, version : str, optional
             Metadata.
+        cluster_type : {"pillar", "emerging"}, optional
+            The chain's cluster kind (see the class attributes).
 
         Returns
         -------
@@ -176,8 +191,9 @@ class ChainTemplate:
             Missing ``segment_id`` column, empty or duplicate segment ids,
             unknown stage or foundation values, flows naming unknown
             segments, self-flows, duplicate flows, unreadable ``essential``
-            values. The error names the table (``segments`` or ``flows``),
-            the column and the offending rows (index labels).
+            values, a ``cluster_type`` other than ``pillar`` or ``emerging``.
+            The error names the table (``segments`` or ``flows``), the column
+            and the offending rows (index labels).
 
         Examples
         --------
@@ -191,8 +207,12 @@ class ChainTemplate:
         """
         seg = validate_segments(segments)
         fl = validate_flows(flows, seg.index)
+        if cluster_type is not None and cluster_type not in _CLUSTER_TYPES:
+            raise ChainDataError(f"unknown cluster type {cluster_type!r} (use pillar or emerging)",
+                                 source="template", column="cluster_type")
         return cls(
-            seg, fl, name=name, title=title, title_en=title_en, source=source, version=version
+            seg, fl, name=name, title=title, title_en=title_en, source=source, version=version,
+            cluster_type=cluster_type,
         )
 
     @classmethod
@@ -200,11 +220,12 @@ class ChainTemplate:
         """Read a template from a TOML file.
 
         The file has a header (``name``, ``title``, ``title_en``, ``source``,
-        ``version``), an array of tables ``[[segments]]`` (``id``, ``name``,
-        ``name_en``, ``stage``, ``foundation``; other keys become extra
-        columns) and an array ``[[flows]]`` (``from``, ``to``,
-        ``essential``). The data are validated as in :meth:`from_frames`,
-        with the file name as the error source.
+        ``version``, optional ``cluster_type``), an array of tables
+        ``[[segments]]`` (``id``, ``name``, ``name_en``, ``stage``,
+        ``foundation``; other keys become extra columns) and an array
+        ``[[flows]]`` (``from``, ``to``, ``essential``). The data are
+        validated as in :meth:`from_frames`, with the file name as the error
+        source.
 
         Examples
         --------
@@ -240,6 +261,7 @@ class ChainTemplate:
                 title_en=data.get("title_en"),
                 source=data.get("source", ""),
                 version=str(data.get("version", "")),
+                cluster_type=data.get("cluster_type"),
             )
         except ChainDataError as exc:
             raise ChainDataError(
@@ -257,6 +279,7 @@ class ChainTemplate:
             f"title_en = {_toml_str(self.title_en)}",
             f"source = {_toml_str(self.source)}",
             f"version = {_toml_str(self.version)}",
+            *([f"cluster_type = {_toml_str(self.cluster_type)}"] if self.cluster_type else []),
             "",
         ]
         seg = self._segments
@@ -369,8 +392,9 @@ class ChainTemplate:
         if not isinstance(other, ChainTemplate):
             return NotImplemented
         return (
-            (self.name, self.title, self.title_en, self.source, self.version)
-            == (other.name, other.title, other.title_en, other.source, other.version)
+            (self.name, self.title, self.title_en, self.source, self.version, self.cluster_type)
+            == (other.name, other.title, other.title_en, other.source, other.version,
+                other.cluster_type)
             and _frames_equal(self._segments, other._segments)
             and _frames_equal(self._flows, other._flows)
         )
@@ -419,10 +443,11 @@ class ChainTemplate:
         return head + table
 
 
-def _rebuild_template(segments, flows, name, title, title_en, source, version):
+def _rebuild_template(segments, flows, name, title, title_en, source, version,
+                      cluster_type=None):
     """Unpickle a :class:`ChainTemplate`."""
     return ChainTemplate(segments, flows, name=name, title=title, title_en=title_en,
-                         source=source, version=version)
+                         source=source, version=version, cluster_type=cluster_type)
 
 
 def _text_or_blank(value) -> str:

@@ -34,7 +34,7 @@ import chaingraph as cg
 
 #: Public functions of chaingraph.analysis that work on an input–output table, not a chain.
 IO_TABLE_FUNCTIONS = {"key_sectors", "leontief_inverse", "ghosh_inverse", "upstreamness",
-                      "extraction", "read_io_table"}
+                      "extraction", "read_io_table", "sector_table"}
 
 #: Arguments, besides the chain, that an analysis function needs to run (the rest stay default).
 CALLS = {

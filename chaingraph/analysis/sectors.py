@@ -54,6 +54,7 @@ __all__ = [
     "segment_flows",
     "segment_output",
     "read_io_table",
+    "sector_table",
 ]
 
 SECTOR_CLASSES = ("key", "strong backward", "strong forward", "weak")
@@ -918,3 +919,92 @@ def read_io_table(path) -> tuple[pd.DataFrame, pd.Series]:
         raise ChainDataError("missing gross output", source=source, column=out_col, rows=line[bad].tolist())
     Z = pd.DataFrame(block, index=labels, columns=labels.copy())
     return Z, pd.Series(xv, index=labels, name="output")
+
+
+# --------------------------------------------------------------------------
+# what to analyse: a table, a chain or a file
+# --------------------------------------------------------------------------
+
+
+def sector_table(source=None, *, dataset: str | None = None,
+                 local_only: bool = False) -> tuple[pd.DataFrame, pd.Series]:
+    """The flows ``Z`` and gross output ``x`` (投入产出表) of a table, a chain or a file.
+
+    One way in to :func:`key_sectors`, :func:`extraction` and
+    :func:`upstreamness` for every kind of input they apply to:
+
+    * an :class:`~chaingraph.IOTable` gives its ``Z`` and ``x``;
+    * a :class:`~chaingraph.ChainGraph` is taken at segment (环节) level:
+      ``Z = segment_flows(chain)``, the flows ``S = P W Pᵀ`` summed from the
+      firm links, and ``x = segment_output(chain)``;
+    * a path: a folder or an ``.xlsx`` / ``.xls`` workbook is read as a chain
+      (:func:`~chaingraph.read_chain`), any other file as an input–output
+      table CSV (:func:`read_io_table`);
+    * ``dataset=``: a shipped dataset (:func:`~chaingraph.list_datasets`),
+      a chain or an input–output table.
+
+    Parameters
+    ----------
+    source : IOTable, ChainGraph, str or Path, optional
+        What to analyse; give either this or ``dataset``.
+    dataset : str, optional
+        The name of a shipped dataset.
+    local_only : bool, default False
+        Chains: only the flows between local firms and the local firms'
+        output (see :func:`segment_flows`). Input–output tables have no
+        region, so it does not apply to them.
+
+    Returns
+    -------
+    Z : DataFrame
+        Square, indexed and labelled by sector (``segment_id`` for a chain):
+        what the row sector delivers to the column sector.
+    x : Series named ``output``
+        Gross output, indexed as ``Z``.
+
+    Raises
+    ------
+    ValueError
+        Both or neither of ``source`` and ``dataset``.
+    TypeError
+        A ``source`` of another kind.
+    ChainDataError
+        An unknown dataset name, or a file that cannot be read (see
+        :func:`read_io_table` and :func:`~chaingraph.read_chain`).
+
+    References
+    ----------
+    Miller, R. E. & Blair, P. D. (2009). *Input-Output Analysis*, 2nd ed.,
+    ch. 2 (the table) and ch. 4 (aggregation of sectors).
+
+    Examples
+    --------
+    >>> Z, x = sector_table(dataset="germany-1995-6")
+    >>> Z.shape, x.name
+    ((6, 6), 'output')
+    >>> Z, x = sector_table(dataset="shandong-nev")
+    >>> bool(key_sectors(Z, x).loc["battery_cell", "backward_linkage"] > 1)
+    True
+    """
+    from pathlib import Path
+
+    from chaingraph.core import ChainGraph
+    from chaingraph.datasets import IOTable, load_dataset
+    from chaingraph.io import read_chain
+
+    if (source is None) == (dataset is None):
+        raise ValueError("give either source or dataset, not both or neither")
+    data = load_dataset(dataset) if dataset is not None else source
+    if isinstance(data, (str, Path)):
+        path = Path(data)
+        if path.is_dir() or path.suffix.lower() in (".xlsx", ".xls"):
+            data = read_chain(path)
+        else:
+            return read_io_table(path)
+    if isinstance(data, ChainGraph):
+        return (segment_flows(data, local_only=local_only),
+                segment_output(data, local_only=local_only))
+    if isinstance(data, IOTable):
+        return data.Z, data.x
+    raise TypeError(
+        f"expected an IOTable, a ChainGraph or a path, got {type(data).__name__}")

@@ -204,7 +204,7 @@ def test_reach_counts_against_networkx():
     "n_firms,seed", [(500, 1), (500, 5), (1500, 2), (1500, 3), (3000, 4), (3000, 6), (6000, 1), (6000, 5)]
 )
 def test_planted_leads_recovered(n_firms, seed):
-    from chaingraph.datasets import synthetic_chain
+    from chaingraph.synthetic import synthetic_chain
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -19,6 +19,7 @@ from chaingraph.analysis.sectors import (
     key_sectors,
     leontief_inverse,
     read_io_table,
+    sector_table,
     segment_flows,
     segment_output,
     upstreamness,
@@ -510,6 +511,48 @@ def test_cli_sectors(tmp_path, germany):
     bad.write_text("s,a,b\na,1,2\nb,3,4\n", encoding="utf-8")
     res = runner.invoke(cli, ["sectors", str(bad)])
     assert res.exit_code == 2 and "gross-output" in res.output
+
+
+def test_sector_table_every_kind_of_input(tmp_path, tiny_chain, germany):
+    io = cg.load_dataset("germany-1995-6")
+    assert all(a is b for a, b in zip(sector_table(io), (io.Z, io.x)))
+    Z, x = sector_table(dataset="germany-1995-6")
+    pd.testing.assert_frame_equal(Z, io.Z)
+    pd.testing.assert_series_equal(x, io.x)
+    # a chain, its folder and its workbook: the segment flows and output
+    chain, _, _ = tiny_chain
+    cg.write_chain(chain, tmp_path / "chain")
+    cg.write_chain(chain, tmp_path / "chain.xlsx")
+    for local_only in (False, True):
+        with pytest.warns(UserWarning, match="without a segment"):
+            S = segment_flows(chain, local_only=local_only)
+        out = segment_output(chain, local_only=local_only)
+        for source in (chain, tmp_path / "chain", str(tmp_path / "chain.xlsx")):
+            # read back, the repeated pair A -> C is summed again, with a warning
+            with pytest.warns(UserWarning) as caught:
+                Z, x = sector_table(source, local_only=local_only)
+            assert any("without a segment" in str(w.message) for w in caught)
+            pd.testing.assert_frame_equal(Z, S)
+            pd.testing.assert_series_equal(x, out)
+    # any other file: an input-output table CSV
+    Zg, xg = germany
+    Zg.assign(x=xg).to_csv(tmp_path / "de.csv")
+    for source in (tmp_path / "de.csv", str(tmp_path / "de.csv")):
+        Z, x = sector_table(source)
+        np.testing.assert_array_equal(Z.to_numpy(), Zg.to_numpy())
+        np.testing.assert_array_equal(x.to_numpy(), xg.to_numpy())
+        assert x.name == "output" and list(Z.index) == list(Zg.index)
+
+
+def test_sector_table_errors():
+    with pytest.raises(ValueError, match="either source or dataset"):
+        sector_table()
+    with pytest.raises(ValueError, match="either source or dataset"):
+        sector_table("x.csv", dataset="germany-1995-6")
+    with pytest.raises(TypeError, match="got DataFrame"):
+        sector_table(pd.DataFrame())
+    with pytest.raises(ChainDataError, match="unknown dataset 'atlantis'"):
+        sector_table(dataset="atlantis")
 
 
 def test_shipped_germany_dataset_matches_its_published_figures():
