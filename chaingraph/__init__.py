@@ -12,17 +12,15 @@ from .core import ChainGraph, ChainSummary
 from .io import read_chain, write_chain
 
 # -- datasets --
-from .datasets import (
-    IOTable, Planted, SyntheticChain, list_datasets, load_dataset, load_planted,
-    synthetic_chain, synthetic_frames,
-)
+from .datasets import IOTable, list_datasets, load_dataset, load_planted
+from .synthetic import Planted, SyntheticChain, synthetic_chain, synthetic_frames
 
 # -- analysis --
 from .analysis.leads import ecosystem, lead_firms
 from .analysis.integration import IntegrationResult, integration
 from .analysis.sectors import (
-    extraction, ghosh_inverse, key_sectors, leontief_inverse, read_io_table, segment_flows,
-    segment_output, upstreamness,
+    extraction, ghosh_inverse, key_sectors, leontief_inverse, read_io_table, sector_table,
+    segment_flows, segment_output, upstreamness,
 )
 from .analysis.resilience import DisruptionResult, simulate_disruption, systemic_risk
 from .analysis.weak import chokepoints, single_sourcing, weak_links
@@ -74,6 +72,7 @@ __all__ = [
     "key_sectors",
     "leontief_inverse",
     "read_io_table",
+    "sector_table",
     "segment_flows",
     "segment_output",
     "upstreamness",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 import warnings
 from pathlib import Path
 
@@ -21,7 +20,8 @@ FORMATS = ("table", "csv", "json")
 
 
 class _Group(click.Group):
-    """A click group that turns data errors into exit code 2 and prints data warnings plainly."""
+    """A click group that turns data and parameter errors into exit code 2 and prints data
+    warnings plainly."""
 
     def invoke(self, ctx):
         with warnings.catch_warnings(record=True) as caught:
@@ -35,6 +35,12 @@ class _Group(click.Group):
             except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
                 _flush(caught)
                 click.echo(f"Error: {exc.strerror}: {exc.filename}", err=True)
+                ctx.exit(2)
+            except (ValueError, TypeError) as exc:
+                # ChainDataError (a ValueError) for the data; ValueError or TypeError for an
+                # option value the library rejects
+                _flush(caught)
+                click.echo(f"Error: {exc}", err=True)
                 ctx.exit(2)
             finally:
                 _flush(caught)
@@ -100,15 +106,9 @@ def load_chain_arg(path, dataset, region=None, unknown_firms="error"):
 
         chain = load_dataset(dataset)
         if not isinstance(chain, ChainGraph):
-            raise ChainDataError(
-                f"an input–output table, not a chain of firms; `chaingraph sectors -d {dataset}` "
-                "analyses it", source=dataset)
-        if region is not None:
-            chain = ChainGraph.from_frames(
-                chain.firms.reset_index(), chain.links, chain.template, region=region,
-                unknown_firms=unknown_firms,
-            )
-        return chain
+            raise click.UsageError(f"{dataset} is an input–output table, not a chain "
+                                   f"(`chaingraph sectors --dataset {dataset}` analyses it)")
+        return chain if region is None else chain.with_region(region)
     return read_chain(path, region=region, unknown_firms=unknown_firms)
 
 
@@ -427,24 +427,13 @@ def sectors(table, dataset, forward, local_only, unknown_firms, fmt, output):
     dataset, is analysed at segment (环节) level: segment flows summed from
     the firm links, segment output from firm revenue.
     """
-    from .analysis.sectors import key_sectors, read_io_table, segment_flows, segment_output
+    from .analysis.sectors import key_sectors, sector_table
 
     if (table is None) == (dataset is None):
         raise click.UsageError("give either TABLE or --dataset NAME")
-    if dataset is not None:
-        from .datasets import load_dataset
-
-        data = load_dataset(dataset)
-    elif table.is_dir() or table.suffix.lower() in (".xlsx", ".xls"):
-        data = load_chain_arg(table, None, unknown_firms=unknown_firms)
-    else:
-        data = read_io_table(table)
-    if hasattr(data, "adjacency"):
-        Z, x = segment_flows(data, local_only=local_only), segment_output(data, local_only=local_only)
-    elif isinstance(data, tuple):
-        Z, x = data
-    else:
-        Z, x = data.Z, data.x
+    if table is not None and (table.is_dir() or table.suffix.lower() in (".xlsx", ".xls")):
+        table = load_chain_arg(table, None, unknown_firms=unknown_firms)  # a chain
+    Z, x = sector_table(table, dataset=dataset, local_only=local_only)
     emit(key_sectors(Z, x, forward=forward), fmt, output, note=f"forward linkage: {forward}")
 
 
@@ -534,7 +523,3 @@ def tiers_command(chain, rules, near_miss, cluster_type, detail, progress, fmt, 
     if df.attrs.get("unconfirmed"):
         note += "; unconfirmed values used: " + ", ".join(df.attrs["unconfirmed"])
     emit(df, fmt, output, note=note)
-
-
-def main():  # pragma: no cover - console entry point alias
-    sys.exit(cli())

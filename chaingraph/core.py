@@ -330,6 +330,144 @@ class ChainGraph:
             return np.full(self.n_firms, -1, dtype=np.int32)
         return self.segment_ids.get_indexer(self._firms["segment_id"]).astype(np.int32)
 
+    # ------------------------------------------------- segment aggregation
+    @cached_property
+    def segment_membership(self) -> sp.csr_array:
+        """``M``, n_firms × n_segments CSR (float64): the part of firm *i* that is in segment *k*.
+
+        A row sums to 1 for a firm placed in segments and is empty for a firm
+        whose segment is unknown. Each firm has one segment today
+        (``firms.segment_id``), so ``M`` is one-hot: ``M[i, segment_codes[i]] = 1``.
+        Every segment-level sum in the package is taken through ``M``
+        (:meth:`segment_totals`, :meth:`segment_firm_counts`,
+        :meth:`segment_flow_matrix`).
+
+        Examples
+        --------
+        A and B make parts for C; D's segment is unknown and sells to C too:
+
+        >>> import pandas as pd, chaingraph as cg
+        >>> firms = pd.DataFrame({"firm_id": ["A", "B", "C", "D"],
+        ...                       "segment_id": ["parts", "parts", "car", None]})
+        >>> links = pd.DataFrame({"supplier_id": ["A", "B", "D"], "customer_id": ["C", "C", "C"],
+        ...                       "amount": [3.0, 4.0, 2.0]})
+        >>> chain = cg.ChainGraph.from_frames(firms, links)
+        >>> chain.segment_membership.toarray()
+        array([[1., 0.],
+               [1., 0.],
+               [0., 1.],
+               [0., 0.]])
+        >>> chain.segment_totals(chain.out_strength), chain.segment_firm_counts(unknown=True)
+        (array([7., 0.]), array([2, 1, 1]))
+        >>> chain.segment_flow_matrix(unknown=True).toarray()
+        array([[0., 7., 0.],
+               [0., 0., 0.],
+               [0., 2., 0.]])
+        """
+        codes = self.segment_codes
+        placed = codes >= 0
+        indptr = np.zeros(self.n_firms + 1, dtype=np.int32)
+        np.cumsum(placed, out=indptr[1:])
+        return sp.csr_array(
+            (np.ones(int(indptr[-1])), codes[placed], indptr),
+            shape=(self.n_firms, len(self.segment_ids)),
+        )
+
+    def _membership(self, unknown: bool) -> sp.csr_array:
+        """``M``, with ``unknown`` one more column: the part of each firm in no segment."""
+        m = self.segment_membership
+        if not unknown:
+            return m
+        rest = 1.0 - np.asarray(m.sum(axis=1)).ravel()
+        rest = np.where(rest > 1e-12, rest, 0.0)  # rows of M sum to 1 up to rounding
+        rows = np.flatnonzero(rest)
+        extra = sp.csr_array((rest[rows], (rows, np.zeros(len(rows), dtype=np.int32))),
+                             shape=(self.n_firms, 1))
+        return sp.hstack([m, extra], format="csr")
+
+    def segment_totals(self, values, *, unknown: bool = False) -> np.ndarray:
+        """Firm values summed by segment: ``Mᵀ v`` (:attr:`segment_membership`).
+
+        Parameters
+        ----------
+        values : array of shape (n_firms,) or (n_firms, c)
+            One value (or one row of ``c`` values) per firm, in the order of
+            :attr:`firm_ids`.
+        unknown : bool, default False
+            Add a last entry for the firms whose segment is unknown.
+
+        Returns
+        -------
+        ndarray of shape (n_segments,) or (n_segments, c)
+            In the order of :attr:`segment_ids` (one more with ``unknown``);
+            0 for a segment without firms.
+        """
+        v = np.asarray(values, dtype=np.float64)
+        if v.shape[:1] != (self.n_firms,) or v.ndim > 2:
+            raise ValueError(
+                f"values must have shape ({self.n_firms},) or ({self.n_firms}, c), got {v.shape}"
+            )
+        return self._membership(unknown).T @ v
+
+    def segment_firm_counts(self, firms=None, *, unknown: bool = False) -> np.ndarray:
+        """How many firms are in each segment: ``(M > 0)ᵀ f``.
+
+        A firm counts once in every segment it is in (however small its part
+        there).
+
+        Parameters
+        ----------
+        firms : bool array of shape (n_firms,) or (n_firms, c), optional
+            Count only the firms where this is true (each column separately).
+            By default every firm counts.
+        unknown : bool, default False
+            Add a last entry for the firms whose segment is unknown.
+
+        Returns
+        -------
+        int64 ndarray of shape (n_segments,) or (n_segments, c)
+            In the order of :attr:`segment_ids` (one more with ``unknown``).
+        """
+        f = np.ones(self.n_firms, dtype=bool) if firms is None else np.asarray(firms, dtype=bool)
+        if f.shape[:1] != (self.n_firms,) or f.ndim > 2:
+            raise ValueError(
+                f"firms must have shape ({self.n_firms},) or ({self.n_firms}, c), got {f.shape}"
+            )
+        present = self._membership(unknown).copy()
+        present.data = np.ones_like(present.data)
+        return np.rint(present.T @ f.astype(np.float64)).astype(np.int64)
+
+    def segment_flow_matrix(self, *, firms=None, unknown: bool = False) -> sp.csr_array:
+        """Firm-to-firm flows summed to segment-to-segment flows: ``S = Mᵀ W M``.
+
+        ``S[k, l]`` is what the firms of segment *k* sell to the firms of
+        segment *l* (:attr:`adjacency` ``W``, split by :attr:`segment_membership`).
+
+        Parameters
+        ----------
+        firms : bool array of shape (n_firms,), optional
+            Keep only the links between two of these firms.
+        unknown : bool, default False
+            Add a last row and column for the firms whose segment is unknown.
+
+        Returns
+        -------
+        scipy.sparse.csr_array
+            n_segments × n_segments (one more each with ``unknown``), rows the
+            selling and columns the buying segment, in the order of
+            :attr:`segment_ids`.
+        """
+        m = self._membership(unknown)
+        if firms is not None:
+            f = np.asarray(firms, dtype=bool)
+            if f.shape != (self.n_firms,):
+                raise ValueError(f"firms must have shape ({self.n_firms},), got {f.shape}")
+            e = m.tocoo()
+            keep = f[e.row]
+            m = sp.csr_array((e.data[keep], (e.row[keep], e.col[keep])), shape=m.shape)
+        mt = m.T.tocsr()
+        return sp.csr_array(mt @ self._adjacency @ mt.T)
+
     @cached_property
     def is_foreign(self) -> np.ndarray:
         """Firms whose ``country`` is given and is not ``CN`` (foreign sources)."""
@@ -409,6 +547,22 @@ class ChainGraph:
         """The chain with these firms and their links removed."""
         return self._keep(~self._firm_mask(firms))
 
+    def with_region(self, region: str | None) -> "ChainGraph":
+        """The same firms, links and template seen from another focus region.
+
+        Only what is *local* changes (``None``: every non-foreign firm is
+        local). The tables are checked again as in :meth:`from_frames`, so a
+        region no firm is in gives the same warning.
+
+        Examples
+        --------
+        >>> import chaingraph as cg
+        >>> cg.load_dataset("shandong-cnc").with_region("江苏")
+        <ChainGraph 'cnc' region=江苏: 1,000 firms (68 local, 740 outside, 192 foreign), 7,869 links>
+        """
+        return ChainGraph.from_frames(self._firms.reset_index(), self._links, self._template,
+                                      region=region)
+
     def _firm_mask(self, firms) -> np.ndarray:
         ids = [firms] if isinstance(firms, str) else list(firms)
         pos = self.firm_ids.get_indexer(ids)
@@ -438,7 +592,7 @@ class ChainGraph:
         attrs = self._firms.assign(location=self.location.astype(str))
         records = attrs.to_dict("index")
         g.add_nodes_from(
-            (fid, {k: v for k, v in rec.items() if not _is_missing(v)}) for fid, rec in records.items()
+            (fid, {k: v for k, v in rec.items() if not _is_na_scalar(v)}) for fid, rec in records.items()
         )
         coo = self._adjacency.tocoo()
         ids = self.firm_ids.to_numpy()
@@ -451,36 +605,26 @@ class ChainGraph:
         """Counts by segment, stage, size class and location; totals and data notes."""
         loc = self.location.astype(str).to_numpy()
         size = self._firms["size_class"].fillna("unknown").to_numpy()
-        seg = self._firms["segment_id"].to_numpy() if "segment_id" in self._firms else np.full(self.n_firms, None)
-        frame = pd.DataFrame(
-            {"segment_id": seg, "location": loc, "size_class": size,
-             "sales": self.out_strength, "purchases": self.in_strength}
-        )
-        by_location = frame["location"].value_counts().reindex(list(LOCATIONS), fill_value=0)
-        by_size = frame["size_class"].value_counts().reindex(
+        by_location = pd.Series(loc, name="location").value_counts().reindex(list(LOCATIONS), fill_value=0)
+        by_size = pd.Series(size, name="size_class").value_counts().reindex(
             [*schema.SIZE_CLASSES, "unknown"], fill_value=0
         )
         by_size = by_size[(by_size > 0) | by_size.index.isin(schema.SIZE_CLASSES)]
 
-        counts = pd.crosstab(frame["segment_id"], frame["location"]).reindex(
-            columns=list(LOCATIONS), fill_value=0
-        )
-        sizes = pd.crosstab(frame["segment_id"], frame["size_class"]).reindex(
-            columns=list(schema.SIZE_CLASSES), fill_value=0
-        )
-        money = frame.groupby("segment_id")[["sales", "purchases"]].sum()
+        size_codes = pd.Categorical(self._firms["size_class"], categories=schema.SIZE_CLASSES).codes
+        groups = np.column_stack([
+            self.location_codes[:, None] == np.arange(len(LOCATIONS)),
+            size_codes[:, None] == np.arange(len(schema.SIZE_CLASSES)),
+        ])
+        counts = self.segment_firm_counts(groups)
+        money = self.segment_totals(np.column_stack([self.out_strength, self.in_strength]))
         seg_index = self.segment_ids
-        by_segment = (
-            pd.DataFrame(index=seg_index)
-            .join(self.segments[["name", "stage"]])
-            .join(counts)
-            .join(sizes)
-            .join(money)
-        )
-        for col in [*LOCATIONS, *schema.SIZE_CLASSES]:
-            by_segment[col] = by_segment[col].fillna(0).astype(int)
-        by_segment[["sales", "purchases"]] = by_segment[["sales", "purchases"]].fillna(0.0)
-        by_segment.insert(2, "firms", by_segment[list(LOCATIONS)].sum(axis=1))
+        by_segment = pd.DataFrame(index=seg_index).join(self.segments[["name", "stage"]])
+        by_segment["firms"] = self.segment_firm_counts()
+        for j, col in enumerate([*LOCATIONS, *schema.SIZE_CLASSES]):
+            by_segment[col] = counts[:, j]
+        by_segment["sales"] = money[:, 0]
+        by_segment["purchases"] = money[:, 1]
         by_segment.index.name = "segment_id"
         by_stage = (
             by_segment.groupby(by_segment["stage"].fillna("unknown"))[["firms", *LOCATIONS]].sum()
@@ -499,7 +643,7 @@ class ChainGraph:
             "segments": len(seg_index),
             "segments with no firm": int((by_segment["firms"] == 0).sum()) if len(by_segment) else 0,
             "segments with no local firm": int((by_segment["local"] == 0).sum()) if len(by_segment) else 0,
-            "firms without segment": int(np.sum(self.segment_codes < 0)),
+            "firms without segment": int(self.segment_firm_counts(unknown=True)[-1]),
         }
         return ChainSummary(pd.Series(totals, name="value", dtype=object), by_segment,
                             by_stage, by_size.rename("firms"), by_location.rename("firms"))
@@ -520,7 +664,9 @@ class ChainGraph:
         return f"<div><p><code>{head}</code></p>{s.by_location.to_frame().T.to_html()}</div>"
 
 
-def _is_missing(v) -> bool:
+def _is_na_scalar(v) -> bool:
+    """Whether ``pd.isna(v)`` says missing (None, NaN, NA, NaT); values it cannot
+    answer with one truth value (lists, arrays) count as present."""
     try:
         return bool(pd.isna(v))
     except (TypeError, ValueError):

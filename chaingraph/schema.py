@@ -101,18 +101,26 @@ SIZE_CLASSES = ("large", "medium", "small", "micro")
 STAGES = ("upstream", "midstream", "downstream")
 FOUNDATIONS = ("零部件", "元器件", "软件", "材料", "工艺")
 
-_SIZE_ALIASES = {
+# Words users write for the values of category and true/false columns, mapped to the
+# canonical values: one list per meaning, read by every module that takes such values
+# (column coercion here, chain templates, tier rules). Readers look a value up in
+# lower case and as written.
+
+#: Size class words (English, Chinese, abbreviations) → one of :data:`SIZE_CLASSES`.
+SIZE_CLASS_WORDS: dict[str, str] = {
     "large": "large", "大型": "large", "大": "large", "l": "large",
     "medium": "medium", "中型": "medium", "中": "medium", "m": "medium",
     "small": "small", "小型": "small", "小": "small", "s": "small",
     "micro": "micro", "微型": "micro", "微": "micro", "xs": "micro",
 }
-_STAGE_ALIASES = {
+#: Chain stage words → one of :data:`STAGES`.
+STAGE_WORDS: dict[str, str] = {
     "upstream": "upstream", "up": "upstream", "上游": "upstream",
     "midstream": "midstream", "mid": "midstream", "中游": "midstream",
     "downstream": "downstream", "down": "downstream", "下游": "downstream",
 }
-_FOUNDATION_ALIASES = {
+#: 五基 foundation category words → one of :data:`FOUNDATIONS`.
+FOUNDATION_WORDS: dict[str, str] = {
     "零部件": "零部件", "基础零部件": "零部件", "parts": "零部件", "part": "零部件",
     "元器件": "元器件", "基础元器件": "元器件", "基础电子元器件": "元器件",
     "components": "元器件", "component": "元器件", "electronic components": "元器件",
@@ -120,29 +128,33 @@ _FOUNDATION_ALIASES = {
     "材料": "材料", "基础材料": "材料", "materials": "材料", "material": "材料",
     "工艺": "工艺", "基础工艺": "工艺", "processes": "工艺", "process": "工艺",
 }
-_BOOL_ALIASES = {
+#: True/false words (有/无, "has"/"has not", as tier inputs are often written) → bool.
+BOOL_WORDS: dict[str, bool] = {
     "true": True, "yes": True, "y": True, "1": True, "是": True, "t": True, "有": True,
     "false": False, "no": False, "n": False, "0": False, "否": False, "f": False, "无": False,
 }
-#: Words for the values of the firms' category columns → the codes the tier rules use
-#: (``ip_grade`` and ``cluster_type`` are read by the tier rules only, not on reading a chain).
-_FIRM_CATEGORY_ALIASES = {
-    "size_class": _SIZE_ALIASES,
-    "ip_grade": {
-        "high_value_class1": "high_value_class1", "Ⅰ类高价值知识产权": "high_value_class1",
-        "i类高价值知识产权": "high_value_class1", "高价值": "high_value_class1",
-        "own_class1": "own_class1", "自主研发Ⅰ类知识产权": "own_class1",
-        "自主研发i类知识产权": "own_class1",
-        "class1": "class1", "Ⅰ类知识产权": "class1", "i类知识产权": "class1", "Ⅰ类": "class1",
-        "class2": "class2", "Ⅱ类知识产权": "class2", "ii类知识产权": "class2", "Ⅱ类": "class2",
-        "none": "none", "无": "none",
-    },
-    "cluster_type": {
-        "pillar": "pillar", "支柱": "pillar", "支柱产业集群": "pillar",
-        "战略性支柱产业集群": "pillar",
-        "emerging": "emerging", "新兴": "emerging", "新兴产业集群": "emerging",
-        "战略性新兴产业集群": "emerging",
-    },
+#: Intellectual-property grade words (the tier rules' ``ip_grade`` column) → grade codes.
+IP_GRADE_WORDS: dict[str, str] = {
+    "high_value_class1": "high_value_class1", "Ⅰ类高价值知识产权": "high_value_class1",
+    "i类高价值知识产权": "high_value_class1", "高价值": "high_value_class1",
+    "own_class1": "own_class1", "自主研发Ⅰ类知识产权": "own_class1",
+    "自主研发i类知识产权": "own_class1",
+    "class1": "class1", "Ⅰ类知识产权": "class1", "i类知识产权": "class1", "Ⅰ类": "class1",
+    "class2": "class2", "Ⅱ类知识产权": "class2", "ii类知识产权": "class2", "Ⅱ类": "class2",
+    "none": "none", "无": "none",
+}
+#: Industrial cluster type words (the tier rules' ``cluster_type``) → ``pillar`` / ``emerging``.
+CLUSTER_TYPE_WORDS: dict[str, str] = {
+    "pillar": "pillar", "支柱": "pillar", "支柱产业集群": "pillar",
+    "战略性支柱产业集群": "pillar",
+    "emerging": "emerging", "新兴": "emerging", "新兴产业集群": "emerging",
+    "战略性新兴产业集群": "emerging",
+}
+#: Firm columns whose values are read through a word list, and that list.
+FIRM_CATEGORY_WORDS: dict[str, dict[str, str]] = {
+    "size_class": SIZE_CLASS_WORDS,
+    "ip_grade": IP_GRADE_WORDS,
+    "cluster_type": CLUSTER_TYPE_WORDS,
 }
 
 #: Column names as found in Chinese spreadsheets, mapped to canonical names.
@@ -259,19 +271,20 @@ class TableInfo:
         pos = np.flatnonzero(np.asarray(mask))
         if self.first_row is not None:
             return [int(p) + self.first_row for p in pos]
-        return [_plain(v) for v in df.index[pos]]
+        return [_python_scalar(v) for v in df.index[pos]]
 
     def error(self, problem, column=None, df=None, mask=None) -> ChainDataError:
         rows = self.rows(df, mask) if df is not None and mask is not None else None
         return ChainDataError(problem, source=self.source, column=column, rows=rows)
 
 
-def _plain(v):
+def _python_scalar(v):
+    """A numpy scalar as the Python value it holds (for messages); anything else unchanged."""
     return v.item() if hasattr(v, "item") else v
 
 
 def _examples(values, limit: int = 3) -> str:
-    vals = list(dict.fromkeys(_plain(v) for v in values))
+    vals = list(dict.fromkeys(_python_scalar(v) for v in values))
     shown = ", ".join(repr(v) for v in vals[:limit])
     return shown + (", …" if len(vals) > limit else "")
 
@@ -342,7 +355,7 @@ def to_bool(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.
     if pd.api.types.is_bool_dtype(s.dtype):
         return s
     key = as_text(s).str.strip().str.lower()
-    mapped = key.map(_BOOL_ALIASES)
+    mapped = key.map(BOOL_WORDS)
     bad = mapped.isna() & key.notna()
     if bad.any():
         raise info.error(
@@ -401,7 +414,7 @@ def check_amount_sums(links: pd.DataFrame, ends, ids: pd.Index, info: TableInfo)
             over = np.flatnonzero(np.isinf(sums))
             if over.size:
                 raise info.error(
-                    f"the amounts {verb} firm {_plain(ids[over[0]])!r} {_TOO_LARGE}; "
+                    f"the amounts {verb} firm {_python_scalar(ids[over[0]])!r} {_TOO_LARGE}; "
                     "give amounts in a larger unit", "amount", links, end == over[0],
                 )
         total = amount.sum()
@@ -482,7 +495,7 @@ def canonical_columns(df: pd.DataFrame, table: str) -> pd.DataFrame:
     info = TableInfo.of(df, table)
     repeated = df.columns[df.columns.duplicated()]
     if len(repeated):
-        raise ChainDataError(f"column {_plain(repeated[0])!r} appears more than once",
+        raise ChainDataError(f"column {_python_scalar(repeated[0])!r} appears more than once",
                              source=info.source)
     names = {}
     for c in df.columns:
@@ -546,11 +559,11 @@ def coerce_columns(df: pd.DataFrame, kinds: dict[str, str], info: TableInfo) -> 
         elif kind == "bool":
             s = to_bool(s, info, col, df)
         elif kind == "size_class":
-            s = to_category(s, _SIZE_ALIASES, SIZE_CLASSES, info, col, df)
+            s = to_category(s, SIZE_CLASS_WORDS, SIZE_CLASSES, info, col, df)
         elif kind == "stage":
-            s = to_category(s, _STAGE_ALIASES, STAGES, info, col, df)
+            s = to_category(s, STAGE_WORDS, STAGES, info, col, df)
         elif kind == "foundation":
-            s = to_category(s, _FOUNDATION_ALIASES, FOUNDATIONS, info, col, df)
+            s = to_category(s, FOUNDATION_WORDS, FOUNDATIONS, info, col, df)
         elif kind == "country":
             s = as_text(s).str.strip().str.upper()
             bad = ~s.fillna("CN").str.fullmatch(r"[A-Z]{2}")

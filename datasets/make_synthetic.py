@@ -4,7 +4,7 @@ Run from the repository root::
 
     python datasets/make_synthetic.py
 
-Each dataset is made by :func:`chaingraph.datasets.synthetic_chain` at a fixed
+Each dataset is made by :func:`chaingraph.synthetic.synthetic_chain` at a fixed
 seed and written with :func:`chaingraph.write_chain` as ``firms.csv``,
 ``links.csv`` and ``chain.json`` (region and template name; the template itself
 is the built-in one). The planted structure goes to ``planted.json``. The firms
@@ -20,7 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from chaingraph.datasets import synthetic_chain  # noqa: E402
+from chaingraph.synthetic import synthetic_chain  # noqa: E402
 from chaingraph.io import write_chain  # noqa: E402
 
 #: name -> (template, n_firms, seed, description)
@@ -48,7 +48,7 @@ def make(name: str) -> None:
     (folder / "planted.json").write_text(
         json.dumps(planted.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     info = {"kind": "chain", "description": description, "region": REGION,
-            "template": template, "generator": "chaingraph.datasets.synthetic_chain",
+            "template": template, "generator": "chaingraph.synthetic.synthetic_chain",
             "n_firms": n_firms, "seed": seed}
     (folder / "dataset.json").write_text(
         json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -159,7 +159,7 @@ lead-guangdong-2022 with the dataset's `cluster_type`): {tier_counts}.
 
 ## How it was made
 
-The generator's model is documented in `chaingraph.datasets.synthetic_chain`: firms
+The generator's model is documented in `chaingraph.synthetic.synthetic_chain`: firms
 spread over the template's segments; locations drawn over Shandong's 16 cities, other
 provinces' industrial cities and seven foreign countries (foreign firms more likely
 in 元器件/软件/材料 segments); lognormal (heavy-tailed) revenue and employees from a

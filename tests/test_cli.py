@@ -4,10 +4,16 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
+from chaingraph import (
+    chokepoints, gaps, integration, key_sectors, lead_firms, list_datasets, list_templates,
+    load_dataset, weak_links,
+)
 from chaingraph.cli import cli
 
 
@@ -121,3 +127,139 @@ def test_xlsx_output_keeps_formula_like_text(tmp_path):
     assert sheet["B2"].value == "=SUM(1,2)" and sheet["B2"].data_type == "s"
     assert sheet["C2"].value == 0.5
     assert book["note"]["A2"].value == "rules: test"
+
+
+def test_region_refocuses_a_dataset():
+    # shandong-cnc has 68 firms with province 江苏, none of them foreign
+    result = run("summary", "--dataset", "shandong-cnc", "--region", "江苏")
+    assert result.exit_code == 0
+    assert "region=江苏: 1,000 firms (68 local," in result.output
+
+
+def test_a_parameter_the_library_rejects_exits_2_without_traceback():
+    result = CliRunner().invoke(cli, ["weak", "--dataset", "shandong-cnc", "--max-hhi", "2"])
+    assert result.exit_code == 2
+    assert result.output == "Error: max_hhi must be between 0 and 1, got 2.0\n"
+
+
+def test_an_io_table_dataset_is_not_a_chain():
+    result = CliRunner().invoke(cli, ["leads", "--dataset", "germany-1995-6"])
+    assert result.exit_code == 2
+    assert "germany-1995-6 is an input–output table, not a chain" in result.output
+    assert "Traceback" not in result.output and result.exception.__class__ is SystemExit
+
+
+# --------------------------------------------------------------------------- #
+# every command: --help, one real run on a shipped dataset, one bad input
+
+
+def walk(group, path=()):
+    """(command line words, command) for every command, descending into groups."""
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from walk(command, (*path, name))
+        else:
+            yield (*path, name), command
+
+
+COMMANDS = dict(walk(cli))
+NEV = ("--dataset", "shandong-nev")
+SHIPPED = Path(__file__).parent.parent / "datasets"
+
+
+@pytest.fixture(scope="module")
+def nev():
+    return load_dataset("shandong-nev")
+
+
+def germany_key_sectors():
+    table = load_dataset("germany-1995-6")
+    return key_sectors(table.Z, table.x)
+
+
+#: command -> (arguments, expected): the CSV the library gives for the same call, or text
+#: the output must contain. "{tmp}" is a temporary folder.
+RUNS = {
+    "datasets": (["--format", "csv"], lambda chain: list_datasets().set_index("name")),
+    "templates": (["--format", "csv"], lambda chain: list_templates().set_index("name")),
+    "validate": ([SHIPPED / "shandong-nev"],
+                 ["OK: <ChainGraph 'nev' region=山东: 2,000 firms (1,003 local"]),
+    "summary": ([*NEV], ["region=山东: 2,000 firms", "segments with no local firm"]),
+    "risk": ([*NEV, "--top", "3", "--quiet", "--format", "csv"],
+             ["# ESRI (Diem et al. 2022)", "firm_id,esri,esri_downstream,esri_upstream,iterations\n"]),
+    "disrupt": ([*NEV, "--country", "JP", "--top", "3", "--format", "csv"],
+                ["# supplies from JP cut off", "firm_id,shock,remaining_downstream,"]),
+    "report": ([*NEV, "-o", "{tmp}/report.md", "--section", "gaps"], ["report.md: 2 sections"]),
+    "viz": ([*NEV, "-o", "{tmp}/network.html", "--segment-map"], ["network.html: segments view"]),
+    "leads": ([*NEV, "--top", "3", "--format", "csv"], lambda chain: lead_firms(chain, top=3)),
+    "integration": ([*NEV, "--format", "csv"], lambda chain: integration(chain).components),
+    "sectors": (["--dataset", "germany-1995-6", "--format", "csv"], lambda chain: germany_key_sectors()),
+    "weak": ([*NEV, "--format", "csv"], lambda chain: weak_links(chain)),
+    "chokepoints": ([*NEV, "--format", "csv"], lambda chain: chokepoints(chain)),
+    "gaps": ([*NEV, "--format", "csv"], lambda chain: gaps(chain)),
+    "tiers": ([*NEV, "--format", "csv"], ["# rules: miit-2022", "firm_id,size_class,designation,tier,"]),
+}
+
+#: command -> (arguments, part of the message): bad input, exit code 2.
+BAD = {
+    "datasets": (["--format", "xml"], "Invalid value for '--format'"),
+    "templates": (["--format", "xml"], "Invalid value for '--format'"),
+    "validate": (["{tmp}/nope"], "no such file or folder"),
+    "summary": (["--dataset", "atlantis"], "unknown dataset 'atlantis'"),
+    "risk": ([*NEV, "--tol", "-1", "--quiet"], "tol must be a number in [0, 1)"),
+    "disrupt": ([*NEV, "--country", "JP", "--intensity", "2"], "intensity must be a number in [0, 1]"),
+    "report": ([*NEV, "-o", "{tmp}/report.pdf"], "use a .html, .md or .xlsx file"),
+    "viz": ([*NEV, "-o", "{tmp}/network.html", "--color-by", "colour"], "no column 'colour'"),
+    "leads": (["--dataset", "germany-1995-6"], "input–output table, not a chain"),
+    "integration": ([*NEV, "--part", "all"], "Invalid value for '--part'"),
+    "sectors": (["{tmp}/bad.csv"], "bad.csv: column 'B': not a number (row 2)"),
+    "weak": ([*NEV, "--min-local-share", "1.5"], "min_local_share must be between 0 and 1"),
+    "chokepoints": ([*NEV, "--leads", "NOPE"], "firm ids not in the chain: 'NOPE'"),
+    "gaps": ([*NEV, "--top", "0"], "top must be a positive integer"),
+    "tiers": ([*NEV, "--rules", "miit-2026"], "unknown rule version 'miit-2026'"),
+}
+
+
+def words(args, tmp_path):
+    return [str(a).format(tmp=tmp_path) for a in args]
+
+
+def test_every_command_has_a_run_and_a_bad_input():
+    assert len(COMMANDS) >= 15
+    names = {" ".join(path) for path in COMMANDS}
+    assert names == set(RUNS) and names == set(BAD)
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_help(path):
+    result = run(*path, "--help")
+    assert result.exit_code == 0
+    assert result.output.startswith("Usage: ")
+    summary = COMMANDS[path].help.splitlines()[0]
+    assert " ".join(summary.split()) in " ".join(result.output.split())  # help text is re-wrapped
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_runs_on_a_shipped_dataset(path, tmp_path, nev):
+    args, expected = RUNS[" ".join(path)]
+    result = CliRunner().invoke(cli, [*path, *words(args, tmp_path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    if callable(expected):
+        lines = result.stdout.splitlines(keepends=True)
+        table = "".join(lines[1:] if lines[0].startswith("# ") else lines)
+        assert table == expected(nev).to_csv()
+    else:
+        for text in expected:
+            assert text in result.stdout
+    for written in tmp_path.iterdir():
+        assert written.stat().st_size > 0
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_bad_input_exits_2_with_a_message(path, tmp_path):
+    (tmp_path / "bad.csv").write_text("sector,A,B,x\nA,1,zz,3\nB,1,2,3\n")
+    args, message = BAD[" ".join(path)]
+    result = CliRunner().invoke(cli, [*path, *words(args, tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output

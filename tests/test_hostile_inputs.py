@@ -136,8 +136,8 @@ def test_template_name_in_chain_json_is_never_opened_as_a_file(tmp_path):
 def test_input_output_dataset_where_a_chain_is_expected():
     result = invoke("leads", "-d", "us-bea-2021-15")
     assert_one_clean_error(
-        result, "us-bea-2021-15: an input–output table, not a chain of firms; "
-                "`chaingraph sectors -d us-bea-2021-15` analyses it")
+        result, "us-bea-2021-15 is an input–output table, not a chain "
+                "(`chaingraph sectors --dataset us-bea-2021-15` analyses it)")
 
 
 def test_dataframe_with_duplicate_column_names(firms, links):
@@ -327,17 +327,16 @@ def test_report_command_prints_data_warnings(tmp_path):
 def test_viz_lets_data_warnings_through(monkeypatch):
     import numpy as np
 
-    from chaingraph.analysis import leads
-    from chaingraph.viz import to_pyvis
+    from chaingraph.viz import attributes, to_pyvis
 
-    real = leads.lead_firms
+    real, shown, more = attributes.SCORE_ANALYSES["lead_firms"]
 
     def lead_firms_that_warns(chain, **kw):
         warnings.warn("a data warning from lead_firms", UserWarning)
         np.nanmax(np.array([np.nan]))  # numpy's 'All-NaN slice encountered': noise
         return real(chain, **kw)
 
-    monkeypatch.setattr(leads, "lead_firms", lead_firms_that_warns)
+    monkeypatch.setitem(attributes.SCORE_ANALYSES, "lead_firms", (lead_firms_that_warns, shown, more))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         to_pyvis(_chain_without_large_firms())

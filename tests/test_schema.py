@@ -251,3 +251,15 @@ def test_fraction_above_one_is_rejected(firms, links):
     firms["rd_staff_share"] = [0.1, 0.2, 35, 0.1, 0.1]
     with pytest.raises(cg.ChainDataError, match=re.escape("are above 1; give shares as fractions")):
         build(firms, links)
+
+
+def test_true_false_words(firms, links):
+    # every word of schema.BOOL_WORDS reads, in any case; other words name their rows
+    firms["strategic_emerging"] = ["是", "无", "YES", "有", "f"]
+    chain = build(firms, links)
+    assert chain.firms["strategic_emerging"].tolist() == [True, False, True, True, False]
+    firms["strategic_emerging"] = ["是", "maybe", "否", "有", "否"]
+    with pytest.raises(cg.ChainDataError) as e:
+        build(firms, links)
+    assert message(e).startswith("firms: column 'strategic_emerging': cannot read 'maybe' as true/false")
+    assert message(e).endswith("(row 1)")

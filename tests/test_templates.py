@@ -278,6 +278,34 @@ def test_toml_round_trip_custom_with_quotes(tmp_path):
     assert ChainTemplate.from_toml(tmp_path / "toy.toml") == t
 
 
+def test_cluster_type():
+    # built-in chains carry their kind (Guangdong 2020 list); a user's template may say
+    assert {n: get_template(n).cluster_type for n in BUILTINS} == {
+        "nev": "pillar", "cnc": "emerging", "ic": "emerging"}
+    assert ChainTemplate.from_frames(seg_frame(), flow_frame()).cluster_type is None
+    t = ChainTemplate.from_frames(seg_frame(), flow_frame(), name="toy", cluster_type="pillar")
+    assert t.cluster_type == "pillar"
+    assert t != ChainTemplate.from_frames(seg_frame(), flow_frame(), name="toy")
+    with pytest.raises(ChainDataError,
+                       match="template: column 'cluster_type': unknown cluster type 'big'"):
+        ChainTemplate.from_frames(seg_frame(), flow_frame(), cluster_type="big")
+
+
+def test_cluster_type_round_trip(tmp_path):
+    import pickle
+
+    t = ChainTemplate.from_frames(seg_frame(), flow_frame(), name="toy", cluster_type="emerging")
+    t.to_toml(tmp_path / "toy.toml")
+    assert 'cluster_type = "emerging"' in (tmp_path / "toy.toml").read_text(encoding="utf-8")
+    assert ChainTemplate.from_toml(tmp_path / "toy.toml").cluster_type == "emerging"
+    assert pickle.loads(pickle.dumps(t)).cluster_type == "emerging"
+    (tmp_path / "bad.toml").write_text(
+        'name = "bad"\ncluster_type = "pillars"\n[[segments]]\nid = "a"\nstage = "upstream"\n',
+        encoding="utf-8")
+    with pytest.raises(ChainDataError, match="bad.toml \\[template\\]: column 'cluster_type'"):
+        ChainTemplate.from_toml(tmp_path / "bad.toml")
+
+
 def test_toml_errors_name_the_file(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text('name = "bad"\n[[segments]]\nid = "a"\nstage = "nowhere"\n', encoding="utf-8")

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import ChainDataError
 from ..rules.model import ORDER_OPS, Criterion, RuleSet, Score, expression_leaves
-from ..schema import _BOOL_ALIASES, _FIRM_CATEGORY_ALIASES, size_class_nbs2017
+from ..schema import BOOL_WORDS, FIRM_CATEGORY_WORDS, size_class_nbs2017
 
 #: Outcomes of a criterion or tier as int8 codes, ordered for three-valued logic
 #: (*and* is the minimum, *or* the maximum), and their names.
@@ -123,7 +123,7 @@ class Inputs:
                 elif isinstance(u, (int, float, np.integer, np.floating)):
                     v = float(u) if u in (0, 1) else -1.0
                 else:
-                    v = float(_BOOL_ALIASES.get(str(u).strip().lower(), -1.0))
+                    v = float(BOOL_WORDS.get(str(u).strip().lower(), -1.0))
                 mapped[i] = v
             bad_u = mapped < 0
             if bad_u.any():
@@ -149,7 +149,7 @@ class Inputs:
             out = np.full(self.n, None, dtype=object)
         else:
             codes, uniques = self._factorized(name)
-            aliases = _FIRM_CATEGORY_ALIASES.get(name)
+            aliases = FIRM_CATEGORY_WORDS.get(name)
             vals = []
             for u in uniques:
                 t = str(u).strip()
@@ -173,7 +173,7 @@ class Inputs:
             table = np.array(vals + [None], dtype=object)
             out = table[codes]  # code -1 picks the trailing None
         if name == "cluster_type" and self.cluster_type is not None:
-            fill = _FIRM_CATEGORY_ALIASES["cluster_type"].get(str(self.cluster_type).strip())
+            fill = FIRM_CATEGORY_WORDS["cluster_type"].get(str(self.cluster_type).strip())
             if fill is None:
                 raise ChainDataError(
                     f"cluster_type {self.cluster_type!r} is not 'pillar' or 'emerging'",
@@ -187,7 +187,7 @@ class Inputs:
     def _size_class(self) -> np.ndarray:
         if "size_class" in self.firms.columns:
             codes, uniques = self._factorized("size_class")
-            alias = _FIRM_CATEGORY_ALIASES["size_class"]
+            alias = FIRM_CATEGORY_WORDS["size_class"]
             vals = [alias.get(str(u).strip().lower(), alias.get(str(u).strip())) for u in uniques]
             bad_u = np.array([v is None for v in vals], dtype=bool)
             if bad_u.any():

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from chaingraph.analysis.weak import (
+from chaingraph.analysis._segment_supply import (
     _check_fraction,
     _edges,
     _id_rank,
@@ -24,6 +24,7 @@ from chaingraph.analysis.weak import (
     _segment_supply,
     _segment_weights,
 )
+from chaingraph.core import ChainGraph
 
 __all__ = ["gaps", "gap_candidates", "GAP_KINDS"]
 
@@ -182,7 +183,7 @@ def _gaps_with_candidates(chain, what, leakage_threshold, other_weight, top):
     return frame, _candidate_table(chain, frame, seg_k, seg_l, sup, top)
 
 
-def gaps(chain, *, leakage_threshold: float = 0.5, other_weight: float = 0.7,
+def gaps(chain: ChainGraph, *, leakage_threshold: float = 0.5, other_weight: float = 0.7,
          top: int = 5) -> pd.DataFrame:
     """Chain gaps (缺链 / 断链 / 外流) in the focus region, with firms to close them (补链 / 延链).
 
@@ -309,7 +310,7 @@ def _check_top(top):
     return int(top)
 
 
-def gap_candidates(chain, *, leakage_threshold: float = 0.5, other_weight: float = 0.7,
+def gap_candidates(chain: ChainGraph, *, leakage_threshold: float = 0.5, other_weight: float = 0.7,
                    top: int | None = 20) -> pd.DataFrame:
     """Firms that could close each chain gap (补链 / 招商 and 延链 targets), as a long table.
 

@@ -14,8 +14,9 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from chaingraph.analysis import _sparse
+from chaingraph.analysis import _graph_kernels
 from chaingraph.analysis._common import normalised_weights
+from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError
 from chaingraph.rules import load_rules
 
@@ -105,7 +106,7 @@ def _size(chain) -> np.ndarray:
 
 
 def lead_firms(
-    chain,
+    chain: ChainGraph,
     *,
     weights: Mapping[str, float] | None = None,
     top: int | None = None,
@@ -134,7 +135,7 @@ def lead_firms(
         ``W[s, j] / out_s`` (damping 0.85, uniform teleport, dangling mass
         spread uniformly), so rank accumulates at firms that buy much from
         firms that themselves buy much. Power iteration stops when the L1
-        change falls below 1e-10 (absolute, see :func:`chaingraph.analysis._sparse.pagerank`).
+        change falls below 1e-10 (absolute, see :func:`chaingraph.analysis._graph_kernels.pagerank`).
     ``upstream_firms`` (0.10)
         ``log_scale(|S²(i)|)``: distinct suppliers within two tiers.
     ``upstream_amount`` (0.10)
@@ -262,11 +263,11 @@ def lead_firms(
     total = size.sum()
     sales_share = size / total if total > 0 else np.zeros(n)
 
-    pr, n_iter = _sparse.pagerank(adj, alpha=PAGERANK_ALPHA, tol=PAGERANK_TOL)
+    pr, n_iter = _graph_kernels.pagerank(adj, alpha=PAGERANK_ALPHA, tol=PAGERANK_TOL)
 
     local_sme = chain.is_local & chain.is_sme
-    up = _sparse.reach_counts(adj_t, 2, masks=[local_sme])
-    down = _sparse.reach_counts(adj, 2)[:, 0]
+    up = _graph_kernels.reach_counts(adj_t, 2, masks=[local_sme])
+    down = _graph_kernels.reach_counts(adj, 2)[:, 0]
 
     # tier-2 purchases attributed through each supplier: Σ_s W[s,i]·in_s/out_s
     ratio = np.zeros(n)
@@ -275,14 +276,14 @@ def lead_firms(
     amount2 = purchases + adj_t @ ratio
 
     # supplier dependence: in_i / Σ_{s∈S¹(i)} out_s
-    supplier_sales = _sparse.pattern(adj_t, np.float64) @ sales
+    supplier_sales = _graph_kernels.pattern(adj_t, np.float64) @ sales
     dependence = np.zeros(n)
     has_sup = supplier_sales > 0
     dependence[has_sup] = purchases[has_sup] / supplier_sales[has_sup]
 
     codes = chain.segment_codes
     n_seg_chain = len(np.unique(codes[codes >= 0]))
-    n_segments = _sparse.reach_label_counts([adj, adj_t], codes, len(chain.segment_ids), 2)
+    n_segments = _graph_kernels.reach_label_counts([adj, adj_t], codes, len(chain.segment_ids), 2)
     span = n_segments / n_seg_chain if n_seg_chain else np.zeros(n)
 
     comp = {
@@ -359,7 +360,7 @@ def _apply_rule(rule, df: pd.DataFrame, chain) -> tuple[np.ndarray, str]:
     raise TypeError("rule must be None, a rule name or a callable")
 
 
-def ecosystem(chain, firm_id, *, depth: int = 2, direction: str = "both"):
+def ecosystem(chain: ChainGraph, firm_id, *, depth: int = 2, direction: str = "both"):
     """The ecosystem (生态圈) of a firm: its suppliers and customers up to ``depth`` tiers.
 
     The firm set is ``{i} ∪ S^d(i) ∪ C^d(i)`` where ``S^d(i)`` are the firms
@@ -406,7 +407,7 @@ def ecosystem(chain, firm_id, *, depth: int = 2, direction: str = "both"):
     keep = np.zeros(chain.n_firms, dtype=bool)
     keep[pos] = True
     if direction in ("both", "upstream"):
-        keep |= _sparse.reach_distance(chain.adjacency_t, [pos], int(depth)) >= 0
+        keep |= _graph_kernels.reach_distance(chain.adjacency_t, [pos], int(depth)) >= 0
     if direction in ("both", "downstream"):
-        keep |= _sparse.reach_distance(chain.adjacency, [pos], int(depth)) >= 0
+        keep |= _graph_kernels.reach_distance(chain.adjacency, [pos], int(depth)) >= 0
     return chain.subchain(firms=chain.firm_ids[keep])

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from chaingraph import schema
+from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError
 
 __all__ = ["systemic_risk", "simulate_disruption", "DisruptionResult"]
@@ -395,7 +396,7 @@ def _scenarios(net, tol, weight, positions, *, client, n_jobs, progress):
 
 
 def systemic_risk(
-    chain,
+    chain: ChainGraph,
     *,
     sector: str = "segment_id",
     essentiality="linear",
@@ -697,7 +698,7 @@ def _shock_vector(chain, shock, intensity) -> tuple[np.ndarray, str]:
 
 
 def simulate_disruption(
-    chain,
+    chain: ChainGraph,
     shock,
     *,
     intensity: float = 1.0,

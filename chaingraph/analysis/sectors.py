@@ -25,6 +25,11 @@ Notation and conventions (Miller & Blair 2009, ch. 2, 6 and 12):
   :func:`ghosh_inverse` its coefficients are 0 (``0/0 := 0``), giving it a
   unit row and column.  A sector with zero gross output but non-zero sales
   or purchases, or with negative gross output, is an error.
+
+Why one module of ~900 lines: every function here reads its table through
+the same validation (``_read_table``) and the same factorisation of
+``I - A``, and the segment functions exist to feed them; about half of the
+lines are docstrings with worked examples.
 """
 
 from __future__ import annotations
@@ -36,7 +41,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from chaingraph.analysis import _io_kernels as _k
+from chaingraph.analysis import _input_output_kernels as _k
+from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError
 
 __all__ = [
@@ -48,6 +54,7 @@ __all__ = [
     "segment_flows",
     "segment_output",
     "read_io_table",
+    "sector_table",
 ]
 
 SECTOR_CLASSES = ("key", "strong backward", "strong forward", "weak")
@@ -667,27 +674,14 @@ def upstreamness(Z, x) -> pd.Series:
 # --------------------------------------------------------------------------
 
 
-def _segment_indicator(chain, mask: np.ndarray | None = None):
-    """Sparse (segments × firms) 0/1 matrix of firm membership; unknown segments dropped."""
-    codes = np.asarray(chain.segment_codes)
-    keep = codes >= 0
-    if mask is not None:
-        keep &= mask
-    firms = np.flatnonzero(keep)
-    n_seg = len(chain.segment_ids)
-    return sp.csr_array(
-        (np.ones(len(firms)), (codes[firms], firms)),
-        shape=(n_seg, len(codes)),
-    )
-
-
-def segment_flows(chain, *, local_only: bool = False) -> pd.DataFrame:
+def segment_flows(chain: ChainGraph, *, local_only: bool = False) -> pd.DataFrame:
     """Segment × segment flow matrix (环节间流量矩阵) summed from firm links.
 
     ``S[k, l] = sum of W[s, j]`` over firms *s* in segment *k* and *j* in
     segment *l*, with ``W = chain.adjacency`` (what firm *s* sells to firm
-    *j*).  As a matrix product, ``S = P W P^T`` with ``P`` the segments ×
-    firms membership matrix.  ``S`` plays the part of ``Z`` in
+    *j*).  As a matrix product, ``S = Mᵀ W M`` with ``M`` the firms ×
+    segments membership matrix (:attr:`ChainGraph.segment_membership`,
+    :meth:`ChainGraph.segment_flow_matrix`).  ``S`` plays the part of ``Z`` in
     :func:`key_sectors`, :func:`extraction` and :func:`upstreamness`, with
     :func:`segment_output` as gross output, so the input–output methods run
     at segment level on firm data.
@@ -711,7 +705,8 @@ def segment_flows(chain, *, local_only: bool = False) -> pd.DataFrame:
     Warns
     -----
     UserWarning
-        When links touch firms of unknown segment: how much flow is left out.
+        When links (with ``local_only``, links between local firms) touch
+        firms of unknown segment: how many, and how much flow is left out.
 
     References
     ----------
@@ -737,31 +732,33 @@ def segment_flows(chain, *, local_only: bool = False) -> pd.DataFrame:
     >>> bool(ks["sector_class"].isin(["key", "strong backward", "strong forward", "weak"]).all())
     True
     """
-    W = sp.csr_array(chain.adjacency)
     mask = np.asarray(chain.is_local, dtype=bool) if local_only else None
-    if mask is not None:
-        m = mask.astype(float)
-        W = sp.csr_array(W.multiply(m[:, None]).multiply(m[None, :]))
-    codes = np.asarray(chain.segment_codes)
-    unknown = codes < 0
-    if unknown.any() and W.nnz:
-        coo = W.tocoo()
-        touch = unknown[coo.row] | unknown[coo.col]
-        lost = float(coo.data[touch].sum())
-        if touch.any():
-            warnings.warn(
-                f"{int(touch.sum())} firm pairs ({lost:,.6g} of {float(coo.data.sum()):,.6g} in flow) involve "
-                "firms without a segment and are left out of the segment flows",
-                UserWarning,
-                stacklevel=2,
-            )
-    P = _segment_indicator(chain)
-    S = (P @ W @ P.T).toarray()
+    _warn_flows_without_segment(chain, mask)
+    S = chain.segment_flow_matrix(firms=mask).toarray()
     index = pd.Index(chain.segment_ids, name="segment_id")
     return pd.DataFrame(S, index=index, columns=index.copy())
 
 
-def segment_output(chain, *, local_only: bool = False) -> pd.Series:
+def _warn_flows_without_segment(chain, mask: np.ndarray | None) -> None:
+    """Warn how many firm pairs (among ``mask``), and how much flow, touch a firm with no segment."""
+    no_segment = np.diff(chain.segment_membership.indptr) == 0  # an empty row of M
+    if not no_segment.any():
+        return
+    w = chain.adjacency.tocoo()
+    inside = np.ones(w.nnz, dtype=bool) if mask is None else mask[w.row] & mask[w.col]
+    touch = inside & (no_segment[w.row] | no_segment[w.col])
+    if touch.any():
+        lost = float(w.data[touch].sum())
+        total = float(w.data[inside].sum())
+        warnings.warn(
+            f"{int(touch.sum())} firm pairs ({lost:,.6g} of {total:,.6g} in flow) involve "
+            "firms without a segment and are left out of the segment flows",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def segment_output(chain: ChainGraph, *, local_only: bool = False) -> pd.Series:
     """Gross output per segment (环节总产出), to go with :func:`segment_flows`.
 
     A firm's output is its ``revenue`` when the firms table has that column
@@ -825,9 +822,10 @@ def segment_output(chain, *, local_only: bool = False) -> pd.Series:
         per_firm = np.where(missing, est, np.maximum(rev, est))
     else:
         per_firm = est
-    mask = np.asarray(chain.is_local, dtype=bool) if local_only else None
-    P = _segment_indicator(chain, mask)
-    return pd.Series(P @ per_firm, index=pd.Index(chain.segment_ids, name="segment_id"), name="output")
+    if local_only:
+        per_firm = np.where(np.asarray(chain.is_local, dtype=bool), per_firm, 0.0)
+    return pd.Series(chain.segment_totals(per_firm), index=pd.Index(chain.segment_ids, name="segment_id"),
+                     name="output")
 
 
 # --------------------------------------------------------------------------
@@ -921,3 +919,92 @@ def read_io_table(path) -> tuple[pd.DataFrame, pd.Series]:
         raise ChainDataError("missing gross output", source=source, column=out_col, rows=line[bad].tolist())
     Z = pd.DataFrame(block, index=labels, columns=labels.copy())
     return Z, pd.Series(xv, index=labels, name="output")
+
+
+# --------------------------------------------------------------------------
+# what to analyse: a table, a chain or a file
+# --------------------------------------------------------------------------
+
+
+def sector_table(source=None, *, dataset: str | None = None,
+                 local_only: bool = False) -> tuple[pd.DataFrame, pd.Series]:
+    """The flows ``Z`` and gross output ``x`` (投入产出表) of a table, a chain or a file.
+
+    One way in to :func:`key_sectors`, :func:`extraction` and
+    :func:`upstreamness` for every kind of input they apply to:
+
+    * an :class:`~chaingraph.IOTable` gives its ``Z`` and ``x``;
+    * a :class:`~chaingraph.ChainGraph` is taken at segment (环节) level:
+      ``Z = segment_flows(chain)``, the flows ``S = P W Pᵀ`` summed from the
+      firm links, and ``x = segment_output(chain)``;
+    * a path: a folder or an ``.xlsx`` / ``.xls`` workbook is read as a chain
+      (:func:`~chaingraph.read_chain`), any other file as an input–output
+      table CSV (:func:`read_io_table`);
+    * ``dataset=``: a shipped dataset (:func:`~chaingraph.list_datasets`),
+      a chain or an input–output table.
+
+    Parameters
+    ----------
+    source : IOTable, ChainGraph, str or Path, optional
+        What to analyse; give either this or ``dataset``.
+    dataset : str, optional
+        The name of a shipped dataset.
+    local_only : bool, default False
+        Chains: only the flows between local firms and the local firms'
+        output (see :func:`segment_flows`). Input–output tables have no
+        region, so it does not apply to them.
+
+    Returns
+    -------
+    Z : DataFrame
+        Square, indexed and labelled by sector (``segment_id`` for a chain):
+        what the row sector delivers to the column sector.
+    x : Series named ``output``
+        Gross output, indexed as ``Z``.
+
+    Raises
+    ------
+    ValueError
+        Both or neither of ``source`` and ``dataset``.
+    TypeError
+        A ``source`` of another kind.
+    ChainDataError
+        An unknown dataset name, or a file that cannot be read (see
+        :func:`read_io_table` and :func:`~chaingraph.read_chain`).
+
+    References
+    ----------
+    Miller, R. E. & Blair, P. D. (2009). *Input-Output Analysis*, 2nd ed.,
+    ch. 2 (the table) and ch. 4 (aggregation of sectors).
+
+    Examples
+    --------
+    >>> Z, x = sector_table(dataset="germany-1995-6")
+    >>> Z.shape, x.name
+    ((6, 6), 'output')
+    >>> Z, x = sector_table(dataset="shandong-nev")
+    >>> bool(key_sectors(Z, x).loc["battery_cell", "backward_linkage"] > 1)
+    True
+    """
+    from pathlib import Path
+
+    from chaingraph.core import ChainGraph
+    from chaingraph.datasets import IOTable, load_dataset
+    from chaingraph.io import read_chain
+
+    if (source is None) == (dataset is None):
+        raise ValueError("give either source or dataset, not both or neither")
+    data = load_dataset(dataset) if dataset is not None else source
+    if isinstance(data, (str, Path)):
+        path = Path(data)
+        if path.is_dir() or path.suffix.lower() in (".xlsx", ".xls"):
+            data = read_chain(path)
+        else:
+            return read_io_table(path)
+    if isinstance(data, ChainGraph):
+        return (segment_flows(data, local_only=local_only),
+                segment_output(data, local_only=local_only))
+    if isinstance(data, IOTable):
+        return data.Z, data.x
+    raise TypeError(
+        f"expected an IOTable, a ChainGraph or a path, got {type(data).__name__}")

@@ -36,6 +36,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core import ChainGraph
 from ..errors import ChainDataError
 from ..rules import DEFAULT_RULES, RuleSet, list_rules, load_rules
 from ._tier_engine import DERIVED_MEASURES, evaluate
@@ -105,7 +106,7 @@ def evaluate_rules(firms: pd.DataFrame, rules=DEFAULT_RULES, *, cluster_type=Non
     return evaluate(firms, ruleset, cluster_type=cluster_type, detail=detail)
 
 
-def tiers(chain, *, rules=DEFAULT_RULES, cluster_type=None, detail: bool = True,
+def tiers(chain: ChainGraph, *, rules=DEFAULT_RULES, cluster_type=None, detail: bool = True,
           near_miss: float | None = None) -> pd.DataFrame:
     """Tier pool (梯度培育库): the tier each firm qualifies for and what it misses for the next.
 
@@ -264,7 +265,7 @@ def _target_key(name, ruleset: RuleSet) -> str:
         f"target tier {name!r} is not a tier of the rules ({', '.join(ids)})", source="targets")
 
 
-def tier_progress(chain, targets=None, *, by: str = "region", near_miss: float | None = None,
+def tier_progress(chain: ChainGraph, targets=None, *, by: str = "region", near_miss: float | None = None,
                   rules=DEFAULT_RULES, cluster_type=None) -> pd.DataFrame:
     """Progress of the local tier pool (梯度培育库) against targets, by region or city.
 

@@ -36,7 +36,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chaingraph.analysis import _sparse
+from chaingraph.analysis import _graph_kernels
+from chaingraph.analysis._segment_supply import (
+    _check_fraction,
+    _edges,
+    _essential_edges,
+    _location_categorical,
+    _require_segments,
+    _segment_supply,
+    _segment_weights,
+)
+from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError
 
 __all__ = ["weak_links", "chokepoints", "single_sourcing", "WEAKNESS_CLASSES"]
@@ -44,136 +54,8 @@ __all__ = ["weak_links", "chokepoints", "single_sourcing", "WEAKNESS_CLASSES"]
 #: The weakness classes of :func:`weak_links`, most severe first.
 WEAKNESS_CLASSES = ("missing", "foreign", "weak", "ok")
 
-_LOCATIONS = ("local", "outside", "foreign")
-
-
 # --------------------------------------------------------------------------- #
-# shared internals (also used by chaingraph.analysis.gaps)
-
-
-def _check_fraction(name: str, value: float) -> float:
-    value = float(value)
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} must be between 0 and 1, got {value}")
-    return value
-
-
-def _require_segments(chain, what: str) -> None:
-    """Raise unless some firm has a known segment (a template alone does not place firms)."""
-    if "segment_id" not in chain.firms.columns:
-        raise ChainDataError(
-            f"{what} needs each firm's segment, and the firms table has no segment_id column"
-            + (" (a chain template lists the segments but does not place the firms in them)"
-               if chain.template is not None else ""),
-            source="firms",
-            column="segment_id",
-        )
-    if chain.n_firms and not (chain.segment_codes >= 0).any():
-        raise ChainDataError(
-            f"{what} needs each firm's segment, and no firm has a segment_id",
-            source="firms",
-            column="segment_id",
-        )
-
-
-def _edges(chain):
-    """Supplier, customer positions and amounts of the graph's edges (repeated pairs summed)."""
-    w = chain.adjacency.tocoo()
-    return (
-        np.asarray(w.row, dtype=np.int64),
-        np.asarray(w.col, dtype=np.int64),
-        np.asarray(w.data, dtype=np.float64),
-    )
-
-
-def _essential_matrix(chain) -> np.ndarray | None:
-    """Bool ``E[k, l]``: the flow segment k → segment l is essential; ``None``: every flow is."""
-    t = chain.template
-    if t is None:
-        return None
-    flows = t.flows
-    if len(flows) == 0:
-        return None
-    n_seg = len(chain.segment_ids)
-    e = np.zeros((n_seg, n_seg), dtype=bool)
-    flows = flows[flows["essential"].to_numpy(dtype=bool)]
-    i = chain.segment_ids.get_indexer(flows["from_segment"])
-    j = chain.segment_ids.get_indexer(flows["to_segment"])
-    e[i, j] = True
-    return e
-
-
-def _essential_edges(chain, ks: np.ndarray, lc: np.ndarray) -> np.ndarray:
-    """Which edges (supplier segment ``ks``, customer segment ``lc``) are on an essential flow."""
-    e = _essential_matrix(chain)
-    known = ks >= 0
-    if e is None:
-        return known
-    ok = known & (lc >= 0)
-    out = np.zeros(len(ks), dtype=bool)
-    out[ok] = e[ks[ok], lc[ok]]
-    return out
-
-
-def _id_rank(chain) -> np.ndarray:
-    """Each firm's position in ``firm_id`` sort order: a tie-break that ignores row order."""
-    rank = np.empty(chain.n_firms, dtype=np.int64)
-    rank[np.argsort(chain.firm_ids.to_numpy(dtype=object), kind="stable")] = np.arange(chain.n_firms)
-    return rank
-
-
-def _location_categorical(codes: np.ndarray) -> pd.Categorical:
-    return pd.Categorical.from_codes(codes.astype(np.int64), list(_LOCATIONS))
-
-
-def _segment_weights(chain, other_weight: float) -> np.ndarray:
-    """1 for 五基 foundation segments, ``other_weight`` for the others."""
-    seg = chain.segments
-    if "foundation" not in seg.columns:
-        return np.full(len(seg), other_weight)
-    found = seg["foundation"].notna().to_numpy(dtype=bool)
-    return np.where(found, 1.0, other_weight)
-
-
-def _segment_supply(chain) -> dict:
-    """Per-segment firm counts and local demand, and each firm's sales to local customers.
-
-    Returns a dict of arrays over segments (``n``, ``local``, ``outside``,
-    ``foreign`` firm counts; ``demand`` and ``demand_local``/``_outside``/
-    ``_foreign``: local customers' purchases from the segment's firms by the
-    firms' location; ``sumsq``: Σ of squared per-supplier sales to local
-    customers), and over firms (``to_local``: sales to local customers).
-    """
-    n_seg = len(chain.segment_ids)
-    seg = chain.segment_codes.astype(np.int64)
-    loc = chain.location_codes
-    known = seg >= 0
-    out = {}
-    for code, name in enumerate(_LOCATIONS):
-        out[name] = np.bincount(seg[known & (loc == code)], minlength=n_seg)
-    out["n"] = np.bincount(seg[known], minlength=n_seg)
-    to_local = np.asarray(chain.adjacency @ chain.is_local.astype(np.float64)).ravel()
-    out["to_local"] = to_local
-    x = np.where(known, to_local, 0.0)
-    segk = np.where(known, seg, 0)
-    out["demand"] = np.bincount(segk, weights=x, minlength=n_seg)
-    for code, name in enumerate(_LOCATIONS):
-        out[f"demand_{name}"] = np.bincount(segk, weights=np.where(loc == code, x, 0.0),
-                                            minlength=n_seg)
-    out["sumsq"] = np.bincount(segk, weights=x * x, minlength=n_seg)
-    # the top supplier of each segment by sales to local customers (ties: smallest firm id)
-    order = np.lexsort((_id_rank(chain), -x, seg))
-    order = order[seg[order] >= 0]
-    first = np.flatnonzero(np.r_[True, np.diff(seg[order]) != 0]) if len(order) else order
-    top_pos = np.full(n_seg, -1, dtype=np.int64)
-    top_val = np.zeros(n_seg)
-    if len(order):
-        heads = order[first]
-        top_pos[seg[heads]] = heads
-        top_val[seg[heads]] = x[heads]
-    out["top_pos"] = np.where(top_val > 0, top_pos, -1)
-    out["top_val"] = top_val
-    return out
+# chokepoint defaults
 
 
 def _firm_positions(chain, ids, source: str) -> np.ndarray:
@@ -227,7 +109,7 @@ def _default_sources(chain) -> np.ndarray:
 # single sourcing
 
 
-def single_sourcing(chain) -> pd.DataFrame:
+def single_sourcing(chain: ChainGraph) -> pd.DataFrame:
     """Single sourcing (单一来源): customers that buy an essential input from one supplier only.
 
     For every customer *j* and input segment *k* (the supplier's segment),
@@ -329,7 +211,7 @@ def _single_sourcing(chain) -> pd.DataFrame:
 # chokepoints
 
 
-def chokepoints(chain, *, leads=None, sources=None) -> pd.DataFrame:
+def chokepoints(chain: ChainGraph, *, leads=None, sources=None) -> pd.DataFrame:
     """Chokepoint firms (堵点 / 卡脖子): firms whose loss cuts supply.
 
     Two rules; a firm meeting either is a chokepoint.
@@ -345,7 +227,7 @@ def chokepoints(chain, *, leads=None, sources=None) -> pd.DataFrame:
     every upstream firm, *v* dominates *u* when every path *r* → *u* in the
     supply network runs through *v*; the dominators come from the dominator
     tree (Cooper–Harvey–Kennedy iterative algorithm on the CSR arrays,
-    :func:`chaingraph.analysis._sparse.immediate_dominators`). A firm is a
+    :func:`chaingraph.analysis._graph_kernels.immediate_dominators`). A firm is a
     chokepoint when it strictly dominates at least one of these target firms.
 
     What is cut off when firm *v* fails:
@@ -458,10 +340,10 @@ def chokepoints(chain, *, leads=None, sources=None) -> pd.DataFrame:
     src_pos = _default_sources(chain) if sources is None else _firm_positions(chain, sources, "sources")
     is_lead = np.zeros(n, dtype=bool)
     is_lead[lead_pos] = True
-    idom = _sparse.immediate_dominators(chain.adjacency, src_pos, chain.adjacency_t)
-    depth = _sparse.tree_depths(idom)
+    idom = _graph_kernels.immediate_dominators(chain.adjacency, src_pos, chain.adjacency_t)
+    depth = _graph_kernels.tree_depths(idom)
     in_str = chain.in_strength
-    sums = _sparse.tree_subtree_sums(
+    sums = _graph_kernels.tree_subtree_sums(
         idom, np.column_stack([np.ones(n), is_lead.astype(float), in_str]), depth
     )
     size = np.rint(sums[:, 0]).astype(np.int64)
@@ -472,7 +354,7 @@ def chokepoints(chain, *, leads=None, sources=None) -> pd.DataFrame:
     dominated_firms = np.where(reached, dominated_firms, 0)
     dominated_leads = np.where(reached, dominated_leads, 0)
     dominated_amount = np.where(reached, dominated_amount, 0.0)
-    pre = _sparse.tree_preorder(idom, size, depth)
+    pre = _graph_kernels.tree_preorder(idom, size, depth)
 
     # ---- union of Sole(v) and Dom(v)
     inside = (pre[ss_sup] < pre[ss_cus]) & (pre[ss_cus] < pre[ss_sup] + size[ss_sup])
@@ -517,7 +399,7 @@ def chokepoints(chain, *, leads=None, sources=None) -> pd.DataFrame:
 
 
 def weak_links(
-    chain,
+    chain: ChainGraph,
     *,
     max_hhi: float = 0.4,
     min_local_share: float = 0.5,

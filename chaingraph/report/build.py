@@ -16,6 +16,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..analysis.gaps import gap_candidates, gaps
+from ..analysis.integration import integration
+from ..analysis.leads import lead_firms
+from ..analysis.resilience import simulate_disruption, systemic_risk
+from ..analysis.tiers import tier_progress, tiers
+from ..analysis.weak import chokepoints, weak_links
+from ..core import ChainGraph
 from ..errors import ChainDataError, numeric_noise_silenced
 from . import svg
 from .labels import COLUMNS_ZH, LANGS, TEXT
@@ -197,7 +204,7 @@ class Report:
 # building
 
 
-def build_report(chain, *, lang: str = "zh", sections=None, top: int = TOP) -> Report:
+def build_report(chain: ChainGraph, *, lang: str = "zh", sections=None, top: int = TOP) -> Report:
     """Build a chain gap report (产业链诊断报告) from a chain.
 
     Runs the analyses — :func:`~chaingraph.lead_firms`, :func:`~chaingraph.weak_links`,
@@ -227,7 +234,7 @@ def build_report(chain, *, lang: str = "zh", sections=None, top: int = TOP) -> R
     sections : list of str, optional
         A subset of :data:`SECTIONS` (the summary is always included).
     top : int
-        Rows shown in long tables (the Excel lists are complete).
+        Rows shown in long tables, at least 1 (the Excel lists are complete).
 
     Returns
     -------
@@ -246,6 +253,10 @@ def build_report(chain, *, lang: str = "zh", sections=None, top: int = TOP) -> R
     """
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    if isinstance(sections, str):
+        raise TypeError(f"sections must be a list of section names, not the string {sections!r}")
+    if isinstance(top, (bool, np.bool_)) or not isinstance(top, (int, np.integer)) or top < 1:
+        raise ValueError(f"top must be a positive integer, not {top!r}")
     wanted = list(SECTIONS) if sections is None else ["summary"] + [s for s in sections if s != "summary"]
     unknown = [s for s in wanted if s not in SECTIONS]
     if unknown:
@@ -298,9 +309,7 @@ class _Context:
         return self._cache[key]
 
     def weak(self):
-        import chaingraph as cg
-
-        return self.cached("weak", lambda: cg.weak_links(self.chain))
+            return self.cached("weak", lambda: weak_links(self.chain))
 
     @property
     def info_columns(self) -> list[str]:
@@ -352,9 +361,7 @@ def _summary(ctx: _Context, sec: Section) -> None:
 
 
 def _leads(ctx: _Context, sec: Section) -> None:
-    import chaingraph as cg
-
-    lf = cg.lead_firms(ctx.chain)
+    lf = lead_firms(ctx.chain)
     comps = ["lead_score", "rank", "is_lead", "scale", "pull", "upstream_firms", "upstream_amount",
              "upstream_local_smes", "dependence", "downstream", "span"]
     comps = [c for c in comps if c in lf.columns]
@@ -379,8 +386,6 @@ def _leads(ctx: _Context, sec: Section) -> None:
 
 
 def _weak(ctx: _Context, sec: Section) -> None:
-    import chaingraph as cg
-
     wl = ctx.weak()
     shown = wl.copy()
     shown["weakness"] = shown["weakness"].astype(str).map(lambda v: ctx.t["weakness"].get(v, v))
@@ -394,7 +399,7 @@ def _weak(ctx: _Context, sec: Section) -> None:
     sec.tables["weak"] = flagged[cols]
     counts = wl["weakness"].astype(str).value_counts()
     sec.facts.update({ctx.t["weakness"][k]: int(counts.get(k, 0)) for k in ("missing", "foreign", "weak", "ok")})
-    cp = cg.chokepoints(ctx.chain)
+    cp = chokepoints(ctx.chain)
     cp_full = ctx.firm_info(cp.index).join(cp.drop(columns=["segment_id"], errors="ignore"))
     sec.lists["chokepoints"] = cp_full
     sec.tables["chokepoints"] = cp_full.sort_values("cut_amount", ascending=False).head(ctx.top) \
@@ -407,16 +412,14 @@ def _weak(ctx: _Context, sec: Section) -> None:
 
 
 def _gaps(ctx: _Context, sec: Section) -> None:
-    import chaingraph as cg
-
-    g = cg.gaps(ctx.chain)
+    g = gaps(ctx.chain)
     shown = g.copy()
     shown["kind"] = shown["kind"].astype(str).map(lambda v: ctx.t["gap_kind"].get(v, v))
     for col in ("candidates", "extend_candidates"):
         if col in shown.columns:
             shown[col] = shown[col].map(lambda v: _with_names(v, ctx.names))
     sec.tables["gaps"] = shown.head(ctx.top * 2)
-    cand = cg.gap_candidates(ctx.chain)
+    cand = gap_candidates(ctx.chain)
     if len(cand) and "firm_id" in cand.columns:
         cand = cand.assign(firm_name=cand["firm_id"].map(ctx.names))
     sec.lists["gaps"] = shown
@@ -427,9 +430,7 @@ def _gaps(ctx: _Context, sec: Section) -> None:
 
 
 def _integration(ctx: _Context, sec: Section) -> None:
-    import chaingraph as cg
-
-    it = cg.integration(ctx.chain)
+    it = integration(ctx.chain)
     sec.facts[ctx.t["score"]] = round(float(it.score), 1) if pd.notna(it.score) else None
     sec.facts[ctx.t["assortativity"]] = round(float(it.assortativity), 3) if pd.notna(it.assortativity) else None
     sec.tables["components"] = it.components
@@ -447,15 +448,13 @@ def _integration(ctx: _Context, sec: Section) -> None:
 
 
 def _resilience(ctx: _Context, sec: Section) -> None:
-    import chaingraph as cg
-
     chain = ctx.chain
     subset = None
     if chain.n_firms > ESRI_FULL_LIMIT:
         order = np.argsort(-chain.out_strength, kind="stable")[:ESRI_SUBSET]
         subset = list(chain.firm_ids[np.sort(order)])
         sec.facts["note"] = ctx.t["esri_subset"].format(n=ESRI_SUBSET)
-    risk = cg.systemic_risk(chain, firms=subset, progress=False)
+    risk = systemic_risk(chain, firms=subset, progress=False)
     risk = risk.sort_values("esri", ascending=False)
     full = ctx.firm_info(risk.index).join(risk)
     sec.lists["risk"] = full
@@ -468,7 +467,7 @@ def _resilience(ctx: _Context, sec: Section) -> None:
     if country is None:
         sec.facts["what-if"] = ctx.t["whatif_none"]
         return
-    res = cg.simulate_disruption(chain, f"country:{country}")
+    res = simulate_disruption(chain, f"country:{country}")
     title = ctx.t["whatif"].format(country=country)
     sec.facts[title] = f"{res.summary['loss_share']:.1%}"
     sec.tables["whatif_summary"] = res.summary.to_frame()
@@ -492,11 +491,9 @@ def _largest_foreign_source(chain) -> str | None:
 
 
 def _tiers(ctx: _Context, sec: Section) -> None:
-    import chaingraph as cg
-
-    tiers = cg.tiers(ctx.chain, detail=False)
-    ctx.rules = list(tiers.attrs.get("rules", []))
-    progress = cg.tier_progress(ctx.chain, near_miss=0.1)
+    by_firm = tiers(ctx.chain, detail=False)
+    ctx.rules = list(by_firm.attrs.get("rules", []))
+    progress = tier_progress(ctx.chain, near_miss=0.1)
     names = ctx.t["tier_names"]
     shown = progress.copy()
     if isinstance(shown.index, pd.MultiIndex):
@@ -504,7 +501,7 @@ def _tiers(ctx: _Context, sec: Section) -> None:
             [shown.index.levels[-1].map(lambda v: names.get(v, v))], level=[-1]
         )
     sec.tables["progress"] = shown.drop(columns=["near_miss_firms"], errors="ignore")
-    pool = tiers[["designation", "tier", "tier_possible", "next_tier", "next_distance", "next_missing"]]
+    pool = by_firm[["designation", "tier", "tier_possible", "next_tier", "next_distance", "next_missing"]]
     # the pool: firms that qualify for a tier or hold a designation, and near misses
     listed = (pool["tier"].notna() | pool["designation"].notna()
               | (pd.to_numeric(pool["next_distance"], errors="coerce") <= 0.1)).to_numpy()
@@ -514,7 +511,7 @@ def _tiers(ctx: _Context, sec: Section) -> None:
             listed[col] = listed[col].map(lambda v: names.get(v, v) if pd.notna(v) else v)
     sec.lists["tiers"] = listed
     sec.tables["pool"] = listed.head(ctx.top)
-    counts = tiers["tier"].value_counts()
+    counts = by_firm["tier"].value_counts()
     sec.facts.update({names.get(k, k): int(v) for k, v in counts.items() if v})
     rows = progress.reset_index()
     rows = rows[rows["target"].notna()] if "target" in rows else rows.iloc[:0]

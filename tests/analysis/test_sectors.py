@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -11,13 +12,14 @@ import pytest
 import scipy.sparse as sp
 
 import chaingraph as cg
-from chaingraph.analysis import _io_kernels
+from chaingraph.analysis import _input_output_kernels
 from chaingraph.analysis.sectors import (
     extraction,
     ghosh_inverse,
     key_sectors,
     leontief_inverse,
     read_io_table,
+    sector_table,
     segment_flows,
     segment_output,
     upstreamness,
@@ -261,8 +263,8 @@ def test_sparse_block_path_matches_dense(us15, monkeypatch):
     ref_k = key_sectors(Z, x)
     ref_kl = key_sectors(Z, x, forward="leontief")
     ref_e = extraction(Z, x)
-    monkeypatch.setattr(_io_kernels, "SPARSE_THRESHOLD", 4)
-    monkeypatch.setattr(_io_kernels, "BLOCK", 4)
+    monkeypatch.setattr(_input_output_kernels, "SPARSE_THRESHOLD", 4)
+    monkeypatch.setattr(_input_output_kernels, "BLOCK", 4)
     Zs = sp.csr_array(Z.to_numpy())
     got = key_sectors(Zs, x)
     np.testing.assert_allclose(got.iloc[:, :5].to_numpy(), ref_k.iloc[:, :5].to_numpy(), rtol=1e-10)
@@ -511,6 +513,48 @@ def test_cli_sectors(tmp_path, germany):
     assert res.exit_code == 2 and "gross-output" in res.output
 
 
+def test_sector_table_every_kind_of_input(tmp_path, tiny_chain, germany):
+    io = cg.load_dataset("germany-1995-6")
+    assert all(a is b for a, b in zip(sector_table(io), (io.Z, io.x)))
+    Z, x = sector_table(dataset="germany-1995-6")
+    pd.testing.assert_frame_equal(Z, io.Z)
+    pd.testing.assert_series_equal(x, io.x)
+    # a chain, its folder and its workbook: the segment flows and output
+    chain, _, _ = tiny_chain
+    cg.write_chain(chain, tmp_path / "chain")
+    cg.write_chain(chain, tmp_path / "chain.xlsx")
+    for local_only in (False, True):
+        with pytest.warns(UserWarning, match="without a segment"):
+            S = segment_flows(chain, local_only=local_only)
+        out = segment_output(chain, local_only=local_only)
+        for source in (chain, tmp_path / "chain", str(tmp_path / "chain.xlsx")):
+            # read back, the repeated pair A -> C is summed again, with a warning
+            with pytest.warns(UserWarning) as caught:
+                Z, x = sector_table(source, local_only=local_only)
+            assert any("without a segment" in str(w.message) for w in caught)
+            pd.testing.assert_frame_equal(Z, S)
+            pd.testing.assert_series_equal(x, out)
+    # any other file: an input-output table CSV
+    Zg, xg = germany
+    Zg.assign(x=xg).to_csv(tmp_path / "de.csv")
+    for source in (tmp_path / "de.csv", str(tmp_path / "de.csv")):
+        Z, x = sector_table(source)
+        np.testing.assert_array_equal(Z.to_numpy(), Zg.to_numpy())
+        np.testing.assert_array_equal(x.to_numpy(), xg.to_numpy())
+        assert x.name == "output" and list(Z.index) == list(Zg.index)
+
+
+def test_sector_table_errors():
+    with pytest.raises(ValueError, match="either source or dataset"):
+        sector_table()
+    with pytest.raises(ValueError, match="either source or dataset"):
+        sector_table("x.csv", dataset="germany-1995-6")
+    with pytest.raises(TypeError, match="got DataFrame"):
+        sector_table(pd.DataFrame())
+    with pytest.raises(ChainDataError, match="unknown dataset 'atlantis'"):
+        sector_table(dataset="atlantis")
+
+
 def test_shipped_germany_dataset_matches_its_published_figures():
     io = cg.load_dataset("germany-1995-6")
     ks = key_sectors(io.Z, io.x)
@@ -531,3 +575,19 @@ def test_segment_output_raises_revenue_below_network_flows(tiny_chain):
     with pytest.warns(UserWarning, match="2 firms have a revenue below their sales or purchases"):
         out = segment_output(chain2)
     np.testing.assert_allclose(out, [20 + 3, 10, 40])
+
+
+def test_segment_flows_warning_counts_the_pairs_it_leaves_out():
+    # A (s1), B (s2), C (no segment) in 山东; D (no segment) in 江苏.
+    # All links: A->C 2, D->B 3, C->B 1 touch a firm without segment: 3 pairs, 6 of 11.
+    # Local only: A->B 5, A->C 2, C->B 1 are kept; A->C and C->B touch C: 2 pairs, 3 of 8.
+    firms = pd.DataFrame({"firm_id": list("ABCD"), "segment_id": ["s1", "s2", None, None],
+                          "province": ["山东", "山东", "山东", "江苏"]})
+    links = pd.DataFrame({"supplier_id": list("AADC"), "customer_id": list("BCBB"),
+                          "amount": [5.0, 2.0, 3.0, 1.0]})
+    chain = cg.ChainGraph.from_frames(firms, links, region="山东")
+    with pytest.warns(UserWarning, match=re.escape("3 firm pairs (6 of 11 in flow)")):
+        S = segment_flows(chain)
+    assert S.to_numpy().tolist() == [[0.0, 5.0], [0.0, 0.0]]
+    with pytest.warns(UserWarning, match=re.escape("2 firm pairs (3 of 8 in flow)")):
+        segment_flows(chain, local_only=True)

@@ -391,14 +391,14 @@ def _read_as_a_chain_reads(firms: pd.DataFrame) -> pd.DataFrame:
     return ChainGraph.from_frames(firms.reset_index(), links).firms
 
 
-@pytest.mark.parametrize("word", sorted(schema._SIZE_ALIASES))
+@pytest.mark.parametrize("word", sorted(schema.SIZE_CLASS_WORDS))
 def test_size_class_words_are_those_a_chain_accepts(word):
     # one list of size-class words: '大' (and 'L', '小', …) were read by read_chain and
     # rejected by the tier rules
     firms = pd.DataFrame({"size_class": [word, word.upper(), f" {word} "]},
                          index=pd.Index(["A", "B", "C"], name="firm_id"))
     got = evaluate_rules(firms, "miit-2022")["size_class"].tolist()
-    assert got == [schema._SIZE_ALIASES[word]] * 3
+    assert got == [schema.SIZE_CLASS_WORDS[word]] * 3
     assert got == _read_as_a_chain_reads(firms)["size_class"].tolist()
 
 
@@ -408,7 +408,7 @@ def test_size_class_da_is_large_and_sme_fails():
     assert out["innovative.sme"].tolist() == ["fail", "pass"]
 
 
-@pytest.mark.parametrize("word", sorted(schema._BOOL_ALIASES))
+@pytest.mark.parametrize("word", sorted(schema.BOOL_WORDS))
 def test_yes_no_words_are_those_a_chain_accepts(word):
     # one list of yes/no words; the 创新型 field indicator scores 10 for a strategic
     # emerging field and 5 otherwise
@@ -416,7 +416,7 @@ def test_yes_no_words_are_those_a_chain_accepts(word):
                          index=pd.Index(["A", "B"], name="firm_id"))
     points = evaluate_rules(firms, "miit-2022")["innovative.points.field"].tolist()
     flags = _read_as_a_chain_reads(firms)["strategic_emerging"].tolist()
-    assert points == [10.0 if schema._BOOL_ALIASES[word] else 5.0] * 2
+    assert points == [10.0 if schema.BOOL_WORDS[word] else 5.0] * 2
     assert points == [10.0 if f else 5.0 for f in flags]
 
 

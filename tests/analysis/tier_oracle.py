@@ -18,7 +18,7 @@ import pandas as pd
 from chaingraph.analysis.tiers import DERIVED_MEASURES
 from chaingraph.rules import Criterion, RuleSet
 from chaingraph.rules.model import ORDER_OPS
-from chaingraph.schema import _BOOL_ALIASES, _FIRM_CATEGORY_ALIASES
+from chaingraph.schema import BOOL_WORDS, FIRM_CATEGORY_WORDS
 
 FAIL, UNKNOWN, PASS = 0, 1, 2
 OUTCOMES = ("fail", "unknown", "pass")
@@ -45,7 +45,7 @@ def reference_row(row: Mapping, ruleset: RuleSet) -> dict:
             return None
         if isinstance(v, (bool, np.bool_, int, float, np.integer, np.floating)):
             return bool(v)
-        return _BOOL_ALIASES[str(v).strip().lower()]
+        return BOOL_WORDS[str(v).strip().lower()]
 
     def cmp(v, op, t):
         return {">=": v >= t, ">": v > t, "<=": v <= t, "<": v < t}[op]
@@ -67,7 +67,7 @@ def reference_row(row: Mapping, ruleset: RuleSet) -> dict:
         if any(isinstance(b.value, bool) for b in bands):
             return as_flag(v)
         if any(isinstance(b.value, str) for b in bands):
-            a = _FIRM_CATEGORY_ALIASES.get(m, {})
+            a = FIRM_CATEGORY_WORDS.get(m, {})
             return a.get(str(v).strip(), str(v).strip())
         return float(v)
 
@@ -122,7 +122,7 @@ def reference_row(row: Mapping, ruleset: RuleSet) -> dict:
             v = float(v)
             if c.threshold_by is not None:
                 k = get(c.threshold_by)
-                kinds = _FIRM_CATEGORY_ALIASES["cluster_type"]
+                kinds = FIRM_CATEGORY_WORDS["cluster_type"]
                 k = kinds.get(str(k).strip()) if k is not None else None
                 if k in c.thresholds:
                     return PASS if cmp(v, c.op, c.thresholds[k]) else FAIL

@@ -159,6 +159,17 @@ def test_bad_arguments(chain):
         build_report(chain, sections=[]).save("x.pdf")
 
 
+def test_bad_top_and_sections_are_parameter_errors(chain):
+    # before: top=-1 silently dropped the last row of every table; a string of one
+    # section name was read letter by letter as unknown sections
+    with pytest.raises(ValueError, match="top must be a positive integer, not -1"):
+        build_report(chain, top=-1)
+    with pytest.raises(ValueError, match="top must be a positive integer, not 2.5"):
+        build_report(chain, top=2.5)
+    with pytest.raises(TypeError, match="sections must be a list of section names"):
+        build_report(chain, sections="leads")
+
+
 def test_hostile_names_are_escaped_in_html(hostile_chain):
     page = build_report(hostile_chain).html
     assert HOSTILE not in page and SCRIPT not in page

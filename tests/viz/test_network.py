@@ -17,7 +17,8 @@ from pyvis.network import Network
 import chaingraph as cg
 from chaingraph.viz import ChainNetwork, assert_offline, remote_references, to_pyvis
 from chaingraph.viz.html import script_json
-from chaingraph.viz.network import SPACING, scale_sizes
+from chaingraph.viz.firm_view import SPACING
+from chaingraph.viz.style import scale_sizes
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 CLOSER = "</script><script>alert(2)</script><!--"
@@ -145,6 +146,28 @@ def test_scores_from_installed_analyses():
     leads = cg.lead_firms(chain)
     marked = net.node_table.index[net.node_table.highlighted]
     assert set(marked) == set(leads.index[leads.is_lead]) & set(net.node_table.index)
+
+
+def test_an_analysis_that_cannot_run_is_left_out_with_a_warning():
+    # the vehicle makers of shandong-nev sell to no one in the chain, so systemic_risk's
+    # default weights (sales in the chain) sum to zero and it raises ChainDataError
+    vehicles = cg.load_dataset("shandong-nev").subchain(segments=["vehicle"])
+    with pytest.warns(UserWarning, match="systemic_risk could not run on this chain"):
+        net = to_pyvis(vehicles, scores=["systemic_risk", "tiers"])
+    row = dict(next(iter(net.tips.values())))
+    assert "梯度 tier" in row and "系统性风险 ESRI" not in row
+
+
+def test_an_analysis_without_its_score_column_fails_loudly(small, monkeypatch):
+    # a renamed score column must not vanish from the tooltips unnoticed
+    from chaingraph.viz import attributes
+
+    def renamed(chain):
+        return pd.DataFrame({"tier_renamed": ["none"] * chain.n_firms}, index=chain.firm_ids)
+
+    monkeypatch.setitem(attributes.SCORE_ANALYSES, "tiers", (renamed, ("tier",), ()))
+    with pytest.raises(KeyError, match="tier"):
+        to_pyvis(small, scores=["tiers"])
 
 
 def test_force_layout_physics_only_for_small_views(small):
