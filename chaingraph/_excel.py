@@ -31,9 +31,9 @@ MAX_CELL_CHARS = 32_767
 def save_workbook(path, sheets: dict, *, header=str) -> None:
     """Write ``{title: DataFrame}`` as the sheets of one ``.xlsx`` workbook at ``path``.
 
-    Every cell is checked against Excel's limits before anything is written,
-    and the file is opened before the workbook is built: an error (a cell too
-    long, a missing folder) leaves no file and no half-built workbook behind.
+    Every cell is checked against Excel's limits before anything is written:
+    an error (a cell too long, a missing folder) leaves no file and no
+    half-built workbook behind.
 
     Raises
     ------
@@ -48,11 +48,26 @@ def save_workbook(path, sheets: dict, *, header=str) -> None:
     path = Path(path)
     for title, df in sheets.items():
         check_cell_lengths(df, f"{path.name}[{sheet_title(title)}]", header=header)
-    with open(path, "wb") as fh:
-        book = Workbook(write_only=True)
-        for title, df in sheets.items():
-            _append_sheet(book, title, df, header)
-        book.save(fh)
+    book = Workbook(write_only=True)
+    for title, df in sheets.items():
+        _append_sheet(book, title, df, header)
+    save_book(book, path)
+
+
+def save_book(book, path) -> None:
+    """``book.save(path)`` for a write-only workbook; if it fails (a missing folder), the
+    sheets' temporary files are closed first, or openpyxl prints "Exception ignored … closed
+    file" when Python exits, after the error has been reported."""
+    try:
+        book.save(path)
+    except BaseException:
+        _discard(book)
+        raise
+
+
+def _discard(book) -> None:
+    for ws in book.worksheets:
+        ws.close()
 
 
 def sheet_title(title: str) -> str:
@@ -96,7 +111,11 @@ def write_sheet(book, title: str, df: pd.DataFrame, *, header=str, index: bool =
     raises :class:`ChainDataError` before the sheet is added.
     """
     frame = df.reset_index() if index else df
-    check_cell_lengths(frame, f"sheet {sheet_title(title)!r}", header=header)
+    try:
+        check_cell_lengths(frame, f"sheet {sheet_title(title)!r}", header=header)
+    except ChainDataError:
+        _discard(book)  # the book cannot be saved whole: close its other sheets
+        raise
     _append_sheet(book, title, frame, header)
 
 

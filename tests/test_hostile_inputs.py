@@ -154,11 +154,15 @@ def test_unknown_encoding(tmp_path):
     )
 
 
-def test_xlsx_output_into_a_missing_folder_prints_one_message(tmp_path):
-    code, out, err = run_cli("leads", "-d", "shandong-cnc", "--top", "3",
-                             "-o", tmp_path / "nodir" / "x.xlsx")
+@pytest.mark.parametrize("command", ["leads", "report"])
+def test_xlsx_output_into_a_missing_folder_prints_one_message(tmp_path, command):
+    out = tmp_path / "nodir" / "x.xlsx"
+    code, _, err = run_cli(command, chain_folder(tmp_path), "-o", out)
     assert code == 2
-    assert err.splitlines() == [f"Error: No such file or directory: {tmp_path / 'nodir' / 'x.xlsx'}"]
+    assert err.splitlines()[-1] == f"Error: No such file or directory: {out}"
+    assert "Exception ignored" not in err and "Traceback" not in err
+    assert [line for line in err.splitlines() if not line.startswith("warning: ")] == \
+        [f"Error: No such file or directory: {out}"]
 
 
 def test_write_chain_into_a_missing_folder_leaves_nothing_behind(tmp_path):

@@ -152,7 +152,7 @@ class Report:
         """The lists as an Excel workbook, one sheet per list; text is never read as a formula."""
         from openpyxl import Workbook
 
-        from .._excel import write_sheet
+        from .._excel import save_book, write_sheet
 
         sheets = TEXT[self.lang]["sheets"]
 
@@ -173,7 +173,7 @@ class Report:
         if not written:
             write_sheet(book, "summary", self.sections["summary"].tables.get("totals", pd.DataFrame()),
                         header=header, index=True)
-        book.save(path)
+        save_book(book, path)
 
     def save(self, path) -> Path:
         """Write to ``.html``, ``.md`` or ``.xlsx`` by the file's suffix."""
