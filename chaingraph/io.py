@@ -16,6 +16,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .core import ChainGraph
@@ -201,46 +202,61 @@ def read_table(path, *, encoding: str | None = None, dtypes: dict | None = None)
     return df
 
 
-def _record_lines(text: str, sep: str, source: str) -> list[int]:
+def _record_lines(text: str, sep: str, source: str):
     """The line on which each data record starts, after checking the header and the field counts.
 
     pandas pads a short row with empty cells, renames a repeated header ``name`` to
     ``name.1``, and takes the first column of a long first row as the index, all
-    without a word; here each is an error naming the line.
+    without a word; here each is an error naming the line. Like pandas, a line that
+    is blank and holds no separator is skipped.
     """
-    # pandas skips a line that is blank and holds no separator; so do the line numbers
-    if '"' not in text:
-        records = ((i, line.rstrip("\r").split(sep)) for i, line in enumerate(text.split("\n"), start=1)
-                   if line.strip() or sep in line)
-    else:
-        reader = csv.reader(_io.StringIO(text, newline=""), delimiter=sep)
+    if '"' in text:
+        return _quoted_record_lines(text, sep, source)
+    # no quotes: one record per line, and its fields are its separators plus one
+    parts = text.split("\n")
+    counts = np.fromiter((p.count(sep) for p in parts), dtype=np.int64, count=len(parts))
+    head = next(i for i, p in enumerate(parts) if counts[i] or p.strip())
+    _check_header(parts[head].rstrip("\r").split(sep), head + 1, source)
+    record = np.zeros(len(parts), dtype=bool)
+    record[head + 1:] = True
+    for i in np.flatnonzero(counts == 0):
+        record[i] &= bool(parts[i].strip())  # a blank line, skipped
+    bad = np.flatnonzero(record & (counts != counts[head]))
+    if bad.size:
+        _field_count_error(int(counts[bad[0]]) + 1, int(counts[head]) + 1, int(bad[0]) + 1, source)
+    return np.flatnonzero(record) + 1
 
-        def quoted():
-            start = 1
-            for fields in reader:
-                if len(fields) > 1 or (fields and fields[0].strip()):
-                    yield start, fields
-                start = reader.line_num + 1
 
-        records = quoted()
-    try:
-        header_line, header = next(records)
-    except StopIteration:  # pragma: no cover - an empty text is refused before
-        return []
-    names = [h for h in header if h != ""]
-    repeated = next((h for i, h in enumerate(names) if h in names[:i]), None)
+def _quoted_record_lines(text: str, sep: str, source: str) -> list[int]:
+    """:func:`_record_lines` where quoted values may hold separators and line breaks."""
+    reader = csv.reader(_io.StringIO(text, newline=""), delimiter=sep)
+    header, lines, start = None, [], 1
+    for fields in reader:
+        if len(fields) > 1 or (fields and fields[0].strip()):
+            if header is None:
+                header = fields
+                _check_header(header, start, source)
+            elif len(fields) != len(header):
+                _field_count_error(len(fields), len(header), start, source)
+            else:
+                lines.append(start)
+        start = reader.line_num + 1
+    return lines
+
+
+def _check_header(names: list[str], line: int, source: str) -> None:
+    names = [n for n in names if n != ""]  # pandas names empty headers 'Unnamed: i', each its own
+    repeated = next((n for i, n in enumerate(names) if n in names[:i]), None)
     if repeated is not None:
         raise ChainDataError("the header names this column more than once", source=source,
-                             column=repeated, rows=[header_line])
-    lines = []
-    for line, fields in records:
-        if len(fields) != len(header):
-            kind = ("a short row; write every cell, empty ones too" if len(fields) < len(header)
-                    else "a long row (a separator inside a value? put such values in double quotes)")
-            raise ChainDataError(f"{len(fields)} fields where the header has {len(header)}: {kind}",
-                                 source=source, rows=[line])
-        lines.append(line)
-    return lines
+                             column=repeated, rows=[line])
+
+
+def _field_count_error(n: int, expected: int, line: int, source: str):
+    kind = ("a short row; write every cell, empty ones too" if n < expected
+            else "a long row (a separator inside a value? put such values in double quotes)")
+    raise ChainDataError(f"{n} fields where the header has {expected}: {kind}",
+                         source=source, rows=[line])
 
 
 def _restore_dtypes(df: pd.DataFrame, dtypes: dict) -> pd.DataFrame:
