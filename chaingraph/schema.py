@@ -447,43 +447,37 @@ def _invisible(text: str) -> list[str]:
             if c != " " and unicodedata.category(c) in _INVISIBLE_CATEGORIES]
 
 
-def _char_names(chars) -> str:
-    return ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'UNNAMED')}" for c in chars)
+def _invisible_phrase(chars) -> str:
+    """``"an invisible character, U+200B ZERO WIDTH SPACE"`` (or several)."""
+    what = "an invisible character" if len(chars) == 1 else "invisible characters"
+    return what + ", " + ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'UNNAMED')}" for c in chars)
 
 
 def invisible_note(unknown, known: pd.Index, table: str) -> str:
     """Why ids that look right are not found: the invisible characters in them, or in the
     ``known`` ids of ``table`` that they would match without those characters.
 
-    Returns ``" (…)"`` to append to a message, or ``""`` when no invisible character is involved.
+    Looks at the first three ``unknown`` ids (those an error message shows). Returns
+    ``" (…)"`` to append to the message, or ``""`` when no invisible character is involved.
     """
     unknown = [str(u) for u in list(dict.fromkeys(unknown))[:3]]
     known_text = pd.Series(known, dtype=object).dropna().astype(str)
-    beyond_ascii = known_text[known_text.str.contains(r"[^\x21-\x7e]", regex=True)]
-    visible = {}
-    for k in beyond_ascii:
+    visible = {}  # known id without its invisible characters -> the known id
+    for k in known_text[known_text.str.contains(r"[^\x21-\x7e]", regex=True)]:
         chars = _invisible(k)
         if chars:
             visible["".join(c for c in k if c not in chars)] = k
     notes = []
     for u in unknown:
-        chars = _invisible(u)
-        plural = "s" if len(chars) > 1 else ""
-        if chars:
-            notes.append((u, f"contains {'' if plural else 'an '}invisible character{plural}, "
-                             f"{_char_names(chars)}"))
+        if _invisible(u):
+            note = f"contains {_invisible_phrase(_invisible(u))}"
         elif u in visible:
-            chars = _invisible(visible[u])
-            plural = "s" if len(chars) > 1 else ""
-            notes.append((u, f"the {table} table has {visible[u]!r}, which differs by "
-                             f"{'' if plural else 'an '}invisible character{plural}, "
-                             f"{_char_names(chars)}"))
-    if not notes:
-        return ""
-    if len(unknown) == 1:
-        return f" ({notes[0][1]})"
-    return " (" + "; ".join(
-        f"{u!r}: {n}" if n.startswith("the ") else f"{u!r} {n}" for u, n in notes) + ")"
+            note = (f"the {table} table has {visible[u]!r}, which differs by "
+                    f"{_invisible_phrase(_invisible(visible[u]))}")
+        else:
+            continue
+        notes.append(note if len(unknown) == 1 else f"{u!r}: {note}")
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 # --------------------------------------------------------------------------- #

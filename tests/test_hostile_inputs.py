@@ -463,3 +463,17 @@ def test_folder_named_like_a_rule_does_not_shadow_it(tmp_path, monkeypatch):
     (tmp_path / "dir.toml").mkdir()
     with pytest.raises(cg.ChainDataError, match="rule file not found: dir.toml"):
         load_rules("dir.toml")
+
+
+def test_several_ids_with_invisible_characters_are_each_explained():
+    firms = pd.DataFrame({"firm_id": ["A\u3000", "B", "C"]})
+    links = pd.DataFrame({"supplier_id": ["A", "X\u200b\ufeff", "Q"], "customer_id": ["C", "C", "C"]})
+    with pytest.raises(cg.ChainDataError) as e:
+        cg.ChainGraph.from_frames(firms, links)
+    assert str(e.value) == (
+        "links: column 'supplier_id': 3 firms not in the firms table: 'A', 'X\\u200b\\ufeff', 'Q' "
+        "('A': the firms table has 'A\\u3000', which differs by an invisible character, "
+        "U+3000 IDEOGRAPHIC SPACE; 'X\\u200b\\ufeff': contains invisible characters, "
+        "U+200B ZERO WIDTH SPACE, U+FEFF ZERO WIDTH NO-BREAK SPACE) "
+        "(pass unknown_firms='add' to add them as firms with no attributes) (rows 0, 1, 2)"
+    )
