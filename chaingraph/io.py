@@ -3,7 +3,13 @@
 A chain on disk is up to four tables — ``firms``, ``links``, ``segments``,
 ``flows`` — plus, when chaingraph wrote it, ``chain.json`` (region, template
 name and column types, so that a round trip is exact). CSV files may be UTF-8,
-UTF-8 with BOM, UTF-16 with BOM or GB18030/GBK: the encoding is detected.
+UTF-8 with BOM, UTF-16 (with or without BOM) or GB18030/GBK: the encoding is
+detected.
+
+Nothing is padded, renamed or read as missing without a word: a short or long
+CSV row, a header naming a column twice, a workbook formula without a saved
+value are errors. Tables read from files are indexed by their line (CSV) or
+row (Excel) numbers, which error messages name.
 """
 
 from __future__ import annotations
@@ -314,6 +320,14 @@ def read_chain(
     encoding : str, optional
         Force a CSV encoding instead of detecting it.
 
+    Raises
+    ------
+    ChainDataError
+        Any problem with the files or the data, naming the file (``book.xlsx[sheet]``
+        for a workbook), the column and the rows: see :func:`read_table` and
+        :meth:`ChainGraph.from_frames`; also a malformed ``chain.json`` and a
+        template named there that is not built in while the folder has no segments.
+
     Examples
     --------
     >>> import chaingraph as cg, tempfile, os
@@ -340,7 +354,7 @@ def read_chain(
             found = _find(path, table)
             if found is not None:
                 tables[table] = read_table(
-                    found, encoding=encoding, dtypes=meta.get("dtypes", {}).get(table)
+                    found, encoding=encoding, dtypes=(meta.get("dtypes") or {}).get(table)
                 )
     for table in ("firms", "links"):
         if table not in tables:
@@ -454,7 +468,7 @@ def _read_workbook(path: Path):
         meta = _checked_meta(_workbook_meta(kv), f"{path.name}[chain]")
     for table, df in tables.items():
         attrs = df.attrs
-        if "dtypes" in meta:  # written by chaingraph: empty cells are the only missing ones
+        if meta.get("dtypes") is not None:  # written by chaingraph: empty cells are the only missing ones
             df = _restore_dtypes(df, meta["dtypes"].get(table, {}))
         else:  # someone's workbook: the usual spellings of missing count too
             df = df.mask(df.isin(_NA_VALUES))

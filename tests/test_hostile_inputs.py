@@ -117,6 +117,13 @@ def test_malformed_chain_json(tmp_path, content, problem):
     assert_one_clean_error(invoke("validate", folder), f"chain.json: {problem}")
 
 
+@pytest.mark.parametrize("content", ['{"dtypes": null, "template": null, "region": null}', "{}"])
+def test_chain_json_with_nulls(tmp_path, content):
+    folder = chain_folder(tmp_path)
+    (folder / "chain.json").write_text(content, encoding="utf-8")
+    assert cg.read_chain(folder).n_firms == 3
+
+
 def test_template_name_in_chain_json_is_never_opened_as_a_file(tmp_path):
     # a perfectly good template file: chain.json may still only name a built-in template
     toml = tmp_path / "mine.toml"
