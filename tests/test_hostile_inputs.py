@@ -484,3 +484,34 @@ def test_several_ids_with_invisible_characters_are_each_explained():
         "U+200B ZERO WIDTH SPACE, U+FEFF ZERO WIDTH NO-BREAK SPACE) "
         "(pass unknown_firms='add' to add them as firms with no attributes) (rows 0, 1, 2)"
     )
+
+
+def test_xlsx_error_cell_is_not_read_as_missing(tmp_path):
+    # pandas reads an error value (#DIV/0!) as NaN: a revenue would silently become unknown
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws.title = "firms"
+    for row in (["firm_id", "revenue"], ["A", "#DIV/0!"], ["B", 5]):
+        ws.append(row)
+    assert ws["B2"].data_type == "e"
+    links = book.create_sheet("links")
+    links.append(["supplier_id", "customer_id"])
+    links.append(["A", "B"])
+    book.save(tmp_path / "c.xlsx")
+    assert read_error(tmp_path / "c.xlsx") == (
+        "c.xlsx[firms]: column 'revenue': non-numeric values '#DIV/0!' (row 2)"
+    )
+
+
+def test_xlsx_chain_sheet_with_broken_json(tmp_path, firms, links):
+    from openpyxl import load_workbook
+
+    cg.write_chain(cg.ChainGraph.from_frames(firms, links), tmp_path / "c.xlsx")
+    book = load_workbook(tmp_path / "c.xlsx")
+    book["chain"]["B3"] = '{"not json'
+    book.save(tmp_path / "c.xlsx")
+    assert read_error(tmp_path / "c.xlsx") == (
+        "c.xlsx[chain]: column 'value': not valid JSON (Unterminated string starting at) (row 3)"
+    )
