@@ -18,11 +18,13 @@ from chaingraph.analysis.sectors import (
     ghosh_inverse,
     key_sectors,
     leontief_inverse,
+    upstreamness,
+)
+from chaingraph.analysis.sector_tables import (
     read_io_table,
     sector_table,
     segment_flows,
     segment_output,
-    upstreamness,
 )
 from chaingraph.errors import ChainDataError
 
