@@ -406,7 +406,7 @@ def key_sectors(Z, x, *, forward: str = "ghosh") -> pd.DataFrame:
     ['key', 'key', 'strong backward', 'weak', 'strong forward', 'weak']
     """
     if forward not in ("ghosh", "leontief"):
-        raise ChainDataError(f"forward must be 'ghosh' or 'leontief', got {forward!r}", source="forward")
+        raise ValueError(f"forward must be 'ghosh' or 'leontief', got {forward!r}")
     tab = _read_table(Z, x)
     n = len(tab.x)
     cols = ["output_multiplier", "backward_linkage", "forward_linkage", "backward_cv", "forward_cv"]

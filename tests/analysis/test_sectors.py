@@ -345,8 +345,9 @@ def test_bad_input_errors():
         key_sectors(pd.DataFrame(Z, index=["a", "b"], columns=["a", "c"]), [10.0, 10.0])
     with pytest.raises(ChainDataError, match="not indexed by the sectors"):
         key_sectors(pd.DataFrame(Z, index=["a", "b"], columns=["a", "b"]), pd.Series({"a": 10.0, "c": 10.0}))
-    with pytest.raises(ChainDataError, match="forward"):
+    with pytest.raises(ValueError, match="forward") as bad_option:  # an option, not the data
         key_sectors(Z, [10.0, 10.0], forward="supply")
+    assert type(bad_option.value) is ValueError
     with pytest.raises(ChainDataError, match="not numeric"):
         key_sectors(pd.DataFrame([["a", 1], [1, 1]]), [10.0, 10.0])
     # columns of A summing to one: I - A singular
