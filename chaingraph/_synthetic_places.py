@@ -15,7 +15,6 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from chaingraph.errors import ChainDataError
 from chaingraph.schema import normalize_region
 
 #: Prefecture-level cities of Shandong with rough weights (share of industrial
@@ -76,10 +75,8 @@ def _region_cities(region: str) -> _Region:
     """The focus region: its name, cities and city weights (summing to 1)."""
     key = normalize_region(region)
     if key not in _PROVINCES:
-        raise ChainDataError(
-            f"no city list for region {region!r} (known: {', '.join(_PROVINCES)})",
-            source="synthetic_chain", column="region",
-        )
+        raise ValueError(f"synthetic_chain: no city list for region {region!r} "
+                         f"(known: {', '.join(_PROVINCES)})")
     cities = _PROVINCES[key][1]
     if key == "山东":
         w = np.array([_SHANDONG[c] for c in cities], dtype=float)

@@ -427,7 +427,8 @@ def sectors(table, dataset, forward, local_only, unknown_firms, fmt, output):
     dataset, is analysed at segment (环节) level: segment flows summed from
     the firm links, segment output from firm revenue.
     """
-    from .analysis.sectors import key_sectors, sector_table
+    from .analysis.sector_tables import sector_table
+    from .analysis.sectors import key_sectors
 
     if (table is None) == (dataset is None):
         raise click.UsageError("give either TABLE or --dataset NAME")

@@ -692,28 +692,24 @@ def _links_table(rng, firm_ids, supplier, customer, amount) -> pd.DataFrame:
 
 def _check_args(template, n_firms, links_per_firm, sme_share, n_leads, n_missing, n_chokepoints,
                 n_foreign):
-    """Raise :class:`ChainDataError` for arguments the generator cannot work with."""
+    """Raise ``ValueError`` for arguments the generator cannot work with, ``ChainDataError``
+    for a template it cannot generate along."""
     if int(n_firms) != n_firms or n_firms < 1:
-        raise ChainDataError(f"n_firms must be a positive whole number, got {n_firms!r}",
-                             source="synthetic_chain", column="n_firms")
+        raise ValueError(f"synthetic_chain: n_firms must be a positive whole number, got {n_firms!r}")
     if not links_per_firm > 0:
-        raise ChainDataError(f"links_per_firm must be positive, got {links_per_firm!r}",
-                             source="synthetic_chain", column="links_per_firm")
+        raise ValueError(f"synthetic_chain: links_per_firm must be positive, got {links_per_firm!r}")
     if sme_share is not None and not 0.0 <= sme_share <= 1.0:
-        raise ChainDataError(f"sme_share must be between 0 and 1, got {sme_share!r}",
-                             source="synthetic_chain", column="sme_share")
+        raise ValueError(f"synthetic_chain: sme_share must be between 0 and 1, got {sme_share!r}")
     for name, v in (("n_leads", n_leads), ("n_missing", n_missing),
                     ("n_chokepoints", n_chokepoints), ("n_foreign", n_foreign)):
         if v is not None and (int(v) != v or v < 0):
-            raise ChainDataError(f"{name} must be a whole number >= 0, got {v!r}",
-                                 source="synthetic_chain", column=name)
+            raise ValueError(f"synthetic_chain: {name} must be a whole number >= 0, got {v!r}")
     n_seg = len(template.segment_ids)
     need = 3 * n_seg
     if n_firms < need:
-        raise ChainDataError(
-            f"n_firms={n_firms} is too small for template '{template.name}' with {n_seg} "
-            f"segments (need at least {need})",
-            source="synthetic_chain", column="n_firms",
+        raise ValueError(
+            f"synthetic_chain: n_firms={n_firms} is too small for template '{template.name}' "
+            f"with {n_seg} segments (need at least {need})"
         )
     if len(template.flows) == 0:
         raise ChainDataError(f"template '{template.name}' has no flows to generate links along",

@@ -8,7 +8,6 @@ import pytest
 
 import chaingraph as cg
 from chaingraph.synthetic import Planted, synthetic_chain, synthetic_frames
-from chaingraph.errors import ChainDataError
 from chaingraph.schema import size_class_nbs2017
 
 SHANDONG_CITIES = {"济南", "青岛", "淄博", "枣庄", "东营", "烟台", "潍坊", "济宁", "泰安",
@@ -341,8 +340,10 @@ def test_other_region():
     ],
 )
 def test_bad_arguments(kwargs, message):
-    with pytest.raises(ChainDataError, match=message):
+    # bad arguments are parameter errors (ValueError), not problems in the data (ChainDataError)
+    with pytest.raises(ValueError, match=message) as info:
         synthetic_frames("nev", **kwargs)
+    assert type(info.value) is ValueError
 
 
 def test_custom_template():

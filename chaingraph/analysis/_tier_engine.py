@@ -175,9 +175,8 @@ class Inputs:
         if name == "cluster_type" and self.cluster_type is not None:
             fill = FIRM_CATEGORY_WORDS["cluster_type"].get(str(self.cluster_type).strip())
             if fill is None:
-                raise ChainDataError(
-                    f"cluster_type {self.cluster_type!r} is not 'pillar' or 'emerging'",
-                    source="cluster_type")
+                raise ValueError(
+                    f"cluster_type {self.cluster_type!r} is not 'pillar' or 'emerging'")
             out = out.copy()
             out[pd.isna(out)] = fill
             self.absent.discard("cluster_type")

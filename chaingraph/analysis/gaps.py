@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from chaingraph.analysis._segment_supply import (
     _check_fraction,
@@ -114,15 +113,11 @@ def _adjacent_segments(chain, k: int) -> list[int]:
 def _candidate_table(chain, frame, seg_k, seg_l, sup, top):
     """Long table of fill / extend candidates for each gap row of ``frame``."""
     n = chain.n_firms
-    n_seg = len(chain.segment_ids)
     seg = chain.segment_codes.astype(np.int64)
     local = chain.is_local
     w = chain.adjacency
     # firm × segment: purchases from the segment's firms, sales to the segment's firms
-    known = seg >= 0
-    ind = sp.csr_array(
-        (np.ones(int(known.sum())), (np.flatnonzero(known), seg[known])), shape=(n, max(n_seg, 1))
-    )
+    ind = chain.segment_membership
     bought = (w.T @ ind).tocsc()  # [f, k]: what f buys from segment k
     sold = (w @ ind).tocsc()  # [f, k]: what f sells to segment k
     out_str = chain.out_strength

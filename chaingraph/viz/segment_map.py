@@ -29,13 +29,8 @@ def segment_flows_matrix(chain) -> tuple[np.ndarray, np.ndarray]:
     no segment. ``counts[k, loc]`` is the number of firms of segment *k* that
     are local (0), outside (1) or foreign (2).
     """
-    K = len(chain.segment_ids)
-    codes = np.where(chain.segment_codes >= 0, chain.segment_codes, K).astype(np.int64)
-    w = chain.adjacency.tocoo()
-    F = np.bincount(codes[w.row] * (K + 1) + codes[w.col], weights=w.data,
-                    minlength=(K + 1) ** 2).reshape(K + 1, K + 1)
-    loc = np.where(chain.is_foreign, 2, np.where(chain.is_local, 0, 1))
-    counts = np.bincount(codes * 3 + loc, minlength=(K + 1) * 3).reshape(K + 1, 3)
+    F = chain.segment_flow_matrix(unknown=True).toarray()
+    counts = chain.segment_firm_counts(chain.location_codes[:, None] == np.arange(3), unknown=True)
     return F, counts
 
 
