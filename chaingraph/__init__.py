@@ -10,7 +10,7 @@ from .schema import ChainDataWarning
 from .templates import ChainTemplate, get_template, list_templates
 from .core import ChainGraph, ChainSummary
 from .io import read_chain, write_chain
-from .assign import assign_segments
+from .assign import assign_segments, read_register
 
 # -- datasets --
 from .datasets import (
@@ -60,6 +60,7 @@ __all__ = [
     "read_chain",
     "write_chain",
     "assign_segments",
+    "read_register",
     "IOTable",
     "Planted",
     "SyntheticChain",

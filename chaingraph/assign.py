@@ -29,7 +29,7 @@ from . import schema
 from .errors import ChainDataError
 from .templates import ChainTemplate, get_template
 
-__all__ = ["assign_segments", "SegmentVocabulary"]
+__all__ = ["assign_segments", "read_register", "SegmentVocabulary"]
 
 #: Words for an activity that makes, develops or runs a product or facility (生产性经营活动).
 PRODUCTION_WORDS = (
@@ -351,6 +351,43 @@ def _code_evidence(codes: pd.Series, vocab: SegmentVocabulary) -> tuple[pd.DataF
     return ev, unreadable
 
 
+def read_register(path, *, sheet=None, encoding: str | None = None) -> pd.DataFrame:
+    """A firm register from a CSV, TSV or Excel file, every cell as written.
+
+    CSV encodings (UTF-8 with or without BOM, UTF-16, GB18030/GBK) are
+    detected as :func:`chaingraph.read_chain` does; an Excel file is read
+    from ``sheet`` (a name or position; the first sheet by default). Headers
+    are kept as they are (Chinese or canonical); :func:`assign_segments` maps
+    them. Row numbers in later error messages are the file's line numbers.
+
+    Raises
+    ------
+    ChainDataError
+        A missing file, an unknown suffix, an unreadable file or sheet.
+    """
+    from pathlib import Path
+
+    from .io import read_table
+
+    path = Path(path)
+    if not path.is_file():
+        raise ChainDataError("no such file", source=str(path))
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv", ".txt"):
+        return read_table(path, encoding=encoding)
+    if suffix not in (".xlsx", ".xlsm", ".xls"):
+        raise ChainDataError(f"cannot read a {suffix or 'suffix-less'} file as a register "
+                             "(give .csv, .tsv or .xlsx)", source=path.name)
+    try:
+        df = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=str,
+                           keep_default_na=False, na_values=["", "NA", "N/A", "#N/A", "null", "-"])
+    except Exception as exc:  # openpyxl and xlrd raise many unrelated types
+        raise ChainDataError(f"not a readable Excel file or sheet: {exc}", source=path.name) from None
+    name = path.name if sheet is None else f"{path.name}[{sheet}]"
+    df.attrs.update(source=name, first_row=2)
+    return df
+
+
 def _prepare_firms(firms, text, code) -> tuple[pd.DataFrame, schema.TableInfo, bool]:
     """The columns the matching needs, canonical and checked; and whether ids came from credit codes."""
     if not isinstance(firms, pd.DataFrame):
@@ -374,8 +411,9 @@ def _prepare_firms(firms, text, code) -> tuple[pd.DataFrame, schema.TableInfo, b
     for col in wanted:
         if col not in df.columns:
             found = ", ".join(map(str, df.columns))
-            raise ChainDataError(f"missing column {col!r} (columns found: {found}); pass "
-                                 f"{'text' if col == text else 'code'}=None to match without it",
+            which = "text" if col == text else "code"
+            raise ChainDataError(f"missing column {col!r} (columns found: {found}); match "
+                                 f"without it with {which}=None (command line: --{which} none)",
                                  source=info.source)
     kinds = {c: schema.FIRM_COLUMNS.get(c, "text") for c in ("firm_id", "credit_code", *wanted)
              if c in df.columns}

@@ -266,3 +266,65 @@ def test_sample_covers_every_segment(sample):
         for part in ("dev", "holdout1", "holdout2"):
             rows = sample[(sample["label_chain"] == name) & (sample["label_part"] == part)]
             assert set(rows["label_segments"].str.split(";").explode()) == ids, (name, part)
+
+
+# ------------------------------------------------------------- command line
+
+
+def run(*args):
+    from click.testing import CliRunner
+
+    from chaingraph.cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def export(sample, n=30):
+    """The first firms of the sample as a register export, without the label columns."""
+    return sample.drop(columns=["label_chain", "label_segments", "label_part"]).head(n)
+
+
+@pytest.mark.parametrize("kind", ["csv-gb18030", "csv-utf8-bom", "xlsx"])
+def test_cli_assign_reads_registers_as_exported(sample, tmp_path, kind):
+    reg = export(sample)
+    if kind == "xlsx":
+        path = tmp_path / "register.xlsx"
+        reg.to_excel(path, index=False, sheet_name="企业名单")
+    else:
+        path = tmp_path / "register.csv"
+        reg.to_csv(path, index=False, encoding="gb18030" if kind == "csv-gb18030" else "utf-8-sig")
+    out = tmp_path / "presence.csv"
+    result = run("assign", path, "--template", "nev", "-o", out)
+    assert result.exit_code == 0, result.output
+    presence = pd.read_csv(out, dtype={"firm_id": str})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cg.ChainDataWarning)
+        expected = cg.assign_segments(reg, "nev")
+    assert presence["firm_id"].tolist() == expected["firm_id"].tolist()
+    assert presence["segment_id"].fillna("").tolist() == expected["segment_id"].fillna("").tolist()
+    assert presence["evidence"].fillna("").tolist() == expected["evidence"].fillna("").tolist()
+    assert "firms placed in" in result.output
+
+
+def test_cli_assign_bad_input_exits_2(sample, tmp_path):
+    reg = export(sample, 5)
+    reg.loc[3, "统一社会信用代码"] = reg.loc[3, "统一社会信用代码"][:-1] + "I"
+    path = tmp_path / "register.csv"
+    reg.to_csv(path, index=False)
+    result = run("assign", path, "-t", "nev")
+    assert result.exit_code == 2
+    assert "register.csv: column 'credit_code'" in result.output and "(row 5)" in result.output
+    result = run("assign", path, "-t", "nev", "--text", "经营内容")
+    assert result.exit_code == 2 and "missing column '经营内容'" in result.output
+    (tmp_path / "register.pdf").write_text("x")
+    result = run("assign", tmp_path / "register.pdf", "-t", "nev")
+    assert result.exit_code == 2 and "give .csv, .tsv or .xlsx" in result.output
+
+
+def test_cli_assign_without_codes(sample, tmp_path):
+    path = tmp_path / "register.csv"
+    export(sample, 10).drop(columns=["国标行业"]).to_csv(path, index=False)
+    assert run("assign", path, "-t", "nev").exit_code == 2
+    result = run("assign", path, "-t", "nev", "--code", "none", "--format", "csv")
+    assert result.exit_code == 0
+    assert "keywords: " in result.output and "code: " not in result.output
