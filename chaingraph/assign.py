@@ -80,10 +80,11 @@ def _as_list(value) -> list[str]:
 
 
 def _normalize(text: str) -> str:
-    """NFKC (full-width → half-width, so （，； become (,;) and lower case, as the register text."""
+    """As the register text is read: NFKC (full width → half width, so （，； become (,;),
+    lower case, no whitespace (so ``"lithium carbonate"`` is looked for as ``"lithiumcarbonate"``)."""
     import unicodedata
 
-    return unicodedata.normalize("NFKC", text).lower()
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).lower())
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,8 @@ class SegmentVocabulary:
     segment_ids : list of str
         The template's segment ids, in template order.
     term_segments : dict
-        Keyword (normalized: half-width, lower case) → tuple of segment
-        positions that list it.
+        Keyword (normalized as the text is: half width, lower case, no
+        whitespace) → tuple of segment positions that list it.
     term_weight : dict
         Keyword → its weight ``1 / n``, n the number of segments listing it.
     exclude : dict
@@ -106,6 +107,8 @@ class SegmentVocabulary:
     code_names : dict
         Official name of a listed industry code (as ``"3612 新能源车整车制造"``
         gives it) → the code, so registers that give names resolve too.
+    term_label : dict
+        Keyword → the keyword as the vocabulary spells it, for the evidence.
     """
 
     segment_ids: list
@@ -114,6 +117,7 @@ class SegmentVocabulary:
     exclude: dict
     code_segments: dict
     code_names: dict
+    term_label: dict
 
     @classmethod
     def of(cls, template: ChainTemplate) -> SegmentVocabulary:
@@ -124,11 +128,13 @@ class SegmentVocabulary:
         exclude: dict[str, set] = {}
         codes: dict[str, set] = {}
         names: dict[str, str] = {}
+        labels: dict[str, str] = {}
         for pos, sid in enumerate(ids):
             row = seg.loc[sid]
             for col in ("keywords", "keywords_en"):
                 for word in _as_list(row.get(col)):
                     terms.setdefault(_normalize(word), set()).add(pos)
+                    labels.setdefault(_normalize(word), word)
             for word in _as_list(row.get("exclude")):
                 exclude.setdefault(_normalize(word), set()).add(pos)
             for entry in _as_list(row.get("industry_codes")):
@@ -155,6 +161,7 @@ class SegmentVocabulary:
             exclude={t: tuple(sorted(p)) for t, p in exclude.items()},
             code_segments={c: tuple(sorted(p)) for c, p in codes.items()},
             code_names=names,
+            term_label=labels,
         )
 
     def automaton(self):
@@ -185,12 +192,12 @@ class SegmentVocabulary:
         of a path (``"制造业-汽车制造业-新能源车整车制造"``). A segment's code
         matches when it is a prefix of the firm's code.
         """
+        value = _normalize(value)
         m = _CODE.match(value)
         if m is not None:
             code = m[1]
         else:
-            last = re.split(r"[-—>/|]", value)[-1].strip()
-            code = self.code_names.get(_normalize(last))
+            code = self.code_names.get(re.split(r"[-—>/|]", value)[-1])
             if code is None:
                 return None, ()
         segs = set()
@@ -313,6 +320,7 @@ def _keyword_evidence(text: pd.Series, vocab: SegmentVocabulary):
     ev = _rows_of(hits, rows, codes, len(unique))[["row", "seg", "keyword"]]
     ev = ev.drop_duplicates(ignore_index=True)
     ev["weight"] = ev["keyword"].map(vocab.term_weight).astype("float64")
+    ev["keyword"] = ev["keyword"].map(vocab.term_label)
     blocked = _rows_of(blocks, rows, codes, len(unique))[["row", "seg"]].drop_duplicates()
     return ev, blocked
 
@@ -455,18 +463,23 @@ def assign_segments(
     with no gain in recall.
 
     The business scope is read as registers write it. Full-width characters
-    are made half-width; bracketed asides that negate or refer to approval
-    (``（不含危险化学品）``, ``（依法须经批准的项目…）``) are removed; the text is
-    split into clauses at ``；，。：`` and clauses into items at ``、``.
-    Keywords are found by longest match (Aho–Corasick), so ``电池管理系统``
-    does not also count ``电池``. A keyword does not count when it follows
-    不含/不包括/不得… in its clause or precedes …除外 in its item; when an
-    exclusion word of its segment is in the clause; or when its item's
-    activity is only trade or service (销售, 批发, 维修, 租赁, 咨询, …:
-    :data:`TRADE_WORDS`) without a production word (制造, 生产, 研发, 加工,
-    …: :data:`PRODUCTION_WORDS`). An item's activity is its own activity
-    words together with those of the clause's verb-only items (``锂电池的研发、
-    生产、销售``); an item without activity words takes the clause's.
+    are made half-width, letters lower case and whitespace removed; bracketed
+    asides that negate or refer to approval (``（不含危险化学品）``,
+    ``（依法须经批准的项目…）``) are removed; the text is split into clauses at
+    ``；，。：`` and clauses into items at ``、`` and ``/``. Keywords are found
+    with an Aho–Corasick automaton and every match that no longer match
+    contains is kept: ``电池管理系统`` does not also count ``电池``, while the
+    overlapping ``新能源汽车`` and ``汽车空调`` both count. A keyword does not
+    count when it follows 不含/不包括/不得… in its clause or precedes …除外 in
+    its item; when it is followed by 用 (``锂离子电池用电解液``: it names the
+    use, the product follows); when an exclusion word of its segment is in
+    the clause; or when its item's activity is only trade or service (销售,
+    批发, 维修, 租赁, 咨询, …: :data:`TRADE_WORDS`) without a production word
+    (制造, 生产, 研发, 加工, …: :data:`PRODUCTION_WORDS`). An item's activity
+    is its own activity words together with those of the clause's verb-only
+    items (``锂电池的研发、生产、销售``); an item without activity words takes
+    the clause's. An exclusion word anywhere in the scope also voids the
+    segment's code evidence (a 2641 涂料制造 firm that makes 建筑涂料).
 
     Parameters
     ----------
@@ -499,7 +512,8 @@ def assign_segments(
         - ``score``: the score above, in [0, 1]; for a firm placed in no
           segment, its highest score (0 when nothing matched);
         - ``rank``: 1 for the firm's best segment, 2 for the next…
-          (ties in template order); missing for a firm placed nowhere;
+          (equal scores ordered by more evidence, Σ w, then template
+          order); missing for a firm placed nowhere;
         - ``matched_by``: ``"code"``, ``"keyword"``, ``"both"``, or
           ``"none"`` for a firm placed nowhere;
         - ``evidence``: what matched, as ``"keywords: 锂离子电池、动力电池;

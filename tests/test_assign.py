@@ -328,3 +328,12 @@ def test_cli_assign_without_codes(sample, tmp_path):
     result = run("assign", path, "-t", "nev", "--code", "none", "--format", "csv")
     assert result.exit_code == 0
     assert "keywords: " in result.output and "code: " not in result.output
+
+
+def test_english_keywords_and_full_width_codes():
+    firms = pd.DataFrame({"firm_id": ["A", "B"],
+                          "business_scope": ["Manufacture of Lithium  Carbonate", None],
+                          "industry_code": [None, "Ｃ３６１２"]})
+    p = cg.assign_segments(firms, "nev")
+    assert p["segment_id"].tolist() == ["lithium_resources", "vehicle"]
+    assert p["evidence"].tolist() == ["keywords: lithium carbonate", "code: 3612"]
