@@ -339,23 +339,23 @@ def _code_evidence(codes: pd.Series, vocab: SegmentVocabulary) -> tuple[pd.DataF
     values = codes.to_numpy(dtype=object)
     present = ~pd.isna(values)
     uniq, inverse = np.unique(values[present].astype(str), return_inverse=True)
-    parsed = [vocab.codes_of(u) for u in uniq]
-    unreadable = sum(int((inverse == i).sum()) for i, (c, _) in enumerate(parsed) if c is None)
-    row_pos = np.flatnonzero(present)
-    out_row, out_seg, out_code, out_w = [], [], [], []
-    lookup = {i: p for i, p in enumerate(parsed) if p[1]}
-    for r, u in zip(row_pos, inverse):
-        if u in lookup:
-            code, segs = lookup[u]
-            for s in segs:
-                out_row.append(r)
-                out_seg.append(s)
-                out_code.append(code)
-                out_w.append(1.0 / len(segs))
-    ev = pd.DataFrame({"row": np.asarray(out_row, dtype=np.int64),
-                       "seg": np.asarray(out_seg, dtype=np.int64),
-                       "code": pd.array(out_code, dtype="string"),
-                       "weight": np.asarray(out_w, dtype="float64")})
+    parsed = [vocab.codes_of(u) for u in uniq]  # each distinct cell once
+    readable = np.array([c is not None for c, _ in parsed], dtype=bool)
+    unreadable = int((~readable[inverse]).sum())
+    n_segs = np.array([len(segs) for _, segs in parsed], dtype=np.int64)
+    flat_segs = np.array([s for _, segs in parsed for s in segs], dtype=np.int64)
+    offsets = np.r_[0, np.cumsum(n_segs)[:-1]].astype(np.int64)
+    counts = n_segs[inverse]
+    total = int(counts.sum())
+    within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    cell = np.repeat(inverse, counts)
+    code_of = np.array([c if c is not None else "" for c, _ in parsed], dtype=object)
+    ev = pd.DataFrame({
+        "row": np.repeat(np.flatnonzero(present), counts).astype(np.int64),
+        "seg": flat_segs[np.repeat(offsets[inverse], counts) + within],
+        "code": pd.array(code_of[cell], dtype="string"),
+        "weight": 1.0 / np.repeat(counts, counts),
+    })
     return ev, unreadable
 
 

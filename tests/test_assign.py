@@ -337,3 +337,11 @@ def test_english_keywords_and_full_width_codes():
     p = cg.assign_segments(firms, "nev")
     assert p["segment_id"].tolist() == ["lithium_resources", "vehicle"]
     assert p["evidence"].tolist() == ["keywords: lithium carbonate", "code: 3612"]
+
+
+def test_firms_with_nothing_to_read_are_kept():
+    firms = pd.DataFrame({"firm_id": ["a", "b"], "business_scope": [None, ""],
+                          "industry_code": [None, None]})
+    p = cg.assign_segments(firms, "nev")
+    assert p["firm_id"].tolist() == ["a", "b"] and p["segment_id"].isna().all()
+    assert p["score"].tolist() == [0.0, 0.0] and p["matched_by"].tolist() == ["none", "none"]
