@@ -237,44 +237,59 @@ def _clause_hits(clause: str, automaton) -> tuple[list[tuple[int, str]], set]:
     matches = _maximal_matches(clause, automaton)
     if not any(m[2][0] <= _EXCLUDE for m in matches):
         return [], set()  # no keyword nor exclusion word: most clauses of a register
-    items: list[list] = [[]]
-    bounds = [0]  # where each item starts
+    # one entry per item: start, keywords, their spans, exclusion words, activity spans,
+    # whether an activity word makes, whether one trades
+    items = [[0, [], [], [], [], False, False]]
     negated = False
     for start, end, payload in matches:
         kind = payload[0]
+        item = items[-1]
         if kind == _SEP:
-            items.append([])
-            bounds.append(end)
+            items.append([end, [], [], [], [], False, False])
         elif kind == _NEG_BEFORE:
             negated = True  # to the end of the clause
-        elif kind == _NEG_AFTER:
-            items[-1] = [m for m in items[-1] if m[0] not in (_TERM, _EXCLUDE)]
-        elif not (negated and kind in (_TERM, _EXCLUDE)):
-            if kind == _TERM and clause[end:end + 1] == "用" and clause[end + 1:end + 2] != "于":
-                continue  # 'X用Y': X is what Y is for
-            items[-1].append((kind, payload, start, end))
-    bounds.append(len(clause) + 1)
-    all_acts, verb_only_acts, blocked = set(), set(), set()
-    for k, item in enumerate(items):
-        acts = {(m[0], m[1][1]) for m in item if m[0] in (_PRODUCTION, _TRADE)}
-        all_acts |= acts
-        blocked.update(s for m in item if m[0] == _EXCLUDE for s in m[1][2])
-        if acts and not any(m[0] == _TERM for m in item):
-            rest = list(clause[bounds[k]:bounds[k + 1] - 1])
-            for m in item:
-                rest[m[2] - bounds[k]:m[3] - bounds[k]] = [""] * (m[3] - m[2])
-            if all(ch in _FILLER or ch.isspace() for ch in "".join(rest)):
-                verb_only_acts |= acts
+        elif kind == _NEG_AFTER:  # keywords and exclusion words before …除外 in this item
+            item[1].clear()
+            item[2].clear()
+            item[3].clear()
+        elif kind == _TERM:
+            if negated or (clause[end:end + 1] == "用" and clause[end + 1:end + 2] != "于"):
+                continue  # negated, or 'X用Y': X is what Y is for
+            item[1].append(payload)
+            item[2].append((start, end))
+        elif kind == _EXCLUDE:
+            if not negated:
+                item[3].append(payload)
+        else:  # an activity word
+            item[4].append((start, end))
+            item[5 if kind == _PRODUCTION else 6] = True
+    blocked = {s for item in items for p in item[3] for s in p[2]}
+    all_make = any(it[5] for it in items)
+    all_trade = any(it[6] for it in items)
+    # verb-only items (研发、生产、销售): activity words and filler only; they lend their activity
+    vo_make = vo_trade = False
+    for k, (lo, terms, _, _, spans, makes, trades) in enumerate(items):
+        if (makes or trades) and not terms:
+            hi = items[k + 1][0] - 1 if k + 1 < len(items) else len(clause)
+            rest, pos = [], lo
+            for a, b in spans:
+                rest.append(clause[pos:a])
+                pos = b
+            rest.append(clause[pos:hi])
+            if all(ch in _FILLER for ch in "".join(rest)):
+                vo_make |= makes
+                vo_trade |= trades
     out = []
-    for item in items:
-        terms = [m for m in item if m[0] == _TERM]
+    for _, terms, _, _, _, makes, trades in items:
         if not terms:
             continue
-        own = {(m[0], m[1][1]) for m in item if m[0] in (_PRODUCTION, _TRADE)}
-        acts = own | verb_only_acts if own else all_acts
-        if acts and not any(kind == _PRODUCTION for kind, _ in acts):
+        if makes or trades:
+            makes, trades = makes or vo_make, trades or vo_trade
+        else:
+            makes, trades = all_make, all_trade
+        if trades and not makes:
             continue  # sells, repairs, rents or advises only
-        out.extend((s, m[1][1]) for m in terms for s in m[1][2] if s not in blocked)
+        out.extend((s, p[1]) for p in terms for s in p[2] if s not in blocked)
     return out, blocked
 
 
