@@ -200,6 +200,41 @@ def validate(path, region, unknown_firms):
     click.echo(f"OK: {chain!r}")
 
 
+@cli.command("assign")
+@click.argument("register", type=click.Path(path_type=Path))
+@click.option("--template", "-t", required=True, metavar="NAME|FILE",
+              help="Built-in template (nev, cnc, ic) or a .toml file with segment vocabularies.")
+@click.option("--min-score", type=float, default=0.6, show_default=True,
+              help="Lowest score that places a firm in a segment.")
+@click.option("--text", default="business_scope", show_default=True, metavar="COLUMN|none",
+              help="Business-scope column (经营范围), or none to match by industry code only.")
+@click.option("--code", default="industry_code", show_default=True, metavar="COLUMN|none",
+              help="Industry-code column (国标行业/行业代码), or none to match by text only.")
+@click.option("--sheet", default=None, metavar="NAME", help="Excel sheet (default: the first).")
+@table_output
+def assign_command(register, template, min_score, text, code, sheet, fmt, output):
+    """Place a firm register's firms in chain segments (企业挂链): one presence row per firm and segment.
+
+    REGISTER is a CSV or Excel export with the usual headers (企业名称,
+    统一社会信用代码, 国标行业, 经营范围, …). A firm placed in no segment keeps
+    one row with an empty segment_id. Example:
+    `chaingraph assign register.xlsx --template nev -o presence.csv`.
+    """
+    from .assign import assign_segments, read_register
+
+    firms = read_register(register, sheet=sheet)
+    presence = assign_segments(firms, template, min_score=min_score,
+                               text=None if text.lower() == "none" else text,
+                               code=None if code.lower() == "none" else code)
+    emit(presence.set_index("firm_id"), fmt, output)
+    if output is not None:
+        placed = presence.dropna(subset=["segment_id"])
+        click.echo(f"wrote {output}: {placed['firm_id'].nunique():,} of "
+                   f"{presence['firm_id'].nunique():,} firms placed in "
+                   f"{placed['segment_id'].nunique()} segments ({len(placed):,} presence rows)",
+                   err=True)
+
+
 @cli.command()
 @chain_input
 def summary(chain):

@@ -31,6 +31,7 @@ __all__ = [
     "ChainDataWarning",
     "size_class_nbs2017",
     "normalize_region",
+    "credit_code_check_char",
 ]
 
 
@@ -51,6 +52,11 @@ FIRM_COLUMNS: dict[str, str] = {
     "revenue": "amount",
     "designations": "text",
     "founded": "year",
+    "founded_date": "date",
+    "credit_code": "credit_code",
+    "industry_code": "text",
+    "business_scope": "text",
+    "registered_capital": "capital",
     "rd_expense": "amount",
     "rd_staff_share": "fraction",
     "main_business_revenue": "amount",
@@ -171,6 +177,13 @@ COLUMN_ALIASES: dict[str, str] = {
     "研发费用": "rd_expense",
     "主营业务收入": "main_business_revenue",
     "成立年份": "founded",
+    # firm registers (工商登记 exports)
+    "所属省份": "province", "所属城市": "city",
+    "统一社会信用代码": "credit_code", "社会信用代码": "credit_code", "信用代码": "credit_code",
+    "国标行业": "industry_code", "行业代码": "industry_code", "国民经济行业代码": "industry_code",
+    "经营范围": "business_scope",
+    "注册资本": "registered_capital",
+    "成立日期": "founded_date", "注册日期": "founded_date",
     "供应商id": "supplier_id", "供应商": "supplier_id",
     "客户id": "customer_id", "客户": "customer_id",
     "金额": "amount", "交易额": "amount", "采购额": "amount",
@@ -481,6 +494,153 @@ def invisible_note(unknown, known: pd.Index, table: str) -> str:
 
 
 # --------------------------------------------------------------------------- #
+# firm-register columns: credit codes, registered capital, dates
+
+#: The 31 characters of a unified social credit code (GB 32100-2015, table 1), in the order of
+#: their values 0–30 (I, O, S, V and Z are not used).
+CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_VALUE = {c: i for i, c in enumerate(CREDIT_CODE_CHARS)}
+#: Weights of positions 1–17: W_i = 3^(i−1) mod 31 (GB 32100-2015, 5.2).
+_CREDIT_WEIGHTS = [pow(3, i, 31) for i in range(17)]
+
+
+def credit_code_check_char(code) -> str | None:
+    """The check character (18th) of a unified social credit code (统一社会信用代码).
+
+    GB 32100-2015: with C_i the value of the i-th character (0–9 for digits,
+    then A=10 … Y=30 over the 31 allowed characters) and W_i = 3^(i−1) mod 31,
+    the check character has the value C_18 = 31 − MOD(Σ_{i=1..17} C_i·W_i, 31),
+    where a result of 31 is written 0.
+
+    Parameters
+    ----------
+    code : str
+        The first 17 characters (an 18th, if given, is ignored).
+
+    Returns
+    -------
+    str or None
+        The check character, or ``None`` when ``code`` is shorter than 17
+        characters or uses a character outside the code's character set.
+
+    References
+    ----------
+    GB 32100-2015 法人和其他组织统一社会信用代码编码规则 (Coding rule of the
+    unified social credit identifier for legal entities and other organizations).
+
+    Examples
+    --------
+    >>> credit_code_check_char("91350100M000100Y4")   # the standard's worked example
+    '3'
+    """
+    text = str(code).strip().upper()[:17]
+    if len(text) != 17 or any(c not in _CREDIT_VALUE for c in text):
+        return None
+    total = sum(_CREDIT_VALUE[c] * w for c, w in zip(text, _CREDIT_WEIGHTS))
+    return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
+
+
+def to_credit_code(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
+    """Credit codes stripped and upper-cased; a malformed one is an error naming its rows."""
+    codes = as_text(s).str.strip().str.upper()
+    codes = codes.mask(codes == "")
+    bad = np.zeros(len(codes), dtype=bool)
+    for i, code in enumerate(codes):
+        if isinstance(code, str) and (len(code) != 18 or credit_code_check_char(code) != code[17]):
+            bad[i] = True
+    if bad.any():
+        raise info.error(
+            f"invalid unified social credit codes {_examples(s[bad])} (GB 32100-2015: 18 "
+            "characters from 0-9 and A-Y without I, O, S, V, Z, the last a check character)",
+            column, df, bad,
+        )
+    return codes
+
+
+_CAPITAL = re.compile(
+    r"^(?P<num>[+-]?\d+(?:\.\d+)?)\s*(?P<unit>万|亿)?\s*(?:元)?\s*(?:人民币|rmb|cny)?$"
+)
+
+
+def to_capital(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
+    """Registered capital (注册资本) in 万元 CNY.
+
+    Numbers are taken as 万元; text may carry a unit and the currency as
+    registers write it (``"5000万元人民币"``, ``"1.2亿"``, ``"800 万人民币"``).
+    Another currency (``"500万美元"``) is an error naming the rows: it cannot be
+    converted without an exchange rate.
+    """
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        out = s.astype("float64")
+    else:
+        text = as_text(s).str.strip().str.lower().str.replace(",", "", regex=False)
+        values = np.full(len(text), np.nan)
+        bad = np.zeros(len(text), dtype=bool)
+        for i, cell in enumerate(text):
+            if not isinstance(cell, str) or cell == "":
+                continue
+            m = _CAPITAL.match(cell)
+            if m is None:
+                bad[i] = True
+                continue
+            scale = {"万": 1.0, "亿": 1e4}.get(m["unit"], 1.0)
+            if m["unit"] is None and ("元" in cell):
+                scale = 1e-4  # plain 元
+            values[i] = float(m["num"]) * scale
+        if bad.any():
+            raise info.error(
+                f"cannot read registered capital {_examples(s[bad])} as 万元 CNY (give a number "
+                "in 万元, or text such as '5000万元人民币'; convert other currencies first)",
+                column, df, bad,
+            )
+        out = pd.Series(values, index=s.index, name=s.name)
+    check_amounts(out, info, column, df, allow_missing=True)
+    return out
+
+
+def to_date(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
+    """Dates (``2015-03-12``, ``2015/3/12``, ``20150312``, ``2015年3月12日``); an error names the rows."""
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return s
+    text = as_text(s).str.strip()
+    text = text.mask(text == "")
+    norm = text.str.replace(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$", r"\1-\2-\3", regex=True)
+    norm = norm.str.replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True)
+    norm = norm.str.replace("/", "-", regex=False).str.replace(".", "-", regex=False)
+    out = pd.to_datetime(norm, format="%Y-%m-%d", errors="coerce")
+    bad = (out.isna() & text.notna()).to_numpy()
+    if bad.any():
+        raise info.error(f"cannot read {_examples(s[bad])} as dates (use 2015-03-12)",
+                         column, df, bad)
+    return pd.Series(out.to_numpy(dtype="datetime64[ns]"), index=s.index, name=s.name)
+
+
+def founded_from_date(founded, founded_date, info: TableInfo, df: pd.DataFrame):
+    """The ``founded`` year from ``founded_date`` where the year is missing.
+
+    Returns the year column (``None`` when nothing changes). Where both are
+    given they must agree: a year that differs from the date's year is an
+    error naming the rows.
+    """
+    years = pd.Series(founded_date.dt.year, index=founded_date.index).astype("Int64")
+    if founded is None:
+        return years if years.notna().any() else None
+    given = pd.to_numeric(founded, errors="coerce").astype("Int64")
+    clash = (given.notna() & years.notna() & (given != years)).fillna(False).to_numpy()
+    if clash.any():
+        raise info.error("founded year differs from the year of founded_date",
+                         "founded", df, clash)
+    fill = (given.isna() & years.notna()).to_numpy()
+    if not fill.any():
+        return None
+    warnings.warn(
+        f"{info.source}: founded year taken from founded_date for {int(fill.sum())} firms",
+        ChainDataWarning, stacklevel=4,
+    )
+    return given.where(~fill, years)
+
+
+# --------------------------------------------------------------------------- #
 # whole tables
 
 
@@ -552,6 +712,12 @@ def coerce_columns(df: pd.DataFrame, kinds: dict[str, str], info: TableInfo) -> 
                     )
         elif kind == "bool":
             s = to_bool(s, info, col, df)
+        elif kind == "credit_code":
+            s = to_credit_code(s, info, col, df)
+        elif kind == "capital":
+            s = to_capital(s, info, col, df)
+        elif kind == "date":
+            s = to_date(s, info, col, df)
         elif kind == "size_class":
             s = to_category(s, SIZE_CLASS_WORDS, SIZE_CLASSES, info, col, df)
         elif kind == "stage":
@@ -568,6 +734,12 @@ def coerce_columns(df: pd.DataFrame, kinds: dict[str, str], info: TableInfo) -> 
                 )
         if s is not df[col]:
             out[col] = s
+    if "founded_date" in out and "founded" in kinds:
+        # a register's 成立日期 keeps the full date; the year the tier rules read follows from it
+        current = out.get("founded", df["founded"] if "founded" in df.columns else None)
+        year = founded_from_date(current, out["founded_date"], info, df)
+        if year is not None:
+            out["founded"] = year
     for col in df.columns:
         # other columns are kept as they are, except that text held as Python objects takes
         # pandas' string dtype (as the known text columns do), so files give it back exactly

@@ -482,6 +482,8 @@ def _toml_str(value) -> str:
 
 
 def _toml_value(value) -> str:
+    if isinstance(value, (list, tuple, np.ndarray)):  # list-valued keys such as keywords
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"
     if isinstance(value, (int, np.integer)):
