@@ -307,8 +307,8 @@ def test_cli_assign_reads_registers_as_exported(sample, tmp_path, kind):
 
 
 def test_cli_assign_bad_input_exits_2(sample, tmp_path):
-    reg = export(sample, 5)
-    reg.loc[3, "统一社会信用代码"] = reg.loc[3, "统一社会信用代码"][:-1] + "I"
+    reg = export(sample, 5).reset_index(drop=True)
+    reg.loc[3, "统一社会信用代码"] = reg.loc[3, "统一社会信用代码"][:-1] + "I"  # file line 5
     path = tmp_path / "register.csv"
     reg.to_csv(path, index=False)
     result = run("assign", path, "-t", "nev")
