@@ -1,4 +1,4 @@
-"""Canonical columns of the three tables, and their validation and coercion.
+"""Canonical columns of the tables (firms, links, presence), and their validation and coercion.
 
 Every check here raises :class:`~chaingraph.errors.ChainDataError` naming the
 source (file or table), the column, the problem and the offending rows. Rows
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .countries import lookup_iso2, unknown_countries_message
 from .errors import ChainDataError
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "LINK_COLUMNS",
     "SEGMENT_COLUMNS",
     "FLOW_COLUMNS",
+    "PRESENCE_COLUMNS",
     "SIZE_CLASSES",
     "STAGES",
     "FOUNDATIONS",
@@ -61,6 +63,7 @@ FIRM_COLUMNS: dict[str, str] = {
     "ip_class1": "count",
     "equity_financing": "amount",
     "strategic_emerging": "bool",
+    "kind": "firm_kind",
 }
 
 #: Canonical links columns. ``supplier_id`` and ``customer_id`` are required.
@@ -73,6 +76,16 @@ LINK_COLUMNS: dict[str, str] = {
     "year": "year",
 }
 
+#: Presence (a chain map): which firm is active in which segment, with what share of its
+#: market. ``firm_id`` and ``segment_id`` are required; a firm may have many rows.
+PRESENCE_COLUMNS: dict[str, str] = {
+    "firm_id": "id",
+    "segment_id": "id",
+    "share": "fraction",
+    "amount": "amount",
+    "negligible": "bool",
+}
+
 #: Chain template segments. ``segment_id`` is required.
 SEGMENT_COLUMNS: dict[str, str] = {
     "segment_id": "id",
@@ -80,6 +93,8 @@ SEGMENT_COLUMNS: dict[str, str] = {
     "name_en": "text",
     "stage": "stage",
     "foundation": "foundation",
+    "parent": "id",
+    "kind": "segment_kind",
 }
 
 #: Chain template segment flows. ``from_segment`` and ``to_segment`` are required.
@@ -92,12 +107,15 @@ FLOW_COLUMNS: dict[str, str] = {
 REQUIRED = {
     "firms": ("firm_id",),
     "links": ("supplier_id", "customer_id"),
+    "presence": ("firm_id", "segment_id"),
     "segments": ("segment_id",),
     "flows": ("from_segment", "to_segment"),
 }
 
 SIZE_CLASSES = ("large", "medium", "small", "micro")
 STAGES = ("upstream", "midstream", "downstream")
+FIRM_KINDS = ("firm", "aggregate")
+SEGMENT_KINDS = ("product", "process")
 FOUNDATIONS = ("零部件", "元器件", "软件", "材料", "工艺")
 
 # Words users write for the values of category and true/false columns, mapped to the
@@ -126,6 +144,20 @@ FOUNDATION_WORDS: dict[str, str] = {
     "软件": "软件", "基础软件": "软件", "software": "软件",
     "材料": "材料", "基础材料": "材料", "materials": "材料", "material": "材料",
     "工艺": "工艺", "基础工艺": "工艺", "processes": "工艺", "process": "工艺",
+}
+#: Firm kind words → one of :data:`FIRM_KINDS`. An aggregate stands for "the rest of
+#: country X" in a chain map (its provider not named).
+FIRM_KIND_WORDS: dict[str, str] = {
+    "firm": "firm", "企业": "firm", "公司": "firm", "company": "firm",
+    "aggregate": "aggregate", "汇总": "aggregate", "country": "aggregate", "国家": "aggregate",
+    "其他": "aggregate", "other": "aggregate", "others": "aggregate", "rest": "aggregate",
+}
+#: Segment kind words → one of :data:`SEGMENT_KINDS`. A process step (工序) needs no firm of
+#: its own.
+SEGMENT_KIND_WORDS: dict[str, str] = {
+    "product": "product", "产品": "product",
+    "process": "process", "process step": "process", "step": "process", "工序": "process",
+    "工艺": "process", "工艺环节": "process",
 }
 #: True/false words (有/无, "has"/"has not", as tier inputs are often written) → bool.
 BOOL_WORDS: dict[str, bool] = {
@@ -174,6 +206,9 @@ COLUMN_ALIASES: dict[str, str] = {
     "客户id": "customer_id", "客户": "customer_id",
     "金额": "amount", "交易额": "amount", "采购额": "amount",
     "年份": "year", "产品": "product",
+    "类型": "kind", "主体类型": "kind", "企业类型": "kind", "环节类型": "kind",
+    "份额": "share", "市场份额": "share", "产值": "amount", "可忽略": "negligible",
+    "上级环节": "parent", "父环节": "parent",
 }
 
 _PROVINCES = {
@@ -380,6 +415,16 @@ def to_category(
     return as_text(mapped.astype(object))
 
 
+def to_country(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
+    """ISO 3166 alpha-2 codes from codes or names (:mod:`chaingraph.countries`); an unknown
+    name is an error naming its rows."""
+    text = as_text(s).str.strip()
+    codes, bad = lookup_iso2(text.mask(text == ""))
+    if bad.any():
+        raise info.error(unknown_countries_message(s[bad]), column, df, bad)
+    return as_text(pd.Series(codes, index=s.index, name=s.name))
+
+
 def check_amounts(s: pd.Series, info: TableInfo, column: str, df, *, allow_missing: bool):
     """Finite and non-negative; missing only where ``allow_missing``."""
     values = s.to_numpy(dtype="float64", na_value=np.nan)
@@ -425,7 +470,7 @@ def canonical_columns(df: pd.DataFrame, table: str) -> pd.DataFrame:
 
 
 def _all_canonical():
-    return {**FIRM_COLUMNS, **LINK_COLUMNS, **SEGMENT_COLUMNS, **FLOW_COLUMNS}
+    return {**FIRM_COLUMNS, **LINK_COLUMNS, **PRESENCE_COLUMNS, **SEGMENT_COLUMNS, **FLOW_COLUMNS}
 
 
 def coerce_columns(df: pd.DataFrame, kinds: dict[str, str], info: TableInfo) -> pd.DataFrame:
@@ -466,14 +511,12 @@ def coerce_columns(df: pd.DataFrame, kinds: dict[str, str], info: TableInfo) -> 
             s = to_category(s, STAGE_WORDS, STAGES, info, col, df)
         elif kind == "foundation":
             s = to_category(s, FOUNDATION_WORDS, FOUNDATIONS, info, col, df)
+        elif kind == "firm_kind":
+            s = to_category(s, FIRM_KIND_WORDS, FIRM_KINDS, info, col, df)
+        elif kind == "segment_kind":
+            s = to_category(s, SEGMENT_KIND_WORDS, SEGMENT_KINDS, info, col, df)
         elif kind == "country":
-            s = as_text(s).str.strip().str.upper()
-            bad = ~s.fillna("CN").str.fullmatch(r"[A-Z]{2}")
-            if bad.any():
-                raise info.error(
-                    f"values {_examples(df[col][bad.to_numpy()])} are not ISO 3166 alpha-2 "
-                    "country codes (CN, JP, DE, …)", col, df, bad.to_numpy(),
-                )
+            s = to_country(s, info, col, df)
         if s is not df[col]:
             out[col] = s
     for col in df.columns:
