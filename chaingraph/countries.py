@@ -150,6 +150,8 @@ def _names() -> dict[str, str]:
         for n in (official, common, name):
             if n:
                 out[_key(n)] = a2
+    for a2, name in [*_ZH_NAMES.items(), *_EN_NAMES.items()]:  # what country_name writes
+        out[_key(name)] = a2
     for name, a2 in ALIASES.items():
         out[_key(name)] = a2
     return out
