@@ -206,9 +206,10 @@ COLUMN_ALIASES: dict[str, str] = {
     "客户id": "customer_id", "客户": "customer_id",
     "金额": "amount", "交易额": "amount", "采购额": "amount",
     "年份": "year", "产品": "product",
-    "类型": "kind", "主体类型": "kind", "企业类型": "kind", "环节类型": "kind",
-    "份额": "share", "市场份额": "share", "产值": "amount", "可忽略": "negligible",
-    "上级环节": "parent", "父环节": "parent",
+}
+#: Column names as found in Chinese spreadsheets that mean a canonical name in one table only.
+TABLE_COLUMN_ALIASES: dict[str, dict[str, str]] = {
+    "presence": {"份额": "share", "市场份额": "share", "产值": "amount", "可忽略": "negligible"},
 }
 
 _PROVINCES = {
@@ -444,10 +445,11 @@ def check_amounts(s: pd.Series, info: TableInfo, column: str, df, *, allow_missi
 def canonical_columns(df: pd.DataFrame, table: str) -> pd.DataFrame:
     """Strip column names, map known Chinese aliases, check required columns."""
     info = TableInfo.of(df, table)
+    aliases = {**COLUMN_ALIASES, **TABLE_COLUMN_ALIASES.get(table, {})}
     names = {}
     for c in df.columns:
         clean = str(c).strip()
-        canon = clean if clean in _all_canonical() else COLUMN_ALIASES.get(clean.lower(), clean)
+        canon = clean if clean in _all_canonical() else aliases.get(clean.lower(), clean)
         names[c] = canon
     renamed = list(names.values())
     dupes = sorted({n for n in renamed if renamed.count(n) > 1})

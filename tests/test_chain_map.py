@@ -462,3 +462,10 @@ def test_cli_validate_reports_presence_home_and_region(small_chain_map_frames, t
     assert "lead_firms needs supplier–customer links" in result.output
     result = CliRunner().invoke(cli, ["summary", "--dataset", "shandong-cnc", "--home", "Atlantis"])
     assert result.exit_code == 2 and "home='Atlantis' is not a country" in result.output
+
+
+def test_presence_headers_stay_presence_headers():
+    # 市场份额 in a firms table is not renamed to the presence column 'share'
+    firms = pd.DataFrame({"企业ID": ["A"], "市场份额": [0.3]})
+    chain = cg.ChainGraph.from_frames(firms)
+    assert "市场份额" in chain.firms.columns and "share" not in chain.firms.columns
