@@ -6,6 +6,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import chaingraph as cg
 from conftest import small_chain_map_tables
@@ -469,3 +471,47 @@ def test_presence_headers_stay_presence_headers():
     firms = pd.DataFrame({"企业ID": ["A"], "市场份额": [0.3]})
     chain = cg.ChainGraph.from_frames(firms)
     assert "市场份额" in chain.firms.columns and "share" not in chain.firms.columns
+
+
+# ------------------------------------------------------------------------ random presence
+
+@st.composite
+def random_presence(draw):
+    n_firms, n_seg = draw(st.integers(1, 8)), draw(st.integers(1, 5))
+    pairs = draw(st.lists(st.tuples(st.integers(0, n_firms - 1), st.integers(0, n_seg - 1)),
+                          min_size=1, max_size=25, unique=True))
+    amounts = draw(st.lists(st.one_of(st.none(), st.floats(0, 1e6)), min_size=len(pairs),
+                            max_size=len(pairs)))
+    # at most 8 firms per segment: shares up to 0.12 keep every segment's sum below 1
+    shares = draw(st.lists(st.one_of(st.none(), st.floats(0, 0.12)), min_size=len(pairs),
+                           max_size=len(pairs)))
+    firms = pd.DataFrame({"firm_id": [f"f{i}" for i in range(n_firms)]})
+    presence = pd.DataFrame({"firm_id": [f"f{a}" for a, _ in pairs],
+                             "segment_id": [f"s{k}" for _, k in pairs],
+                             "share": shares, "amount": amounts})
+    return firms, presence
+
+
+@settings(max_examples=60, deadline=None)
+@given(random_presence())
+def test_membership_counts_and_primary_segments_hold_for_any_presence(frames):
+    firms, presence = frames
+    chain = cg.ChainGraph.from_frames(firms, presence=presence)
+    m = chain.segment_membership
+    rows = np.asarray(m.sum(axis=1)).ravel()
+    has_rows = chain.firm_ids.isin(presence["firm_id"])
+    np.testing.assert_allclose(rows[has_rows], 1.0)
+    assert (rows[~has_rows] == 0).all()
+    # a firm counts once in every segment it is in
+    expected = presence.groupby("segment_id")["firm_id"].nunique().reindex(chain.segment_ids)
+    assert chain.segment_firm_counts().tolist() == expected.tolist()
+    # the primary segment is one of the firm's segments, with its largest share
+    pairs = set(zip(presence["firm_id"], presence["segment_id"]))
+    for fid, code in zip(chain.firm_ids, chain.segment_codes):
+        mine = presence[presence["firm_id"] == fid]
+        if mine.empty:
+            assert code == -1
+            continue
+        assert (fid, chain.segment_ids[code]) in pairs
+        best = mine["share"].fillna(-1).max()
+        assert mine.loc[mine["segment_id"] == chain.segment_ids[code], "share"].fillna(-1).iloc[0] == best
