@@ -62,8 +62,9 @@ def cli():
     """chaingraph: analyse an industry chain (产业链) as a supplier→customer network.
 
     A chain is a folder with firms.csv and links.csv (and optionally
-    segments.csv and flows.csv), or an .xlsx workbook with those sheets.
-    Shipped examples: see `chaingraph datasets`.
+    presence.csv, segments.csv and flows.csv), or an .xlsx workbook with those
+    sheets; a chain map has presence.csv and no links. Shipped examples: see
+    `chaingraph datasets`.
     """
 
 
@@ -77,24 +78,30 @@ unknown_firms_option = click.option(
     help="Links to firms missing from the firms table: stop with an error, or add those "
          "firms with no attributes (a warning says how many).")
 
+_REGION_HELP = ("Focus region: a province, city or country (default: as recorded in the "
+                "data).")
+_HOME_HELP = ("Home country (code or name: CN, USA, Japan, 德国); firms of other countries are "
+              "foreign (default: as recorded in the data, else CN).")
+
 
 def chain_input(func):
-    """Add ``PATH | --dataset NAME``, ``--region`` and ``--unknown-firms``; pass the loaded
-    chain as ``chain``."""
+    """Add ``PATH | --dataset NAME``, ``--region``, ``--home`` and ``--unknown-firms``; pass
+    the loaded chain as ``chain``."""
 
     @click.argument("path", required=False, type=click.Path(path_type=Path))
     @click.option("--dataset", "-d", metavar="NAME", help="A shipped dataset instead of PATH.")
-    @click.option("--region", metavar="PROVINCE", help="Focus region (default: as recorded in the data).")
+    @click.option("--region", metavar="REGION", help=_REGION_HELP)
+    @click.option("--home", metavar="COUNTRY", help=_HOME_HELP)
     @unknown_firms_option
     @functools.wraps(func)
-    def wrapper(path, dataset, region, unknown_firms, **kwargs):
-        kwargs["chain"] = load_chain_arg(path, dataset, region, unknown_firms)
+    def wrapper(path, dataset, region, home, unknown_firms, **kwargs):
+        kwargs["chain"] = load_chain_arg(path, dataset, region, home, unknown_firms)
         return func(**kwargs)
 
     return wrapper
 
 
-def load_chain_arg(path, dataset, region=None, unknown_firms="error"):
+def load_chain_arg(path, dataset, region=None, home=None, unknown_firms="error"):
     """The chain named on the command line by PATH or --dataset."""
     from .core import ChainGraph
     from .io import read_chain
@@ -108,8 +115,10 @@ def load_chain_arg(path, dataset, region=None, unknown_firms="error"):
         if not isinstance(chain, ChainGraph):
             raise click.UsageError(f"{dataset} is an input–output table, not a chain "
                                    f"(`chaingraph sectors --dataset {dataset}` analyses it)")
-        return chain if region is None else chain.with_region(region)
-    return read_chain(path, region=region, unknown_firms=unknown_firms)
+        if region is None and home is None:
+            return chain
+        return chain.with_region(region if region is not None else chain.region, home=home)
+    return read_chain(path, region=region, home=home, unknown_firms=unknown_firms)
 
 
 def table_output(func):
@@ -190,14 +199,28 @@ def templates(fmt, output):
 
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--region", metavar="PROVINCE", help="Focus region to check against.")
+@click.option("--region", metavar="REGION", help="Focus region to check against.")
+@click.option("--home", metavar="COUNTRY", help=_HOME_HELP)
 @unknown_firms_option
-def validate(path, region, unknown_firms):
+def validate(path, region, home, unknown_firms):
     """Check a chain folder or workbook; exit 2 with the first problem found."""
     from .io import read_chain
 
-    chain = read_chain(path, region=region, unknown_firms=unknown_firms)
+    chain = read_chain(path, region=region, home=home, unknown_firms=unknown_firms)
     click.echo(f"OK: {chain!r}")
+    region_text = f"{chain.region} ({chain.region_kind})" if chain.region else "none"
+    if chain.has_presence:
+        p = chain.presence
+        presence = (f"{len(p):,} rows, {p['firm_id'].nunique():,} firms in "
+                    f"{p['segment_id'].nunique():,} segments, {int(p['share'].notna().sum()):,} "
+                    f"with a share, {int(p['negligible'].fillna(False).sum()):,} negligible; "
+                    f"{int(chain.is_aggregate.sum()):,} aggregates")
+    else:
+        presence = "none (each firm's segment_id)"
+    click.echo(f"home: {chain.home}; region: {region_text}")
+    click.echo(f"presence: {presence}")
+    click.echo(f"links: {chain.n_links:,} supplier–customer pairs" if chain.has_links
+               else "links: none (a chain map: analyses that need transactions are not available)")
 
 
 @cli.command("assign")
@@ -309,8 +332,9 @@ def risk(chain, essentiality, sector, replaceability, tol, weight, top, quiet, f
 @cli.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--dataset", "-d", metavar="NAME", help="A shipped dataset instead of PATH.")
-@click.option("--focus-region", metavar="PROVINCE",
+@click.option("--focus-region", metavar="REGION",
               help="Focus region for the local loss share (default: as recorded in the data).")
+@click.option("--home", metavar="COUNTRY", help=_HOME_HELP)
 @click.option("--firm", "firms", multiple=True, metavar="ID", help="A firm that stops (repeatable).")
 @click.option("--segment", metavar="S", help="Every firm of this segment stops.")
 @click.option("--region", "shock_region", metavar="R",
@@ -323,7 +347,7 @@ def risk(chain, essentiality, sector, replaceability, tol, weight, top, quiet, f
 @click.option("--top", type=int, default=None, metavar="N", help="Only the N firms losing most.")
 @unknown_firms_option
 @table_output
-def disrupt(path, dataset, focus_region, firms, segment, shock_region, country, intensity,
+def disrupt(path, dataset, focus_region, home, firms, segment, shock_region, country, intensity,
             essentiality, sector, replaceability, tol, weight, by_segment, top, unknown_firms,
             fmt, output):
     """Disruption scenario (断链情景): what losing firms, a segment, a region or a country does.
@@ -334,7 +358,7 @@ def disrupt(path, dataset, focus_region, firms, segment, shock_region, country, 
     """
     from .analysis.resilience import simulate_disruption
 
-    chain = load_chain_arg(path, dataset, focus_region, unknown_firms)
+    chain = load_chain_arg(path, dataset, focus_region, home, unknown_firms)
     given = [("firm", firms), ("segment", segment), ("region", shock_region), ("country", country)]
     given = [(k, v) for k, v in given if v]
     if len(given) != 1:

@@ -110,4 +110,4 @@ def segment_stages(chain) -> list:
     """Stage of each segment of ``chain.segments``, in order; ``None`` when not one of :data:`STAGE_ORDER`."""
     seg = chain.segments
     stages = seg["stage"].to_numpy(dtype=object) if "stage" in seg.columns else np.full(len(seg), None)
-    return [s if s in STAGE_ORDER else None for s in stages]
+    return [s if isinstance(s, str) and s in STAGE_ORDER else None for s in stages]
