@@ -10,6 +10,7 @@ from .schema import ChainDataWarning
 from .templates import ChainTemplate, get_template, list_templates
 from .core import ChainGraph, ChainSummary
 from .io import read_chain, write_chain
+from .ingest import ingest_transactions
 
 # -- datasets --
 from .datasets import (
@@ -58,6 +59,7 @@ __all__ = [
     "list_templates",
     "read_chain",
     "write_chain",
+    "ingest_transactions",
     "IOTable",
     "Planted",
     "SyntheticChain",
