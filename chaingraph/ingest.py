@@ -15,7 +15,7 @@ Design choices, so that nothing changes without a word:
   are neither). Text amounts are parsed from their decimal digits, never
   through a float. An amount with more than six decimal places is rounded to
   six on the way in, and a warning says how many were. Each sum is converted
-  to float64 once, at the end (correctly rounded below 9·10^9 万元).
+  to float64 once, at the end, to the nearest float64.
 - **Bad rows are never dropped silently.** A row is rejected for the first
   of :data:`REJECT_CAUSES` that applies; the counts by cause are in a
   :class:`~chaingraph.schema.ChainDataWarning` and in ``links.attrs``, and
@@ -221,7 +221,10 @@ def ingest_transactions(
         con = _connect(duckdb, memory_limit, Path(tmp) / "spill")
         try:
             files = _with_columns(con, files, roles)
-            table = _run(con, _summary_sql(files, roles, by_year), files, progress)
+            _run(con, f"CREATE TEMP TABLE pairs AS {_pairs_sql(files, roles, by_year)}", files,
+                 progress, fetch=False)
+            dirty = con.execute(_dirty_ids_sql()).fetchall()[0][0] > 0
+            table = _run(con, _links_sql(roles, by_year, clean_ids=dirty), files, False)
             links, rejected, n_rounded = _split(table, by_year, "amount" in roles, "date" in roles)
             n_read = int(links["n_transactions"].sum()) + sum(rejected.values())
             counts = _counts_by_cause(rejected)
@@ -268,10 +271,11 @@ class _File:
         listed = "[" + ", ".join(_literal(str(p)) for p in paths) + "]"
         if self.kind == "parquet":
             return f"read_parquet({listed}{', file_row_number = true' if numbered else ''})"
-        nulls = "[" + ", ".join(_literal(v) for v in _NA_VALUES) + "]"
+        # no nullstr list here (it costs a comparison per cell): spellings of missing (NA,
+        # null …) are recognised in the reasons and, for ids, on the summed pairs
         scan = (f"read_csv({listed}, header = true, all_varchar = true, "
                 f"delim = {_literal(self.delimiter)}, quote = '\"', escape = '\"', skip = 0, "
-                f"comment = '', nullstr = {nulls})")
+                f"comment = '')")
         return scan + (" WITH ORDINALITY" if numbered else "")
 
     def group_key(self) -> tuple:
@@ -488,11 +492,13 @@ def _csv_header(path: Path, encoding: str) -> tuple[str, str]:
 #
 # One pass over the files, in two steps. Step 1 works on every row and so does
 # only cheap things: ids as read, the amount and date parsed, the reason a row
-# is rejected (ids missing or equal as read), grouped by (supplier, customer,
-# year, reason). Step 2 works on those groups, far fewer than the rows: it strips
-# the ids of surrounding spaces, rejects what becomes empty or a self-transaction
-# only then, and sums the groups that now share ids. Computed columns start with
-# ``__cg_`` so that they never meet a file's own.
+# is rejected (ids missing or equal as read); it sums by (supplier, customer,
+# year, reason) into the table ``pairs``, far smaller than the files. Step 2
+# works on ``pairs``: it sorts them and, only where some id has surrounding
+# spaces or is a spelling of "missing" (NA, null, …), cleans the ids, rejects
+# what becomes missing or a self-transaction only then, and sums the pairs that
+# now share ids. Computed columns start with ``__cg_`` so that they never meet a
+# file's own.
 
 
 def _literal(text: str) -> str:
@@ -504,14 +510,19 @@ def _name(column: str) -> str:
 
 
 def _stripped(text: str) -> str:
-    """SQL: ``text`` without surrounding spaces, NULL when nothing is left.
+    """SQL: ``text`` without surrounding spaces, NULL when nothing or a spelling of
+    "missing" (``NA``, ``null``, … as :mod:`chaingraph.io` reads CSV) is left."""
+    clean = f"trim({text}, {_literal(_SPACES)})"
+    missing = ", ".join(_literal(v) for v in _NA_VALUES)
+    return f"CASE WHEN {clean} IN ({missing}) THEN NULL ELSE {clean} END"
 
-    ``trim`` with a set of characters is slow, so it runs only where the first
-    or last character is a space (``ascii`` gives a character's code point).
-    """
+
+def _needs_cleaning(text: str) -> str:
+    """SQL: whether :func:`_stripped` would change ``text`` (cheaper than running it:
+    ``trim`` with a set of characters is slow, ``ascii`` gives a code point)."""
     codes = ", ".join(str(ord(ch)) for ch in _SPACES)
-    return (f"CASE WHEN ascii({text}) IN ({codes}) OR ascii({text}[-1]) IN ({codes}) "
-            f"THEN NULLIF(trim({text}, {_literal(_SPACES)}), '') ELSE NULLIF({text}, '') END")
+    missing = ", ".join(_literal(v) for v in _NA_VALUES)
+    return f"(ascii({text}) IN ({codes}) OR ascii({text}[-1]) IN ({codes}) OR {text} IN ({missing}))"
 
 
 def _id_sql(col: str, tclass: str) -> str:
@@ -525,19 +536,26 @@ def _id_sql(col: str, tclass: str) -> str:
 
 
 def _amount_sql(col: str, tclass: str) -> tuple[str, str, str]:
-    """SQL: (amount as DECIMAL or NULL, amount empty or missing, amount rounded to 6 places)."""
+    """SQL: (amount as DECIMAL or NULL, amount empty or missing, amount changed by rounding).
+
+    Rounding to six places is detected by comparing float64 values, which is exact
+    for amounts below 2^53 / 10^6 ≈ 9·10^9 (the decimal converts to float64 with
+    one correctly rounded division); above, text is compared at twelve places.
+    """
+    exact_in_float = f"abs(__cg_a) < {2**53 // 10**AMOUNT_SCALE}"
     if tclass == "text":
         # decimal text parsed as a decimal; "1,234.5" only when the commas group thousands
         value = (f"COALESCE(TRY_CAST({col} AS {_DECIMAL}), CASE WHEN regexp_full_match(trim({col}), "
                  f"{_literal(_THOUSANDS)}) THEN TRY_CAST(replace({col}, ',', '') AS {_DECIMAL}) END)")
-        # more than six decimals after trailing zeros go (an exponent form is compared as a float)
-        rounded = (f"CASE WHEN contains({col}, 'e') OR contains({col}, 'E') THEN "
-                   f"TRY_CAST({col} AS DOUBLE) <> CAST(__cg_a AS DOUBLE) "
-                   f"WHEN strpos({col}, '.') = 0 THEN false "
-                   f"ELSE length(rtrim({col}, '0 \t')) - strpos({col}, '.') > {AMOUNT_SCALE} END")
+        number = f"COALESCE(TRY_CAST({col} AS DOUBLE), TRY_CAST(replace({col}, ',', '') AS DOUBLE))"
+        wide = f"COALESCE(TRY_CAST({col} AS DECIMAL(38, 12)), TRY_CAST(replace({col}, ',', '') AS DECIMAL(38, 12)))"
+        rounded = (f"CASE WHEN {exact_in_float} THEN {number} <> CAST(__cg_a AS DOUBLE) "
+                   f"ELSE {wide} <> __cg_a END")
         return value, f"{_stripped(col)} IS NULL", rounded
     if tclass in ("exact", "float", "decimal"):
-        rounded = "false" if tclass == "exact" else f"(__cg_a <> {col})"
+        rounded = {"exact": "false",
+                   "float": f"{exact_in_float} AND CAST(__cg_a AS DOUBLE) <> {col}",
+                   "decimal": f"__cg_a <> {col}"}[tclass]
         return f"TRY_CAST({col} AS {_DECIMAL})", f"{col} IS NULL", rounded
     return f"CAST(NULL AS {_DECIMAL})", f"{col} IS NULL", "false"  # not a number at all
 
@@ -596,11 +614,10 @@ def _final_reason(s: str, c: str, reason: str) -> str:
             f"WHEN {s} = {c} THEN 'self_transaction' END")
 
 
-def _summary_sql(files: list[_File], roles: dict, by_year: bool) -> str:
-    """Valid rows summed by pair (and year); rejected rows counted by reason and file.
+def _pairs_sql(files: list[_File], roles: dict, by_year: bool) -> str:
+    """Step 1: every row of every file, summed by (supplier, customer, year, reason, file).
 
-    ``file`` is NULL for rows rejected only in step 2 (ids that were spaces,
-    or equal once stripped): step 1 does not keep the file of rows it accepts.
+    ``file`` (the position in ``files``) is kept for rejected rows only.
     """
     parts = []
     groups: dict[tuple, list[int]] = {}
@@ -614,28 +631,53 @@ def _summary_sql(files: list[_File], roles: dict, by_year: bool) -> str:
         number = (str(members[0]) if len(members) == 1
                   else f"list_extract({index}, CAST(file_index AS INTEGER) + 1)")
         parts.append(_row_sql(first, first.scan([files[i].read_path for i in members]), number))
-    year = ["year(__cg_d) AS y"] if by_year else []
-    sums = (["sum(__cg_a) AS amount"] if "amount" in roles else []) + ["count(*) AS n"]
-    dates = ["min(__cg_d) AS first_date", "max(__cg_d) AS last_date"] if "date" in roles else []
-    step1 = (f"SELECT __cg_s AS s, __cg_c AS c, {''.join(y + ', ' for y in year)}"
-             f"__cg_reason AS reason, CASE WHEN __cg_reason IS NULL THEN NULL ELSE __cg_file END "
-             f"AS file, {', '.join(sums + dates)}, count(*) FILTER (WHERE __cg_rounded) AS n_rounded "
-             f"FROM ({' UNION ALL '.join(parts)}) GROUP BY ALL")
+    keys = ["__cg_s AS s", "__cg_c AS c"] + (["year(__cg_d) AS y"] if by_year else [])
+    keys += ["__cg_reason AS reason",
+             "CASE WHEN __cg_reason IS NULL THEN NULL ELSE __cg_file END AS file"]
+    values = (["sum(__cg_a) AS amount"] if "amount" in roles else []) + ["count(*) AS n"]
+    if "date" in roles:
+        values += ["min(__cg_d) AS first_date", "max(__cg_d) AS last_date"]
+    values.append("count(*) FILTER (WHERE __cg_rounded) AS n_rounded")
+    return (f"SELECT {', '.join(keys + values)} FROM ({' UNION ALL '.join(parts)}) "
+            f"GROUP BY ALL")
+
+
+def _links_sql(roles: dict, by_year: bool, *, clean_ids: bool) -> str:
+    """Step 2: the links from ``pairs``, valid ones first, sorted; rejected rows by reason
+    and file (``file`` NULL for rows rejected only here, whose file step 1 did not keep).
+
+    ``clean_ids``: strip the ids and judge them again, then sum pairs that now agree.
+    """
+    if clean_ids:
+        source = (f"SELECT *, {_final_reason('ts', 'tc', 'reason')} AS final FROM "
+                  f"(SELECT *, {_stripped('s')} AS ts, {_stripped('c')} AS tc FROM pairs)")
+    else:
+        source = "SELECT *, s AS ts, c AS tc, reason AS final FROM pairs"
     valid = "final IS NULL"
     keys = [f"CASE WHEN {valid} THEN ts END AS supplier_id",
             f"CASE WHEN {valid} THEN tc END AS customer_id"]
     if by_year:
         keys.append(f"CASE WHEN {valid} THEN y END AS year")
     keys += ["final AS reason", "file"]
-    values = (["sum(amount) AS amount"] if "amount" in roles else []) + ["sum(n) AS n_transactions"]
-    if "date" in roles:
-        values += ["min(first_date) AS first_date", "max(last_date) AS last_date"]
-    values.append("sum(n_rounded) AS n_rounded")
-    stripped = f"SELECT *, {_stripped('s')} AS ts, {_stripped('c')} AS tc FROM ({step1})"
-    judged = f"SELECT *, {_final_reason('ts', 'tc', 'reason')} AS final FROM ({stripped})"
+    sums = {"amount": "sum(amount)", "n_transactions": "sum(n)", "first_date": "min(first_date)",
+            "last_date": "max(last_date)", "n_rounded": "sum(n_rounded)"}
+    if not clean_ids:  # one row of pairs per link: nothing to sum
+        sums = {"amount": "amount", "n_transactions": "n", "first_date": "first_date",
+                "last_date": "last_date", "n_rounded": "n_rounded"}
+    if "amount" not in roles:
+        del sums["amount"]
+    if "date" not in roles:
+        del sums["first_date"], sums["last_date"]
+    values = [f"CAST({sums.pop('amount')} AS DOUBLE) AS amount"] if "amount" in sums else []
+    values += [f"{sql} AS {name}" for name, sql in sums.items()]
     order = ["reason NULLS FIRST", "supplier_id", "customer_id"] + (["year"] if by_year else [])
-    return (f"SELECT {', '.join(keys + values)} FROM ({judged}) GROUP BY ALL "
-            f"ORDER BY {', '.join(order)}")
+    group = " GROUP BY ALL" if clean_ids else ""
+    return f"SELECT {', '.join(keys + values)} FROM ({source}){group} ORDER BY {', '.join(order)}"
+
+
+def _dirty_ids_sql() -> str:
+    """SQL: how many rows of ``pairs`` have an id that step 2 must clean."""
+    return f"SELECT count(*) FROM pairs WHERE {_needs_cleaning('s')} OR {_needs_cleaning('c')}"
 
 
 def _rejects_sql(files: list[_File], path: Path) -> str:
@@ -678,7 +720,8 @@ def _connect(duckdb, memory_limit, spill: Path):
         con = duckdb.connect(":memory:", config=config)
     except duckdb.Error as exc:
         raise ValueError(f"memory_limit={memory_limit!r}: {exc}") from None
-    con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
+    for setting in ("enable_progress_bar = true", "enable_progress_bar_print = false"):
+        con.execute(f"SET {setting}").fetchall()
     return con
 
 
@@ -689,7 +732,7 @@ def _run(con, sql: str, files: list[_File], progress: bool, *, fetch: bool = Tru
     bar = _Progress(con) if progress else None
     try:
         if not fetch:
-            con.execute(sql)
+            con.execute(sql).fetchall()  # a statement's result (a row count) is read to finish it
             return None
         query = con.sql(sql)
         # DuckDB 2 renamed fetch_arrow_table to to_arrow_table

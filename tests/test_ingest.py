@@ -81,6 +81,13 @@ def test_float_parquet_amounts_sum_exactly_in_any_order(tmp_path):
     assert both == float(2 * sum(Decimal(int(c)) / 100 for c in cents))
 
 
+def test_sums_become_the_nearest_float(tmp_path):
+    # 123456.000006 is not a float64; the nearest one prints as 123456.000006. Arrow's own
+    # decimal-to-float cast is not correctly rounded and gives 123456.00000599999.
+    path = write(tmp_path / "t.csv", "supplier_id,customer_id,amount\nA,B,123456\nA,B,0.000006\n")
+    assert ingest(path)["amount"].tolist() == [123456.000006]
+
+
 def test_more_than_six_decimals_are_rounded_and_counted(tmp_path):
     # 0.30000000000000004 (a float written in full) → 0.3; 0.1234567 → 0.123457 (half up);
     # 1.5e-7 → 0.0000002; 2.5000000 has only zeros past the sixth place: not rounded.
@@ -91,6 +98,16 @@ def test_more_than_six_decimals_are_rounded_and_counted(tmp_path):
     assert links["amount"].tolist() == [2.923457]
     assert links.attrs["amounts_rounded"] == 3
     assert any("3 amounts had more than 6 decimal places" in w for w in links.attrs["warnings"])
+
+
+def test_rounding_is_counted_for_amounts_beyond_float_precision_too(tmp_path):
+    # above 2^53 / 10^6 ≈ 9.007·10^9 the text is compared at twelve places: the first
+    # amount has six decimals (kept as written), the second seven (rounded up to …457)
+    path = write(tmp_path / "t.csv", "supplier_id,customer_id,amount\n"
+                 "A,B,12345678901.123456\nA,C,12345678901.1234567\n")
+    links = ingest(path)
+    assert links.attrs["amounts_rounded"] == 1
+    assert links["amount"].tolist() == [12345678901.123456, 12345678901.123457]
 
 
 def test_parquet_decimal_and_integer_amounts(tmp_path):
@@ -157,6 +174,18 @@ def test_all_rows_rejected_gives_an_empty_table_of_the_same_columns(tmp_path):
     assert links.columns.tolist() == ["supplier_id", "customer_id", "year", "amount",
                                       "n_transactions", "first_date", "last_date"]
     assert links.attrs["transactions"] == 1
+
+
+def test_spellings_of_missing_are_missing(tmp_path):
+    # as chaingraph reads CSV elsewhere: NA, N/A, null, None, #N/A … are missing values
+    path = write(tmp_path / "t.csv", "supplier_id,customer_id,amount,date\n"
+                 "NA,B,1,2024-01-01\nA,null,1,2024-01-01\nA,B,N/A,2024-01-01\n"
+                 "A,B,1,#N/A\nA,B,1,2024-01-01\n")
+    links = ingest(path, date="date", rejects=tmp_path / "rejects.csv")
+    assert links.attrs["rejected"] == {"missing_supplier": 1, "missing_customer": 1,
+                                       "missing_amount": 1, "missing_date": 1}
+    rejects = pd.read_csv(tmp_path / "rejects.csv", dtype=str, keep_default_na=False)
+    assert rejects["supplier_id"].tolist() == ["NA", "A", "A", "A"]  # written as they were
 
 
 def test_without_rejects_path_the_warning_says_how_to_get_them(tmp_path):
