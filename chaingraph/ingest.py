@@ -130,8 +130,9 @@ def ingest_transactions(
         One link per supplier, customer and calendar year of ``date``.
     memory_limit : str or int, optional
         DuckDB's memory limit (``"2GB"``, or bytes); beyond it the grouping
-        spills to a temporary folder, removed afterwards. Default: DuckDB's
-        (80 % of the machine's memory).
+        spills to a temporary folder (in ``TMPDIR``), removed afterwards.
+        Default: DuckDB's (80 % of the machine's memory). The links returned
+        are held by pandas, outside this limit.
     rejects : str or Path, optional
         Write the rejected rows here (``.parquet``, else CSV in UTF-8): every
         original column as text, plus ``reject_reason``, ``source_file`` and
@@ -572,15 +573,15 @@ def _date_sql(col: str, tclass: str) -> tuple[str, str]:
 
 
 def _row_sql(file: _File, scan: str, file_number: str, *, original: bool = False) -> str:
-    """Step 1 for one scan: a row per transaction with ``__cg_`` columns
-
-    ``s``, ``c`` (ids as read), ``a`` (amount), ``rounded``, ``d`` (date),
-    ``file`` and ``reason``; with ``original``, also every column of the file as
-    text and ``row`` (its number in the file).
+    """Step 1 for one scan: a row per transaction, with the columns ``__cg_s``,
+    ``__cg_c`` (ids as read), ``__cg_a`` (amount), ``__cg_rounded``, ``__cg_d``
+    (date), ``__cg_file`` and ``__cg_reason``; with ``original``, also every column
+    of the file as text and ``__cg_row`` (the row's number in the file).
     """
     cols = {role: (_name(col), tclass) for role, col, tclass in file.roles}
     inner = [f"{_id_sql(*cols['supplier'])} AS __cg_s", f"{_id_sql(*cols['customer'])} AS __cg_c"]
     outer = ["*"]
+    rounded = "false"
     checks = [("__cg_s IS NULL OR __cg_s = ''", "'missing_supplier'"),
               ("__cg_c IS NULL OR __cg_c = ''", "'missing_customer'")]
     if "amount" in cols:
@@ -602,7 +603,6 @@ def _row_sql(file: _File, scan: str, file_number: str, *, original: bool = False
         inner += [f"CAST({_name(c)} AS VARCHAR) AS {_name(c)}" for c in file.columns]
         inner.append(f"{'file_row_number' if file.kind == 'parquet' else 'ordinality'} + 1 AS __cg_row")
     reason = " ".join(f"WHEN {test} THEN {cause}" for test, cause in checks)
-    rounded = _amount_sql("__cg_a_raw", cols["amount"][1])[2] if "amount" in cols else "false"
     return (f"SELECT *, CASE {reason} END AS __cg_reason, {rounded} AS __cg_rounded FROM "
             f"(SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {scan}))")
 
@@ -738,7 +738,7 @@ def _run(con, sql: str, files: list[_File], progress: bool, *, fetch: bool = Tru
         # DuckDB 2 renamed fetch_arrow_table to to_arrow_table
         return (getattr(query, "to_arrow_table", None) or query.fetch_arrow_table)()
     except duckdb.OutOfMemoryException as exc:
-        raise MemoryError(f"{exc}; give a larger memory_limit") from None
+        raise MemoryError(f"{str(exc).strip().splitlines()[0]}; give a larger memory_limit") from None
     except duckdb.Error as exc:
         raise _file_error(str(exc), files) from None
     finally:

@@ -412,6 +412,29 @@ def test_memory_limit(tmp_path):
         cg.ingest_transactions(path, memory_limit="lots")
 
 
+def test_too_little_memory_says_so(tmp_path):
+    n = 100_000
+    pd.DataFrame({"supplier_id": np.arange(n).astype(str), "customer_id": np.arange(1, n + 1)
+                  .astype(str), "amount": 1.0}).to_parquet(tmp_path / "t.parquet")
+    with pytest.raises(MemoryError, match=r"^Out of Memory Error: .*; give a larger memory_limit$"):
+        cg.ingest_transactions(tmp_path / "t.parquet", memory_limit="1MB")
+    result = CliRunner().invoke(cli, ["ingest", str(tmp_path / "t.parquet"), "-o",
+                                      str(tmp_path / "l.csv"), "--memory-limit", "1MB", "--quiet"])
+    assert result.exit_code == 1
+    assert "give a larger memory_limit" in result.stderr and "Traceback" not in result.output
+
+
+def test_progress_bar_follows_duckdb(tmp_path, monkeypatch, capsys):
+    # the bar shows after one second; made to show at once, it draws as DuckDB works
+    import tqdm.auto
+
+    real = tqdm.auto.tqdm
+    monkeypatch.setattr(tqdm.auto, "tqdm", lambda *a, **k: real(*a, **{**k, "delay": 0}))
+    path = write(tmp_path / "t.csv", "supplier_id,customer_id,amount\n" + "A,B,1\n" * 1000)
+    assert ingest(path, progress=True)["n_transactions"].tolist() == [1000]
+    assert "ingest" in capsys.readouterr().err
+
+
 # --------------------------------------------------------------------------- #
 # the links are a chain's links
 
