@@ -118,6 +118,9 @@ def ingest_transactions(
     supplier, customer : str
         Columns of the selling and the buying firm's id. A file's Chinese
         header that the links table accepts (供应商ID, 客户ID, …) also matches.
+        Ids are text, stripped of surrounding spaces; empty ones and the usual
+        spellings of missing (``NA``, ``N/A``, ``null``, ``None``, ``#N/A`` …)
+        are missing, as are such amounts and dates.
     amount : str or None
         Column of the transaction amount (金额 also matches). ``None``: no
         amounts, only counts (and no ``amount`` column out).
@@ -730,20 +733,24 @@ def _run(con, sql: str, files: list[_File], progress: bool, *, fetch: bool = Tru
     import duckdb
 
     bar = _Progress(con) if progress else None
+    finished = False
     try:
         if not fetch:
             con.execute(sql).fetchall()  # a statement's result (a row count) is read to finish it
-            return None
-        query = con.sql(sql)
-        # DuckDB 2 renamed fetch_arrow_table to to_arrow_table
-        return (getattr(query, "to_arrow_table", None) or query.fetch_arrow_table)()
+            result = None
+        else:
+            query = con.sql(sql)
+            # DuckDB 2 renamed fetch_arrow_table to to_arrow_table
+            result = (getattr(query, "to_arrow_table", None) or query.fetch_arrow_table)()
+        finished = True
+        return result
     except duckdb.OutOfMemoryException as exc:
         raise MemoryError(f"{str(exc).strip().splitlines()[0]}; give a larger memory_limit") from None
     except duckdb.Error as exc:
         raise _file_error(str(exc), files) from None
     finally:
         if bar is not None:
-            bar.close()
+            bar.close(finished=finished)
 
 
 def _file_error(message: str, files: list[_File]) -> ChainDataError:
@@ -779,9 +786,11 @@ class _Progress:
             if done >= 0:
                 self._bar.update(max(0.0, min(done, 100.0) - self._bar.n))
 
-    def close(self) -> None:
+    def close(self, *, finished: bool) -> None:
         self._stop.set()
         self._thread.join()
+        if finished:
+            self._bar.update(100 - self._bar.n)
         self._bar.close()
 
 

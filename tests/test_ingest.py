@@ -432,7 +432,7 @@ def test_progress_bar_follows_duckdb(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(tqdm.auto, "tqdm", lambda *a, **k: real(*a, **{**k, "delay": 0}))
     path = write(tmp_path / "t.csv", "supplier_id,customer_id,amount\n" + "A,B,1\n" * 1000)
     assert ingest(path, progress=True)["n_transactions"].tolist() == [1000]
-    assert "ingest" in capsys.readouterr().err
+    assert "ingest: 100%" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- #
