@@ -26,6 +26,7 @@ from ..analysis.weak import chokepoints, weak_links
 from ..core import ChainGraph
 from ..errors import ChainDataError
 from . import svg
+from .ecosystem_cards import ecosystem_cards
 from .labels import COLUMNS_ZH, LANGS, TEXT
 
 __all__ = ["Report", "Section", "build_report", "SECTIONS"]
@@ -385,6 +386,10 @@ def _leads(ctx: _Context, sec: Section) -> None:
     top10.index = [str(ctx.names.get(i, i)) for i in top10.index]
     sec.chart_data["lead_score"] = top10
     sec.charts["lead_score"] = svg.bar_chart(top10, title=ctx.t["lead_chart"], max_value=1.0)
+    if len(leads):  # one ecosystem card per lead firm; the table is the cards' Markdown form
+        cards = ecosystem_cards(ctx.chain, leads.index, lang=ctx.lang)
+        sec.charts["ecosystem_cards"], sec.chart_data["ecosystem_cards"] = cards.html, cards.figures
+        sec.tables["ecosystems"] = cards.table
 
 
 def _weak(ctx: _Context, sec: Section) -> None:
