@@ -479,7 +479,7 @@ def _fold_figures(folded, rest, amount, locs, sizes, seg_name, side, tier) -> di
     shown = len(folded) - len(rest)
     return {"label": text, "amount": amt, "local_share": share,
             "tips": tips(folded, f"shows the largest {shown:,}" if len(rest) else "shows them all"),
-            "after_label": label(rest)[0] if len(rest) else None,
+            "after_label": label(rest)[0] if len(rest) else f"{seg_name}: all {len(folded):,} firms shown",
             "after_tips": tips(rest, "the smallest firms, not written into this page; draw the segment "
                                      "with segment=… to see them") if len(rest) else None}
 

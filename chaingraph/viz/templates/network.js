@@ -13,6 +13,7 @@
   var FACE = "'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', sans-serif";
   var FADED_NODE = { background: "#efefef", border: "#dddddd" };
   var FADED_EDGE = { color: "#d8d8d8", opacity: 0.25 };
+  var FADED_FONT = { color: "rgba(0,0,0,0)", strokeWidth: 0 };   // faded nodes' labels are not drawn
   var DEFAULT_FONT_COLOR = "#343434";
 
   function el(tag, text, cls) {
@@ -143,11 +144,13 @@
     if (f.after) {
       moves.push({ id: id, x: here.x + f.after[0], y: here.y + f.after[1], label: f.afterLabel });
     } else {
-      moves.push({ id: id, hidden: true });
+      moves.push({ id: id, hidden: true, label: f.afterLabel });
     }
     nodeSet.update(moves);
-    data.tips[id] = f.afterTips;
-    data.details[id] = f.afterDetails;
+    if (f.afterTips) {             // some firms stay folded: the node now stands for them only
+      data.tips[id] = f.afterTips;
+      data.details[id] = f.afterDetails;
+    }
     opened[id] = true;
     edgeSet.clear();
     edgeSet.add(ecosystemEdges());
@@ -179,6 +182,10 @@
     });
     return near;
   }
+  function focusedColor(c) {     // a link within the focus: its own colour, drawn darker
+    return typeof c === "string" ? { color: c, opacity: 0.85 }
+      : Object.assign({}, c, { opacity: Math.max(c.opacity === undefined ? 1 : c.opacity, 0.85) });
+  }
   function focusOn(id) {
     var near = neighbourhood(id, data.focusDepth || 2);
     var faded = 0;
@@ -186,14 +193,15 @@
       var o = original[n.id];
       if (near[n.id]) { return { id: n.id, color: o.color, font: o.font }; }
       if (!n.hidden) { faded++; }
-      return { id: n.id, color: FADED_NODE, font: Object.assign({}, o.font, { color: "#cccccc" }) };
+      return { id: n.id, color: FADED_NODE, font: Object.assign({}, o.font, FADED_FONT) };
     }));
     edgeSet.update(edgeSet.get().map(function (e) {
-      return { id: e.id, color: near[e.from] && near[e.to] ? e.baseColor : FADED_EDGE };
+      return { id: e.id, color: near[e.from] && near[e.to] ? focusedColor(e.baseColor) : FADED_EDGE };
     }));
     focused = id;
     body.dataset.faded = String(faded);
     body.dataset.focus = String(id);
+    return near;
   }
   function clearFocus() {
     if (focused === null) { return; }
@@ -234,14 +242,22 @@
     return true;
   }
 
-  // move the camera to a node found by search when it is out of view or too small to see
-  function bringIntoView(id, node) {
-    var scale = network.getScale();
-    var p = network.canvasToDOM(network.getPositions([id])[id]);
-    var inside = p.x > 0 && p.y > 0 && p.x < container.clientWidth && p.y < container.clientHeight;
-    if (!inside || (node.size || 10) * scale < 6) {
-      network.focus(id, { scale: Math.max(scale, 6 / (node.size || 10), 0.8), animation: false });
-    }
+  // the selected firm's label stays readable however far the view is zoomed out
+  function labelSelected(id) {
+    var o = original[id];
+    var size = Math.max(o.font.size || 14, 13 / network.getScale());
+    nodeSet.update({ id: id, font: Object.assign({}, o.font, { size: size, color: "#000000", strokeWidth: 5,
+                                                               strokeColor: "#ffffff" }) });
+  }
+
+  // show a node found by search with the neighbourhood left unfaded (zoomed in at most 1.2×)
+  function bringIntoView(id, near) {
+    var ids = Object.keys(near || {}).filter(function (nid) {
+      var n = nodeSet.get(nid);
+      return n && !n.hidden;
+    });
+    if (ids.indexOf(String(id)) < 0) { ids.push(id); }
+    network.fit({ nodes: ids, maxZoomLevel: 1.2, animation: false });
   }
 
   // a click on a node, a search result or #select=ID: open a fold, show details, fade the rest
@@ -251,11 +267,13 @@
     if (isFold) { openFold(id); }
     if (!showDetails(id)) { return false; }
     var node = nodeSet.get(id);
+    var near = null;
+    if (isFold) { clearFocus(); } else { near = focusOn(id); }
     if (node && !node.hidden) {
       network.selectNodes([id]);
-      if (move) { bringIntoView(id, node); }
+      if (move) { bringIntoView(id, near); }
+      if (!isFold) { labelSelected(id); }
     }
-    if (isFold) { clearFocus(); } else { focusOn(id); }
     return true;
   }
   network.on("click", function (p) {
