@@ -92,7 +92,8 @@ class EcosystemFigures:
         ``customers`` (within ``depth`` tiers), ``purchases`` (``Σ_s W[s, i]``),
         ``sales``, ``sme_share``, ``local_sme_share``, ``local_share``,
         ``outside_share``, ``foreign_share`` (shares of the direct purchases
-        by amount; NaN without purchases), ``local_sme_suppliers`` (direct
+        by amount; NaN without purchases, and the SME shares NaN when no
+        supplier's size is known), ``local_sme_suppliers`` (direct
         suppliers that are local SMEs), ``segments_covered`` (distinct
         segments among the firm and its ecosystem), ``segments_in_chain``
         (segments with at least one firm), ``single_sourced_inputs`` (number
@@ -279,9 +280,12 @@ def _input_table(chain, pos, loc, size, sole_rows) -> pd.DataFrame:
 
 def _facts(chain, pos, up, down, inputs, tiers, sole_rows) -> dict:
     purchases = float(inputs["amount"].sum())
+    sized = purchases - float(inputs["size_unknown"].sum())
 
     def share(col):
-        return float(inputs[col].sum() / purchases) if purchases > 0 else float("nan")
+        if purchases <= 0 or (col in ("sme", "local_sme") and sized <= 0):
+            return float("nan")  # nothing bought, or from suppliers of unknown size only
+        return float(inputs[col].sum() / purchases)
 
     within = (up >= 0) | (down >= 0)
     codes = chain.segment_codes

@@ -530,10 +530,18 @@ def _headline(fig: EcosystemFigures, name, plan: FoldPlan, n_folds) -> str:
     f = fig.facts
     who = f"{name} ({fig.firm_id})" if is_present(name) else fig.firm_id
     drawn = int(plan.kept.sum())
-    return (f"生态圈 ecosystem of {who} within {fig.depth} tiers: {f['direct_suppliers']:,} direct suppliers "
-            f"(直接供应商), {f['suppliers']:,} suppliers and {f['customers']:,} customers in all; "
-            f"drawn: {drawn:,} of them and {n_folds:,} fold nodes holding the other "
-            f"{len(plan.kept) - drawn:,} (click one to show its firms)")
+    text = (f"生态圈 ecosystem of {who} within {fig.depth} tiers: {_count(f['direct_suppliers'], 'direct supplier')} "
+            f"(直接供应商), {_count(f['suppliers'], 'supplier')} and {_count(f['customers'], 'customer')} in all; "
+            f"drawn: {drawn:,} of them")
+    if n_folds:
+        text += (f" and {_count(n_folds, 'fold node')} holding the other {len(plan.kept) - drawn:,} "
+                 "(click one to show its firms)")
+    return text
+
+
+def _count(n: int, word: str) -> str:
+    """``"1 supplier"``, ``"324 suppliers"``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def _pct(v) -> str:

@@ -317,3 +317,22 @@ def test_hostile_names_in_the_ecosystem_page(tmp_path):
     data = json.loads(re.search(r'id="cg-data">(.*?)</script>', html, re.S).group(1))
     assert any(HOSTILE in n["label"] for n in data["nodes"])
     assert_offline(html)
+
+
+def test_unknown_sizes_give_unknown_sme_shares():
+    # no size class, no employees, no revenue: nobody's size is known
+    firms = pd.DataFrame({"firm_id": list("ABCDE")})
+    links = pd.DataFrame({"supplier_id": list("ABCA"), "customer_id": list("BCDE")})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        chain = cg.ChainGraph.from_frames(firms, links)
+    fig = ecosystem_figures(chain, "B")
+    assert np.isnan(fig.facts["sme_share"]) and np.isnan(fig.facts["local_sme_share"])
+    assert fig.facts["local_share"] == 1.0  # no region: every domestic firm is local
+    assert fig.inputs["size_unknown"].sum() == fig.facts["purchases"] == 1.0
+    assert fig.facts["single_sourced_inputs"] is None  # no segments: cannot be known
+    net = to_pyvis(chain, ecosystem="B", scores=None)
+    facts = dict(net.panel[0]["rows"])
+    assert facts["SME share of purchases"] == "–"
+    assert facts["单一来源 single-sourced inputs"] == "unknown (no segments)"
+    assert "1 direct supplier (" in net.notes[0]
