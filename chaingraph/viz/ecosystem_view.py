@@ -201,12 +201,13 @@ def ecosystem_view(full, firm_id, scores, *, depth, fold, color_by, size_by, hig
                       "shapeProperties": {"borderDashes": [5, 4]},
                       "font": {"size": 24, "color": "#222222", "strokeWidth": 6, "strokeColor": "#ffffff"}})
         folds[fid] = info
-    table = pd.concat([table, _fold_table(folds)])
+    if folds:
+        table = pd.concat([table, _fold_table(folds)])
 
     # links: written with the node that shows each end (a firm, or the fold of a firm not in
     # the page), drawn through the folds that are closed
     s, j, w = fig.link_positions
-    key = {lead_pos: str(firm_id)}
+    key = {lead_pos: ids[lead_pos]}
     key.update({int(members[m]): ids[members[m]] if in_page[m] else fold_ids[group[m]]
                 for m in range(len(members))})
     page_links = aggregate_links([key[p] for p in s.tolist()], [key[p] for p in j.tolist()], w, {})
@@ -231,7 +232,7 @@ def ecosystem_view(full, firm_id, scores, *, depth, fold, color_by, size_by, hig
     net.annotations = layout.annotations
     net.options = vis_options(physics=False, n_edges=len(net.edges))
     net.options["nodes"]["scaling"]["label"]["drawThreshold"] = 6
-    col = {str(firm_id): 0}
+    col = {ids[lead_pos]: 0}
     col.update({ids[members[m]]: layout.member_col[m] for m in np.flatnonzero(in_page)})
     col.update({fid: info["col"] for fid, info in folds.items()})
     net.eco = {
@@ -240,7 +241,7 @@ def ecosystem_view(full, firm_id, scores, *, depth, fold, color_by, size_by, hig
                         "afterTips": info["after_tips"], "afterDetails": _opened_details(info),
                         "col": info["col"]} for fid, info in folds.items()},
         "foldOf": fold_of, "links": page_links.values.tolist(), "widthScale": scale,
-        "minWidth": MIN_EDGE_WIDTH, "edgeColor": EDGE_COLOR, "nodeCol": col, "centre": str(firm_id)}
+        "minWidth": MIN_EDGE_WIDTH, "edgeColor": EDGE_COLOR, "nodeCol": col}
     net.focus_depth = depth
     net.figures = fig
     net.fold = plan
@@ -316,7 +317,7 @@ def _fold_table(folds: dict) -> pd.DataFrame:
              "hidden": False, "fold": None, "amount": info["amount"], "members": info["n"],
              "local_share": info["local_share"], "lead": False, "chokepoint": False, "highlighted": False}
             for fid, info in folds.items()]
-    return pd.DataFrame(rows).set_index("node_id") if rows else pd.DataFrame()
+    return pd.DataFrame(rows).set_index("node_id")
 
 
 def _firm_tips(full, fig, scores, lead_pos, in_page) -> dict:
