@@ -470,12 +470,13 @@ def report(chain, output, lang, sections):
 @click.option("--segment", "segments", metavar="SEGMENT_ID", multiple=True,
               help="Draw these segments' firms and their direct partners (repeatable).")
 @click.option("--segment-map", is_flag=True, help="Draw one node per segment (环节).")
-@click.option("--color-by", default="segment", show_default=True,
-              help="segment, stage, location, size_class, tier or a firms column.")
+@click.option("--color-by", default=None,
+              help="segment (default), size_group (default for --ecosystem), stage, location, size_class, "
+                   "tier or a firms column.")
 @click.option("--size-by", default="revenue", show_default=True, help="A numeric firms or score column.")
 @click.option("--highlight", metavar="FIRM_IDS|leads", default=None,
               help="Comma-separated firm ids to mark, or 'leads' for the lead firms.")
-@click.option("--max-nodes", type=int, default=2500, show_default=True,
+@click.option("--max-nodes", type=int, default=500, show_default=True,
               help="Above this many firms, draw the segment map.")
 def viz(chain, output, ecosystem, depth, segments, segment_map, color_by, size_by, highlight, max_nodes):
     """Interactive network of the chain as one offline HTML file (vis-network inlined)."""
