@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from . import _places, _presence, schema
+from . import _panel, _places, _presence, schema
 from .errors import ChainDataError
 from .schema import ChainDataWarning, TableInfo
 
@@ -48,11 +48,15 @@ class ChainGraph:
     """
 
     def __init__(self, firms, links, template, region, *, presence=None, home: str = "CN",
-                 region_kind: str | None = None, info: dict | None = None, ends=None):
+                 region_kind: str | None = None, info: dict | None = None, ends=None,
+                 year: int | None = None, panel=None):
         # Private: use from_frames / read_chain. Arguments are already validated;
         # ``presence`` is the given presence table (None: derived from firms.segment_id);
         # ``ends`` are the links' supplier and customer positions when known;
-        # ``info["has_links"]`` is False for a chain built without a links table.
+        # ``info["has_links"]`` is False for a chain built without a links table;
+        # ``year`` the chain's year and ``panel`` (a _panel.Panel) the tables of every year.
+        self._year = year
+        self._panel = panel
         self._firms = firms
         self._links = links
         self._template = template
@@ -89,6 +93,7 @@ class ChainGraph:
         region: str | None = None,
         home: str | None = None,
         unknown_firms: str = "error",
+        year: int | None = None,
     ) -> "ChainGraph":
         """Validate firm, link, presence and segment tables and build a chain.
 
@@ -144,14 +149,29 @@ class ChainGraph:
             What to do with link ends and presence firms that are not in the
             firms table: raise, or add them as firms with no attributes (a
             warning says how many).
+        year : int, optional
+            Data of several years (a panel): any of the three tables may have
+            a ``year`` column (年份). The chain is of one year when ``year`` is
+            given or when the firms or presence table has years (then, by
+            default, the latest, with a warning when there are several): the
+            rows of that year of every table with years, every row of a table
+            without (a firm without years is present every year). Its firms
+            and presence tables drop their ``year`` column (the year is
+            :attr:`year`); links keep theirs. When only the links have years
+            and ``year`` is not given, every link row counts. The other years
+            stay available: :attr:`years`, :meth:`in_year`.
 
         Raises
         ------
         ChainDataError
-            On any problem in the data, naming the table, column and rows.
+            On any problem in the data, naming the table, column and rows; also
+            a ``year`` that is not in the data, and, when a year is chosen,
+            rows without a year in a table that has a ``year`` column.
         ValueError
             A home country chaingraph does not know, or a country region that
             differs from ``home``.
+        TypeError
+            A ``year`` that is not a whole number.
 
         Examples
         --------
@@ -185,6 +205,8 @@ class ChainGraph:
                 raise TypeError(f"{name} must be a pandas DataFrame, not {type(df).__name__}")
         if firms is None:
             raise TypeError("firms must be a pandas DataFrame, not NoneType")
+        chosen = _panel.choose_year(firms, links, presence, year, unknown_firms)
+        firms, links, presence = chosen.firms, chosen.links, chosen.presence
 
         template = None
         if isinstance(segments, ChainTemplate):
@@ -201,8 +223,12 @@ class ChainGraph:
         firms = schema.derive_size_class(firms, firms_info)
         schema.check_column_totals(firms, schema.FIRM_COLUMNS, firms_info)
         has_links = links is not None
-        links, links_info = (_checked_links(links) if has_links
-                             else (_no_links(firms["firm_id"].dtype), TableInfo("links", None)))
+        if has_links and len(links) == 0 and chosen.selected:  # no transaction in that year
+            links, links_info = _no_links(firms["firm_id"].dtype), TableInfo.of(links, "links")
+        elif has_links:
+            links, links_info = _checked_links(links)
+        else:
+            links, links_info = _no_links(firms["firm_id"].dtype), TableInfo("links", None)
         if presence is not None:
             presence, presence_info = _presence.checked_presence(presence, template)
 
@@ -245,7 +271,8 @@ class ChainGraph:
         region, region_kind, home = _places.resolve_region(region, home, firms, firms_info)
 
         chain = cls(firms, links.reset_index(drop=True), template, region, presence=presence,
-                    home=home, region_kind=region_kind, info=info, ends=ends)
+                    home=home, region_kind=region_kind, info=info, ends=ends,
+                    year=chosen.year, panel=chosen.panel)
         if chain._info["merged_pairs"]:
             rows = len(links) - chain.n_links
             warnings.warn(
@@ -280,7 +307,7 @@ class ChainGraph:
             presence.attrs = {"derived": False}
         return ChainGraph(firms, links.reset_index(drop=True), self._template, self._region,
                           presence=presence, home=self._home, region_kind=self._region_kind,
-                          info={"has_links": self.has_links})
+                          info={"has_links": self.has_links}, year=self._year)
 
     # ------------------------------------------------------------- the tables
     @property
@@ -373,6 +400,66 @@ class ChainGraph:
         """The home country, an ISO 3166 alpha-2 code (``CN`` unless given): firms of
         another country are foreign."""
         return self._home
+
+    # ------------------------------------------------------------- the years
+    @property
+    def year(self) -> int | None:
+        """The year this chain is of, or ``None``.
+
+        Set when a year was chosen (``year=`` in :meth:`from_frames` /
+        :func:`~chaingraph.read_chain`, :meth:`in_year`) or when the firms or
+        presence table has years (the latest by default); otherwise the one
+        year of the links when all of them are of the same year, else
+        ``None`` (links of several years, all counted).
+        """
+        return self._year
+
+    @property
+    def years(self) -> list[int]:
+        """The years in the data this chain was built from, ascending (empty without years).
+
+        Every year of every table with a ``year`` column — also those of the
+        other years of a panel, which :meth:`in_year` gives. A view
+        (:meth:`subchain`, :meth:`without`) knows the years of its own links only.
+        """
+        if self._panel is not None:
+            return list(self._panel.years)
+        return _panel.years_in(*(_panel.table_years(df, name) for name, df in
+                                 (("links", self._links), ("presence", self._presence))))
+
+    def in_year(self, year: int) -> "ChainGraph":
+        """The chain of one year of the data (a panel of several years).
+
+        Firms, presence and links rows of that year, from the tables this
+        chain was built from (a table without a ``year`` column holds for
+        every year), with the same template, region and home; checked as in
+        :meth:`from_frames`, whose ``year`` parameter describes the rules.
+
+        Raises
+        ------
+        ChainDataError
+            A year that is not in the data (:attr:`years` lists them), or a
+            problem in that year's rows (naming the rows of the whole table).
+        TypeError
+            A year that is not a whole number.
+
+        Examples
+        --------
+        >>> import chaingraph as cg
+        >>> chain = cg.load_dataset("shandong-nev")
+        >>> chain.year, chain.years
+        (2023, [2021, 2022, 2023])
+        >>> chain.in_year(2021)
+        <ChainGraph 'nev' region=山东: 1,989 firms (995 local, 726 outside, 268 foreign), 17,206 links>
+        """
+        src = self._panel
+        if src is None:
+            src = _panel.Panel(self._firms.reset_index(), self._links if self.has_links else None,
+                               self._presence, "error", tuple(self.years))
+        return ChainGraph.from_frames(
+            src.firms, src.links, self._template, presence=src.presence, region=self._region,
+            home=self._home, unknown_firms=src.unknown_firms, year=year,
+        )
 
     # ------------------------------------------------------------- the arrays
     @property
@@ -698,6 +785,11 @@ class ChainGraph:
 
         if home is None and not (isinstance(region, str) and country_code(region) is not None):
             home = self._home
+        if self._panel is not None:  # a chain of one year of a panel: keep the other years
+            p = self._panel
+            return ChainGraph.from_frames(p.firms, p.links, self._template, presence=p.presence,
+                                          region=region, home=home,
+                                          unknown_firms=p.unknown_firms, year=self._year)
         return ChainGraph.from_frames(
             self._firms.reset_index(), self._links if self.has_links else None, self._template,
             presence=self._presence, region=region, home=home,

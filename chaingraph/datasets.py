@@ -5,7 +5,8 @@ package (in the wheel under ``chaingraph/_datasets``, in a source checkout in
 the top-level ``datasets/`` folder): two synthetic Shandong chains
 (``shandong-nev``, ``shandong-cnc``, made by
 :func:`~chaingraph.synthetic.synthetic_chain`; :func:`load_planted` gives the
-structure planted in them) and three real input–output tables
+structure planted in them; ``shandong-nev`` is a panel of 2021–2023 whose
+planted changes :func:`load_planted_changes` gives) and three real input–output tables
 (``us-bea-2021-15``, ``us-bea-2021-71``, ``germany-1995-6``, read as
 :class:`IOTable`).
 """
@@ -23,7 +24,7 @@ import pandas as pd
 from chaingraph.errors import ChainDataError
 from chaingraph.synthetic import Planted
 
-__all__ = ["IOTable", "list_datasets", "load_dataset", "load_planted"]
+__all__ = ["IOTable", "list_datasets", "load_dataset", "load_planted", "load_planted_changes"]
 
 # --------------------------------------------------------------------------- #
 # shipped datasets
@@ -166,7 +167,8 @@ def list_datasets() -> pd.DataFrame:
     pandas.DataFrame
         One row per dataset, columns ``name``, ``kind`` (``chain``,
         ``register`` or ``io-table``), ``description``, ``n_firms`` (chains
-        and registers) and ``n_links`` (chains),
+        and registers) and ``n_links`` (chains; of the latest year for a
+        chain of several years),
         ``n_sectors`` (input–output tables); missing where not applicable.
 
     Examples
@@ -187,8 +189,9 @@ def list_datasets() -> pd.DataFrame:
                "n_firms": pd.NA, "n_links": pd.NA, "n_sectors": pd.NA}
         if meta["kind"] == "chain":
             folder = meta["folder"]
-            row["n_firms"] = _count_rows(folder / "firms.csv")
-            row["n_links"] = _count_rows(folder / "links.csv")
+            latest = max(meta["years"]) if meta.get("years") else None
+            row["n_firms"] = _count_rows(folder / "firms.csv", latest)
+            row["n_links"] = _count_rows(folder / "links.csv", latest)
         elif meta["kind"] == "register":
             row["n_firms"] = _count_rows(meta["folder"] / meta["file"])
         else:
@@ -200,18 +203,25 @@ def list_datasets() -> pd.DataFrame:
     return out
 
 
-def _count_rows(path: Path) -> int:
+def _count_rows(path: Path, year: int | None = None) -> int:
+    """Data rows of a CSV file; with ``year``, the rows of that year (a panel's latest)."""
+    if year is not None:
+        return int((pd.read_csv(path, usecols=["year"])["year"] == year).sum())
     with open(path, "rb") as fh:
         return max(0, sum(1 for line in fh if line.strip()) - 1)
 
 
-def load_dataset(name: str):
+def load_dataset(name: str, *, year: int | None = None):
     """Load a shipped dataset.
 
     Parameters
     ----------
     name : str
         A name from :func:`list_datasets`.
+    year : int, optional
+        For a chain of several years (``shandong-nev`` has 2021–2023): the
+        year to load; by default the latest (``chain.years`` lists them,
+        ``chain.in_year(y)`` gives another).
 
     Returns
     -------
@@ -249,7 +259,11 @@ def load_dataset(name: str):
     if meta["kind"] == "chain":
         from chaingraph.io import read_chain
 
-        return read_chain(folder, region=meta.get("region"))
+        if year is None and meta.get("years"):
+            year = max(meta["years"])
+        return read_chain(folder, region=meta.get("region"), year=year)
+    if year is not None:
+        raise ValueError(f"{name} is not a chain: it has no years to choose from")
     if meta["kind"] == "register":  # a firm register export, as its file has it
         from chaingraph.io import read_table
 
@@ -281,3 +295,30 @@ def load_planted(name: str) -> Planted:
         )
     data = json.loads((reg[name]["folder"] / "planted.json").read_text(encoding="utf-8"))
     return Planted.from_dict(data)
+
+
+def load_planted_changes(name: str) -> dict:
+    """The changes planted between the years of a shipped panel (``planted.json``, ``changes``).
+
+    Keys: ``years``; ``gap_filled`` and ``gap_opened`` (``segment``, ``year``,
+    ``kind``, and the firms that filled or the firm that left);
+    ``chokepoint_resolved`` (``firm``, ``segment``, ``year``, ``second_suppliers``);
+    ``lead_rising`` (``firm``, ``year``, ``not_lead_in``); ``tier_up``,
+    ``entered`` and ``exited`` (year → firm ids). A change's ``year`` is the
+    first year that shows it. The rules are in
+    :mod:`chaingraph._synthetic_panel`.
+
+    Examples
+    --------
+    >>> from chaingraph.datasets import load_planted_changes
+    >>> changes = load_planted_changes("shandong-nev")
+    >>> changes["years"], changes["gap_filled"]["segment"], changes["lead_rising"]["firm"]
+    ([2021, 2022, 2023], 'bms', 'NEV00387')
+    """
+    load_planted(name)  # the same error for a dataset without planted structure
+    data = json.loads((_registry()[name]["folder"] / "planted.json").read_text(encoding="utf-8"))
+    if "changes" not in data:
+        panels = [k for k, v in _registry().items() if v.get("years")]
+        raise ChainDataError(f"dataset {name!r} is of one year: no planted changes (panels: "
+                             f"{', '.join(panels)})", source="datasets")
+    return data["changes"]

@@ -305,7 +305,7 @@ def _find(folder: Path, table: str) -> Path | None:
 
 def read_chain(
     path, *, region: str | None = None, home: str | None = None, unknown_firms: str = "error",
-    encoding: str | None = None,
+    encoding: str | None = None, year: int | None = None,
 ) -> ChainGraph:
     """Read a chain from a folder of tables or from one ``.xlsx`` workbook.
 
@@ -327,6 +327,11 @@ def read_chain(
         See :meth:`ChainGraph.from_frames`.
     encoding : str, optional
         Force a CSV encoding instead of detecting it.
+    year : int, optional
+        For data of several years (tables with a ``year`` column): the year
+        to read; by default the latest when the firms (or presence) table has
+        years. See :meth:`ChainGraph.from_frames`; :meth:`ChainGraph.in_year`
+        gives the other years.
 
     Raises
     ------
@@ -376,7 +381,7 @@ def read_chain(
         presence=tables.get("presence"),
         region=region if region is not None else meta.get("region"),
         home=home if home is not None else meta.get("home"),
-        unknown_firms=unknown_firms,
+        unknown_firms=unknown_firms, year=year,
     )
 
 

@@ -9,6 +9,11 @@ seed and written with :func:`chaingraph.write_chain` as ``firms.csv``,
 ``links.csv`` and ``chain.json`` (region and template name; the template itself
 is the built-in one). The planted structure goes to ``planted.json``. The firms
 are synthetic: no real firm's data is used.
+
+A dataset in :data:`PANELS` is a panel of several years: the generated chain is
+its latest year, the earlier years are backcast from it with planted changes
+(:mod:`chaingraph._synthetic_panel`); ``firms.csv`` and ``links.csv`` get a
+``year`` column and the rows of every year, and ``planted.json`` the changes.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from chaingraph.synthetic import synthetic_chain  # noqa: E402
 from chaingraph.io import write_chain  # noqa: E402
+from chaingraph._synthetic_panel import PANEL_YEARS, backcast_panel, earlier_tier_inputs  # noqa: E402
 
 #: name -> (template, n_firms, seed, description)
 SYNTHETIC = {
@@ -31,6 +37,8 @@ SYNTHETIC = {
                      "Synthetic 工业母机 (CNC machine tool) chain in Shandong, 1,000 firms"),
 }
 REGION = "山东"
+#: datasets shipped as a panel of years, and how many firms move up the tiers in it
+PANELS = {"shandong-nev": 6}
 
 
 def make(name: str) -> None:
@@ -45,15 +53,61 @@ def make(name: str) -> None:
         (folder / f"{table}.csv").unlink(missing_ok=True)
         meta.get("dtypes", {}).pop(table, None)
     meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    (folder / "planted.json").write_text(
-        json.dumps(planted.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    planted_data = planted.to_dict()
     info = {"kind": "chain", "description": description, "region": REGION,
             "template": template, "generator": "chaingraph.synthetic.synthetic_chain",
             "n_firms": n_firms, "seed": seed}
+    if name in PANELS:
+        changes = write_panel(chain, planted, folder, meta, PANELS[name])
+        planted_data["changes"] = changes
+        meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n",
+                             encoding="utf-8")
+        info["description"] += f", {PANEL_YEARS[0]}–{PANEL_YEARS[-1]}"
+        info["years"] = list(PANEL_YEARS)
+        info["panel"] = "chaingraph._synthetic_panel.backcast_panel"
+    (folder / "planted.json").write_text(
+        json.dumps(planted_data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (folder / "dataset.json").write_text(
         json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     write_readme(name)
     print(f"{name}: {chain.n_firms} firms, {len(chain.links)} links -> {folder}")
+
+
+def tier_movers(chain, k: int) -> list[str]:
+    """The first ``k`` local SMEs (in the chain's order) at 专精特新 or 小巨人 whose tier by the
+    default rules is lower, and known, with the inputs they had before they moved up; the
+    firms that move up in the last year first (the first half), then the others."""
+    import pandas as pd
+
+    from chaingraph.analysis.tiers import evaluate_rules, tiers
+
+    ladder = ["innovative", "specialised", "little_giant", "champion", "lead"]
+    now = tiers(chain, detail=False)
+    cand = now.index[now["tier"].isin(["specialised", "little_giant"]).to_numpy()
+                     & chain.is_local & chain.is_sme]
+    before = evaluate_rules(earlier_tier_inputs(chain.firms, chain.firm_ids.isin(cand)).loc[cand],
+                            detail=False)
+
+    def level(tier) -> int:
+        return 0 if pd.isna(tier) else 1 + ladder.index(tier)
+
+    lower = [f for f in cand if level(before.loc[f, "tier"]) < level(now.loc[f, "tier"])
+             and level(before.loc[f, "tier"]) == level(before.loc[f, "tier_possible"])]
+    return lower[:k]
+
+
+def write_panel(chain, planted, folder: Path, meta: dict, n_movers: int) -> dict:
+    """Overwrite firms.csv and links.csv with every year's rows; the firms' year goes into the
+    column types of ``meta``; return the planted changes."""
+    firms, links, changes = backcast_panel(
+        chain.firms.reset_index(), chain.links, chain.template, planted, region=REGION,
+        tier_movers=tier_movers(chain, n_movers))
+    firms.to_csv(folder / "firms.csv", index=False, encoding="utf-8")
+    links.to_csv(folder / "links.csv", index=False, encoding="utf-8")
+    dtypes = meta["dtypes"]["firms"]
+    meta["dtypes"]["firms"] = {"firm_id": dtypes["firm_id"], "year": "int64",
+                               **{k: v for k, v in dtypes.items() if k != "firm_id"}}
+    return changes
 
 
 TITLES = {"nev": "新能源汽车 (new energy vehicles)", "cnc": "工业母机 (CNC machine tools)"}
@@ -67,7 +121,16 @@ def write_readme(name: str) -> None:
     info = json.loads((folder / "dataset.json").read_text(encoding="utf-8"))
     pl = json.loads((folder / "planted.json").read_text(encoding="utf-8"))
     f = pd.read_csv(folder / "firms.csv")
-    n_links = len(pd.read_csv(folder / "links.csv"))
+    links = pd.read_csv(folder / "links.csv")
+    panel, firm_rows, links_year = "", "one row per firm", "year 2023"
+    if info.get("years"):  # a panel: the figures are the latest year's
+        years = info["years"]
+        f = f[f["year"] == years[-1]]
+        links = links[links["year"] == years[-1]]
+        panel = panel_section(name, years, pl["changes"])
+        firm_rows = "one row per firm and year (`year`, after `firm_id`)"
+        links_year = f"year {years[-1]} (the latest; {years[0]}–{years[-2]} too, see *Years*)"
+    n_links = len(links)
     tname = info["template"]
     title = TITLES.get(tname, tname)
     n_foreign = int((f["country"] != "CN").sum())
@@ -90,8 +153,71 @@ def write_readme(name: str) -> None:
         chokepoints=", ".join(pl["chokepoints"]),
         choke_segments=", ".join(pl["chokepoint_segments"]),
         foreign=", ".join(pl["foreign_segments"]), sme_share=pl["sme_share"],
+        panel=panel, firm_rows=firm_rows, links_year=links_year,
     )
     (folder / "README.md").write_text(text, encoding="utf-8")
+
+
+def panel_section(name: str, years: list, ch: dict) -> str:
+    """The datasheet's section on the years of a panel and the changes planted in them."""
+    import pandas as pd
+
+    from chaingraph.datasets import load_dataset
+
+    chain = load_dataset(name, year=years[0])
+    names = pd.concat([load_dataset(name, year=y).firms["name"] for y in years])
+    names = names[~names.index.duplicated()]
+
+    def firm(f):
+        return f"{f} ({names[f]})"
+
+    filled, choke, opened, lead = (ch["gap_filled"], ch["chokepoint_resolved"], ch["gap_opened"],
+                                   ch["lead_rising"])
+    exit_row = chain.firms.loc[opened["exited_firm"]]
+    entered = "; ".join(f"{y}: {len(v)}" for y, v in ch["entered"].items())
+    tier_up = "; ".join(f"{y}: {', '.join(v)}" for y, v in ch["tier_up"].items())
+    return PANEL.format(
+        name=name, first=years[0], last=years[-1], span=f"{years[0]}–{years[-1]}",
+        filled=filled["segment"], filled_year=filled["year"], n_filled=len(filled["local_firms"]),
+        filled_firms=", ".join(filled["local_firms"]), sole=firm(choke["firm"]),
+        sole_year=choke["year"], second=", ".join(choke["second_suppliers"]),
+        opened=opened["segment"], opened_year=opened["year"], exited=firm(opened["exited_firm"]),
+        exit_city=exit_row["city"], lead=firm(lead["firm"]), lead_year=lead["year"],
+        entered=entered, tier_up=tier_up,
+    )
+
+
+PANEL = """
+## Years: a panel of {span}
+
+`firms.csv` has one row per firm and year and `links.csv` one row per supplier→customer
+pair and year (column `year`). `chaingraph.load_dataset("{name}")` gives the latest year,
+{last} — exactly the chain the generator makes (the files' {last} rows);
+`load_dataset("{name}", year={first})` or `chain.in_year({first})` an earlier one, and
+`chain.years` lists them.
+
+The earlier years are *backcast* from {last} (`chaingraph._synthetic_panel.backcast_panel`,
+which documents the rules): each is the {last} chain with the changes below undone and
+nothing else changed — every other firm attribute and link amount is the {last} value — so
+every difference `chaingraph.compare` finds between two years is a planted change or a
+consequence of one. The changes, in `planted.json` under `changes` (the year is the first
+year that shows the change):
+
+- **gap filled** (补链, {filled_year}): `{filled}` had no local firm before {filled_year}; its
+  {n_filled} local firms ({filled_firms}) entered in {filled_year}. Until a firm entered, its
+  sales were those of the sole supplier below.
+- **chokepoint resolved** ({sole_year}): before {sole_year}, {sole} was the only supplier of
+  `{filled}` (the only firm of the segment in {first}: a sole-flow chokepoint, and every
+  customer single-sourced); {second} entered in {sole_year}.
+- **gap opened** ({opened_year}): {exited}, in {exit_city}, the only local firm of `{opened}`,
+  sold to eight local customers until it closed in {opened_year}; their purchases then went
+  to the suppliers {last} shows.
+- **lead rising** ({lead_year}): {lead} had fewer and smaller supplier links, lower sales and
+  revenue in {first} and is not a lead firm (链主) then; it is one in {lead_year}.
+- **tiers** (梯度培育): these firms had half their R&D expense and a designation one step
+  lower before they moved up a tier — {tier_up}.
+- firms entered — {entered}; exited — {exited} in {opened_year}.
+"""
 
 
 TEMPLATE = """# `{name}` — synthetic {title} chain in Shandong
@@ -107,7 +233,7 @@ segment's trade word, so any resemblance to a real company name is accidental.
 | template | built-in `{tname}` ({title}), see `chaingraph.get_template("{tname}")` |
 | focus region | 山东 |
 | firms | {n:,} ({n_local:,} in Shandong, {n_outside:,} in other provinces, {n_foreign:,} foreign) |
-| links | {n_links:,} supplier→customer pairs, year 2023 |
+| links | {n_links:,} supplier→customer pairs, {links_year} |
 | size classes (NBS 2017) | {sizes} |
 | licence | MIT, as chaingraph (the data are generated, not collected) |
 | made by | `python datasets/make_synthetic.py {name}` |
@@ -117,7 +243,7 @@ Load it with `chaingraph.load_dataset("{name}")`; the planted structure with
 
 ## Files
 
-- `firms.csv` (UTF-8), one row per firm:
+- `firms.csv` (UTF-8), {firm_rows}:
   `firm_id`, `name`, `segment_id` (template segment), `city`, `province` (empty for
   foreign firms), `country` (ISO 3166 alpha-2, `CN` for domestic), `employees`,
   `revenue` (万元), `founded` (year), `rd_expense` (万元), `rd_staff_share` (0–1),
@@ -151,7 +277,7 @@ Load it with `chaingraph.load_dataset("{name}")`; the planted structure with
 - single-source chokepoints: {chokepoints}, the only firms of {choke_segments};
 - foreign-dominated segments (卡脖子, about 80 % foreign firms): {foreign};
 - realised share of large customers' purchases bought from SMEs: {sme_share:.3f}.
-
+{panel}
 ## Tier pool (`chaingraph.tiers`, default rules)
 
 Firms by the highest tier whose rule passes (miit-2022, champion-2023,
