@@ -26,6 +26,8 @@ from .analysis.resilience import DisruptionResult, simulate_disruption, systemic
 from .analysis.weak import chokepoints, single_sourcing, weak_links
 from .analysis.gaps import gap_candidates, gaps
 from .analysis.tiers import tier_progress, tiers
+from .analysis.change import ChainChange, compare
+from .analysis.whatif import WhatIf, what_if
 
 # -- viz and reports --
 from .report import Report, build_report
@@ -90,6 +92,10 @@ __all__ = [
     "gap_candidates",
     "tiers",
     "tier_progress",
+    "compare",
+    "ChainChange",
+    "what_if",
+    "WhatIf",
     "to_pyvis",
     "Report",
     "build_report",
