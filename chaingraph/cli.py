@@ -82,6 +82,7 @@ _REGION_HELP = ("Focus region: a province, city or country (default: as recorded
                 "data).")
 _HOME_HELP = ("Home country (code or name: CN, USA, Japan, 德国); firms of other countries are "
               "foreign (default: as recorded in the data, else CN).")
+_YEAR_HELP = "For data of several years (a year column): the year to read (default: the latest)."
 
 
 def chain_input(func):
@@ -92,17 +93,19 @@ def chain_input(func):
     @click.option("--dataset", "-d", metavar="NAME", help="A shipped dataset instead of PATH.")
     @click.option("--region", metavar="REGION", help=_REGION_HELP)
     @click.option("--home", metavar="COUNTRY", help=_HOME_HELP)
+    @click.option("--year", type=int, default=None, metavar="YEAR", help=_YEAR_HELP)
     @unknown_firms_option
     @functools.wraps(func)
-    def wrapper(path, dataset, region, home, unknown_firms, **kwargs):
-        kwargs["chain"] = load_chain_arg(path, dataset, region, home, unknown_firms)
+    def wrapper(path, dataset, region, home, year, unknown_firms, **kwargs):
+        kwargs["chain"] = load_chain_arg(path, dataset, region, home, unknown_firms, year)
         return func(**kwargs)
 
     return wrapper
 
 
-def load_chain_arg(path, dataset, region=None, home=None, unknown_firms="error"):
-    """The chain named on the command line by PATH or --dataset."""
+def load_chain_arg(path, dataset, region=None, home=None, unknown_firms="error", year=None):
+    """The chain named on the command line by PATH or --dataset (of ``year``, for data of
+    several years)."""
     from .core import ChainGraph
     from .io import read_chain
 
@@ -111,14 +114,14 @@ def load_chain_arg(path, dataset, region=None, home=None, unknown_firms="error")
     if dataset is not None:
         from .datasets import load_dataset
 
-        chain = load_dataset(dataset)
+        chain = load_dataset(dataset) if year is None else load_dataset(dataset, year=year)
         if not isinstance(chain, ChainGraph):
             raise click.UsageError(f"{dataset} is an input–output table, not a chain "
                                    f"(`chaingraph sectors --dataset {dataset}` analyses it)")
         if region is None and home is None:
             return chain
         return chain.with_region(region if region is not None else chain.region, home=home)
-    return read_chain(path, region=region, home=home, unknown_firms=unknown_firms)
+    return read_chain(path, region=region, home=home, unknown_firms=unknown_firms, year=year)
 
 
 def table_output(func):
@@ -221,6 +224,12 @@ def validate(path, region, home, unknown_firms):
     click.echo(f"presence: {presence}")
     click.echo(f"links: {chain.n_links:,} supplier–customer pairs" if chain.has_links
                else "links: none (a chain map: analyses that need transactions are not available)")
+    if len(chain.years) > 1:
+        for year in chain.years:
+            if year != chain.year:
+                chain.in_year(year)  # each year's rows checked as the shown year's
+        shown = f"; shown: {chain.year}" if chain.year is not None else "; shown: every year"
+        click.echo(f"years: {', '.join(map(str, chain.years))} (each checked{shown})")
 
 
 @cli.command("assign")
@@ -447,17 +456,62 @@ def disrupt(path, dataset, focus_region, home, firms, segment, shock_region, cou
 @click.option("--section", "sections", multiple=True,
               type=click.Choice(["summary", "leads", "weak", "gaps", "integration", "resilience", "tiers"]),
               help="Only these sections (repeatable; the summary is always included).")
-def report(chain, output, lang, sections):
+@click.option("--previous-year", type=int, default=None, metavar="YEAR",
+              help="Add the changes since this earlier year of the same data (年度变化).")
+def report(chain, output, lang, sections, previous_year):
     """Chain gap report (产业链诊断报告): one map, several lists, as HTML, Markdown or Excel."""
     from .report import build_report
 
     if output.suffix.lower() not in (".html", ".htm", ".md", ".markdown", ".xlsx"):
         raise click.BadParameter("use a .html, .md or .xlsx file", param_hint="-o/--output")
-    built = build_report(chain, lang=lang, sections=list(sections) or None)
+    previous = chain.in_year(previous_year) if previous_year is not None else None
+    built = build_report(chain, lang=lang, sections=list(sections) or None, previous=previous)
     built.save(output)
     missing = [s.title for s in built.sections.values() if s.unavailable]
     click.echo(f"wrote {output}: {len(built.sections)} sections"
                + (f" ({len(missing)} not available for this chain)" if missing else ""))
+
+
+@cli.command("compare")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--dataset", "-d", metavar="NAME", help="A shipped dataset instead of PATH.")
+@click.option("--years", nargs=2, type=int, default=None, metavar="BEFORE AFTER",
+              help="The two years to compare, of one PATH (or --dataset) of several years; with "
+                   "two PATHs, the year to read from each.")
+@click.option("--region", metavar="REGION", help=_REGION_HELP)
+@click.option("--home", metavar="COUNTRY", help=_HOME_HELP)
+@unknown_firms_option
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="change.html (one self-contained page) or change.xlsx (every table); "
+                   "without it, the counts by status.")
+def compare_command(paths, dataset, years, region, home, unknown_firms, output):
+    """What changed between two years (年度变化): gaps, chokepoints, lead firms, tiers, firms, links.
+
+    Two chains (BEFORE AFTER), or one chain of several years with --years,
+    e.g. `chaingraph compare --dataset shandong-nev --years 2021 2023 -o change.html`.
+    """
+    from .analysis.change import compare
+
+    if output is not None and output.suffix.lower() not in (".html", ".htm", ".xlsx"):
+        raise click.BadParameter("use a .html or .xlsx file", param_hint="-o/--output")
+    first, second = years if years is not None else (None, None)
+    if len(paths) == 2 and dataset is None:
+        before = load_chain_arg(paths[0], None, region, home, unknown_firms, first)
+        after = load_chain_arg(paths[1], None, region, home, unknown_firms, second)
+    elif len(paths) + (dataset is not None) == 1 and years is not None:
+        path = paths[0] if paths else None
+        after = load_chain_arg(path, dataset, region, home, unknown_firms, second)
+        before = after.in_year(first)
+    else:
+        raise click.UsageError("give BEFORE AFTER (two chains), or one PATH or --dataset NAME "
+                               "with --years BEFORE AFTER")
+    change = compare(before, after)
+    if output is None:
+        click.echo(repr(change))
+        emit(change.summary(), None, None)
+        return
+    change.save(output)
+    click.echo(f"wrote {output}: {change.labels[0]} → {change.labels[1]}")
 
 
 @cli.command()

@@ -194,6 +194,8 @@ RUNS = {
     "disrupt": ([*NEV, "--country", "JP", "--top", "3", "--format", "csv"],
                 ["# supplies from JP cut off", "firm_id,shock,remaining_downstream,"]),
     "report": ([*NEV, "-o", "{tmp}/report.md", "--section", "gaps"], ["report.md: 2 sections"]),
+    "compare": ([*NEV, "--years", "2021", "2023", "-o", "{tmp}/change.xlsx"],
+                ["change.xlsx: 2021 → 2023"]),
     "viz": ([*NEV, "-o", "{tmp}/network.html", "--segment-map"], ["network.html: segments view"]),
     "leads": ([*NEV, "--top", "3", "--format", "csv"], lambda chain: lead_firms(chain, top=3)),
     "integration": ([*NEV, "--format", "csv"], lambda chain: integration(chain).components),
@@ -216,6 +218,8 @@ BAD = {
     "risk": ([*NEV, "--tol", "-1", "--quiet"], "tol must be a number in [0, 1)"),
     "disrupt": ([*NEV, "--country", "JP", "--intensity", "2"], "intensity must be a number in [0, 1]"),
     "report": ([*NEV, "-o", "{tmp}/report.pdf"], "use a .html, .md or .xlsx file"),
+    "compare": ([*NEV, "--years", "2019", "2023"],
+                "no data for year 2019: the years in the data are 2021–2023"),
     "viz": ([*NEV, "-o", "{tmp}/network.html", "--color-by", "colour"], "no column 'colour'"),
     "leads": (["--dataset", "germany-1995-6"], "input–output table, not a chain"),
     "integration": ([*NEV, "--part", "all"], "Invalid value for '--part'"),
@@ -270,3 +274,30 @@ def test_bad_input_exits_2_with_a_message(path, tmp_path):
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output
+
+
+# --------------------------------------------------------------------------- years
+
+
+def test_compare_two_folders_and_its_usage(tmp_path):
+    from chaingraph import compare, write_chain
+
+    panel = load_dataset("shandong-nev")
+    write_chain(panel.in_year(2022), tmp_path / "y2022")
+    write_chain(panel, tmp_path / "y2023")
+    result = run("compare", tmp_path / "y2022", tmp_path / "y2023")
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0] == repr(compare(panel.in_year(2022), panel))
+    result = run("compare", tmp_path / "y2022", tmp_path / "y2023", "-o", tmp_path / "c.html")
+    assert "wrote" in result.output and (tmp_path / "c.html").read_text().startswith("<!DOCTYPE")
+    result = CliRunner().invoke(cli, ["compare", str(tmp_path / "y2022")])
+    assert result.exit_code == 2 and "give BEFORE AFTER" in result.output
+
+
+def test_year_option_and_report_with_the_previous_year(tmp_path):
+    result = run("summary", *NEV, "--year", "2021")
+    assert "1,989 firms" in result.output
+    result = run("report", *NEV, "--section", "gaps", "--previous-year", "2022",
+                 "-o", tmp_path / "r.md")
+    assert result.exit_code == 0 and "3 sections" in result.output
+    assert "年度变化" in (tmp_path / "r.md").read_text(encoding="utf-8")

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..analysis.change import compare
 from ..analysis.gaps import gap_candidates, gaps
 from ..analysis.integration import integration
 from ..analysis.leads import lead_firms
@@ -26,12 +27,14 @@ from ..core import ChainGraph
 from ..errors import ChainDataError, numeric_noise_silenced
 from . import svg
 from .ecosystem_cards import ecosystem_cards
-from .labels import COLUMNS_ZH, LANGS, TEXT
+from .labels import CHANGES, COLUMNS_ZH, LANGS, TEXT
 
-__all__ = ["Report", "Section", "build_report", "SECTIONS"]
+__all__ = ["Report", "Section", "build_report", "SECTIONS", "CHANGES_SECTION"]
 
 #: Report sections, in order.
 SECTIONS = ("summary", "leads", "weak", "gaps", "integration", "resilience", "tiers")
+#: The section of changes since a previous chain (年度变化), last, when ``previous`` is given.
+CHANGES_SECTION = "changes"
 
 #: Above this many firms, ESRI is computed for the firms with the largest sales only.
 ESRI_FULL_LIMIT = 5000
@@ -162,7 +165,7 @@ class Report:
 
         book = Workbook(write_only=True)
         written = 0
-        for key in ("leads", "weak", "gaps", "tiers", "integration", "resilience"):
+        for key in ("leads", "weak", "gaps", "tiers", "integration", "resilience", "changes"):
             sec = self.sections.get(key)
             if sec is None or sec.unavailable:
                 continue
@@ -198,14 +201,16 @@ class Report:
             (t["template"], self.meta["template"] or "–"),
             (t["rules"], ", ".join(self.meta.get("rules") or []) or "–"),
             (t["generated"], self.meta["generated"]),
-        ]
+        ] + ([(CHANGES[self.lang]["compared_with"], self.meta["previous"])]
+             if self.meta.get("previous") else [])
 
 
 # ---------------------------------------------------------------------------
 # building
 
 
-def build_report(chain: ChainGraph, *, lang: str = "zh", sections=None, top: int = TOP) -> Report:
+def build_report(chain: ChainGraph, *, lang: str = "zh", sections=None, top: int = TOP,
+                 previous: ChainGraph | None = None) -> Report:
     """Build a chain gap report (产业链诊断报告) from a chain.
 
     Runs the analyses — :func:`~chaingraph.lead_firms`, :func:`~chaingraph.weak_links`,
@@ -222,7 +227,10 @@ def build_report(chain: ChainGraph, *, lang: str = "zh", sections=None, top: int
     and its parts, large firms' SME suppliers, size-class mixing);
     ``resilience`` (top systemic-risk firms and a what-if: the foreign country
     that supplies local firms most stops supplying); ``tiers`` (progress to
-    the targets, the firms in the pool and near misses). On chains of more
+    the targets, the firms in the pool and near misses); with ``previous``,
+    ``changes`` (年度变化: :func:`~chaingraph.compare` of ``previous`` and
+    ``chain`` — firms that entered or left, gaps closed and opened,
+    chokepoints dissolved and new, lead firms and tier moves). On chains of more
     than 5,000 firms, ESRI is computed for the 1,000 firms with the largest
     sales, and the report says so. The Excel lists are complete except the
     链主清单, which holds the 1,000 best-ranked firms (and every lead firm).
@@ -233,9 +241,14 @@ def build_report(chain: ChainGraph, *, lang: str = "zh", sections=None, top: int
     lang : {"zh", "en"}
         Labels in Chinese or English.
     sections : list of str, optional
-        A subset of :data:`SECTIONS` (the summary is always included).
+        A subset of :data:`SECTIONS` (the summary is always included; the
+        changes section is there whenever ``previous`` is).
     top : int
         Rows shown in long tables, at least 1 (the Excel lists are complete).
+    previous : ChainGraph, optional
+        The same chain in an earlier period (e.g. ``chain.in_year(2022)``): adds
+        the section of changes since then (年度变化), with its tables in the
+        Excel workbook.
 
     Returns
     -------
@@ -258,14 +271,21 @@ def build_report(chain: ChainGraph, *, lang: str = "zh", sections=None, top: int
         raise TypeError(f"sections must be a list of section names, not the string {sections!r}")
     if isinstance(top, (bool, np.bool_)) or not isinstance(top, (int, np.integer)) or top < 1:
         raise ValueError(f"top must be a positive integer, not {top!r}")
+    if previous is not None and not isinstance(previous, ChainGraph):
+        raise TypeError(f"previous must be a ChainGraph, not {type(previous).__name__}")
     wanted = list(SECTIONS) if sections is None else ["summary"] + [s for s in sections if s != "summary"]
-    unknown = [s for s in wanted if s not in SECTIONS]
+    unknown = [s for s in wanted if s not in (*SECTIONS, CHANGES_SECTION)]
     if unknown:
         raise ValueError(f"unknown report sections {unknown}; choose from {', '.join(SECTIONS)}")
+    if CHANGES_SECTION in wanted and previous is None:
+        raise ValueError("the changes section compares with an earlier chain: give previous=")
+    if previous is not None and CHANGES_SECTION not in wanted:
+        wanted.append(CHANGES_SECTION)
     t = TEXT[lang]
     ctx = _Context(chain, lang, top)
+    ctx.previous = previous
     built = {}
-    for key in SECTIONS:
+    for key in (*SECTIONS, CHANGES_SECTION):
         if key not in wanted:
             continue
         sec = Section(key=key, title=t[key], note=t["notes"].get(key, ""))
@@ -283,6 +303,8 @@ def build_report(chain: ChainGraph, *, lang: str = "zh", sections=None, top: int
         "template": f"{tmpl.name} ({tmpl.title} / {tmpl.title_en})" if tmpl is not None else None,
         "rules": ctx.rules,
         "generated": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "previous": (None if previous is None else str(previous.year) if previous.year is not None
+                     else repr(previous)),
     }
     return Report(built, meta, lang)
 
@@ -292,6 +314,7 @@ class _Context:
 
     def __init__(self, chain, lang, top):
         self.chain, self.lang, self.top, self.t = chain, lang, top, TEXT[lang]
+        self.previous = None  # the earlier chain of the changes section
         self.rules: list[str] = []
         self._cache = {}
         firms = chain.firms
@@ -530,9 +553,82 @@ def _tiers(ctx: _Context, sec: Section) -> None:
         )
 
 
+#: The headline counts of the changes section: fact → (change table, status).
+CHANGE_FACTS = {
+    "firms_entered": ("firms", "entered"), "firms_exited": ("firms", "exited"),
+    "links_gained": ("link_pairs", "gained"), "links_lost": ("link_pairs", "lost"),
+    "gaps_closed": ("gaps", "closed"), "gaps_opened": ("gaps", "opened"),
+    "chokepoints_dissolved": ("chokepoints", "dissolved"), "chokepoints_new": ("chokepoints", "new"),
+    "leads_entered": ("leads", "entered"), "leads_left": ("leads", "left"),
+    "tiers_up": ("tiers", "up"), "tiers_down": ("tiers", "down"),
+    "segments_better": ("segments", "better"), "segments_worse": ("segments", "worse"),
+}
+
+
+def _changes(ctx: _Context, sec: Section) -> None:
+    """年度变化: what changed since ``ctx.previous`` (:func:`~chaingraph.compare`)."""
+    change = compare(ctx.previous, ctx.chain)
+    words, t = CHANGES[ctx.lang], ctx.t
+    counts = change.summary()["count"]
+    for fact, key in CHANGE_FACTS.items():
+        sec.facts[fact] = None if pd.isna(counts[key]) else int(counts[key])
+    if change.notes:
+        sec.note += " " + "; ".join(f"{k}: {v}" for k, v in change.notes.items())
+    names = change.firms["name"] if "name" in change.firms.columns else pd.Series(dtype=object)
+
+    def firm(ids):
+        return [f"{names.get(i, i)} ({i})" if pd.notna(names.get(i)) else str(i) for i in ids]
+
+    def segment(ids):
+        return [ctx.seg_label.get(i, i) if pd.notna(i) else None for i in ids]
+
+    def word(values, vocabulary=None):
+        vocabulary = vocabulary or words["status"]
+        return [vocabulary.get(v, v) if pd.notna(v) else v for v in values]
+
+    def show(name, df):
+        sec.tables[name] = df.rename(columns=words["columns"]).head(ctx.top)
+
+    g = change.gaps
+    show("change_gaps", pd.DataFrame({
+        "segment": segment(g["segment_id"]), "to_segment": segment(g["to_segment"]),
+        "kind": word(g["kind"], t["gap_kind"]), "status": word(g["status"]),
+        "severity_before": g["severity_before"], "severity_after": g["severity_after"]}))
+    cp = change.chokepoints
+    show("change_chokepoints", pd.DataFrame({
+        "firm": firm(cp.index), "segment": segment(cp["segment_id"]), "status": word(cp["status"]),
+        "rule_before": cp["rule_before"].to_numpy(), "rule_after": cp["rule_after"].to_numpy(),
+        "cut_amount_before": cp["cut_amount_before"].to_numpy(),
+        "cut_amount_after": cp["cut_amount_after"].to_numpy()}))
+    lf = change.leads
+    show("change_leads", pd.DataFrame({
+        "firm": firm(lf.index), "status": word(lf["status"]),
+        "rank_before": lf["rank_before"].to_numpy(), "rank_after": lf["rank_after"].to_numpy(),
+        "score_before": lf["score_before"].to_numpy(), "score_after": lf["score_after"].to_numpy()}))
+    tm = change.tiers[change.tiers["move"].isin(["up", "down"]).to_numpy()]
+    show("change_tiers", pd.DataFrame({
+        "firm": firm(tm.index), "tier_before": word(tm["tier_before"], t["tier_names"]),
+        "tier_after": word(tm["tier_after"], t["tier_names"]), "status": word(tm["move"])}))
+    fm = change.firms[change.firms["status"].isin(["entered", "exited"]).to_numpy()]
+    show("change_firms", pd.DataFrame({
+        "firm": firm(fm.index), "segment": segment(fm["segment_after"].fillna(fm["segment_before"])),
+        "location": word(fm["location_after"].fillna(fm["location_before"]), t["locations"]),
+        "status": word(fm["status"])}))
+    sg = change.segments[change.segments["change"].isin(["better", "worse"]).to_numpy()]
+    show("change_segments", pd.DataFrame({
+        "segment": segment(sg.index), "weakness_before": word(sg["weakness_before"], t["weakness"]),
+        "weakness_after": word(sg["weakness_after"], t["weakness"]), "status": word(sg["change"]),
+        "local_share_before": sg["local_share_before"].to_numpy(),
+        "local_share_after": sg["local_share_after"].to_numpy()}))
+    for table in change.TABLES:
+        sec.lists[table] = change.changed_rows(table) if table == "link_pairs" \
+            else getattr(change, table)
+
+
 _BUILDERS = {
     "summary": _summary, "leads": _leads, "weak": _weak, "gaps": _gaps,
     "integration": _integration, "resilience": _resilience, "tiers": _tiers,
+    "changes": _changes,
 }
 
 

@@ -163,3 +163,74 @@ COLUMNS_ZH = {
     "loss_share_downstream": "下游损失份额", "loss_share_upstream": "上游损失份额",
     "local_loss_share": "本地损失份额",
 }
+
+# -- 年度变化: the section of changes since a previous chain (build_report(chain, previous=...)).
+# Its tables are shown with these words as column headers and status values.
+CHANGES = {
+    "zh": {
+        "title": "八、年度变化（与上一期相比）",
+        "note": "企业按企业ID、供需关系按供需双方对应；缺口、堵点、链主和梯度层级按各自分析的结果逐项对比。"
+                "层级不确定（部分指标缺数据）时记为“未知”，不记为“不变”。",
+        "sheet": "年度变化",
+        "compared_with": "对比期",
+        "facts": {
+            "firms_entered": "新进入企业", "firms_exited": "退出企业", "links_gained": "新增供需关系",
+            "links_lost": "中断供需关系", "gaps_closed": "补齐的缺口", "gaps_opened": "新出现的缺口",
+            "chokepoints_dissolved": "化解的堵点", "chokepoints_new": "新堵点",
+            "leads_entered": "新晋链主", "leads_left": "退出链主", "tiers_up": "层级上升企业",
+            "tiers_down": "层级下降企业", "segments_better": "改善的环节", "segments_worse": "恶化的环节",
+        },
+        "tables": {
+            "change_gaps": "缺口变化", "change_chokepoints": "堵点变化", "change_leads": "链主变化",
+            "change_tiers": "梯度层级变化", "change_firms": "进入与退出的企业",
+            "change_segments": "环节强弱变化",
+        },
+        "status": {
+            "entered": "新进入", "exited": "退出", "stayed": "保持", "left": "退出",
+            "gained": "新增", "lost": "中断", "changed": "变化", "same": "不变",
+            "closed": "已补齐", "opened": "新出现", "persisting": "仍存在",
+            "dissolved": "已化解", "new": "新出现", "up": "上升", "down": "下降",
+            "unknown": "未知", "better": "改善", "worse": "恶化",
+        },
+        "columns": {
+            "firm": "企业", "segment": "环节", "to_segment": "下游环节", "kind": "缺口类型",
+            "status": "变化", "severity_before": "原严重程度", "severity_after": "现严重程度",
+            "rule_before": "原判定规则", "rule_after": "现判定规则",
+            "cut_amount_before": "原受影响金额(万元)", "cut_amount_after": "现受影响金额(万元)",
+            "rank_before": "原排名", "rank_after": "现排名", "score_before": "原链主指数",
+            "score_after": "现链主指数", "tier_before": "原层级", "tier_after": "现层级",
+            "location": "区位", "weakness_before": "原类别", "weakness_after": "现类别",
+            "local_share_before": "原本地供给份额", "local_share_after": "现本地供给份额",
+        },
+    },
+    "en": {
+        "title": "8. Changes since the previous period",
+        "note": "Firms are matched by id, supplier–customer pairs by both ids; gaps, chokepoints, "
+                "lead firms and tiers by what each analysis finds in each period. A tier not "
+                "known (inputs missing) moves 'unknown', never 'same'.",
+        "sheet": "changes",
+        "compared_with": "Compared with",
+        "facts": {
+            "firms_entered": "firms entered", "firms_exited": "firms exited",
+            "links_gained": "links gained", "links_lost": "links lost", "gaps_closed": "gaps closed",
+            "gaps_opened": "gaps opened", "chokepoints_dissolved": "chokepoints dissolved",
+            "chokepoints_new": "new chokepoints", "leads_entered": "new lead firms",
+            "leads_left": "lead firms no longer", "tiers_up": "firms up a tier",
+            "tiers_down": "firms down a tier", "segments_better": "segments better",
+            "segments_worse": "segments worse",
+        },
+        "tables": {
+            "change_gaps": "Gaps", "change_chokepoints": "Chokepoints",
+            "change_leads": "Lead firms", "change_tiers": "Tier moves",
+            "change_firms": "Firms that entered or exited", "change_segments": "Segments",
+        },
+        "status": {},
+        "columns": {"firm": "firm", "segment": "segment"},
+    },
+}
+for _lang in LANGS:
+    TEXT[_lang]["changes"] = CHANGES[_lang]["title"]
+    TEXT[_lang]["notes"]["changes"] = CHANGES[_lang]["note"]
+    TEXT[_lang]["sheets"]["changes"] = CHANGES[_lang]["sheet"]
+    TEXT[_lang]["names"].update(CHANGES[_lang]["facts"])
+    TEXT[_lang]["names"].update(CHANGES[_lang]["tables"])
