@@ -14,6 +14,7 @@ from .io import read_chain, write_chain
 # -- datasets --
 from .datasets import IOTable, list_datasets, load_dataset, load_planted
 from .synthetic import Planted, SyntheticChain, synthetic_chain, synthetic_frames
+from .synthetic_map import PlantedMap, SyntheticChainMap, synthetic_chain_map
 
 # -- analysis --
 from .analysis.leads import ecosystem, lead_firms
@@ -56,12 +57,15 @@ __all__ = [
     "write_chain",
     "IOTable",
     "Planted",
+    "PlantedMap",
     "SyntheticChain",
+    "SyntheticChainMap",
     "list_datasets",
     "load_dataset",
     "load_planted",
     "synthetic_chain",
     "synthetic_frames",
+    "synthetic_chain_map",
     "DisruptionResult",
     "simulate_disruption",
     "systemic_risk",
