@@ -10,6 +10,7 @@ from .schema import ChainDataWarning
 from .templates import ChainTemplate, get_template, list_templates
 from .core import ChainGraph, ChainSummary
 from .io import read_chain, write_chain
+from .assign import assign_segments, read_register
 
 # -- datasets --
 from .datasets import IOTable, list_datasets, load_dataset, load_planted
@@ -55,6 +56,8 @@ __all__ = [
     "list_templates",
     "read_chain",
     "write_chain",
+    "assign_segments",
+    "read_register",
     "IOTable",
     "Planted",
     "PlantedMap",

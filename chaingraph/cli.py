@@ -28,6 +28,10 @@ class _Group(click.Group):
             warnings.simplefilter("always")
             try:
                 return super().invoke(ctx)
+            except ChainDataError as exc:
+                _flush(caught)
+                click.echo(f"Error: {exc.cli_message()}", err=True)
+                ctx.exit(2)
             except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
                 _flush(caught)
                 click.echo(f"Error: {exc.strerror}: {exc.filename}", err=True)
@@ -58,8 +62,9 @@ def cli():
     """chaingraph: analyse an industry chain (产业链) as a supplier→customer network.
 
     A chain is a folder with firms.csv and links.csv (and optionally
-    segments.csv and flows.csv), or an .xlsx workbook with those sheets.
-    Shipped examples: see `chaingraph datasets`.
+    presence.csv, segments.csv and flows.csv), or an .xlsx workbook with those
+    sheets; a chain map has presence.csv and no links. Shipped examples: see
+    `chaingraph datasets`.
     """
 
 
@@ -67,21 +72,36 @@ def cli():
 # shared pieces for commands
 
 
+#: ``--unknown-firms``: every command that reads a chain takes it.
+unknown_firms_option = click.option(
+    "--unknown-firms", type=click.Choice(["error", "add"]), default="error", show_default=True,
+    help="Links to firms missing from the firms table: stop with an error, or add those "
+         "firms with no attributes (a warning says how many).")
+
+_REGION_HELP = ("Focus region: a province, city or country (default: as recorded in the "
+                "data).")
+_HOME_HELP = ("Home country (code or name: CN, USA, Japan, 德国); firms of other countries are "
+              "foreign (default: as recorded in the data, else CN).")
+
+
 def chain_input(func):
-    """Add ``PATH | --dataset NAME`` and ``--region``; pass the loaded chain as ``chain``."""
+    """Add ``PATH | --dataset NAME``, ``--region``, ``--home`` and ``--unknown-firms``; pass
+    the loaded chain as ``chain``."""
 
     @click.argument("path", required=False, type=click.Path(path_type=Path))
     @click.option("--dataset", "-d", metavar="NAME", help="A shipped dataset instead of PATH.")
-    @click.option("--region", metavar="PROVINCE", help="Focus region (default: as recorded in the data).")
+    @click.option("--region", metavar="REGION", help=_REGION_HELP)
+    @click.option("--home", metavar="COUNTRY", help=_HOME_HELP)
+    @unknown_firms_option
     @functools.wraps(func)
-    def wrapper(path, dataset, region, **kwargs):
-        kwargs["chain"] = load_chain_arg(path, dataset, region)
+    def wrapper(path, dataset, region, home, unknown_firms, **kwargs):
+        kwargs["chain"] = load_chain_arg(path, dataset, region, home, unknown_firms)
         return func(**kwargs)
 
     return wrapper
 
 
-def load_chain_arg(path, dataset, region=None):
+def load_chain_arg(path, dataset, region=None, home=None, unknown_firms="error"):
     """The chain named on the command line by PATH or --dataset."""
     from .core import ChainGraph
     from .io import read_chain
@@ -95,8 +115,10 @@ def load_chain_arg(path, dataset, region=None):
         if not isinstance(chain, ChainGraph):
             raise click.UsageError(f"{dataset} is an input–output table, not a chain "
                                    f"(`chaingraph sectors --dataset {dataset}` analyses it)")
-        return chain if region is None else chain.with_region(region)
-    return read_chain(path, region=region)
+        if region is None and home is None:
+            return chain
+        return chain.with_region(region if region is not None else chain.region, home=home)
+    return read_chain(path, region=region, home=home, unknown_firms=unknown_firms)
 
 
 def table_output(func):
@@ -113,21 +135,24 @@ def table_output(func):
     return wrapper
 
 
+_SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}
+
+
 def emit(df: pd.DataFrame, fmt: str | None, output: Path | None, *, note: str | None = None) -> None:
     """Write a DataFrame as a table, CSV, JSON or Excel; ``note`` (e.g. rule version) goes along."""
     suffix = output.suffix.lower() if output is not None else ""
-    if fmt is None:
-        fmt = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}.get(suffix, "table")
-    if fmt == "xlsx" or suffix == ".xlsx":
-        from openpyxl import Workbook
+    implied = _SUFFIX_FORMATS.get(suffix)
+    if fmt is not None and implied is not None and fmt != implied:
+        raise click.UsageError(f"--format {fmt} contradicts -o {output.name} (a {implied} file); "
+                               "give one of them, or make them agree")
+    fmt = fmt or implied or "table"
+    if fmt == "xlsx":
+        from ._excel import save_workbook
 
-        from ._excel import write_sheet
-
-        book = Workbook(write_only=True)
-        write_sheet(book, "result", df, index=True)
+        sheets = {"result": df.reset_index()}
         if note:
-            write_sheet(book, "note", pd.DataFrame({"note": [note]}))
-        book.save(output)
+            sheets["note"] = pd.DataFrame({"note": [note]})
+        save_workbook(output, sheets)
         return
     if fmt == "csv":
         text = df.to_csv()
@@ -174,13 +199,63 @@ def templates(fmt, output):
 
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--region", metavar="PROVINCE", help="Focus region to check against.")
-def validate(path, region):
+@click.option("--region", metavar="REGION", help="Focus region to check against.")
+@click.option("--home", metavar="COUNTRY", help=_HOME_HELP)
+@unknown_firms_option
+def validate(path, region, home, unknown_firms):
     """Check a chain folder or workbook; exit 2 with the first problem found."""
     from .io import read_chain
 
-    chain = read_chain(path, region=region)
+    chain = read_chain(path, region=region, home=home, unknown_firms=unknown_firms)
     click.echo(f"OK: {chain!r}")
+    region_text = f"{chain.region} ({chain.region_kind})" if chain.region else "none"
+    if chain.has_presence:
+        p = chain.presence
+        presence = (f"{len(p):,} rows, {p['firm_id'].nunique():,} firms in "
+                    f"{p['segment_id'].nunique():,} segments, {int(p['share'].notna().sum()):,} "
+                    f"with a share, {int(p['negligible'].fillna(False).sum()):,} negligible; "
+                    f"{int(chain.is_aggregate.sum()):,} aggregates")
+    else:
+        presence = "none (each firm's segment_id)"
+    click.echo(f"home: {chain.home}; region: {region_text}")
+    click.echo(f"presence: {presence}")
+    click.echo(f"links: {chain.n_links:,} supplier–customer pairs" if chain.has_links
+               else "links: none (a chain map: analyses that need transactions are not available)")
+
+
+@cli.command("assign")
+@click.argument("register", type=click.Path(path_type=Path))
+@click.option("--template", "-t", required=True, metavar="NAME|FILE",
+              help="Built-in template (nev, cnc, ic) or a .toml file with segment vocabularies.")
+@click.option("--min-score", type=float, default=0.6, show_default=True,
+              help="Lowest score that places a firm in a segment.")
+@click.option("--text", default="business_scope", show_default=True, metavar="COLUMN|none",
+              help="Business-scope column (经营范围), or none to match by industry code only.")
+@click.option("--code", default="industry_code", show_default=True, metavar="COLUMN|none",
+              help="Industry-code column (国标行业/行业代码), or none to match by text only.")
+@click.option("--sheet", default=None, metavar="NAME", help="Excel sheet (default: the first).")
+@table_output
+def assign_command(register, template, min_score, text, code, sheet, fmt, output):
+    """Place a firm register's firms in chain segments (企业挂链): one presence row per firm and segment.
+
+    REGISTER is a CSV or Excel export with the usual headers (企业名称,
+    统一社会信用代码, 国标行业, 经营范围, …). A firm placed in no segment keeps
+    one row with an empty segment_id. Example:
+    `chaingraph assign register.xlsx --template nev -o presence.csv`.
+    """
+    from .assign import assign_segments, read_register
+
+    firms = read_register(register, sheet=sheet)
+    presence = assign_segments(firms, template, min_score=min_score,
+                               text=None if text.lower() == "none" else text,
+                               code=None if code.lower() == "none" else code)
+    emit(presence.set_index("firm_id"), fmt, output)
+    if output is not None:
+        placed = presence.dropna(subset=["segment_id"])
+        click.echo(f"wrote {output}: {placed['firm_id'].nunique():,} of "
+                   f"{presence['firm_id'].nunique():,} firms placed in "
+                   f"{placed['segment_id'].nunique()} segments ({len(placed):,} presence rows)",
+                   err=True)
 
 
 @cli.command()
@@ -257,8 +332,9 @@ def risk(chain, essentiality, sector, replaceability, tol, weight, top, quiet, f
 @cli.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--dataset", "-d", metavar="NAME", help="A shipped dataset instead of PATH.")
-@click.option("--focus-region", metavar="PROVINCE",
+@click.option("--focus-region", metavar="REGION",
               help="Focus region for the local loss share (default: as recorded in the data).")
+@click.option("--home", metavar="COUNTRY", help=_HOME_HELP)
 @click.option("--firm", "firms", multiple=True, metavar="ID", help="A firm that stops (repeatable).")
 @click.option("--segment", metavar="S", help="Every firm of this segment stops.")
 @click.option("--region", "shock_region", metavar="R",
@@ -269,9 +345,11 @@ def risk(chain, essentiality, sector, replaceability, tol, weight, top, quiet, f
 @_cascade_options
 @click.option("--by-segment", is_flag=True, help="Output the impact by segment instead of by firm.")
 @click.option("--top", type=int, default=None, metavar="N", help="Only the N firms losing most.")
+@unknown_firms_option
 @table_output
-def disrupt(path, dataset, focus_region, firms, segment, shock_region, country, intensity,
-            essentiality, sector, replaceability, tol, weight, by_segment, top, fmt, output):
+def disrupt(path, dataset, focus_region, home, firms, segment, shock_region, country, intensity,
+            essentiality, sector, replaceability, tol, weight, by_segment, top, unknown_firms,
+            fmt, output):
     """Disruption scenario (断链情景): what losing firms, a segment, a region or a country does.
 
     Here --region names the region that stops (a city or a province); the
@@ -280,7 +358,7 @@ def disrupt(path, dataset, focus_region, firms, segment, shock_region, country, 
     """
     from .analysis.resilience import simulate_disruption
 
-    chain = load_chain_arg(path, dataset, focus_region)
+    chain = load_chain_arg(path, dataset, focus_region, home, unknown_firms)
     given = [("firm", firms), ("segment", segment), ("region", shock_region), ("country", country)]
     given = [(k, v) for k, v in given if v]
     if len(given) != 1:
@@ -396,8 +474,9 @@ def integration(chain, part, fmt, output):
 @click.option("--forward", type=click.Choice(["ghosh", "leontief"]), default="ghosh", show_default=True,
               help="Inverse behind the forward linkage (感应度系数).")
 @click.option("--local-only", is_flag=True, help="Chains: only flows between local firms.")
+@unknown_firms_option
 @table_output
-def sectors(table, dataset, forward, local_only, fmt, output):
+def sectors(table, dataset, forward, local_only, unknown_firms, fmt, output):
     """Key sectors (影响力系数/感应度系数) of an input–output table or of a chain's segments.
 
     TABLE is a CSV file: sector labels in the first column, one column per
@@ -412,6 +491,8 @@ def sectors(table, dataset, forward, local_only, fmt, output):
 
     if (table is None) == (dataset is None):
         raise click.UsageError("give either TABLE or --dataset NAME")
+    if table is not None and (table.is_dir() or table.suffix.lower() in (".xlsx", ".xls")):
+        table = load_chain_arg(table, None, unknown_firms=unknown_firms)  # a chain
     Z, x = sector_table(table, dataset=dataset, local_only=local_only)
     emit(key_sectors(Z, x, forward=forward), fmt, output, note=f"forward linkage: {forward}")
 

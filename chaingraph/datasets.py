@@ -168,11 +168,11 @@ def list_datasets() -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per dataset, columns ``name``, ``kind`` (``chain``,
-        ``chain-map`` — providers and their market shares, no transactions —
-        or ``io-table``), ``description``, ``n_firms`` (firms and, in chain
-        maps, country aggregates) and ``n_links`` (chains and chain maps, 0
-        for a chain map), ``n_sectors`` (input–output tables); missing where
-        not applicable.
+        ``chain-map`` — providers and their market shares, no transactions —,
+        ``register`` or ``io-table``), ``description``, ``n_firms`` (chains,
+        chain maps with their country aggregates, and registers) and
+        ``n_links`` (chains and chain maps, 0 for a chain map), ``n_sectors``
+        (input–output tables); missing where not applicable.
 
     Examples
     --------
@@ -180,11 +180,12 @@ def list_datasets() -> pd.DataFrame:
     >>> list_datasets()[["name", "kind"]]
                           name       kind
     0           germany-1995-6   io-table
-    1             shandong-cnc      chain
-    2             shandong-nev      chain
-    3           us-bea-2021-15   io-table
-    4           us-bea-2021-71   io-table
-    5  world-semiconductor-map  chain-map
+    1          register-sample   register
+    2             shandong-cnc      chain
+    3             shandong-nev      chain
+    4           us-bea-2021-15   io-table
+    5           us-bea-2021-71   io-table
+    6  world-semiconductor-map  chain-map
     """
     rows = []
     for name, meta in _registry().items():
@@ -195,6 +196,8 @@ def list_datasets() -> pd.DataFrame:
             row["n_firms"] = _count_rows(folder / "firms.csv")
             links = folder / "links.csv"
             row["n_links"] = _count_rows(links) if links.exists() else 0
+        elif meta["kind"] == "register":
+            row["n_firms"] = _count_rows(meta["folder"] / meta["file"])
         else:
             row["n_sectors"] = int(meta["n_sectors"])
         rows.append(row)
@@ -219,9 +222,11 @@ def load_dataset(name: str):
 
     Returns
     -------
-    ChainGraph or IOTable
+    ChainGraph, IOTable or DataFrame
         A chain (with its template and ``region="山东"``) for ``kind ==
-        "chain"``; an :class:`IOTable` for input–output tables.
+        "chain"``; an :class:`IOTable` for input–output tables; the table
+        as the file has it (Chinese headers, every cell text) for a firm
+        register (``kind == "register"``).
 
     Raises
     ------
@@ -252,6 +257,10 @@ def load_dataset(name: str):
         from chaingraph.io import read_chain
 
         return read_chain(folder, region=meta.get("region"))
+    if meta["kind"] == "register":  # a firm register export, as its file has it
+        from chaingraph.io import read_table
+
+        return read_table(folder / meta["file"])
     if meta["format"] == "bea":
         return _read_bea(folder, {**meta, "name": name})
     if meta["format"] == "eurostat":

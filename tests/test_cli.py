@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from chaingraph import (
-    chokepoints, gaps, integration, key_sectors, lead_firms, list_datasets, list_templates,
+    assign_segments, chokepoints, gaps, integration, key_sectors, lead_firms, list_datasets, list_templates,
     load_dataset, weak_links,
 )
 from chaingraph.cli import cli
@@ -180,6 +180,8 @@ def germany_key_sectors():
 #: command -> (arguments, expected): the CSV the library gives for the same call, or text
 #: the output must contain. "{tmp}" is a temporary folder.
 RUNS = {
+    "assign": ([SHIPPED / "register-sample" / "register.csv", "--template", "nev", "--format", "csv"],
+               lambda chain: assign_segments(load_dataset("register-sample"), "nev").set_index("firm_id")),
     "datasets": (["--format", "csv"], lambda chain: list_datasets().set_index("name")),
     "templates": (["--format", "csv"], lambda chain: list_templates().set_index("name")),
     "validate": ([SHIPPED / "shandong-nev"],
@@ -202,6 +204,7 @@ RUNS = {
 
 #: command -> (arguments, part of the message): bad input, exit code 2.
 BAD = {
+    "assign": (["{tmp}/bad.csv", "--template", "nev"], "bad.csv: missing column 'firm_id'"),
     "datasets": (["--format", "xml"], "Invalid value for '--format'"),
     "templates": (["--format", "xml"], "Invalid value for '--format'"),
     "validate": (["{tmp}/nope"], "no such file or folder"),

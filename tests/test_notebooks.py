@@ -15,6 +15,8 @@ NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 #: notebook -> texts its outputs must contain, computed here with the library on the same data
 #: (the chain as repr'd, firm and segment ids at the top of the tables the notebook shows).
 EXPECTED = {
+    "06_from_register_to_chain_map": lambda chain: [
+        cg.assign_segments(cg.load_dataset("register-sample"), "nev")["evidence"].iloc[0]],
     "01_quick_start": lambda chain: [
         repr(chain), "links.csv: column 'amount'", repr(list(cg.report.SECTIONS)),
     ],

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as _dt
 import html as _html
 import re
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from ..analysis.resilience import simulate_disruption, systemic_risk
 from ..analysis.tiers import tier_progress, tiers
 from ..analysis.weak import chokepoints, weak_links
 from ..core import ChainGraph
-from ..errors import ChainDataError
+from ..errors import ChainDataError, numeric_noise_silenced
 from . import svg
 from .labels import COLUMNS_ZH, LANGS, TEXT
 
@@ -153,7 +152,7 @@ class Report:
         """The lists as an Excel workbook, one sheet per list; text is never read as a formula."""
         from openpyxl import Workbook
 
-        from .._excel import write_sheet
+        from .._excel import save_book, write_sheet
 
         sheets = TEXT[self.lang]["sheets"]
 
@@ -174,7 +173,7 @@ class Report:
         if not written:
             write_sheet(book, "summary", self.sections["summary"].tables.get("totals", pd.DataFrame()),
                         header=header, index=True)
-        book.save(path)
+        save_book(book, path)
 
     def save(self, path) -> Path:
         """Write to ``.html``, ``.md`` or ``.xlsx`` by the file's suffix."""
@@ -270,8 +269,7 @@ def build_report(chain: ChainGraph, *, lang: str = "zh", sections=None, top: int
             continue
         sec = Section(key=key, title=t[key], note=t["notes"].get(key, ""))
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with numeric_noise_silenced():
                 _BUILDERS[key](ctx, sec)
         except ChainDataError as exc:
             sec.unavailable = str(exc)

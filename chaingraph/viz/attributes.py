@@ -15,7 +15,7 @@ import pandas as pd
 from ..analysis.leads import lead_firms
 from ..analysis.resilience import systemic_risk
 from ..analysis.tiers import tiers
-from ..errors import ChainDataError
+from ..errors import ChainDataError, numeric_noise_silenced
 from .style import STAGE_ORDER
 
 #: The analyses ``scores=`` names: function, the columns its tooltip rows show,
@@ -58,8 +58,7 @@ def score_table(chain, scores, needed=()) -> pd.DataFrame:
                                  "or a DataFrame indexed by firm_id")
             analysis, shown, _ = SCORE_ANALYSES[item]
             try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
+                with numeric_noise_silenced():
                     result = analysis(chain)
             except ChainDataError as exc:
                 warnings.warn(f"to_pyvis: {item} could not run on this chain ({exc}); "
@@ -111,4 +110,4 @@ def segment_stages(chain) -> list:
     """Stage of each segment of ``chain.segments``, in order; ``None`` when not one of :data:`STAGE_ORDER`."""
     seg = chain.segments
     stages = seg["stage"].to_numpy(dtype=object) if "stage" in seg.columns else np.full(len(seg), None)
-    return [s if s in STAGE_ORDER else None for s in stages]
+    return [s if isinstance(s, str) and s in STAGE_ORDER else None for s in stages]

@@ -6,14 +6,13 @@ one by one; clicking a segment lists its largest firms.
 
 from __future__ import annotations
 
-import warnings
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from ..analysis.weak import weak_links
-from ..errors import ChainDataError
+from ..errors import ChainDataError, numeric_noise_silenced
 from .attributes import numeric_values, segment_stages
 from .page import ChainNetwork, vis_options
 from .style import (COVERAGE_STOPS, MISSING_COLOR, STAGE_LABELS, STAGE_ORDER, format_value, is_present,
@@ -272,8 +271,7 @@ def _segment_edges(chain, F, segs: _Segments) -> tuple[list[dict], pd.DataFrame]
 def _weak_rows(chain, tips, seg_ids):
     """Add weak_links' verdict (weakness, severity) to the segment tooltips, unless it cannot run."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with numeric_noise_silenced():
             wl = weak_links(chain)
     except ChainDataError:
         return
