@@ -212,26 +212,33 @@ def _count_rows(path: Path) -> int:
         return max(0, sum(1 for line in fh if line.strip()) - 1)
 
 
-def load_dataset(name: str):
+def load_dataset(name: str, *, home: str | None = None):
     """Load a shipped dataset.
 
     Parameters
     ----------
     name : str
         A name from :func:`list_datasets`.
+    home : str, optional
+        For a chain or chain map: the home country (ISO alpha-2 or alpha-3
+        code, English or Chinese name), as in :func:`~chaingraph.read_chain`;
+        by default ``CN``.
 
     Returns
     -------
     ChainGraph, IOTable or DataFrame
         A chain (with its template and ``region="山东"``) for ``kind ==
-        "chain"``; an :class:`IOTable` for input–output tables; the table
-        as the file has it (Chinese headers, every cell text) for a firm
-        register (``kind == "register"``).
+        "chain"``; a chain of presence rows and no links (with its template,
+        no region) for ``kind == "chain-map"``; an :class:`IOTable` for
+        input–output tables; the table as the file has it (Chinese headers,
+        every cell text) for a firm register (``kind == "register"``).
 
     Raises
     ------
     ChainDataError
         An unknown name (the message lists the shipped datasets).
+    ValueError
+        ``home`` given for a dataset that is not a chain or chain map.
 
     Examples
     --------
@@ -244,6 +251,9 @@ def load_dataset(name: str):
     [1.0339, 1.4292, 1.0289]
     >>> io.published["L_diagonal"]
     [1.0339, 1.4292, 1.0289]
+    >>> world = load_dataset("world-semiconductor-map", home="USA")
+    >>> world.home, world.has_links, len(world.presence) > world.n_firms
+    ('US', False, True)
     """
     reg = _registry()
     if name not in reg:
@@ -256,7 +266,10 @@ def load_dataset(name: str):
     if meta["kind"] in ("chain", "chain-map"):
         from chaingraph.io import read_chain
 
-        return read_chain(folder, region=meta.get("region"))
+        return read_chain(folder, region=meta.get("region"), home=home)
+    if home is not None:
+        raise ValueError(f"load_dataset: home= applies to chains and chain maps; "
+                         f"{name!r} is of kind {meta['kind']!r}")
     if meta["kind"] == "register":  # a firm register export, as its file has it
         from chaingraph.io import read_table
 

@@ -265,6 +265,14 @@ def synthetic_chain_map(template: str = "semiconductor", *, seed=0,
     >>> top = m.presence[m.presence["segment_id"] == "euv_light_sources"]
     >>> top["share"].tolist()
     [0.97, 0.03]
+
+    The tables load as a chain map, seen from any home country:
+
+    >>> from chaingraph import ChainGraph, ChainTemplate
+    >>> chain = ChainGraph.from_frames(m.firms, segments=ChainTemplate.from_frames(
+    ...     m.segments, m.flows), presence=m.presence, home="USA")
+    >>> chain.home, chain.has_links, sorted(set(chain.firms["country"]))[:4]
+    ('US', False, ['CH', 'CN', 'DE', 'FR'])
     """
     if template != "semiconductor":
         raise ValueError(f"synthetic_chain_map: unknown map {template!r} (known: semiconductor)")

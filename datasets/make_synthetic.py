@@ -322,9 +322,10 @@ learn the library and to test methods, not to describe the industry.
 | licence | MIT, as chaingraph (the data are generated, not collected) |
 | made by | `python datasets/make_synthetic.py {name}` |
 
-Load it with `chaingraph.load_dataset("{name}")`, or read the folder with
-`chaingraph.read_chain(folder, home="US")` for another home country; the planted
-facts with `chaingraph.load_planted("{name}")`.
+Load it with `chaingraph.load_dataset("{name}")` — home country CN — or
+`chaingraph.load_dataset("{name}", home="US")` for another home (any folder of
+these files: `chaingraph.read_chain(folder, home="US")`); the planted facts with
+`chaingraph.load_planted("{name}")`.
 
 ## Files (the chain-map folder format)
 

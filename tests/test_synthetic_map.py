@@ -6,36 +6,21 @@ analyses, so that a failure here points at the generator.
 
 import importlib.util
 import json
+import warnings
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 
 import chaingraph as cg
+from chaingraph.countries import to_iso2
 from chaingraph.datasets import _dataset_root, load_planted
 from chaingraph.synthetic_map import PlantedMap, synthetic_chain_map
 
 NAME = "world-semiconductor-map"
 TABLES = ("segments", "flows", "firms", "presence")
-
-#: How the map may write each country: ISO 3166 alpha-2, alpha-3, English, Chinese.
-COUNTRY = {form: iso2 for iso2, forms in {
-    "US": ("US", "USA", "United States", "美国"),
-    "CN": ("CN", "CHN", "China", "中国"),
-    "JP": ("JP", "JPN", "Japan", "日本"),
-    "KR": ("KR", "KOR", "South Korea", "韩国"),
-    "TW": ("TW", "TWN", "Taiwan", "中国台湾"),
-    "NL": ("NL", "NLD", "Netherlands", "荷兰"),
-    "DE": ("DE", "DEU", "Germany", "德国"),
-    "GB": ("GB", "GBR", "United Kingdom", "英国"),
-    "FR": ("FR", "FRA", "France", "法国"),
-    "SG": ("SG", "SGP", "Singapore", "新加坡"),
-    "MY": ("MY", "MYS", "Malaysia", "马来西亚"),
-    "CH": ("CH", "CHE", "Switzerland", "瑞士"),
-    "IL": ("IL", "ISR", "Israel", "以色列"),
-}.items() for form in forms}
-
 
 def _shipped():
     folder = _dataset_root() / NAME
@@ -58,7 +43,7 @@ def world(request):
     else:
         segments, flows, firms, presence, planted = synthetic_chain_map(
             seed=int(request.param[4:]))
-    firms = firms.assign(country=firms["country"].map(COUNTRY))
+    firms = firms.assign(country=to_iso2(firms["country"]))
     assert firms["country"].notna().all()
     return segments, flows, firms, presence, planted
 
@@ -170,7 +155,6 @@ def test_firms_and_aggregates(world):
 def test_countries_are_written_in_mixed_forms():
     m = synthetic_chain_map(seed=2)
     written = m.firms["country"]
-    assert written.isin(COUNTRY).all()
     for forms in (["US", "USA", "United States", "美国"], ["JP", "JPN", "Japan", "日本"],
                   ["CN", "CHN", "China", "中国"]):
         assert set(forms) <= set(written), forms
@@ -178,7 +162,7 @@ def test_countries_are_written_in_mixed_forms():
     iso = synthetic_chain_map(seed=2, country_forms="iso2")
     pd.testing.assert_frame_equal(iso.firms.drop(columns="country"),
                                   m.firms.drop(columns="country"))
-    assert (written.map(COUNTRY) == iso.firms["country"]).all()
+    assert (to_iso2(written) == iso.firms["country"].to_numpy()).all()
     for table in ("segments", "flows", "presence"):
         pd.testing.assert_frame_equal(getattr(iso, table), getattr(m, table))
     assert iso.planted == m.planted
@@ -367,3 +351,86 @@ def test_shipped_map_is_registered():
     assert made.planted == planted
     text = (_dataset_root() / NAME / "README.md").read_text("utf-8")
     assert "synthetic" in text and "no real firm" in text and "licence" in text
+
+
+# --------------------------------------------------------------------------- #
+# the shipped map loads in one call, for any home
+
+
+def _local_coverage(chain) -> tuple[set, set]:
+    """``(segments with a provider, segments with a local provider)``, presence in a
+    sub-segment counting for every grouping above it."""
+    active = sp.csr_array(chain.segment_membership > 0, dtype=np.float64) @ chain.segment_ancestry
+    ids = np.asarray(chain.segment_ids)
+    local = np.asarray(chain.location == "local")
+    anywhere = np.asarray(active.sum(axis=0)).ravel() > 0
+    at_home = np.asarray(active[np.flatnonzero(local)].sum(axis=0)).ravel() > 0
+    return set(ids[anywhere]), set(ids[at_home])
+
+
+def test_load_the_map():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        chain = cg.load_dataset(NAME)
+    segments, flows, firms, presence, planted = _shipped()
+    assert chain.home == "CN" and chain.region is None
+    assert chain.has_presence and not chain.has_links and len(chain.links) == 0
+    assert chain.n_firms == len(firms)
+    # countries written in four forms are stored as alpha-2, as the generator drew them
+    info = json.loads((_dataset_root() / NAME / "dataset.json").read_text("utf-8"))
+    iso = synthetic_chain_map(info["template"], seed=info["seed"], country_forms="iso2")
+    assert chain.firms["country"].tolist() == iso.firms["country"].tolist()
+    assert (chain.is_aggregate == (firms["kind"] == "aggregate").to_numpy()).all()
+    got = chain.presence[["firm_id", "segment_id", "share", "amount", "negligible"]]
+    pd.testing.assert_frame_equal(got.astype({"firm_id": str, "segment_id": str,
+                                              "negligible": bool}),
+                                  presence.astype({"firm_id": str, "segment_id": str}),
+                                  check_dtype=False)
+    # the template: nested segments, process steps, inherited flows, levels from the flows
+    tpl = chain.template.segments
+    assert tpl["parent"].dropna().to_dict() == segments.set_index("segment_id")["parent"] \
+        .dropna().to_dict()
+    assert set(chain.template.process_segments) >= set(planted.process_without_firms)
+    assert tpl["level"].notna().all() and tpl.loc["euv_light_sources", "level"] == 0
+    assert tpl.loc["euv_scanners", "level"] > tpl.loc["euv_light_sources", "level"]
+    eff = chain.template.effective_flows
+    pairs = set(zip(eff["from_segment"], eff["to_segment"]))
+    for child, parent in planted.inherited_flows.items():
+        mine = eff[(eff["from_segment"] == child) | (eff["to_segment"] == child)]
+        assert len(mine) >= 2 and mine["inherited"].all()
+        # exactly its parent's flows, the parent replaced by the sub-segment
+        assert set(zip(mine["from_segment"], mine["to_segment"])) == {
+            (child if a == parent else a, child if b == parent else b)
+            for a, b in pairs if parent in (a, b)}
+    # a firm's primary segment is where its share is largest
+    six = planted.multi_segment_firm["firm"]
+    rows = presence[presence["firm_id"] == six]
+    primary = chain.segment_ids[chain.segment_codes[chain.firm_ids.get_loc(six)]]
+    assert primary == rows.loc[rows["share"].idxmax(), "segment_id"]
+
+
+@pytest.mark.parametrize("home, written", [("US", "United States"), ("CN", "中国"),
+                                           ("JP", "JPN")])
+def test_missing_segments_from_the_loaded_chain(home, written):
+    planted = load_planted(NAME)
+    chain = cg.read_chain(_dataset_root() / NAME, home=written)
+    assert chain.home == home
+    anywhere, at_home = _local_coverage(chain)
+    assert anywhere - at_home == set(planted.missing_segments[home])
+    assert set(chain.segment_ids) - anywhere == set(planted.process_without_firms)
+    # the planted oligopoly is local: its three firms are the home's there
+    olig = planted.oligopolies[home]
+    assert (chain.location[olig["firms"]] == "local").all()
+    foreign = chain.location[list(planted.dominant_providers.values())] == "foreign"
+    assert [s for s, f in planted.dominant_providers.items() if foreign[f]] \
+        == planted.foreign_dominant_segments[home]
+
+
+def test_the_generator_tables_load_from_frames():
+    m = synthetic_chain_map(seed=4)
+    template = cg.ChainTemplate.from_frames(m.segments, m.flows)
+    chain = cg.ChainGraph.from_frames(m.firms, segments=template, presence=m.presence,
+                                      home="日本")
+    assert chain.home == "JP" and chain.n_firms == len(m.firms)
+    anywhere, at_home = _local_coverage(chain)
+    assert anywhere - at_home == set(m.planted.missing_segments["JP"])
