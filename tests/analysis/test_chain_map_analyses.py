@@ -272,6 +272,43 @@ def test_a_dominant_aggregate_is_never_a_named_chokepoint():
     assert wl["foreign_share"] == pytest.approx(0.92) and wl["n_chokepoints"] == 0
 
 
+# ---------------------------------------------------------------------------------- gaps
+
+
+def test_gaps_on_a_chain_map(maps):
+    g = cg.gaps(maps["CN"])
+    # mask has no provider anywhere: missing (1 · 0.7); arf, euv, resist have providers but
+    # none in China: no_local (0.9 · weight); fab, a process step, is no gap
+    assert list(zip(g["segment_id"], g["kind"])) == [
+        ("resist", "no_local"), ("mask", "missing"), ("arf", "no_local"), ("euv", "no_local")]
+    np.testing.assert_allclose(g["severity"], [0.9, 0.7, 0.63, 0.63])
+    assert g["local_demand"].isna().all() and g["outside_share"].isna().all()
+    assert "broken_link and leakage" in g.attrs["note"]
+    # fill candidates: the providers abroad, by share; extend: the local providers of the
+    # segments next to the gap along the flows (resist → fab, and euv → fab inherited from
+    # litho: fab has no provider, so none)
+    by_segment = g.set_index("segment_id")
+    assert by_segment.loc["arf", "candidates"] == "ASML; NIKON"
+    assert by_segment.loc["euv", ["candidates", "extend_candidates"]].tolist() == ["CYM; GIG", ""]
+    assert by_segment.loc["resist", ["candidates", "extend_candidates"]].tolist() == ["JSR; DOW", ""]
+    gc = cg.gap_candidates(maps["CN"])
+    arf = gc[gc["segment_id"] == "arf"]
+    # arf's neighbours: material (material → arf) and fab (arf → fab, inherited from litho);
+    # NSIG is the local provider of material (.10)
+    assert list(zip(arf["firm_id"], arf["role"], arf["share"])) == [
+        ("ASML", "fill", 0.95), ("NIKON", "fill", 0.05), ("NSIG", "extend", 0.10)]
+    assert gc["amount"].isna().all()
+    assert gc.attrs["note"] == g.attrs["note"]
+
+
+def test_an_aggregate_is_never_a_gap_candidate():
+    t = extended_tables()
+    t["presence"].loc[len(t["presence"])] = ["KR-rest", "mask", 0.5, None, None]
+    gc = cg.gap_candidates(build(t))
+    assert "KR-rest" not in set(gc["firm_id"])
+    assert "JP-rest" not in set(gc["firm_id"])
+
+
 # ----------------------------------------------------------------------- single sourcing
 
 
