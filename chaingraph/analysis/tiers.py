@@ -245,8 +245,27 @@ def tiers(chain: ChainGraph, *, rules=DEFAULT_RULES, cluster_type=None, detail: 
     NEV00917  specialised       0.012000    specialised.rd_expense
     NEV01429     champion       0.013291    champion.product_share
     """
-    out = evaluate_rules(chain.firms, rules, cluster_type=cluster_type, detail=detail)
+    out = _not_applicable(evaluate_rules(chain.firms, rules, cluster_type=cluster_type,
+                                         detail=detail), chain.is_aggregate)
     return with_place(out if near_miss is None else _near_misses(out, near_miss), chain)
+
+
+def _not_applicable(t: pd.DataFrame, aggregate: np.ndarray) -> pd.DataFrame:
+    """The tier table with the rows of country aggregates emptied: an aggregate ("the rest
+    of country X") is not a firm and is never a tier candidate."""
+    if not aggregate.any():
+        return t
+    t = t.copy()
+    for col in t.columns:
+        if col == "size_class":
+            continue
+        if col in ("next_missing", "next_unknown"):
+            t.loc[aggregate, col] = ""
+        elif isinstance(t[col].dtype, pd.CategoricalDtype) or t[col].dtype.kind == "f":
+            t.loc[aggregate, col] = np.nan
+        else:
+            t.loc[aggregate, col] = pd.NA
+    return t
 
 
 def _near_misses(t: pd.DataFrame, within: float) -> pd.DataFrame:
@@ -339,7 +358,7 @@ def tier_progress(chain: ChainGraph, targets=None, *, by: str = "region", near_m
         raise ValueError("by must be 'region' or 'city'")
     ruleset = load_rules(rules)
     t = tiers(chain, rules=ruleset, cluster_type=cluster_type, detail=False)
-    local = np.asarray(chain.is_local, dtype=bool)
+    local = np.asarray(chain.is_local, dtype=bool) & ~chain.is_aggregate
     t = t[local]
     named = "shandong-2025" if targets is None else "given"
     if targets is None:

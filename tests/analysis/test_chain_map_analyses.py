@@ -309,6 +309,38 @@ def test_an_aggregate_is_never_a_gap_candidate():
     assert "JP-rest" not in set(gc["firm_id"])
 
 
+# ---------------------------------------------------------------------------------- tiers
+
+
+def test_tiers_without_any_tier_input_are_unknown_not_lead(maps):
+    t = cg.tiers(maps["CN"])
+    # no firm has any input of any tier: nothing is known to be possible
+    for col in ("tier", "tier_possible", "next_tier"):
+        assert t[col].isna().all(), col
+    assert t["next_distance"].isna().all()
+    named = ~maps["CN"].is_aggregate
+    assert (t.loc[named, "innovative.status"] == "unknown").all()
+    # aggregates are not firms: every tier column is empty
+    assert t.loc[~named, "innovative.status"].isna().all()
+    # one known input makes the tier informed: a large firm cannot be an SME tier, and its
+    # possible tiers are those whose inputs say anything
+    firms = extended_tables()["firms"].assign(revenue=None)
+    firms.loc[firms["firm_id"] == "SMIC", "revenue"] = 900000.0
+    t2 = extended_tables()
+    t2["firms"] = firms
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        smic = cg.tiers(build(t2)).loc["SMIC"]
+    assert smic["lead.status"] == "unknown" and smic["tier_possible"] == "lead"
+
+
+def test_tier_progress_leaves_aggregates_out():
+    chain = build(home="JP")
+    p = cg.tier_progress(chain)
+    # local to JP: NIKON, GIG, JSR (and JP-rest, an aggregate: left out)
+    assert p.loc[("all", "innovative"), "possible"] == 3
+
+
 # ----------------------------------------------------------------------- single sourcing
 
 
