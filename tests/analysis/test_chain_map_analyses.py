@@ -24,6 +24,8 @@ unknown share hold at most 1 − .95 = .05 of litho together.
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import warnings
 
 import numpy as np
@@ -439,3 +441,41 @@ def test_severity_orders_the_classes_on_transaction_chains(seed):
         upper, lower = wl.loc[rank == a, "severity"], wl.loc[rank > a, "severity"]
         if len(upper) and len(lower):
             assert upper.min() >= lower.max()
+
+
+# --------------------------------------------------------------- every table says its place
+
+ANALYSES = sorted(
+    name for name in cg.__all__
+    if inspect.isfunction(getattr(cg, name))
+    and getattr(cg, name).__module__.startswith("chaingraph.analysis.")
+    and next(iter(inspect.signature(getattr(cg, name)).parameters), None) == "chain")
+#: Analyses that return no table: a view of the chain (which has its own home and region).
+NOT_TABLES = {"ecosystem"}
+#: The resilience module (systemic_risk, simulate_disruption) stamps its own tables.
+STAMPED_ELSEWHERE = {"systemic_risk", "simulate_disruption"}
+
+
+def test_the_analyses_are_all_listed():
+    assert {"weak_links", "gaps", "tiers", "integration", "segment_flows"} <= set(ANALYSES)
+    assert NOT_TABLES | STAMPED_ELSEWHERE <= set(ANALYSES)
+
+
+@pytest.mark.parametrize("name", [n for n in ANALYSES if n not in NOT_TABLES | STAMPED_ELSEWHERE])
+def test_every_analysis_table_says_where_it_looked_from(name, hand_chain):
+    chain = hand_chain.with_region("山东", home="CN")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = getattr(cg, name)(chain)
+    tables = ([getattr(result, f.name) for f in dataclasses.fields(result)]
+              if dataclasses.is_dataclass(result) else [result])
+    tables = [t for t in tables if isinstance(t, (pd.DataFrame, pd.Series))]
+    assert tables
+    for table in tables:
+        assert (table.attrs["home"], table.attrs["region"]) == ("CN", "山东")
+
+
+def test_segment_flows_need_links(maps):
+    # with no transactions the flows between segments are unknown, not zero
+    with pytest.raises(cg.ChainDataError, match="segment_flows needs supplier–customer links"):
+        cg.segment_flows(maps["CN"])
