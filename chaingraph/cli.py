@@ -259,6 +259,60 @@ def assign_command(register, template, min_score, text, code, sheet, fmt, output
 
 
 @cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Links file to write: .parquet or .csv (UTF-8).")
+@click.option("--supplier", default="supplier_id", show_default=True, metavar="COL",
+              help="Column of the selling firm's id (供应商ID also matches).")
+@click.option("--customer", default="customer_id", show_default=True, metavar="COL",
+              help="Column of the buying firm's id (客户ID also matches).")
+@click.option("--amount", default="amount", show_default=True, metavar="COL",
+              help="Column of the amount (金额 also matches).")
+@click.option("--date", default=None, metavar="COL",
+              help="Column of the transaction date: adds first_date and last_date.")
+@click.option("--by-year", is_flag=True, help="One link per supplier, customer and year (needs --date).")
+@click.option("--memory-limit", default=None, metavar="SIZE",
+              help="Memory for DuckDB, e.g. 2GB; beyond it the work spills to disk.")
+@click.option("--rejects", type=click.Path(path_type=Path), default=None,
+              help="Write the rejected rows here (.csv or .parquet) with the reason for each.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def ingest(sources, output, supplier, customer, amount, date, by_year, memory_limit, rejects, quiet):
+    """Links from invoice-level transactions (交易流水): one row per supplier→customer pair.
+
+    SOURCES are CSV or Parquet files, folders or quoted glob patterns, e.g.
+    `chaingraph ingest 'invoices/*.parquet' -o chain/links.parquet`. Amounts are
+    summed exactly; rejected rows are counted by cause (and written with --rejects).
+    Needs DuckDB: pip install 'chaingraph[scale]'.
+    """
+    from .ingest import ingest_transactions
+
+    if output.suffix.lower() not in (".parquet", ".csv"):
+        raise click.BadParameter("use a .parquet or .csv file", param_hint="-o/--output")
+    if by_year and date is None:
+        raise click.UsageError("--by-year needs --date COL")
+    try:
+        links = ingest_transactions(
+            list(sources), supplier=supplier, customer=customer, amount=amount, date=date,
+            by_year=by_year, memory_limit=memory_limit, rejects=rejects, progress=not quiet)
+    except ImportError as exc:
+        raise click.ClickException(str(exc)) from None
+    except ValueError as exc:
+        if isinstance(exc, ChainDataError):
+            raise
+        raise click.BadParameter(str(exc), param_hint="--memory-limit") from None
+    except MemoryError as exc:
+        raise click.ClickException(str(exc)) from None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if output.suffix.lower() == ".parquet":
+        links.to_parquet(output, index=False)
+    else:
+        links.to_csv(output, index=False, encoding="utf-8")
+    n_rejected = sum(links.attrs["rejected"].values())
+    click.echo(f"wrote {output}: {len(links):,} links from {links.attrs['transactions']:,} "
+               f"transactions" + (f" ({n_rejected:,} rejected)" if n_rejected else ""))
+
+
+@cli.command()
 @chain_input
 def summary(chain):
     """Counts by segment, stage, size class and location (local/outside/foreign)."""
@@ -416,12 +470,13 @@ def report(chain, output, lang, sections):
 @click.option("--segment", "segments", metavar="SEGMENT_ID", multiple=True,
               help="Draw these segments' firms and their direct partners (repeatable).")
 @click.option("--segment-map", is_flag=True, help="Draw one node per segment (环节).")
-@click.option("--color-by", default="segment", show_default=True,
-              help="segment, stage, location, size_class, tier or a firms column.")
+@click.option("--color-by", default=None,
+              help="segment (default), size_group (default for --ecosystem), stage, location, size_class, "
+                   "tier or a firms column.")
 @click.option("--size-by", default="revenue", show_default=True, help="A numeric firms or score column.")
 @click.option("--highlight", metavar="FIRM_IDS|leads", default=None,
               help="Comma-separated firm ids to mark, or 'leads' for the lead firms.")
-@click.option("--max-nodes", type=int, default=2500, show_default=True,
+@click.option("--max-nodes", type=int, default=500, show_default=True,
               help="Above this many firms, draw the segment map.")
 def viz(chain, output, ecosystem, depth, segments, segment_map, color_by, size_by, highlight, max_nodes):
     """Interactive network of the chain as one offline HTML file (vis-network inlined)."""
