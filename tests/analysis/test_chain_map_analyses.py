@@ -1,7 +1,8 @@
 """Analyses on chain maps: share-aware weakness, chokepoints by share, gaps and tiers without
 links, unknown stays unknown. Known answers worked by hand below.
 
-The map is conftest's small chain map (see the working there) with six more segments:
+The map is conftest's extended chain map: the small chain map (see the working there) with
+six more segments:
 
     segment  parent kind     foundation  providers (country; share or amount)
     eda      –      product  软件        SYN .60, CDN .20, MNT .10 (US); EMP .05 (CN)   Σ .95
@@ -36,50 +37,13 @@ from hypothesis import strategies as st
 
 import chaingraph as cg
 from chaingraph.analysis.weak import WEAKNESS_CLASSES
-from conftest import small_chain_map_tables
+from conftest import extended_chain_map_tables
 
 SEGMENTS = ["material", "litho", "arf", "fab", "chip", "eda", "euv", "resist", "gas", "pkg", "mask"]
 
 
-def extended_tables():
-    t = small_chain_map_tables()
-    t["segments"] = pd.concat([
-        t["segments"].assign(foundation=None),
-        pd.DataFrame({
-            "segment_id": ["eda", "euv", "resist", "gas", "pkg", "mask"],
-            "name": ["EDA软件", "EUV光源", "光刻胶", "电子特气", "封装", "光掩模"],
-            "parent": [None, "litho", None, None, None, None],
-            "kind": ["product", "product", "product", "product", "process", "product"],
-            "foundation": ["软件", None, "材料", None, None, None],
-        })], ignore_index=True)
-    t["flows"] = pd.concat([t["flows"], pd.DataFrame({
-        "from_segment": ["eda", "resist", "gas", "chip", "mask"],
-        "to_segment": ["chip", "fab", "fab", "pkg", "fab"],
-        "essential": [True, True, True, True, False],
-    })], ignore_index=True)
-    new_firms = {  # firm: country
-        "SYN": "US", "CDN": "US", "MNT": "US", "EMP": "CN", "CYM": "US", "GIG": "JP",
-        "JSR": "JP", "DOW": "US", "LND": "DE", "ASE": "TW", "JCET": "CN", "AMK": "US",
-    }
-    t["firms"] = pd.concat([t["firms"], pd.DataFrame({
-        "firm_id": list(new_firms), "name": list(new_firms), "country": list(new_firms.values()),
-        "kind": "firm"})], ignore_index=True)
-    rows = [  # firm, segment, share, amount, negligible
-        ("SYN", "eda", .60, None, None), ("CDN", "eda", .20, None, None),
-        ("MNT", "eda", .10, None, None), ("EMP", "eda", .05, None, None),
-        ("CYM", "euv", .97, None, None), ("GIG", "euv", .03, None, None),
-        ("JSR", "resist", 1.0, None, None), ("DOW", "resist", None, None, True),
-        ("LND", "gas", None, None, None), ("NSIG", "gas", None, None, True),
-        ("ASE", "pkg", None, 600.0, None), ("JCET", "pkg", None, 300.0, None),
-        ("AMK", "pkg", None, 100.0, None),
-    ]
-    t["presence"] = pd.concat([t["presence"], pd.DataFrame(rows, columns=t["presence"].columns)],
-                              ignore_index=True)
-    return t
-
-
 def build(t=None, **kw):
-    t = extended_tables() if t is None else t
+    t = extended_chain_map_tables() if t is None else t
     template = cg.ChainTemplate.from_frames(t["segments"], t["flows"], name="chips")
     return cg.ChainGraph.from_frames(t["firms"], segments=template, presence=t["presence"], **kw)
 
@@ -262,7 +226,7 @@ def test_dominant_share_chokepoints(maps):
 
 
 def test_a_dominant_aggregate_is_never_a_named_chokepoint():
-    t = extended_tables()
+    t = extended_chain_map_tables()
     t["presence"].loc[len(t["presence"])] = ["KR-rest", "mask", 0.92, None, None]
     chain = build(t)
     cp = cg.chokepoints(chain)
@@ -304,7 +268,7 @@ def test_gaps_on_a_chain_map(maps):
 
 
 def test_an_aggregate_is_never_a_gap_candidate():
-    t = extended_tables()
+    t = extended_chain_map_tables()
     t["presence"].loc[len(t["presence"])] = ["KR-rest", "mask", 0.5, None, None]
     gc = cg.gap_candidates(build(t))
     assert "KR-rest" not in set(gc["firm_id"])
@@ -326,9 +290,9 @@ def test_tiers_without_any_tier_input_are_unknown_not_lead(maps):
     assert t.loc[~named, "innovative.status"].isna().all()
     # one known input makes the tier informed: a large firm cannot be an SME tier, and its
     # possible tiers are those whose inputs say anything
-    firms = extended_tables()["firms"].assign(revenue=None)
+    firms = extended_chain_map_tables()["firms"].assign(revenue=None)
     firms.loc[firms["firm_id"] == "SMIC", "revenue"] = 900000.0
-    t2 = extended_tables()
+    t2 = extended_chain_map_tables()
     t2["firms"] = firms
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
