@@ -174,22 +174,26 @@ def _candidate_table(chain, frame, seg_k, seg_l, sup, top):
 def _chain_map_candidates(chain, seg_k, top):
     """The candidate table of a chain without links, from presence: ``fill``, the providers of
     the gap segment that are not local, by their share of it; ``extend``, the local providers
-    of the segments next to it in the template, by their largest share there. Aggregates are
-    never candidates; ties by firm id."""
+    of the segments next to it in the template, by their largest share there. A provider of
+    unknown share ranks after those with a known one and before negligible ones; aggregates
+    are never candidates; ties by firm id."""
     prov = _providers(chain)
     named = ~chain.is_aggregate[prov.firm]
     local = chain.is_local[prov.firm]
+    rank_key = np.where(prov.negligible, -2.0, np.nan_to_num(prov.q, nan=-1.0))
     id_rank = _id_rank(chain)
     parts = []
     for g, k in enumerate(seg_k.tolist()):
-        sel = (prov.seg == k) & ~local & named
         near = _adjacent_segments(chain, k)
-        ext = pd.DataFrame({"firm": prov.firm, "q": prov.q})[np.isin(prov.seg, near) & local & named]
-        ext = ext.groupby("firm", sort=True)["q"].max()
-        for role, firms, share in (("fill", prov.firm[sel], prov.q[sel]),
-                                   ("extend", ext.index.to_numpy(dtype=np.int64), ext.to_numpy())):
-            order = np.lexsort((id_rank[firms], -np.nan_to_num(share, nan=-1.0)))
-            parts.append(_ranked(g, role, firms[order], np.full(len(order), np.nan), share[order], top))
+        pairs = pd.DataFrame({"firm": prov.firm, "q": prov.q, "key": rank_key})
+        fill = pairs[(prov.seg == k) & ~local & named]
+        ext = pairs[np.isin(prov.seg, near) & local & named]
+        ext = ext.sort_values("key", kind="stable").groupby("firm", sort=True).last()
+        for role, cand in (("fill", fill), ("extend", ext.reset_index())):
+            firms = cand["firm"].to_numpy(dtype=np.int64)
+            order = np.lexsort((id_rank[firms], -cand["key"].to_numpy()))
+            parts.append(_ranked(g, role, firms[order], np.full(len(order), np.nan),
+                                 cand["q"].to_numpy()[order], top))
     return _long_table(parts)
 
 
@@ -412,7 +416,8 @@ def gap_candidates(chain: ChainGraph, *, leakage_threshold: float = 0.5, other_w
             On a chain without links (where ``amount`` is missing), the
             ranking share: for ``fill``, the firm's share of the gap segment;
             for ``extend``, its largest share of a segment next to it (missing
-            when the presence table does not give it).
+            when the presence table does not give it: such a firm ranks after
+            those with a known share and before negligible ones).
 
     Raises
     ------

@@ -265,6 +265,12 @@ def test_gaps_on_a_chain_map(maps):
         ("ASML", "fill", 0.95), ("NIKON", "fill", 0.05), ("NSIG", "extend", 0.10)]
     assert gc["amount"].isna().all()
     assert gc.attrs["note"] == g.attrs["note"]
+    # seen from the US, gas has LND (share unknown, not negligible) and NSIG (negligible):
+    # the unknown share ranks after known ones but before a negligible one
+    us = cg.gaps(maps["US"]).set_index("segment_id")
+    assert us.loc["gas", ["kind", "candidates"]].tolist() == ["no_local", "LND; NSIG"]
+    # KR-rest (an aggregate, .25 of material) is no candidate
+    assert us.loc["material", "candidates"] == "NSIG"
 
 
 def test_an_aggregate_is_never_a_gap_candidate():
