@@ -4,7 +4,10 @@ and :mod:`~chaingraph.analysis.gaps` share.
 The conventions (a link supplies the supplier's segment; which links are on
 an essential flow; local demand) are stated in :mod:`chaingraph.analysis.weak`.
 Sums and counts by segment go through the chain's segment membership
-(:attr:`ChainGraph.segment_membership`).
+(:attr:`ChainGraph.segment_membership`). Each segment's *providers* — firms
+present in it or in a segment nested in it — and their shares of it from the
+presence table (a chain map) are in :func:`_providers` and
+:func:`_provider_sums`.
 """
 
 from __future__ import annotations

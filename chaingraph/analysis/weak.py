@@ -15,12 +15,14 @@ firm-level supply network:
 Conventions used throughout
 ---------------------------
 *What a link supplies.* A link's input segment is the **supplier's segment**
-(``firms.segment_id``): a firm sells what its segment makes. A ``segment_id``
-column of the links table, if present, is not used.
+(its primary segment, :attr:`ChainGraph.segment_codes`): a firm sells what its
+segment makes. A ``segment_id`` column of the links table, if present, is not
+used.
 
 *Essential flows.* With a chain template whose flows are given, a link from a
 firm of segment *k* to a firm of segment *l* is on an essential flow when the
-template has the flow *k → l* with ``essential`` true; links between segments
+template has the flow *k → l*, given or inherited by a nested segment
+(:attr:`ChainTemplate.effective_flows`), with ``essential`` true; links between segments
 the template does not connect, and links from or to firms without a segment,
 are not. Without a template (or with a template without flows) every link
 whose supplier has a segment counts as essential.
@@ -29,6 +31,12 @@ whose supplier has a segment counts as essential.
 (:attr:`ChainGraph.is_local`: in the focus region and not foreign; every
 non-foreign firm when the chain has no region). The local demand for segment
 *k* is what local customers buy from firms of segment *k*, in amount (万元).
+
+*Chain maps.* A chain with a presence table but no links (a chain map) has no
+transactions: its segments are judged by the market shares the presence table
+gives (:func:`weak_links`; the provider shares are computed in
+:mod:`chaingraph.analysis._segment_supply`), its chokepoints by the
+``dominant_share`` rule alone, and :func:`single_sourcing` needs links.
 """
 
 from __future__ import annotations
@@ -132,7 +140,12 @@ def single_sourcing(chain: ChainGraph) -> pd.DataFrame:
 
     Such a customer loses all of input *k* if its one supplier fails — the
     firm-level form of a single point of failure. Suppliers without a segment
-    are not counted.
+    are not counted. A supplier the presence table flags negligible in its
+    segment is no second source: a customer buying *k* from one supplier and
+    from negligible ones is single-sourced from the first (and from a
+    negligible one when it is all it has). A country aggregate ("the rest of
+    country X", ``firms.kind``) is never named as the one supplier: many
+    firms stand behind it.
 
     Parameters
     ----------
