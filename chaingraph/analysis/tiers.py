@@ -19,8 +19,8 @@ if any part passes, fails if all fail, otherwise is unknown. A tier is granted
 nothing is known about does not make "lead" a firm's possible tier
 (``tier_possible`` and ``next_tier`` are then missing). A score with missing
 indicators is bounded: each missing indicator counts its lowest and its
-highest points, and a score
-criterion passes when the lower bound passes, fails when the upper bound fails.
+highest points, and a score criterion passes when the lower bound passes,
+fails when the upper bound fails.
 To treat an input you cannot observe as failed, give the column with
 ``False``/``0``.
 
