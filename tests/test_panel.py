@@ -161,7 +161,7 @@ def test_the_shipped_panel_loads_each_year():
     assert first.year == 2021 and first.n_firms == 1989
     pd.testing.assert_frame_equal(chain.in_year(2021).firms, first.firms)
     assert cg.load_dataset("shandong-cnc").years == [2023]
-    with pytest.raises(ValueError, match="not a chain"):
+    with pytest.raises(ValueError, match="home= and year= apply to chains"):
         cg.load_dataset("germany-1995-6", year=2021)
     row = cg.list_datasets().set_index("name").loc["shandong-nev"]
     assert (row["n_firms"], row["n_links"]) == (2000, chain.n_links)
