@@ -35,6 +35,11 @@ EXPECTED = {
         cg.chokepoints(cg.load_dataset("world-semiconductor-map", home="US")).index[0],
         "needs supplier–customer links", "as planted: True",
     ],
+    "08_monitoring_and_attraction": lambda chain: [
+        repr(cg.compare(chain.in_year(2021), chain)),
+        cg.compare(chain.in_year(2021), chain).chokepoints.index[0],
+        "'chokepoint resolved': True", "neither in the chain nor in add_firms",
+    ],
 }
 
 

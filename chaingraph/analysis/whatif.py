@@ -266,6 +266,19 @@ def _sourced(df: pd.DataFrame, source: str) -> pd.DataFrame:
     return out
 
 
+def _checked(build):
+    """``build()``, whose firms table is the chain's and the added firms: a firm not in it is
+    named as such (the ``unknown_firms`` option of from_frames is no option here)."""
+    try:
+        return build()
+    except ChainDataError as exc:
+        if exc.option is None:
+            raise
+        raise ChainDataError(
+            exc.problem.replace("not in the firms table", "neither in the chain nor in add_firms"),
+            source=exc.source, column=exc.column, rows=exc.rows) from None
+
+
 def _removed_firms(chain: ChainGraph, remove_firms) -> list:
     if remove_firms is None:
         return []
@@ -320,7 +333,8 @@ def _checked_new_links(chain: ChainGraph, add_links, ids: pd.Index):
     if add_links is None:
         return None
     src = _sourced(add_links, "add_links")
-    new = ChainGraph.from_frames(pd.DataFrame({"firm_id": ids.astype(object)}), src).links
+    new = _checked(lambda: ChainGraph.from_frames(pd.DataFrame({"firm_id": ids.astype(object)}),
+                                                  src)).links
     if chain.has_links and len(chain.links):
         own, theirs = "amount" in chain.links.columns, "amount" in new.columns
         if own != theirs:
@@ -342,8 +356,9 @@ def _with_new_presence(chain: ChainGraph, presence, add_presence: pd.DataFrame, 
                              source="add_presence")
     src = _sourced(add_presence, "add_presence")
     info = schema.TableInfo.of(src, "add_presence")
-    checked = ChainGraph.from_frames(pd.DataFrame({"firm_id": ids.astype(object)}),
-                                     presence=src, segments=chain.template).presence
+    checked = _checked(lambda: ChainGraph.from_frames(
+        pd.DataFrame({"firm_id": ids.astype(object)}), presence=src,
+        segments=chain.template)).presence
     checked.index = add_presence.index
     both = pd.MultiIndex.from_frame(presence[["firm_id", "segment_id"]])
     pairs = pd.MultiIndex.from_frame(checked[["firm_id", "segment_id"]])
