@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from chaingraph import schema
 from chaingraph.analysis._common import with_place
 from chaingraph.analysis.gaps import gaps
 from chaingraph.analysis.leads import lead_firms
@@ -77,8 +78,8 @@ class ChainChange:
         ``supplier_id``, ``customer_id``, ``amount_before``, ``amount_after``
         (repeated rows summed, as ``chain.adjacency``; 0 where there is no
         link), ``status`` (``gained``, ``lost``, ``changed``: amounts differ by
-        more than 1e-9 relative, ``same``); gained, lost, changed and same
-        pairs in that order, larger amounts first.
+        more than 1e-9 relative, ``same``); gained, lost and changed pairs in
+        that order, larger amounts first, then the same pairs in firm order.
     links : DataFrame
         One row per segment pair (RangeIndex): ``from_segment``,
         ``to_segment`` (the supplier's and the customer's primary segment, in
@@ -292,8 +293,8 @@ def compare(before: ChainGraph, after: ChainGraph, *, labels=None) -> ChainChang
     defaults, and its rows are matched by their key:
 
     * a firm is ``entered``/``exited``/``stayed`` by presence in after/before;
-    * a pair with amount ``a₀`` before and ``a₁`` after (0 when absent) is
-      ``gained`` (a₀ = 0 < a₁ … no pair before), ``lost``, ``changed``
+    * a supplier–customer pair with amounts ``a₀`` before and ``a₁`` after is
+      ``gained`` (no pair before), ``lost`` (none after), ``changed``
       (``|a₁ − a₀| > 1e-9 · max(a₀, a₁)``) or ``same``;
     * a gap (segment, to-segment, kind) is ``closed`` (before only),
       ``opened`` (after only) or ``persisting``;
@@ -371,10 +372,10 @@ def compare(before: ChainGraph, after: ChainGraph, *, labels=None) -> ChainChang
     _check_comparable(before, after)
     notes: dict[str, str] = {}
 
-    ids = before.firm_ids.append(after.firm_ids[~after.firm_ids.isin(before.firm_ids)])
-    firms = _firm_changes(before, after, ids)
+    ids = before.firm_ids.append(after.firm_ids[~_member(after.firm_ids, before.firm_ids)])
+    firms, segments, seg_b, seg_a = _firm_changes(before, after, ids)
     if before.has_links and after.has_links:
-        link_pairs, links = _link_changes(before, after, ids, firms)
+        link_pairs, links = _link_changes(before, after, ids, segments, seg_b, seg_a)
     else:
         link_pairs, links = _empty_link_pairs(), _empty_links()
         notes["link_pairs"] = notes["links"] = _no_links_note(before, after)
@@ -407,7 +408,8 @@ def _labels(before, after, labels) -> tuple[str, str]:
         if before.year is not None and after.year is not None and before.year != after.year:
             return str(before.year), str(after.year)
         return "before", "after"
-    if isinstance(labels, str) or len(labels) != 2 or not all(isinstance(x, str) for x in labels):
+    if not isinstance(labels, (tuple, list)) or len(labels) != 2 \
+            or not all(isinstance(x, str) for x in labels):
         raise TypeError(f"labels must be two strings, e.g. ('2021', '2023'), not {labels!r}")
     return tuple(labels)
 
@@ -502,111 +504,147 @@ def _analyses(chain: ChainGraph) -> dict:
 # firms and links
 
 
-def _firm_facts(chain: ChainGraph, ids: pd.Index) -> pd.DataFrame:
-    """Primary segment, size class and location of each of ``ids`` (missing where not in chain)."""
-    codes = chain.segment_codes
-    seg = np.where(codes >= 0, chain.segment_ids.to_numpy(dtype=object)[np.maximum(codes, 0)]
-                   if len(chain.segment_ids) else None, None)
-    facts = pd.DataFrame({
-        "segment": pd.array(seg, dtype="string"),
-        "size_class": pd.array(chain.firms["size_class"].astype(object).to_numpy(), dtype="string"),
-        "location": pd.array(chain.location.astype(str).to_numpy(), dtype="string"),
-    }, index=chain.firm_ids)
-    return facts.reindex(ids)
+def _member(values, ids: pd.Index) -> np.ndarray:
+    """Whether each of ``values`` is in ``ids`` (Arrow's hash lookup: ``isin`` on Arrow strings
+    goes through Python lists)."""
+    return schema.positions(pd.Series(np.asarray(values, dtype=object)), ids) >= 0
 
 
-def _firm_changes(before, after, ids: pd.Index) -> pd.DataFrame:
-    in_b = ids.isin(before.firm_ids)
-    in_a = ids.isin(after.firm_ids)
-    status = np.where(in_b & in_a, "stayed", np.where(in_b, "exited", "entered"))
-    fb, fa = _firm_facts(before, ids), _firm_facts(after, ids)
+def _take(values, positions: np.ndarray):
+    """``values[positions]`` as a string array, missing where a position is −1."""
+    return pd.array(np.asarray(values, dtype=object), dtype="string").take(positions,
+                                                                          allow_fill=True)
+
+
+def _firm_facts(chain: ChainGraph, ids: pd.Index, segments: pd.Index) -> dict:
+    """Primary segment, size class and location of each of ``ids`` (missing where not in the
+    chain), as string arrays, and each firm's segment as a position in ``segments`` (−1: none
+    or not in the chain)."""
+    pos = schema.positions(pd.Series(ids.to_numpy(dtype=object)), chain.firm_ids).astype(np.int64)
+    inside = pos >= 0
+    own = np.where(inside, chain.segment_codes[np.maximum(pos, 0)], -1).astype(np.int64)
+    to_union = np.append(segments.get_indexer(chain.segment_ids), -1).astype(np.int64)
+    codes = to_union[own]  # own == −1 takes the appended −1
+    loc = np.where(inside, chain.location_codes[np.maximum(pos, 0)], -1).astype(np.int64)
+    return {
+        "segment": _take(segments, codes),
+        "size_class": _take(chain.firms["size_class"], pos),
+        "location": _take(["local", "outside", "foreign"], loc),
+        "name": _take(chain.firms["name"], pos) if "name" in chain.firms.columns else None,
+        "codes": codes,
+        "inside": inside,
+    }
+
+
+def _firm_changes(before, after, ids: pd.Index):
+    """The firms table, the segments of both chains, and each firm's position among them in
+    before and after (for the links)."""
+    segments = before.segment_ids.append(
+        after.segment_ids[~after.segment_ids.isin(before.segment_ids)])
+    fb, fa = _firm_facts(before, ids, segments), _firm_facts(after, ids, segments)
+    in_b, in_a = fb["inside"], fa["inside"]
+    status = pd.array(list(STATUSES["firms"]), dtype="string").take(
+        np.where(in_b & in_a, 2, np.where(in_b, 1, 0)))
     out = pd.DataFrame(index=pd.Index(ids, name="firm_id"))
-    names = [c.firms["name"] for c in (after, before) if "name" in c.firms.columns]
-    if names:
-        name = names[0].reindex(ids)
-        for more in names[1:]:
-            name = name.fillna(more.reindex(ids))
-        out["name"] = pd.array(name.astype(object).to_numpy(), dtype="string")
-    out["status"] = pd.array(status, dtype="string")
+    names = [pd.Series(f["name"]) for f in (fa, fb) if f["name"] is not None]
+    if names:  # the name in after, else the name in before
+        out["name"] = (names[0].fillna(names[1]) if len(names) == 2 else names[0]).array
+    out["status"] = status
     differs = []
     for col in ("segment", "size_class", "location"):
-        out[f"{col}_before"] = fb[col].to_numpy()
-        out[f"{col}_after"] = fa[col].to_numpy()
-        b, a = fb[col], fa[col]
-        differs.append((b.isna() != a.isna()) | (b.fillna("") != a.fillna("")))
-    changed = ["; ".join(c for c, d in zip(("segment", "size_class", "location"), row) if d)
-               for row in zip(*(d.to_numpy(dtype=bool) for d in differs))]
-    out["changed"] = pd.array(np.where(status == "stayed", np.array(changed, dtype=object), None),
-                              dtype="string")
-    return out
+        b, a = pd.Series(fb[col]), pd.Series(fa[col])
+        out[f"{col}_before"] = fb[col]
+        out[f"{col}_after"] = fa[col]
+        differs.append(((b.isna() != a.isna()) | (b.fillna("") != a.fillna(""))).to_numpy(bool))
+    stayed = in_b & in_a
+    words = np.array(["segment", "size_class", "location"], dtype=object)
+    flags = np.column_stack(differs)
+    changed = np.full(len(ids), None, dtype=object)
+    changed[stayed] = ""
+    for row in np.flatnonzero(stayed & flags.any(axis=1)):
+        changed[row] = "; ".join(words[flags[row]])
+    out["changed"] = pd.array(changed, dtype="string")
+    return out, segments, fb["codes"], fa["codes"]
 
 
-def _edges_in(chain: ChainGraph, ids: pd.Index):
-    """The chain's supplier–customer pairs as positions in ``ids`` (keys s·n + c) and amounts."""
+def _sorted_edges(chain: ChainGraph, ids: pd.Index):
+    """The chain's supplier–customer pairs as positions in ``ids`` (keys s·n + c, ascending)
+    and their amounts."""
     coo = chain.adjacency.tocoo()
-    pos = ids.get_indexer(chain.firm_ids).astype(np.int64)
-    s, c = pos[coo.row], pos[coo.col]
-    return s * len(ids) + c, coo.data.astype(np.float64)
+    pos = schema.positions(pd.Series(chain.firm_ids.to_numpy(dtype=object)), ids).astype(np.int64)
+    keys = pos[coo.row] * len(ids) + pos[coo.col]
+    amounts = coo.data.astype(np.float64)
+    if len(keys) > 1 and (keys[1:] < keys[:-1]).any():  # firms in another order than ``ids``
+        order = np.argsort(keys, kind="stable")
+        keys, amounts = keys[order], amounts[order]
+    return keys, amounts
 
 
-def _link_changes(before, after, ids: pd.Index, firms: pd.DataFrame):
+def _link_changes(before, after, ids: pd.Index, segments: pd.Index, seg_b: np.ndarray,
+                  seg_a: np.ndarray):
+    """The link-pair table and the segment-pair table (each firm's position in ``segments``
+    in before and after, −1 for none)."""
     n = len(ids)
-    kb, ab = _edges_in(before, ids)
-    ka, aa = _edges_in(after, ids)
-    keys = np.union1d(kb, ka)
-    amount_b = np.zeros(len(keys))
-    amount_a = np.zeros(len(keys))
-    amount_b[np.searchsorted(keys, kb)] = ab
-    amount_a[np.searchsorted(keys, ka)] = aa
-    has_b = np.zeros(len(keys), bool)
-    has_a = np.zeros(len(keys), bool)
-    has_b[np.searchsorted(keys, kb)] = True
-    has_a[np.searchsorted(keys, ka)] = True
+    kb, ab = _sorted_edges(before, ids)
+    ka, aa = _sorted_edges(after, ids)
+    both = np.concatenate([kb, ka])
+    both.sort(kind="stable")  # two sorted runs: a merge
+    keys = both[np.concatenate([[True], both[1:] != both[:-1]])] if len(both) else both
+    ib, ia = np.searchsorted(keys, kb), np.searchsorted(keys, ka)
+    amount_b, amount_a = np.zeros(len(keys)), np.zeros(len(keys))
+    has_b, has_a = np.zeros(len(keys), bool), np.zeros(len(keys), bool)
+    amount_b[ib], amount_a[ia] = ab, aa
+    has_b[ib], has_a[ia] = True, True
     differ = np.abs(amount_a - amount_b) > AMOUNT_RTOL * np.maximum(np.abs(amount_a),
                                                                     np.abs(amount_b))
     code = np.where(~has_b, 0, np.where(~has_a, 1, np.where(differ, 2, 3)))
-    order = np.lexsort((-np.maximum(amount_a, amount_b), code))
+    moved = np.flatnonzero(code < 3)  # the pairs that changed, larger amounts first; then the rest
+    moved = moved[np.lexsort((-np.maximum(amount_a, amount_b)[moved], code[moved]))]
+    order = np.concatenate([moved, np.flatnonzero(code == 3)])
     keys, amount_b, amount_a, code = keys[order], amount_b[order], amount_a[order], code[order]
+    has_b, has_a = has_b[order], has_a[order]
     s, c = keys // n, keys % n
-    id_values = ids.to_numpy(dtype=object)
-    status = np.array(STATUSES["link_pairs"], dtype=object)[code]
     pairs = pd.DataFrame({
-        "supplier_id": pd.array(id_values[s], dtype="string"),
-        "customer_id": pd.array(id_values[c], dtype="string"),
+        "supplier_id": ids.take(s).astype("string").array,
+        "customer_id": ids.take(c).astype("string").array,
         "amount_before": amount_b,
         "amount_after": amount_a,
-        "status": pd.array(status, dtype="string"),
+        "status": pd.array(list(STATUSES["link_pairs"]), dtype="string").take(code),
     })
+    return pairs, _segment_pairs(segments, s, c, seg_b, seg_a, has_b, has_a, amount_b,
+                                 amount_a, code)
 
-    seg_b = firms["segment_before"].to_numpy(dtype=object)
-    seg_a = firms["segment_after"].to_numpy(dtype=object)
-    rows = []
-    for side, has, seg, amount in (("before", has_b[order], seg_b, amount_b),
-                                   ("after", has_a[order], seg_a, amount_a)):
-        part = pd.DataFrame({
-            "from_segment": seg[s[has]], "to_segment": seg[c[has]],
-            f"n_{side}": 1, f"amount_{side}": amount[has],
-            "gained": (code[has] == 0) if side == "after" else False,
-            "lost": (code[has] == 1) if side == "before" else False,
-            "changed": (code[has] == 2) if side == "after" else False,
-        })
-        rows.append(part)
-    long = pd.concat(rows, ignore_index=True)
-    for col in ("from_segment", "to_segment"):
-        long[col] = pd.array(long[col].to_numpy(dtype=object), dtype="string")
-    by = long.groupby(["from_segment", "to_segment"], dropna=False, sort=False)
-    links = by[["n_before", "n_after", "amount_before", "amount_after", "gained", "lost",
-                "changed"]].sum().reset_index()
-    for col in ("n_before", "n_after", "gained", "lost", "changed"):
-        links[col] = links[col].astype(np.int64)
-    nb, na_ = links["n_before"].to_numpy(), links["n_after"].to_numpy()
-    mb, ma = links["amount_before"].to_numpy(), links["amount_after"].to_numpy()
-    moved = (links["gained"] + links["lost"] + links["changed"]).to_numpy() > 0
-    links["status"] = pd.array(np.where(nb == 0, "gained", np.where(na_ == 0, "lost", np.where(
-        moved | (nb != na_) | (np.abs(ma - mb) > AMOUNT_RTOL * np.maximum(ma, mb)),
-        "changed", "same"))), dtype="string")
+
+def _segment_pairs(segments, s, c, seg_b, seg_a, has_b, has_a, amount_b, amount_a, code):
+    """Link pairs summed by (from segment, to segment), each side in its own chain's segments."""
+    k = len(segments) + 1  # code 0: no segment
+    kb = (seg_b[s] + 1) * k + (seg_b[c] + 1)
+    ka = (seg_a[s] + 1) * k + (seg_a[c] + 1)
+
+    def total(key, mask, weights=None):
+        return np.bincount(key[mask], weights=None if weights is None else weights[mask],
+                           minlength=k * k)
+
+    n_b, n_a = total(kb, has_b), total(ka, has_a)
+    m_b, m_a = total(kb, has_b, amount_b), total(ka, has_a, amount_a)
+    gained, lost, changed = total(ka, code == 0), total(kb, code == 1), total(ka, code == 2)
+    cells = np.flatnonzero((n_b > 0) | (n_a > 0))
+    names = pd.array([pd.NA, *segments], dtype="string")
+    nb, na_, mb, ma = n_b[cells], n_a[cells], m_b[cells], m_a[cells]
+    moved = (gained[cells] + lost[cells] + changed[cells]) > 0
+    status = np.where(nb == 0, 0, np.where(na_ == 0, 1, np.where(
+        moved | (nb != na_) | (np.abs(ma - mb) > AMOUNT_RTOL * np.maximum(ma, mb)), 2, 3)))
+    links = pd.DataFrame({
+        "from_segment": names.take(cells // k),
+        "to_segment": names.take(cells % k),
+        "n_before": nb.astype(np.int64), "n_after": na_.astype(np.int64),
+        "amount_before": mb, "amount_after": ma,
+        "gained": gained[cells].astype(np.int64), "lost": lost[cells].astype(np.int64),
+        "changed": changed[cells].astype(np.int64),
+        "status": pd.array(list(STATUSES["links"]), dtype="string").take(status),
+    })
     order = np.argsort(-np.abs(ma - mb), kind="stable")
-    return pairs, links.iloc[order].reset_index(drop=True)
+    return links.iloc[order].reset_index(drop=True)
 
 
 def _empty_link_pairs() -> pd.DataFrame:
@@ -705,28 +743,33 @@ def _sorted(df: pd.DataFrame, table: str, size) -> pd.DataFrame:
 
 
 def _lead_changes(lb: pd.DataFrame, la: pd.DataFrame) -> pd.DataFrame:
-    def flag(lf, ids):
-        v = lf["is_lead"].reindex(ids).astype("boolean")
-        present = pd.Series(ids.isin(lf.index), index=ids)
-        return v.where(present, False)  # a firm not in the chain is not a lead there
+    def listed(lf):
+        return lf.index[lf["is_lead"].astype("boolean").fillna(False).to_numpy(bool)]
 
-    listed = lambda lf: lf.index[lf["is_lead"].astype("boolean").fillna(False).to_numpy(bool)]
-    ids = listed(lb).append(listed(la)).unique()
-    ids = pd.Index(ids, name="firm_id")
-    b, a = flag(lb, ids), flag(la, ids)
+    ids = pd.Index(listed(lb).append(listed(la)).unique(), name="firm_id")
+    rows = {}
+    for side, lf in (("before", lb), ("after", la)):
+        pos = schema.positions(pd.Series(ids.to_numpy(dtype=object)), lf.index).astype(np.int64)
+        take = np.maximum(pos, 0)
+        flag = lf["is_lead"].astype("boolean").array.take(take)
+        # a firm not in the chain is not a lead there
+        rows[side] = (pd.Series(flag, index=ids).where(pos >= 0, False).astype("boolean"),
+                      pos, take, lf)
+    b, a = rows["before"][0], rows["after"][0]
     bt, at = b.fillna(False).to_numpy(bool), a.fillna(False).to_numpy(bool)
-    unknown = (b.isna() & at) | (a.isna() & bt)
-    status = np.where(unknown, "unknown", np.where(bt & at, "stayed",
-                                                   np.where(at, "entered", "left")))
+    unknown = (b.isna().to_numpy() & at) | (a.isna().to_numpy() & bt)
+    status = np.where(unknown, 3, np.where(bt & at, 2, np.where(at, 0, 1)))
     out = pd.DataFrame(index=ids)
-    out["status"] = pd.array(status, dtype="string")
-    out["rank_before"] = lb["rank"].reindex(ids).astype("Int64")
-    out["rank_after"] = la["rank"].reindex(ids).astype("Int64")
-    out["rank_change"] = out["rank_before"] - out["rank_after"]
-    out["score_before"] = lb["lead_score"].reindex(ids).astype(float)
-    out["score_after"] = la["lead_score"].reindex(ids).astype(float)
-    out["is_lead_before"] = b.to_numpy()
-    out["is_lead_after"] = a.to_numpy()
+    out["status"] = pd.array(list(STATUSES["leads"]), dtype="string").take(status)
+    for col, source, dtype in (("rank", "rank", "Int64"), ("score", "lead_score", "float64")):
+        for side in ("before", "after"):
+            _, pos, take, lf = rows[side]
+            values = pd.Series(lf[source].to_numpy()[take], index=ids).where(pos >= 0)
+            out[f"{col}_{side}"] = values.astype(dtype)
+        if col == "rank":
+            out["rank_change"] = out["rank_before"] - out["rank_after"]
+    out["is_lead_before"] = b.array
+    out["is_lead_after"] = a.array
     return _sorted(out, "leads", -out["rank_after"].astype(float).fillna(np.inf))
 
 
@@ -742,28 +785,28 @@ def _empty_leads() -> pd.DataFrame:
     return out
 
 
-def _tier_levels(t: pd.DataFrame, ids, ladder) -> tuple[np.ndarray, np.ndarray]:
-    """Tier and possible tier as levels: 0 none, 1 … len(ladder) along the ladder."""
-    out = []
-    for col in ("tier", "tier_possible"):
-        values = t[col].reindex(ids).astype(object).to_numpy()
-        out.append(np.array([0 if pd.isna(v) else 1 + ladder.index(v) for v in values]))
-    return out[0], out[1]
+def _tier_levels(t: pd.DataFrame, pos: np.ndarray, ladder) -> tuple[np.ndarray, np.ndarray]:
+    """Tier and possible tier of the rows ``pos`` of ``t`` as levels: 0 none, 1 … len(ladder)."""
+    return tuple(pd.Categorical(t[col].astype(object).to_numpy()[pos], categories=ladder).codes
+                 .astype(np.int64) + 1 for col in ("tier", "tier_possible"))
 
 
 def _tier_changes(tb: pd.DataFrame, ta: pd.DataFrame) -> pd.DataFrame:
-    ids = pd.Index(tb.index[tb.index.isin(ta.index)], name="firm_id")
-    cats = tb["tier"].dtype.categories if hasattr(tb["tier"].dtype, "categories") else []
-    ladder = list(cats) + [c for c in getattr(ta["tier"].dtype, "categories", []) if c not in cats]
-    lo_b, hi_b = _tier_levels(tb, ids, ladder)
-    lo_a, hi_a = _tier_levels(ta, ids, ladder)
-    move = np.where(hi_b < lo_a, "up", np.where(hi_a < lo_b, "down", np.where(
-        (lo_b == hi_b) & (lo_a == hi_a) & (lo_b == lo_a), "same", "unknown")))
+    pa_ = schema.positions(pd.Series(tb.index.to_numpy(dtype=object)), ta.index).astype(np.int64)
+    pb = np.flatnonzero(pa_ >= 0)
+    pa_ = pa_[pb]
+    ids = pd.Index(tb.index[pb], name="firm_id")
+    ladder = list(getattr(tb["tier"].dtype, "categories", []))
+    ladder += [c for c in getattr(ta["tier"].dtype, "categories", []) if c not in ladder]
+    lo_b, hi_b = _tier_levels(tb, pb, ladder)
+    lo_a, hi_a = _tier_levels(ta, pa_, ladder)
+    move = np.where(hi_b < lo_a, 0, np.where(hi_a < lo_b, 1, np.where(
+        (lo_b == hi_b) & (lo_a == hi_a) & (lo_b == lo_a), 2, 3)))
     out = pd.DataFrame(index=ids)
     for col in ("tier", "tier_possible"):
-        out[f"{col}_before"] = tb[col].reindex(ids)
-        out[f"{col}_after"] = ta[col].reindex(ids)
-    out["move"] = pd.array(move, dtype="string")
+        out[f"{col}_before"] = tb[col].iloc[pb].array
+        out[f"{col}_after"] = ta[col].iloc[pa_].array
+    out["move"] = pd.array(list(STATUSES["tiers"]), dtype="string").take(move)
     return out
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from chaingraph import _presence, schema
-from chaingraph.analysis.change import ChainChange, compare
+from chaingraph.analysis.change import ChainChange, _member, compare
 from chaingraph.analysis.integration import integration
 from chaingraph.analysis.resilience import systemic_risk
 from chaingraph.core import ChainGraph
@@ -239,7 +239,7 @@ def what_if(chain: ChainGraph, *, add_firms: pd.DataFrame | None = None,
         links = new_links if links is None else pd.concat([links, new_links], ignore_index=True)
     presence = None
     if chain.has_presence:
-        presence = chain.presence[chain.presence["firm_id"].isin(ids).to_numpy()]
+        presence = chain.presence[_member(chain.presence["firm_id"], ids)]
     if add_presence is not None:
         presence = _with_new_presence(chain, presence, add_presence, ids)
 
@@ -299,7 +299,7 @@ def _checked_new_firms(chain: ChainGraph, add_firms, kept_ids: pd.Series):
     checked = ChainGraph.from_frames(_sourced(add_firms, "add_firms"), None, chain.template,
                                      home=chain.home)
     new = checked.firms.reset_index()
-    clash = new["firm_id"].isin(kept_ids).to_numpy()
+    clash = _member(new["firm_id"], pd.Index(kept_ids))
     if clash.any():
         raise ChainDataError(f"firms already in the chain: {schema._examples(new['firm_id'][clash])}",
                              source="add_firms", column="firm_id",
@@ -425,7 +425,7 @@ def _risk_change(before, after, risk, risk_firms, notes):
         top = np.argsort(-before.out_strength, kind="stable")[:RISK_LARGEST]
         chosen = before.firm_ids[np.sort(top)]
         which = f"the {RISK_LARGEST:,} firms with the largest sales"
-    chosen = chosen[chosen.isin(after.firm_ids)]
+    chosen = chosen[_member(chosen, after.firm_ids)]
     settings = _risk_settings(before)
     eb = systemic_risk(before, firms=chosen, **settings)["esri"]
     ea = systemic_risk(after, firms=chosen, **settings)["esri"].reindex(eb.index)
