@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from chaingraph import _presence, schema
+from chaingraph.analysis._common import with_place
 from chaingraph.analysis.change import ChainChange, _member, compare
 from chaingraph.analysis.integration import integration
 from chaingraph.analysis.resilience import systemic_risk
@@ -251,8 +252,11 @@ def what_if(chain: ChainGraph, *, add_firms: pd.DataFrame | None = None,
     after = ChainGraph.from_frames(all_firms, links, chain.template, presence=presence,
                                    region=chain.region, home=chain.home)
     change = compare(chain, after, labels=("before", "after"))
-    return WhatIf(chain, after, change, _integration_change(chain, after, notes),
-                  *_risk_change(chain, after, risk, risk_firms, notes), notes=notes)
+    tables = (_integration_change(chain, after, notes),
+              *_risk_change(chain, after, risk, risk_firms, notes))
+    for table in tables:
+        with_place(table, after)
+    return WhatIf(chain, after, change, *tables, notes=notes)
 
 
 # --------------------------------------------------------------------------- #
