@@ -506,3 +506,22 @@ def test_planted_best_prospect_ranks_first(nev):
     for firm in facts["decoys"]:
         assert a.loc[firm, "score"] < best["score"] or pd.isna(a.loc[firm, "score"])
     assert pd.isna(a.loc[facts["unknown_capacity"], "rank"])
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("zh", ["填补缺链（锂资源及锂盐）", "可就近供应本地现从外地采购的需求 47,738 万元"]),
+    ("en", ["fills the gap in Lithium resources and lithium salts",
+            "could supply 47,738 万元 of local demand now bought from elsewhere (84% of local demand)"]),
+])
+def test_the_reports_fill_section_lists_the_top_with_its_reasons(nev, lang, words):
+    report = cg.build_report(nev, sections=["gaps"], lang=lang, top=5)
+    sec = report.sections["gaps"]
+    table = sec.tables["attraction"]
+    expected = attraction_list(nev, top=5)
+    assert table.index.tolist() == expected.index.tolist()
+    np.testing.assert_allclose(table["score"], expected["score"])
+    for text in words:
+        assert text in table["reasons"].iloc[0]
+    assert len(sec.lists["attraction"]) == attraction_list(nev, top=None).attrs["n_candidates"]
+    best = "宁德中润锂业股份有限公司"
+    assert sec.facts["attraction_best"].startswith(best) and best in report.html
