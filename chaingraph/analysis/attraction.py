@@ -109,14 +109,18 @@ def _segment_needs(chain: ChainGraph) -> _Needs:
         to_local = np.asarray(chain.adjacency @ chain.is_local.astype(np.float64)).ravel()
         demand = chain.segment_totals(to_local)
         outside = chain.segment_totals(to_local * nonlocal_)
-        ss = single_sourcing(chain)
-        cust = chain.firm_ids.get_indexer(ss["customer_id"])
-        keep = chain.is_local[cust]
-        k = chain.segment_ids.get_indexer(ss["segment_id"][keep]).astype(np.int64)
-        sup = chain.firm_ids.get_indexer(ss["supplier_id"][keep]).astype(np.int64)
-        amt = ss["amount"].to_numpy(dtype=float)[keep]
-        single = np.bincount(k, weights=amt, minlength=n_seg)
-        sole_keys, sole_sums = K.group_sums(k * chain.n_firms + sup, amt)
+        if "segment_id" in chain.firms.columns:
+            ss = single_sourcing(chain)
+            cust = chain.firm_ids.get_indexer(ss["customer_id"])
+            keep = chain.is_local[cust]
+            k = chain.segment_ids.get_indexer(ss["segment_id"][keep]).astype(np.int64)
+            sup = chain.firm_ids.get_indexer(ss["supplier_id"][keep]).astype(np.int64)
+            amt = ss["amount"].to_numpy(dtype=float)[keep]
+            single = np.bincount(k, weights=amt, minlength=n_seg)
+            sole_keys, sole_sums = K.group_sums(k * chain.n_firms + sup, amt)
+        else:  # single_sourcing reads each firm's primary segment from firms.segment_id
+            single = np.full(n_seg, np.nan)
+            sole_keys, sole_sums = np.zeros(0, np.int64), np.zeros(0)
         provider_need = np.zeros(n_seg, dtype=bool)
     else:
         to_local = np.zeros(chain.n_firms)
@@ -406,7 +410,9 @@ def attraction_list(chain: ChainGraph, candidates: pd.DataFrame | None = None, *
         the single-sourced purchases of local customers that it would give a
         second source (a candidate that is itself the one source adds none),
         up to its own sales. *Why*: a single source is a single point of
-        failure (Sheffi 2005); a second local source removes it.
+        failure (Sheffi 2005); a second local source removes it. Missing
+        (with a note) when the firms table has no ``segment_id``: single
+        sourcing reads each firm's primary segment there.
     ``risk_reduction``
         ``Σ_k ℓ_k · min(cap_c · M[c,k], N_k) / N_k``: the expected fall in
         the share of the region's output lost if the segment's outside
@@ -575,8 +581,12 @@ def attraction_list(chain: ChainGraph, candidates: pd.DataFrame | None = None, *
                "chain map of presence only")
         for col in ("local_demand_served", "second_source_amount", "risk_reduction"):
             notes[col] = why
-    elif not risk:
-        notes["risk_reduction"] = "not computed (risk=False)"
+    else:
+        if "segment_id" not in chain.firms.columns:
+            notes["second_source_amount"] = ("single_sourcing needs each firm's primary segment "
+                                             "(firms.segment_id), and the firms table has none")
+        if not risk:
+            notes["risk_reduction"] = "not computed (risk=False)"
     settings = _risk_settings(chain) if links and risk else None
     out = _components(chain, cands, needs, settings)
     return with_place(_ranked(chain, cands, out, w, links, notes, settings, top), chain)

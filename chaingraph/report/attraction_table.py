@@ -27,11 +27,14 @@ def reason_text(row: pd.Series, lang: str, segment: str) -> str:
     return words["sep"].join(words[c].format(**values) for c in codes)
 
 
-def attraction_tables(chain, *, lang: str, top: int, seg_label: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """The shown table (the ``top`` best, reasons in words), the full list, and headline
-    facts (the best candidate, the score's weights)."""
-    full = attraction_list(chain, top=None)
+def attraction_tables(chain, *, lang: str, top: int, seg_label: dict, risk: bool = True,
+                      limit: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """The shown table (the ``top`` best, reasons in words), the list for the workbook (the
+    ``limit`` best, all when ``None``), and headline facts (the best candidate, the score's
+    weights, and a note when ``risk`` is off)."""
+    full = attraction_list(chain, top=None, risk=risk)
     t = TEXT[lang]
+    full = full.head(limit) if limit is not None else full
     listed = full.assign(
         segment=full["segment_id"].map(lambda s: seg_label.get(s, s) if pd.notna(s) else ""))
     listed["reasons"] = [reason_text(row, lang, row["segment"]) for _, row in listed.iterrows()]
@@ -46,4 +49,6 @@ def attraction_tables(chain, *, lang: str, top: int, seg_label: dict) -> tuple[p
     names = t["names"]
     facts["attraction_weights"] = ", ".join(
         f"{names.get(k, k)} {v:.2f}" for k, v in full.attrs["weights"].items() if v > 0)
+    if not risk:
+        facts["attraction_note"] = t["attraction_reasons"]["no_risk"]
     return shown[keep], listed, facts

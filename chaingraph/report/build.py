@@ -220,7 +220,8 @@ def build_report(chain: ChainGraph, *, lang: str = "zh", sections=None, top: int
     weakness, firms by segment and location); ``leads`` (lead firms, their
     ecosystems, the score weights); ``weak`` (weak segments, chokepoint firms);
     ``gaps`` (gaps with 补链 / 延链 candidates, and the 补链招商清单: the top of
-    :func:`~chaingraph.attraction_list` with its reasons in words); ``integration`` (the 融通 index
+    :func:`~chaingraph.attraction_list` with its reasons in words, the workbook
+    holding its 1,000 best; above 5,000 firms without ``risk_reduction``); ``integration`` (the 融通 index
     and its parts, large firms' SME suppliers, size-class mixing);
     ``resilience`` (top systemic-risk firms and a what-if: the foreign country
     that supplies local firms most stops supplying); ``tiers`` (progress to
@@ -431,7 +432,8 @@ def _gaps(ctx: _Context, sec: Section) -> None:
                       for k in ("missing", "no_local", "broken_link", "leakage")})
     # 补链招商清单: the top of attraction_list, with its reasons in words
     attract, attract_full, attract_facts = attraction_tables(
-        ctx.chain, lang=ctx.lang, top=ctx.top, seg_label=ctx.seg_label)
+        ctx.chain, lang=ctx.lang, top=ctx.top, seg_label=ctx.seg_label,
+        risk=ctx.chain.n_firms <= ESRI_FULL_LIMIT, limit=LEAD_LIST)
     sec.tables["attraction"] = attract
     sec.lists["attraction"] = attract_full
     sec.facts.update(attract_facts)

@@ -170,7 +170,7 @@ COLUMNS_ZH = {
 _ATTRACTION = {
     "zh": {
         "names": {"attraction": "补链招商清单（按综合得分）", "attraction_best": "招商首选",
-                  "attraction_weights": "综合得分权重", "gaps_closed": "填补缺链",
+                  "attraction_weights": "综合得分权重", "attraction_note": "说明", "gaps_closed": "填补缺链",
                   "local_demand_served": "就近供应本地需求", "second_source_amount": "第二来源",
                   "risk_reduction": "降低风险"},
         "reasons": {
@@ -182,11 +182,12 @@ _ATTRACTION = {
             "risk_reduction": "该环节外地供应中断时，本地损失的产出可少 {risk:.1%}（占本地总产出）",
             "capacity_unknown": "产能（营收或供货额）未知，无法评分",
             "share_unknown": "市场份额未知，无法评分",
+            "no_risk": "企业数量较多，补链招商清单未计算风险降低（每个环节一次断供情景），其权重分给其他各项。",
         },
     },
     "en": {
         "names": {"attraction": "Firms to attract (by score)", "attraction_best": "first candidate",
-                  "attraction_weights": "score weights", "gaps_closed": "gaps closed",
+                  "attraction_weights": "score weights", "attraction_note": "note", "gaps_closed": "gaps closed",
                   "local_demand_served": "local demand", "second_source_amount": "second source",
                   "risk_reduction": "risk"},
         "reasons": {
@@ -201,6 +202,8 @@ _ATTRACTION = {
                               "{risk:.1%} less of its output",
             "capacity_unknown": "capacity (revenue or amount) unknown: no score",
             "share_unknown": "market share unknown: no score",
+            "no_risk": "Large chain: the attraction list leaves out risk reduction (one cut-off "
+                       "scenario per segment); its weight goes to the other parts.",
         },
     },
 }

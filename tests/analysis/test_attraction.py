@@ -408,6 +408,24 @@ def test_risk_reduction_is_the_first_order_change_of_the_cascade():
     assert predicted == pytest.approx(5 / 52)
 
 
+def test_links_with_presence_but_no_primary_segments():
+    # C is in part and ore (amounts 2 and 2: half of its 7 of sales each); single sourcing
+    # needs firms.segment_id, so second_source_amount is unknown and weighs nothing
+    firms = pd.DataFrame({"firm_id": ["A", "B", "C"], "province": ["山东", "江苏", "江苏"]})
+    presence = pd.DataFrame({"firm_id": ["A", "B", "C", "C"], "segment_id": ["car", "part", "part", "ore"],
+                             "amount": [1.0, 1.0, 2.0, 2.0]})
+    links = pd.DataFrame({"supplier_id": ["B", "C"], "customer_id": ["A", "A"], "amount": [5.0, 7.0]})
+    chain = cg.ChainGraph.from_frames(firms, links, presence=presence, region="山东")
+    a = attraction_list(chain)
+    assert a["second_source_amount"].isna().all() and "second_source_amount" in a.attrs["notes"]
+    assert a.attrs["weights"]["second_source_amount"] == 0
+    # part: D = N = 5 + 3.5; ore: D = N = 3.5. C: min(3.5, 8.5) + min(3.5, 3.5) = 7, closes the
+    # ore and part gaps; B: min(5, 8.5) = 5, closes part's
+    np.testing.assert_allclose(a.loc[["C", "B"], "local_demand_served"], [7, 5])
+    assert a.loc[["C", "B"], "gaps_closed"].tolist() == [2, 1]
+    np.testing.assert_allclose(a.loc["C", "share_served"], 3.5 / 8.5 + 1)
+
+
 # --------------------------------------------------------------------------- #
 # chain maps
 
