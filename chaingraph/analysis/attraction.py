@@ -93,6 +93,8 @@ class _Needs:
 
 
 def _segment_needs(chain: ChainGraph) -> _Needs:
+    """What each segment lacks (see :class:`_Needs`), from the chain's arrays and
+    :func:`~chaingraph.single_sourcing`."""
     n_seg = len(chain.segment_ids)
     has_local = chain.segment_firm_counts(chain.is_local[:, None])[:, 0] if n_seg else np.zeros(0)
     # presence in a sub-segment is presence in its ancestors: l is covered when a local firm
@@ -463,7 +465,7 @@ def attraction_list(chain: ChainGraph, candidates: pd.DataFrame | None = None, *
         segment's product, 万元), ``revenue`` (万元, the capacity when no
         amount is given), ``share`` (its share of the segment's market, for
         chain maps) and ``kind`` optional. Chinese headers as for a firms
-        table. A firm already in the region, a local firm of the chain, or
+        table (企业ID, 名称, 环节, 省份, 营业收入, 金额 …). A firm already in the region, a local firm of the chain, or
         an aggregate (``kind``) cannot be attracted: it is left out with a
         warning (``attrs["rejected"]``: id → reason). A candidate that is
         also a (non-local) firm of the chain counts as that firm for
@@ -593,7 +595,8 @@ def attraction_list(chain: ChainGraph, candidates: pd.DataFrame | None = None, *
 
 
 def _components(chain, cands: _Candidates, needs: _Needs, settings) -> dict:
-    """The per-candidate components as arrays (see :func:`attraction_list`)."""
+    """The per-candidate components as arrays (see :func:`attraction_list`), and
+    ``gap_value``: the closed gaps counted with their 五基 weights (what the score uses)."""
     n = len(cands)
     c, k, part = cands.cand, cands.seg, cands.part
     covers = K.gap_segments(c, k, n, chain.segment_ancestry)
@@ -624,11 +627,12 @@ def _components(chain, cands: _Candidates, needs: _Needs, settings) -> dict:
     return out
 
 
-#: The score's components: (column, column whose values are scaled, when it stands in).
-_SCORED = ("gaps_closed", "local_demand_served", "second_source_amount", "risk_reduction")
+#: The score's components, in the order of DEFAULT_WEIGHTS.
+_SCORED = tuple(DEFAULT_WEIGHTS)
 
 
 def _ranked(chain, cands, comp, w, links, notes, settings, top) -> pd.DataFrame:
+    """The scored, ranked table of :func:`attraction_list` from the components ``comp``."""
     n = len(cands)
     values = {
         "gaps_closed": comp["gap_value"],
@@ -677,12 +681,11 @@ def _ranked(chain, cands, comp, w, links, notes, settings, top) -> pd.DataFrame:
             "second_source_amount": comp["second_source_amount"],
             "risk_reduction": comp["risk_reduction"],
             "score": score,
-            "rank": pd.array(np.where(rank > 0, rank, 0), dtype="Int64"),
+            "rank": pd.arrays.IntegerArray(np.maximum(rank, 0), rank <= 0),
             "reasons": pd.array(reasons, dtype="string"),
         },
         index=pd.Index(cands.ids, name="firm_id", dtype="string"),
     )
-    frame.loc[rank <= 0, "rank"] = pd.NA
     frame = frame.iloc[order]
     if top is not None:
         frame = frame.head(int(top))
