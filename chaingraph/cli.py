@@ -609,6 +609,26 @@ def gaps_command(chain, leakage_threshold, top, long, fmt, output):
     emit(func(chain, leakage_threshold=leakage_threshold, top=top), fmt, output)
 
 
+@cli.command()
+@chain_input
+@click.option("--candidates", "candidates_file", type=click.Path(path_type=Path), default=None,
+              metavar="FILE", help="Prospective firms (firm_id, segment_id, revenue or amount, "
+                                   "province or country, …) instead of the chain's outside firms.")
+@click.option("--top", type=int, default=20, show_default=True, help="The N best-ranked candidates.")
+@click.option("--no-risk", is_flag=True,
+              help="Skip risk_reduction (one disruption cascade per segment).")
+@table_output
+def attract(chain, candidates_file, top, no_risk, fmt, output):
+    """Whom to attract (补链招商清单): candidates ranked by the gaps they close and the demand they serve."""
+    from .analysis.attraction import attraction_list
+    from .io import read_table
+
+    table = read_table(candidates_file) if candidates_file is not None else None
+    df = attraction_list(chain, table, top=top, risk=not no_risk)
+    weights = ", ".join(f"{k}={v:.2f}" for k, v in df.attrs["weights"].items())
+    emit(df, fmt, output, note=f"weights: {weights}; candidates: {df.attrs['n_candidates']}")
+
+
 @cli.command("tiers")
 @chain_input
 @click.option("--rules", multiple=True, metavar="NAME|FILE",
