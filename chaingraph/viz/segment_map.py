@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from ..analysis.weak import weak_links
 from ..errors import ChainDataError, numeric_noise_silenced
@@ -26,17 +27,14 @@ def segment_flows_matrix(chain) -> tuple[np.ndarray, np.ndarray]:
 
     ``F[k, l] = Σ W[s, j]`` over suppliers *s* in segment *k* and customers
     *j* in segment *l*; the last row/column (index ``K``) collects firms with
-    no segment. ``counts[k, loc]`` is the number of firms of segment *k* (or of
-    a segment nested in it) that are local (0), outside (1) or foreign (2).
+    no segment. ``counts[k, loc]`` is the number of firms of segment *k* or of
+    a segment nested in it (as in :meth:`ChainGraph.summary`) that are local
+    (0), outside (1) or foreign (2). Money is not nested: ``F`` is between the
+    segments the firms are placed in, so that an edge is drawn once.
     """
     F = chain.segment_flow_matrix(unknown=True).toarray()
     by_location = chain.location_codes[:, None] == np.arange(3)
-    counts = chain.segment_firm_counts(by_location, unknown=True)
-    ancestry = chain.segment_ancestry
-    if ancestry.nnz > ancestry.shape[0]:  # nested segments: presence below counts for the parent
-        nested = ((chain.segment_membership > 0).astype(np.float64) @ ancestry) > 0
-        counts[:-1] = nested.T.astype(np.int64) @ by_location.astype(np.int64)
-    return F, counts
+    return F, chain.segment_firm_counts(by_location, unknown=True, nested=True)
 
 
 class _Segments(NamedTuple):
@@ -210,14 +208,10 @@ def _segment_tooltips(chain, segs: _Segments) -> dict:
 def _largest_firms(chain, scores, size_by, segs: _Segments) -> dict:
     """Segment id → its 15 largest firms for the side panel, by ``size_by`` when that is a firms
     column, else by sales + purchases in the chain."""
-    K = len(chain.segment_ids)
-    m = len(segs.ids)
     key_name = size_by if size_by and (size_by in chain.firms.columns) else None
     size_key = numeric_values(chain.firms[key_name]) if key_name else chain.out_strength + chain.in_strength
     size_key = np.where(np.isfinite(size_key), size_key, -np.inf)
-    codes = np.where(chain.segment_codes >= 0, chain.segment_codes, K)
-    order = np.lexsort((-size_key, codes))
-    starts = np.searchsorted(codes[order], np.arange(m + 1))
+    members = _segment_members(chain, len(segs.ids))
     fnames = (chain.firms["name"].to_numpy(dtype=object, na_value=None) if "name" in chain.firms
               else np.full(chain.n_firms, None))
     size_class = chain.firms["size_class"].to_numpy(dtype=object, na_value=None)
@@ -229,7 +223,8 @@ def _largest_firms(chain, scores, size_by, segs: _Segments) -> dict:
         columns.append("lead score")
     details = {}
     for k, sid in enumerate(segs.ids):
-        top = order[starts[k]:min(starts[k + 1], starts[k] + 15)]
+        firms_k = members[k]
+        top = firms_k[np.argsort(-size_key[firms_k], kind="stable")[:15]]
         rows = []
         for i in top:
             row = [str(chain.firm_ids[i]), str(fnames[i]) if is_present(fnames[i]) else "",
@@ -241,6 +236,19 @@ def _largest_firms(chain, scores, size_by, segs: _Segments) -> dict:
         details[sid] = {"title": f"{segs.names[k]}: largest of {int(segs.firms[k]):,} firms",
                         "columns": columns, "rows": rows}
     return details
+
+
+def _segment_members(chain, m) -> list[np.ndarray]:
+    """Firm positions per node, in firm order: the firms counted in each segment (its own and
+    its sub-segments', as in :func:`segment_flows_matrix`), then, when ``m`` has one more node,
+    the firms with no segment."""
+    present = sp.csc_array((chain.segment_membership > 0).astype(np.float64) @ chain.segment_ancestry)
+    present.sort_indices()
+    members = [present.indices[present.indptr[k]:present.indptr[k + 1]]
+               for k in range(len(chain.segment_ids))]
+    if m > len(members):
+        members.append(np.flatnonzero(np.diff(chain.segment_membership.indptr) == 0))
+    return members
 
 
 def _segment_edges(chain, F, segs: _Segments) -> tuple[list[dict], pd.DataFrame]:

@@ -49,3 +49,21 @@ def test_report_of_a_chain_map():
     assert set(weak.lists["chokepoints"].index) == {"JSR", "CYM", "ASML", "LND"}
     assert "<svg" in report.html and "needs supplier–customer links" in report.markdown
     assert isinstance(report.sections["gaps"].lists["candidates"], pd.DataFrame)
+
+
+def test_segment_map_and_summary_count_subsegments_alike():
+    chain = build()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = cg.to_pyvis(chain, view="segments")
+    by = chain.summary().by_segment
+    cols = ["firms", "local", "outside", "foreign"]
+    drawn = net.node_table.loc[list(chain.segment_ids), cols]
+    assert drawn.to_numpy().tolist() == by[cols].to_numpy().tolist()
+    # the side panel lists the firms the count counts: litho's own (ASML, NIKON, SMEE) and
+    # euv's (CYM, GIG); KR-rest is in material and chip, not only in its primary segment
+    litho = net.details["litho"]
+    assert litho["title"].endswith("largest of 5 firms")
+    assert sorted(r[0] for r in litho["rows"]) == ["ASML", "CYM", "GIG", "NIKON", "SMEE"]
+    assert "KR-rest" in [r[0] for r in net.details["material"]["rows"]]
+    assert "KR-rest" in [r[0] for r in net.details["chip"]["rows"]]
