@@ -368,7 +368,7 @@ def sector_table(source=None, *, dataset: str | None = None,
     local_only : bool, default False
         Chains: only the flows between local firms and the local firms'
         output (see :func:`segment_flows`). Input–output tables have no
-        region, so it does not apply to them.
+        region: ``local_only=True`` with one is a ``ValueError``.
 
     Returns
     -------
@@ -381,7 +381,8 @@ def sector_table(source=None, *, dataset: str | None = None,
     Raises
     ------
     ValueError
-        Both or neither of ``source`` and ``dataset``.
+        Both or neither of ``source`` and ``dataset``; ``local_only`` with an
+        input–output table.
     TypeError
         A ``source`` of another kind.
     ChainDataError
@@ -416,11 +417,19 @@ def sector_table(source=None, *, dataset: str | None = None,
         if path.is_dir() or path.suffix.lower() in (".xlsx", ".xls"):
             data = read_chain(path)
         else:
+            _no_local_only(local_only, f"{path.name} is an input–output table")
             return read_io_table(path)
     if isinstance(data, ChainGraph):
         return (segment_flows(data, local_only=local_only),
                 segment_output(data, local_only=local_only))
     if isinstance(data, IOTable):
+        _no_local_only(local_only, "an input–output table")
         return data.Z, data.x
     raise TypeError(
         f"expected an IOTable, a ChainGraph or a path, got {type(data).__name__}")
+
+
+def _no_local_only(local_only: bool, what: str) -> None:
+    """``local_only`` asked of a table that has no firms and no region: a ValueError."""
+    if local_only:
+        raise ValueError(f"local_only applies to chains only: {what} has no firms and no region")

@@ -638,3 +638,12 @@ def test_segment_output_splits_revenue_over_the_rows_without_amount():
     messages = " | ".join(str(w.message) for w in caught)
     assert "1 firms have a revenue below the sum of their presence amounts" in messages
     np.testing.assert_array_equal(out.to_numpy(), [450.0, 700.0])
+
+
+def test_sector_table_local_only_applies_to_chains_only(tmp_path, germany):
+    io = cg.load_dataset("germany-1995-6")
+    Zg, xg = germany
+    Zg.assign(x=xg).to_csv(tmp_path / "de.csv")
+    for kw in ({"source": io}, {"dataset": "germany-1995-6"}, {"source": tmp_path / "de.csv"}):
+        with pytest.raises(ValueError, match="local_only applies to chains only"):
+            sector_table(**kw, local_only=True)
