@@ -18,6 +18,7 @@ import pandas as pd
 from chaingraph.analysis._common import require_links, with_place
 from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError
+from chaingraph.schema import TableInfo
 
 __all__ = ["segment_flows", "segment_output", "read_io_table", "sector_table"]
 
@@ -299,10 +300,10 @@ def read_io_table(path) -> tuple[pd.DataFrame, pd.Series]:
         raise ChainDataError("needs a label column, the Z block and an output column", source=source)
     label_col = raw.columns[0]
     labels = pd.Index(raw[label_col].astype(str).str.strip(), name="sector" if label_col == "" else str(label_col))
-    line = np.arange(len(raw)) + 2  # header is line 1
+    rows = TableInfo.of(raw, source).rows  # the file's line numbers (read_table's index)
     dup = labels.duplicated()
     if dup.any():
-        raise ChainDataError("repeated sector label", source=source, column=str(label_col), rows=line[dup].tolist())
+        raise ChainDataError("repeated sector label", source=source, column=str(label_col), rows=rows(raw, dup))
     out_col = next((c for c in ("x", "output") if c in raw.columns), None)
     if out_col is None:
         raise ChainDataError("no gross-output column: name it 'x' or 'output'", source=source)
@@ -317,7 +318,7 @@ def read_io_table(path) -> tuple[pd.DataFrame, pd.Series]:
         vals = pd.to_numeric(text, errors="coerce")
         bad = text.notna().to_numpy() & vals.isna().to_numpy()
         if bad.any():
-            raise ChainDataError("not a number", source=source, column=str(col), rows=line[bad].tolist())
+            raise ChainDataError("not a number", source=source, column=str(col), rows=rows(raw, bad))
         return vals.to_numpy(dtype=float)
 
     block = np.column_stack([numeric(s) for s in labels]) if len(labels) else np.zeros((0, 0))
@@ -332,7 +333,7 @@ def read_io_table(path) -> tuple[pd.DataFrame, pd.Series]:
     xv = numeric(out_col)
     bad = np.isnan(xv)
     if bad.any():
-        raise ChainDataError("missing gross output", source=source, column=out_col, rows=line[bad].tolist())
+        raise ChainDataError("missing gross output", source=source, column=out_col, rows=rows(raw, bad))
     Z = pd.DataFrame(block, index=labels, columns=labels.copy())
     return Z, pd.Series(xv, index=labels, name="output")
 

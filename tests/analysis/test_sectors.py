@@ -647,3 +647,20 @@ def test_sector_table_local_only_applies_to_chains_only(tmp_path, germany):
     for kw in ({"source": io}, {"dataset": "germany-1995-6"}, {"source": tmp_path / "de.csv"}):
         with pytest.raises(ValueError, match="local_only applies to chains only"):
             sector_table(**kw, local_only=True)
+
+
+def test_read_io_table_names_file_lines_across_blank_lines(tmp_path):
+    # the header is line 1, line 3 is blank: sector b's row is line 4
+    path = tmp_path / "gap.csv"
+    path.write_text("s,a,b,x\na,1,2,10\n\nb,oops,4,5\n", encoding="utf-8")
+    with pytest.raises(ChainDataError, match="not a number") as err:
+        read_io_table(path)
+    assert err.value.column == "a" and err.value.rows == [4]
+    path.write_text("s,a,b,x\na,1,2,10\n\nb,3,4,\n", encoding="utf-8")
+    with pytest.raises(ChainDataError, match="missing gross output") as err:
+        read_io_table(path)
+    assert err.value.rows == [4]
+    path.write_text("s,a,x\na,1,10\n\na,3,10\n", encoding="utf-8")
+    with pytest.raises(ChainDataError, match="repeated sector") as err:
+        read_io_table(path)
+    assert err.value.rows == [4]
