@@ -134,28 +134,51 @@ def _segment_numbers(chain, F, counts) -> _Segments:
 
 def _highlighted_segments(chain, full, scores, highlight, m) -> np.ndarray:
     """Which of the ``m`` segment nodes to mark: given segments, the segments of given firms, or
-    those of the lead firms (``"leads"``)."""
-    K = len(chain.segment_ids)
+    those of the lead firms (``"leads"``), found by segment id (``full`` may have segments the
+    focused ``chain`` does not draw). A firm with no segment marks "(no segment)" when it is
+    among the map's firms. A given firm that nothing on the map stands for is an error; lead
+    firms off the map are simply not marked."""
     marked = np.zeros(m, dtype=bool)
     if highlight is None:
         return marked
     if isinstance(highlight, str) and highlight == "leads":
         lead = scores["is_lead"].fillna(False).to_numpy(dtype=bool) if "is_lead" in scores else \
             np.zeros(full.n_firms, bool)
-        hit = full.segment_codes[lead & (full.segment_codes >= 0)]
-        marked[np.unique(hit)] = True
+        for i in np.flatnonzero(lead):
+            marked[_firm_nodes(chain, full, i, m)[0]] = True
         return marked
     wanted = [highlight] if isinstance(highlight, str) else list(highlight)
     for h in wanted:
         if h in chain.segment_ids:
             marked[chain.segment_ids.get_loc(h)] = True
         elif h in full.firm_ids:
-            k = full.segment_codes[full.firm_ids.get_loc(h)]
-            marked[k if k >= 0 else K] = True
+            nodes, why = _firm_nodes(chain, full, full.firm_ids.get_loc(h), m)
+            if not len(nodes):
+                raise ChainDataError(f"highlight: firm {h!r} {why}: nothing on the segment map stands for it",
+                                     source="firms", column="segment_id")
+            marked[nodes] = True
         else:
             raise ChainDataError(f"highlight: {h!r} is neither a segment nor a firm",
                                  source="firms", column="firm_id")
     return marked
+
+
+def _firm_nodes(chain, full, i, m) -> tuple[np.ndarray, str]:
+    """The map nodes that stand for firm ``i`` of ``full`` (its segments on the map, or
+    "(no segment)"), and, when there are none, why."""
+    M = full.segment_membership
+    segs = full.segment_ids[M.indices[M.indptr[i]:M.indptr[i + 1]]]
+    K = len(chain.segment_ids)
+    if not len(segs):
+        if m > K and full.firm_ids[i] in chain.firm_ids:
+            return np.array([K]), ""
+        return np.array([], dtype=np.int64), f"has no segment and is not among the {chain.n_firms:,} firms of this map"
+    pos = chain.segment_ids.get_indexer(segs)
+    if (pos >= 0).any():
+        return pos[pos >= 0], ""
+    names = ", ".join(map(str, segs))
+    where = f"segment {names}, which is" if len(segs) == 1 else f"segments {names}, which are"
+    return pos[pos >= 0], f"is in {where} not on this map"
 
 
 def _stage_columns(stages: list) -> tuple[np.ndarray, np.ndarray, list[dict]]:
