@@ -13,8 +13,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..analysis.weak import weak_links
-from ..errors import ChainDataError, numeric_noise_silenced
-from .attributes import numeric_values, segment_stages
+from ..errors import ChainDataError
+from .attributes import numeric_values, run_or_leave_out, segment_stages
 from .page import ChainNetwork, vis_options
 from .style import (COVERAGE_STOPS, MISSING_COLOR, STAGE_LABELS, STAGE_ORDER, format_value, is_present,
                     ramp_colors, scale_sizes)
@@ -314,11 +314,10 @@ def _segment_edges(chain, F, segs: _Segments) -> tuple[list[dict], pd.DataFrame]
 
 
 def _weak_rows(chain, tips, seg_ids):
-    """Add weak_links' verdict (weakness, severity) to the segment tooltips, unless it cannot run."""
-    try:
-        with numeric_noise_silenced():
-            wl = weak_links(chain)
-    except ChainDataError:
+    """Add weak_links' verdict (weakness, severity) to the segment tooltips; when it cannot run,
+    warn and leave it out (:func:`~chaingraph.viz.attributes.run_or_leave_out`)."""
+    wl = run_or_leave_out("weak_links", weak_links, chain, "its verdict is", stacklevel=5)
+    if wl is None:
         return
     for col, label in (("weakness", "弱链 weakness"), ("severity", "severity")):
         for s in seg_ids:

@@ -5,6 +5,7 @@ worked by hand in tests/analysis/test_chain_map_analyses.py."""
 import warnings
 
 import pandas as pd
+import pytest
 
 import chaingraph as cg
 from conftest import extended_chain_map_tables
@@ -67,3 +68,18 @@ def test_segment_map_and_summary_count_subsegments_alike():
     assert sorted(r[0] for r in litho["rows"]) == ["ASML", "CYM", "GIG", "NIKON", "SMEE"]
     assert "KR-rest" in [r[0] for r in net.details["material"]["rows"]]
     assert "KR-rest" in [r[0] for r in net.details["chip"]["rows"]]
+
+
+def test_segment_map_warns_when_weak_links_cannot_run():
+    # a template but no firm placed in a segment: weak_links cannot run; the map is drawn
+    # without its verdict, and says so as it does for the score analyses
+    template = cg.ChainTemplate.from_frames(
+        pd.DataFrame({"segment_id": ["up", "down"]}),
+        pd.DataFrame({"from_segment": ["up"], "to_segment": ["down"]}))
+    firms = pd.DataFrame({"firm_id": ["A", "B"]})
+    links = pd.DataFrame({"supplier_id": ["A"], "customer_id": ["B"], "amount": [1.0]})
+    chain = cg.ChainGraph.from_frames(firms, links, template)
+    with pytest.warns(UserWarning, match=r"to_pyvis: weak_links could not run on this chain \(.*no "
+                                         r"segment_id column.*\); its verdict is left out of the tooltips"):
+        net = cg.to_pyvis(chain, view="segments", scores=[])
+    assert not any(label == "弱链 weakness" for label, _ in net.tips["up"])
