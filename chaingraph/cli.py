@@ -488,7 +488,10 @@ def viz(chain, output, ecosystem, depth, segments, segment_map, color_by, size_b
                    max_nodes=max_nodes, view="segments" if segment_map else "auto",
                    segment=list(segments) or None, ecosystem=ecosystem, depth=depth)
     net.save_graph(output)
-    click.echo(f"wrote {output}: {net.view} view, {len(net.nodes):,} nodes, {len(net.edges):,} edges")
+    folded = sum(1 for n in net.nodes if n.get("hidden"))
+    more = f" ({folded:,} more folded)" if folded else ""
+    click.echo(f"wrote {output}: {net.view} view, {len(net.nodes) - folded:,} nodes drawn{more}, "
+               f"{len(net.edges):,} edges")
 
 
 @cli.command()

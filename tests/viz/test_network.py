@@ -447,5 +447,12 @@ def test_cli_viz(tmp_path):
     assert lead in {n["id"] for n in data["nodes"]} and "ecosystem view" in r.output
     r = runner.invoke(cli, ["viz", "-d", "shandong-nev", "-o", str(out)])
     assert r.exit_code == 0 and "segments view, 28 nodes" in r.output  # 2,000 firms: the segment map
+    # at depth 2 the ecosystem folds most partners: the message counts what is drawn
+    r = runner.invoke(cli, ["viz", "-d", "shandong-nev", "-o", str(out), "--ecosystem", lead])
+    assert r.exit_code == 0, r.output
+    nodes = _data_block(out.read_text(encoding="utf-8"))["nodes"]
+    hidden = sum(1 for n in nodes if n.get("hidden"))
+    assert hidden > 0
+    assert f"ecosystem view, {len(nodes) - hidden:,} nodes drawn ({hidden:,} more folded)" in r.output
     r = runner.invoke(cli, ["viz", "-d", "shandong-nev", "-o", str(out), "--ecosystem", "nobody"])
     assert r.exit_code == 2 and "unknown firm" in r.output
