@@ -621,7 +621,8 @@ def gaps_command(chain, leakage_threshold, top, long, fmt, output):
               help="Only firms whose next tier fails within relative distance X, nearest first "
                    "(with --progress: count and list them per tier).")
 @click.option("--cluster-type", type=click.Choice(["pillar", "emerging"]), default=None,
-              help="Cluster kind for the 链主 revenue threshold where the data has none.")
+              help="Cluster kind for the 链主 revenue threshold where the data has none "
+                   "(default: the chain template's).")
 @click.option("--detail", is_flag=True, help="Add every criterion's value, threshold and outcome.")
 @click.option("--progress", type=click.Choice(["region", "city"]), default=None,
               help="Counts by tier against Shandong's 2025 targets instead of the firm list.")
@@ -638,6 +639,7 @@ def tiers_command(chain, rules, near_miss, cluster_type, detail, progress, fmt, 
         df = tiers(chain, rules=rules, cluster_type=cluster_type, detail=detail,
                    near_miss=near_miss)
     note = "rules: " + ", ".join(df.attrs["rules"])
+    note += f"; cluster type: {df.attrs['cluster_type'] or 'unknown'}"
     if df.attrs.get("unconfirmed"):
         note += "; unconfirmed values used: " + ", ".join(df.attrs["unconfirmed"])
     emit(df, fmt, output, note=note)
