@@ -221,7 +221,7 @@ def test_ids_without_surrounding_spaces_raise_no_warning(firms, links):
         build(firms, links)
 
 
-@pytest.mark.parametrize("name", ["shandong-cnc", "shandong-nev", "register-sample"])
+@pytest.mark.parametrize("name", cg.list_datasets()["name"].tolist())
 def test_shipped_datasets_have_no_padded_ids(name):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
