@@ -488,7 +488,10 @@ def viz(chain, output, ecosystem, depth, segments, segment_map, color_by, size_b
                    max_nodes=max_nodes, view="segments" if segment_map else "auto",
                    segment=list(segments) or None, ecosystem=ecosystem, depth=depth)
     net.save_graph(output)
-    click.echo(f"wrote {output}: {net.view} view, {len(net.nodes):,} nodes, {len(net.edges):,} edges")
+    folded = sum(1 for n in net.nodes if n.get("hidden"))
+    more = f" ({folded:,} more folded)" if folded else ""
+    click.echo(f"wrote {output}: {net.view} view, {len(net.nodes) - folded:,} nodes drawn{more}, "
+               f"{len(net.edges):,} edges")
 
 
 @cli.command()
@@ -638,7 +641,8 @@ def attract(chain, candidates_file, top, no_risk, fmt, output):
               help="Only firms whose next tier fails within relative distance X, nearest first "
                    "(with --progress: count and list them per tier).")
 @click.option("--cluster-type", type=click.Choice(["pillar", "emerging"]), default=None,
-              help="Cluster kind for the 链主 revenue threshold where the data has none.")
+              help="Cluster kind for the 链主 revenue threshold where the data has none "
+                   "(default: the chain template's).")
 @click.option("--detail", is_flag=True, help="Add every criterion's value, threshold and outcome.")
 @click.option("--progress", type=click.Choice(["region", "city"]), default=None,
               help="Counts by tier against Shandong's 2025 targets instead of the firm list.")
@@ -655,6 +659,7 @@ def tiers_command(chain, rules, near_miss, cluster_type, detail, progress, fmt, 
         df = tiers(chain, rules=rules, cluster_type=cluster_type, detail=detail,
                    near_miss=near_miss)
     note = "rules: " + ", ".join(df.attrs["rules"])
+    note += f"; cluster type: {df.attrs['cluster_type'] or 'unknown'}"
     if df.attrs.get("unconfirmed"):
         note += "; unconfirmed values used: " + ", ".join(df.attrs["unconfirmed"])
     emit(df, fmt, output, note=note)
