@@ -19,7 +19,8 @@ REGENERATE = "python docs/run_notebooks.py"
 
 def _runner():
     """docs/run_notebooks.py: how a notebook is run and what of its output is volatile."""
-    spec = importlib.util.spec_from_file_location("run_notebooks", ROOT / "docs" / "run_notebooks.py")
+    path = ROOT / "docs" / "run_notebooks.py"
+    spec = importlib.util.spec_from_file_location("run_notebooks", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -101,10 +102,13 @@ def test_stored_outputs_are_compared(tmp_path):
     book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
     book.cells[0].outputs = [nbformat.v4.new_output(
         "execute_result", data={"text/plain": "2"}, execution_count=1)]
+    def outputs(notebook):
+        return runner.cell_outputs(runner.normalise(nbformat.from_dict(notebook)))
+
     again = nbformat.from_dict(book)
     again.cells[0].metadata["execution"] = {"iopub.status.idle": "2026-01-01T00:00:00"}
-    assert runner.cell_outputs(runner.normalise(again)) == runner.cell_outputs(runner.normalise(book))
+    assert outputs(again) == outputs(book)
     again.cells[0].outputs[0].data["text/plain"] = "3"
-    assert runner.cell_outputs(runner.normalise(again)) != runner.cell_outputs(runner.normalise(book))
+    assert outputs(again) != outputs(book)
     again.cells[0].outputs = []
-    assert runner.cell_outputs(runner.normalise(again)) != runner.cell_outputs(runner.normalise(book))
+    assert outputs(again) != outputs(book)
