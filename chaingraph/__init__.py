@@ -11,6 +11,7 @@ from .templates import ChainTemplate, get_template, list_templates
 from .core import ChainGraph, ChainSummary
 from .io import read_chain, write_chain
 from .assign import assign_segments, read_register
+from .ingest import ingest_transactions
 
 # -- datasets --
 from .datasets import IOTable, list_datasets, load_dataset, load_planted
@@ -57,6 +58,7 @@ __all__ = [
     "write_chain",
     "assign_segments",
     "read_register",
+    "ingest_transactions",
     "IOTable",
     "Planted",
     "SyntheticChain",

@@ -62,8 +62,9 @@ def cli():
     """chaingraph: analyse an industry chain (产业链) as a supplier→customer network.
 
     A chain is a folder with firms.csv and links.csv (and optionally
-    segments.csv and flows.csv), or an .xlsx workbook with those sheets.
-    Shipped examples: see `chaingraph datasets`.
+    presence.csv, segments.csv and flows.csv), or an .xlsx workbook with those
+    sheets; a chain map has presence.csv and no links. Shipped examples: see
+    `chaingraph datasets`.
     """
 
 
@@ -77,24 +78,30 @@ unknown_firms_option = click.option(
     help="Links to firms missing from the firms table: stop with an error, or add those "
          "firms with no attributes (a warning says how many).")
 
+_REGION_HELP = ("Focus region: a province, city or country (default: as recorded in the "
+                "data).")
+_HOME_HELP = ("Home country (code or name: CN, USA, Japan, 德国); firms of other countries are "
+              "foreign (default: as recorded in the data, else CN).")
+
 
 def chain_input(func):
-    """Add ``PATH | --dataset NAME``, ``--region`` and ``--unknown-firms``; pass the loaded
-    chain as ``chain``."""
+    """Add ``PATH | --dataset NAME``, ``--region``, ``--home`` and ``--unknown-firms``; pass
+    the loaded chain as ``chain``."""
 
     @click.argument("path", required=False, type=click.Path(path_type=Path))
     @click.option("--dataset", "-d", metavar="NAME", help="A shipped dataset instead of PATH.")
-    @click.option("--region", metavar="PROVINCE", help="Focus region (default: as recorded in the data).")
+    @click.option("--region", metavar="REGION", help=_REGION_HELP)
+    @click.option("--home", metavar="COUNTRY", help=_HOME_HELP)
     @unknown_firms_option
     @functools.wraps(func)
-    def wrapper(path, dataset, region, unknown_firms, **kwargs):
-        kwargs["chain"] = load_chain_arg(path, dataset, region, unknown_firms)
+    def wrapper(path, dataset, region, home, unknown_firms, **kwargs):
+        kwargs["chain"] = load_chain_arg(path, dataset, region, home, unknown_firms)
         return func(**kwargs)
 
     return wrapper
 
 
-def load_chain_arg(path, dataset, region=None, unknown_firms="error"):
+def load_chain_arg(path, dataset, region=None, home=None, unknown_firms="error"):
     """The chain named on the command line by PATH or --dataset."""
     from .core import ChainGraph
     from .io import read_chain
@@ -108,8 +115,10 @@ def load_chain_arg(path, dataset, region=None, unknown_firms="error"):
         if not isinstance(chain, ChainGraph):
             raise click.UsageError(f"{dataset} is an input–output table, not a chain "
                                    f"(`chaingraph sectors --dataset {dataset}` analyses it)")
-        return chain if region is None else chain.with_region(region)
-    return read_chain(path, region=region, unknown_firms=unknown_firms)
+        if region is None and home is None:
+            return chain
+        return chain.with_region(region if region is not None else chain.region, home=home)
+    return read_chain(path, region=region, home=home, unknown_firms=unknown_firms)
 
 
 def table_output(func):
@@ -190,14 +199,28 @@ def templates(fmt, output):
 
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--region", metavar="PROVINCE", help="Focus region to check against.")
+@click.option("--region", metavar="REGION", help="Focus region to check against.")
+@click.option("--home", metavar="COUNTRY", help=_HOME_HELP)
 @unknown_firms_option
-def validate(path, region, unknown_firms):
+def validate(path, region, home, unknown_firms):
     """Check a chain folder or workbook; exit 2 with the first problem found."""
     from .io import read_chain
 
-    chain = read_chain(path, region=region, unknown_firms=unknown_firms)
+    chain = read_chain(path, region=region, home=home, unknown_firms=unknown_firms)
     click.echo(f"OK: {chain!r}")
+    region_text = f"{chain.region} ({chain.region_kind})" if chain.region else "none"
+    if chain.has_presence:
+        p = chain.presence
+        presence = (f"{len(p):,} rows, {p['firm_id'].nunique():,} firms in "
+                    f"{p['segment_id'].nunique():,} segments, {int(p['share'].notna().sum()):,} "
+                    f"with a share, {int(p['negligible'].fillna(False).sum()):,} negligible; "
+                    f"{int(chain.is_aggregate.sum()):,} aggregates")
+    else:
+        presence = "none (each firm's segment_id)"
+    click.echo(f"home: {chain.home}; region: {region_text}")
+    click.echo(f"presence: {presence}")
+    click.echo(f"links: {chain.n_links:,} supplier–customer pairs" if chain.has_links
+               else "links: none (a chain map: analyses that need transactions are not available)")
 
 
 @cli.command("assign")
@@ -233,6 +256,60 @@ def assign_command(register, template, min_score, text, code, sheet, fmt, output
                    f"{presence['firm_id'].nunique():,} firms placed in "
                    f"{placed['segment_id'].nunique()} segments ({len(placed):,} presence rows)",
                    err=True)
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Links file to write: .parquet or .csv (UTF-8).")
+@click.option("--supplier", default="supplier_id", show_default=True, metavar="COL",
+              help="Column of the selling firm's id (供应商ID also matches).")
+@click.option("--customer", default="customer_id", show_default=True, metavar="COL",
+              help="Column of the buying firm's id (客户ID also matches).")
+@click.option("--amount", default="amount", show_default=True, metavar="COL",
+              help="Column of the amount (金额 also matches).")
+@click.option("--date", default=None, metavar="COL",
+              help="Column of the transaction date: adds first_date and last_date.")
+@click.option("--by-year", is_flag=True, help="One link per supplier, customer and year (needs --date).")
+@click.option("--memory-limit", default=None, metavar="SIZE",
+              help="Memory for DuckDB, e.g. 2GB; beyond it the work spills to disk.")
+@click.option("--rejects", type=click.Path(path_type=Path), default=None,
+              help="Write the rejected rows here (.csv or .parquet) with the reason for each.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def ingest(sources, output, supplier, customer, amount, date, by_year, memory_limit, rejects, quiet):
+    """Links from invoice-level transactions (交易流水): one row per supplier→customer pair.
+
+    SOURCES are CSV or Parquet files, folders or quoted glob patterns, e.g.
+    `chaingraph ingest 'invoices/*.parquet' -o chain/links.parquet`. Amounts are
+    summed exactly; rejected rows are counted by cause (and written with --rejects).
+    Needs DuckDB: pip install 'chaingraph[scale]'.
+    """
+    from .ingest import ingest_transactions
+
+    if output.suffix.lower() not in (".parquet", ".csv"):
+        raise click.BadParameter("use a .parquet or .csv file", param_hint="-o/--output")
+    if by_year and date is None:
+        raise click.UsageError("--by-year needs --date COL")
+    try:
+        links = ingest_transactions(
+            list(sources), supplier=supplier, customer=customer, amount=amount, date=date,
+            by_year=by_year, memory_limit=memory_limit, rejects=rejects, progress=not quiet)
+    except ImportError as exc:
+        raise click.ClickException(str(exc)) from None
+    except ValueError as exc:
+        if isinstance(exc, ChainDataError):
+            raise
+        raise click.BadParameter(str(exc), param_hint="--memory-limit") from None
+    except MemoryError as exc:
+        raise click.ClickException(str(exc)) from None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if output.suffix.lower() == ".parquet":
+        links.to_parquet(output, index=False)
+    else:
+        links.to_csv(output, index=False, encoding="utf-8")
+    n_rejected = sum(links.attrs["rejected"].values())
+    click.echo(f"wrote {output}: {len(links):,} links from {links.attrs['transactions']:,} "
+               f"transactions" + (f" ({n_rejected:,} rejected)" if n_rejected else ""))
 
 
 @cli.command()
@@ -309,8 +386,9 @@ def risk(chain, essentiality, sector, replaceability, tol, weight, top, quiet, f
 @cli.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--dataset", "-d", metavar="NAME", help="A shipped dataset instead of PATH.")
-@click.option("--focus-region", metavar="PROVINCE",
+@click.option("--focus-region", metavar="REGION",
               help="Focus region for the local loss share (default: as recorded in the data).")
+@click.option("--home", metavar="COUNTRY", help=_HOME_HELP)
 @click.option("--firm", "firms", multiple=True, metavar="ID", help="A firm that stops (repeatable).")
 @click.option("--segment", metavar="S", help="Every firm of this segment stops.")
 @click.option("--region", "shock_region", metavar="R",
@@ -323,7 +401,7 @@ def risk(chain, essentiality, sector, replaceability, tol, weight, top, quiet, f
 @click.option("--top", type=int, default=None, metavar="N", help="Only the N firms losing most.")
 @unknown_firms_option
 @table_output
-def disrupt(path, dataset, focus_region, firms, segment, shock_region, country, intensity,
+def disrupt(path, dataset, focus_region, home, firms, segment, shock_region, country, intensity,
             essentiality, sector, replaceability, tol, weight, by_segment, top, unknown_firms,
             fmt, output):
     """Disruption scenario (断链情景): what losing firms, a segment, a region or a country does.
@@ -334,7 +412,7 @@ def disrupt(path, dataset, focus_region, firms, segment, shock_region, country, 
     """
     from .analysis.resilience import simulate_disruption
 
-    chain = load_chain_arg(path, dataset, focus_region, unknown_firms)
+    chain = load_chain_arg(path, dataset, focus_region, home, unknown_firms)
     given = [("firm", firms), ("segment", segment), ("region", shock_region), ("country", country)]
     given = [(k, v) for k, v in given if v]
     if len(given) != 1:
@@ -392,12 +470,13 @@ def report(chain, output, lang, sections):
 @click.option("--segment", "segments", metavar="SEGMENT_ID", multiple=True,
               help="Draw these segments' firms and their direct partners (repeatable).")
 @click.option("--segment-map", is_flag=True, help="Draw one node per segment (环节).")
-@click.option("--color-by", default="segment", show_default=True,
-              help="segment, stage, location, size_class, tier or a firms column.")
+@click.option("--color-by", default=None,
+              help="segment (default), size_group (default for --ecosystem), stage, location, size_class, "
+                   "tier or a firms column.")
 @click.option("--size-by", default="revenue", show_default=True, help="A numeric firms or score column.")
 @click.option("--highlight", metavar="FIRM_IDS|leads", default=None,
               help="Comma-separated firm ids to mark, or 'leads' for the lead firms.")
-@click.option("--max-nodes", type=int, default=2500, show_default=True,
+@click.option("--max-nodes", type=int, default=500, show_default=True,
               help="Above this many firms, draw the segment map.")
 def viz(chain, output, ecosystem, depth, segments, segment_map, color_by, size_by, highlight, max_nodes):
     """Interactive network of the chain as one offline HTML file (vis-network inlined)."""

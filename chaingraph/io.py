@@ -1,10 +1,11 @@
 """Read and write chains: a folder of CSV or Parquet files, or one Excel workbook.
 
-A chain on disk is up to four tables — ``firms``, ``links``, ``segments``,
-``flows`` — plus, when chaingraph wrote it, ``chain.json`` (region, template
-name and column types, so that a round trip is exact). CSV files may be UTF-8,
-UTF-8 with BOM, UTF-16 (with or without BOM) or GB18030/GBK: the encoding is
-detected.
+A chain on disk is up to five tables — ``firms``, ``links``, ``presence``,
+``segments``, ``flows`` (only ``firms`` is required; a chain map has
+``presence`` and no ``links``) — plus, when chaingraph wrote it, ``chain.json``
+(region, home country, template name and column types, so that a round trip is
+exact). CSV files may be UTF-8, UTF-8 with BOM, UTF-16 (with or without BOM) or
+GB18030/GBK: the encoding is detected.
 
 Nothing is padded, renamed or read as missing without a word: a short or long
 CSV row, a header naming a column twice, a workbook formula without a saved
@@ -31,7 +32,7 @@ from .schema import as_text
 
 __all__ = ["read_chain", "write_chain", "read_table"]
 
-TABLES = ("firms", "links", "segments", "flows")
+TABLES = ("firms", "links", "presence", "segments", "flows")
 _SUFFIXES = (".csv", ".parquet", ".tsv", ".txt")
 _NA_VALUES = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A"]
 META_FILE = "chain.json"
@@ -303,18 +304,25 @@ def _find(folder: Path, table: str) -> Path | None:
 
 
 def read_chain(
-    path, *, region: str | None = None, unknown_firms: str = "error", encoding: str | None = None
+    path, *, region: str | None = None, home: str | None = None, unknown_firms: str = "error",
+    encoding: str | None = None,
 ) -> ChainGraph:
     """Read a chain from a folder of tables or from one ``.xlsx`` workbook.
 
     Parameters
     ----------
     path : str or Path
-        A folder holding ``firms`` and ``links`` (and optionally ``segments``
-        and ``flows``) as ``.csv``/``.tsv`` or ``.parquet`` files; or an
-        ``.xlsx`` workbook with sheets of those names.
+        A folder holding ``firms`` and optionally ``links``, ``presence``,
+        ``segments`` and ``flows`` as ``.csv``/``.tsv`` or ``.parquet`` files;
+        or an ``.xlsx`` workbook with sheets of those names. Without
+        ``links`` the chain is a chain map (see
+        :meth:`ChainGraph.from_frames` for ``presence``).
     region : str, optional
-        The focus region; overrides the one recorded in ``chain.json``.
+        The focus region (a country, province or city); overrides the one
+        recorded in ``chain.json``.
+    home : str, optional
+        The home country (code or name); overrides the one recorded in
+        ``chain.json`` (default ``CN``).
     unknown_firms : {"error", "add"}
         See :meth:`ChainGraph.from_frames`.
     encoding : str, optional
@@ -345,7 +353,8 @@ def read_chain(
             tables, meta = _read_workbook(path)
         else:
             raise ChainDataError(
-                "give a folder with firms and links files, or an .xlsx workbook", source=str(path)
+                "give a folder with firms (and links or presence) files, or an .xlsx workbook",
+                source=str(path),
             )
     else:
         meta = _read_meta_file(path / META_FILE)
@@ -356,17 +365,17 @@ def read_chain(
                 tables[table] = read_table(
                     found, encoding=encoding, dtypes=(meta.get("dtypes") or {}).get(table)
                 )
-    for table in ("firms", "links"):
-        if table not in tables:
-            raise ChainDataError(
-                f"no {table} table found (expected {table}.csv, {table}.parquet or a "
-                f"'{table}' sheet)",
-                source=str(path),
-            )
+    if "firms" not in tables:
+        raise ChainDataError(
+            "no firms table found (expected firms.csv, firms.parquet or a 'firms' sheet)",
+            source=str(path),
+        )
     segments = _template_from(tables, meta, META_FILE if path.is_dir() else f"{path.name}[chain]")
     return ChainGraph.from_frames(
-        tables["firms"], tables["links"], segments,
+        tables["firms"], tables.get("links"), segments,
+        presence=tables.get("presence"),
         region=region if region is not None else meta.get("region"),
+        home=home if home is not None else meta.get("home"),
         unknown_firms=unknown_firms,
     )
 
@@ -605,9 +614,14 @@ def _workbook_meta(kv: pd.DataFrame) -> dict:
 
 
 def _frames_of(chain: ChainGraph) -> dict[str, pd.DataFrame]:
-    frames = {"firms": chain.firms.reset_index(), "links": chain.links}
+    frames = {"firms": chain.firms.reset_index()}
+    if chain.has_links:
+        frames["links"] = chain.links
+    if chain.has_presence:
+        frames["presence"] = chain.presence
     if chain.template is not None:
-        frames["segments"] = chain.template.segments.reset_index()
+        # level is computed from the flows, not part of the input
+        frames["segments"] = chain.template.segments.drop(columns="level").reset_index()
         frames["flows"] = chain.template.flows
     return frames
 
@@ -617,6 +631,7 @@ def _meta_of(chain: ChainGraph, frames) -> dict:
         "format": "chaingraph",
         "version": 1,
         "region": chain.region,
+        "home": chain.home,
         "dtypes": {t: {c: str(df[c].dtype) for c in df.columns} for t, df in frames.items()},
     }
     if chain.template is not None:
@@ -631,6 +646,9 @@ def write_chain(chain: ChainGraph, path, *, format: str | None = None) -> None:
     Parameters
     ----------
     chain : ChainGraph
+        Its firms, links (when it has them), presence (when given), template
+        and, in ``chain.json`` (a ``chain`` sheet in a workbook), its region
+        and home country.
     path : str or Path
         A folder (created if needed), or a file ending in ``.xlsx``. CSV and
         Parquet give every value back exactly; Excel keeps numbers to 15

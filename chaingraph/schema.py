@@ -1,4 +1,4 @@
-"""Canonical columns of the three tables, and their validation and coercion.
+"""Canonical columns of the tables (firms, links, presence), and their validation and coercion.
 
 Every check here raises :class:`~chaingraph.errors.ChainDataError` naming the
 source (file or table), the column, the problem and the offending rows. Rows
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .countries import lookup_iso2, unknown_countries_message
 from .errors import ChainDataError
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "LINK_COLUMNS",
     "SEGMENT_COLUMNS",
     "FLOW_COLUMNS",
+    "PRESENCE_COLUMNS",
     "SIZE_CLASSES",
     "STAGES",
     "FOUNDATIONS",
@@ -68,6 +70,7 @@ FIRM_COLUMNS: dict[str, str] = {
     "ip_class1": "count",
     "equity_financing": "amount",
     "strategic_emerging": "bool",
+    "kind": "firm_kind",
 }
 
 #: Canonical links columns. ``supplier_id`` and ``customer_id`` are required.
@@ -80,6 +83,16 @@ LINK_COLUMNS: dict[str, str] = {
     "year": "year",
 }
 
+#: Presence (a chain map): which firm is active in which segment, with what share of its
+#: market. ``firm_id`` and ``segment_id`` are required; a firm may have many rows.
+PRESENCE_COLUMNS: dict[str, str] = {
+    "firm_id": "id",
+    "segment_id": "id",
+    "share": "fraction",
+    "amount": "amount",
+    "negligible": "bool",
+}
+
 #: Chain template segments. ``segment_id`` is required.
 SEGMENT_COLUMNS: dict[str, str] = {
     "segment_id": "id",
@@ -87,6 +100,8 @@ SEGMENT_COLUMNS: dict[str, str] = {
     "name_en": "text",
     "stage": "stage",
     "foundation": "foundation",
+    "parent": "id",
+    "kind": "segment_kind",
 }
 
 #: Chain template segment flows. ``from_segment`` and ``to_segment`` are required.
@@ -99,12 +114,15 @@ FLOW_COLUMNS: dict[str, str] = {
 REQUIRED = {
     "firms": ("firm_id",),
     "links": ("supplier_id", "customer_id"),
+    "presence": ("firm_id", "segment_id"),
     "segments": ("segment_id",),
     "flows": ("from_segment", "to_segment"),
 }
 
 SIZE_CLASSES = ("large", "medium", "small", "micro")
 STAGES = ("upstream", "midstream", "downstream")
+FIRM_KINDS = ("firm", "aggregate")
+SEGMENT_KINDS = ("product", "process")
 FOUNDATIONS = ("零部件", "元器件", "软件", "材料", "工艺")
 
 # Words users write for the values of category and true/false columns, mapped to the
@@ -133,6 +151,20 @@ FOUNDATION_WORDS: dict[str, str] = {
     "软件": "软件", "基础软件": "软件", "software": "软件",
     "材料": "材料", "基础材料": "材料", "materials": "材料", "material": "材料",
     "工艺": "工艺", "基础工艺": "工艺", "processes": "工艺", "process": "工艺",
+}
+#: Firm kind words → one of :data:`FIRM_KINDS`. An aggregate stands for "the rest of
+#: country X" in a chain map (its provider not named).
+FIRM_KIND_WORDS: dict[str, str] = {
+    "firm": "firm", "企业": "firm", "公司": "firm", "company": "firm",
+    "aggregate": "aggregate", "汇总": "aggregate", "country": "aggregate", "国家": "aggregate",
+    "其他": "aggregate", "other": "aggregate", "others": "aggregate", "rest": "aggregate",
+}
+#: Segment kind words → one of :data:`SEGMENT_KINDS`. A process step (工序) needs no firm of
+#: its own.
+SEGMENT_KIND_WORDS: dict[str, str] = {
+    "product": "product", "产品": "product",
+    "process": "process", "process step": "process", "step": "process", "工序": "process",
+    "工艺": "process", "工艺环节": "process",
 }
 #: True/false words (有/无, "has"/"has not", as tier inputs are often written) → bool.
 BOOL_WORDS: dict[str, bool] = {
@@ -188,6 +220,10 @@ COLUMN_ALIASES: dict[str, str] = {
     "客户id": "customer_id", "客户": "customer_id",
     "金额": "amount", "交易额": "amount", "采购额": "amount",
     "年份": "year", "产品": "product",
+}
+#: Column names as found in Chinese spreadsheets that mean a canonical name in one table only.
+TABLE_COLUMN_ALIASES: dict[str, dict[str, str]] = {
+    "presence": {"份额": "share", "市场份额": "share", "产值": "amount", "可忽略": "negligible"},
 }
 
 _PROVINCES = {
@@ -395,6 +431,16 @@ def to_category(
             column, df, bad.to_numpy(),
         )
     return as_text(mapped.astype(object))
+
+
+def to_country(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
+    """ISO 3166 alpha-2 codes from codes or names (:mod:`chaingraph.countries`); an unknown
+    name is an error naming its rows."""
+    text = as_text(s).str.strip()
+    codes, bad = lookup_iso2(text.mask(text == ""))
+    if bad.any():
+        raise info.error(unknown_countries_message(s[bad]), column, df, bad)
+    return as_text(pd.Series(codes, index=s.index, name=s.name))
 
 
 def check_amounts(s: pd.Series, info: TableInfo, column: str, df, *, allow_missing: bool):
@@ -651,10 +697,11 @@ def canonical_columns(df: pd.DataFrame, table: str) -> pd.DataFrame:
     if len(repeated):
         raise ChainDataError(f"column {_python_scalar(repeated[0])!r} appears more than once",
                              source=info.source)
+    aliases = {**COLUMN_ALIASES, **TABLE_COLUMN_ALIASES.get(table, {})}
     names = {}
     for c in df.columns:
         clean = str(c).strip()
-        canon = clean if clean in _all_canonical() else COLUMN_ALIASES.get(clean.lower(), clean)
+        canon = clean if clean in _all_canonical() else aliases.get(clean.lower(), clean)
         names[c] = canon
     renamed = list(names.values())
     dupes = sorted({n for n in renamed if renamed.count(n) > 1})
@@ -677,7 +724,7 @@ def canonical_columns(df: pd.DataFrame, table: str) -> pd.DataFrame:
 
 
 def _all_canonical():
-    return {**FIRM_COLUMNS, **LINK_COLUMNS, **SEGMENT_COLUMNS, **FLOW_COLUMNS}
+    return {**FIRM_COLUMNS, **LINK_COLUMNS, **PRESENCE_COLUMNS, **SEGMENT_COLUMNS, **FLOW_COLUMNS}
 
 
 def coerce_columns(df: pd.DataFrame, kinds: dict[str, str], info: TableInfo) -> pd.DataFrame:
@@ -724,14 +771,12 @@ def coerce_columns(df: pd.DataFrame, kinds: dict[str, str], info: TableInfo) -> 
             s = to_category(s, STAGE_WORDS, STAGES, info, col, df)
         elif kind == "foundation":
             s = to_category(s, FOUNDATION_WORDS, FOUNDATIONS, info, col, df)
+        elif kind == "firm_kind":
+            s = to_category(s, FIRM_KIND_WORDS, FIRM_KINDS, info, col, df)
+        elif kind == "segment_kind":
+            s = to_category(s, SEGMENT_KIND_WORDS, SEGMENT_KINDS, info, col, df)
         elif kind == "country":
-            s = as_text(s).str.strip().str.upper()
-            bad = ~s.fillna("CN").str.fullmatch(r"[A-Z]{2}")
-            if bad.any():
-                raise info.error(
-                    f"values {_examples(df[col][bad.to_numpy()])} are not ISO 3166 alpha-2 "
-                    "country codes (CN, JP, DE, …)", col, df, bad.to_numpy(),
-                )
+            s = to_country(s, info, col, df)
         if s is not df[col]:
             out[col] = s
     if "founded_date" in out and "founded" in kinds:

@@ -180,6 +180,8 @@ def germany_key_sectors():
 #: command -> (arguments, expected): the CSV the library gives for the same call, or text
 #: the output must contain. "{tmp}" is a temporary folder.
 RUNS = {
+    "ingest": ([SHIPPED / "shandong-nev" / "links.csv", "-o", "{tmp}/links.csv", "--quiet"],
+               ["17,599 links from 17,599 transactions"]),
     "assign": ([SHIPPED / "register-sample" / "register.csv", "--template", "nev", "--format", "csv"],
                lambda chain: assign_segments(load_dataset("register-sample"), "nev").set_index("firm_id")),
     "datasets": (["--format", "csv"], lambda chain: list_datasets().set_index("name")),
@@ -204,6 +206,8 @@ RUNS = {
 
 #: command -> (arguments, part of the message): bad input, exit code 2.
 BAD = {
+    "ingest": (["{tmp}/bad.csv", "-o", "{tmp}/links.csv", "--quiet"],
+               "bad.csv: column 'supplier_id': missing column"),
     "assign": (["{tmp}/bad.csv", "--template", "nev"], "bad.csv: missing column 'firm_id'"),
     "datasets": (["--format", "xml"], "Invalid value for '--format'"),
     "templates": (["--format", "xml"], "Invalid value for '--format'"),

@@ -95,9 +95,14 @@ def test_excel_errors_name_sheet_and_row(firms, links, tmp_path):
 
 def test_missing_tables_and_paths(firms, links, tmp_path):
     (tmp_path / "c").mkdir()
-    firms.to_csv(tmp_path / "c" / "firms.csv", index=False)
-    with pytest.raises(cg.ChainDataError, match="no links table found"):
+    links.to_csv(tmp_path / "c" / "links.csv", index=False)
+    with pytest.raises(cg.ChainDataError, match="no firms table found"):
         cg.read_chain(tmp_path / "c")
+    # links are optional: firms alone are a chain without transactions
+    (tmp_path / "c" / "links.csv").unlink()
+    firms.to_csv(tmp_path / "c" / "firms.csv", index=False)
+    chain = cg.read_chain(tmp_path / "c")
+    assert not chain.has_links and chain.n_links == 0 and chain.n_firms == 5
     with pytest.raises(cg.ChainDataError, match="no such file or folder"):
         cg.read_chain(tmp_path / "nope")
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from chaingraph.analysis._common import with_place
 from chaingraph.analysis._segment_supply import (
     _check_fraction,
     _edges,
@@ -294,7 +295,7 @@ def gaps(chain: ChainGraph, *, leakage_threshold: float = 0.5, other_weight: flo
         joined = part.groupby("gap", sort=True)["pos"].agg(lambda p: "; ".join(ids[p.to_numpy()]))
         text = joined.astype(object).reindex(range(len(frame))).to_numpy(dtype=object)
         frame[col] = pd.array([t if isinstance(t, str) else "" for t in text], dtype="string")
-    return frame
+    return with_place(frame, chain)
 
 
 def _check_top(top):
@@ -370,7 +371,7 @@ def gap_candidates(chain: ChainGraph, *, leakage_threshold: float = 0.5, other_w
     gap = long["gap"].to_numpy(dtype=np.int64)
     seg = chain.segment_codes.astype(np.int64)[pos]
     names = chain.segment_ids.to_numpy(dtype=object)
-    return pd.DataFrame(
+    return with_place(pd.DataFrame(
         {
             "segment_id": pd.array(frame["segment_id"].to_numpy(dtype=object)[gap], dtype="string"),
             "to_segment": pd.array(frame["to_segment"].to_numpy(dtype=object)[gap], dtype="string"),
@@ -383,4 +384,4 @@ def gap_candidates(chain: ChainGraph, *, leakage_threshold: float = 0.5, other_w
                                      dtype="string"),
             "location": _location_categorical(chain.location_codes[pos]),
         }
-    )
+    ), chain)

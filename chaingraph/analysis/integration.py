@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from chaingraph.analysis import _graph_kernels
-from chaingraph.analysis._common import normalised_weights
+from chaingraph.analysis._common import normalised_weights, require_links
 from chaingraph.core import ChainGraph
 
 __all__ = ["integration", "IntegrationResult", "DEFAULT_INTEGRATION_WEIGHTS", "SPECIALISED_MARKS"]
@@ -213,6 +213,7 @@ def integration(chain: ChainGraph, *, weights: Mapping[str, float] | None = None
     >>> list(result.mixing.index)
     ['large', 'medium', 'small', 'micro']
     """
+    require_links(chain, "integration")
     w = _weights(weights)
     adj, adj_t = chain.adjacency, chain.adjacency_t
     size = chain.firms["size_class"]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from chaingraph.analysis import _graph_kernels
-from chaingraph.analysis._common import normalised_weights
+from chaingraph.analysis._common import normalised_weights, require_links, with_place
 from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError
 from chaingraph.rules import load_rules
@@ -250,6 +250,7 @@ def lead_firms(
     >>> leads.attrs["weights"]["pull"]
     0.2
     """
+    require_links(chain, "lead_firms")
     w = _weights(weights)
     if top is not None:
         if isinstance(top, (bool, np.bool_)) or not isinstance(top, (int, np.integer)) or top < 0:
@@ -328,7 +329,7 @@ def lead_firms(
         "normalisation": "log_scale: log(1 + x/median⁺) / log(1 + max/median⁺); "
         "dependence as is; span = segments covered / segments in chain",
     }
-    return df
+    return with_place(df, chain)
 
 
 def _apply_rule(rule, df: pd.DataFrame, chain) -> tuple[np.ndarray, str]:
@@ -397,6 +398,7 @@ def ecosystem(chain: ChainGraph, firm_id, *, depth: int = 2, direction: str = "b
     >>> eco.n_firms == 1 + (chain.adjacency_t[[chain.firm_ids.get_loc(lead)]].nnz)
     True
     """
+    require_links(chain, "ecosystem")
     if direction not in ("both", "upstream", "downstream"):
         raise ValueError("direction must be 'both', 'upstream' or 'downstream'")
     if int(depth) != depth or depth < 1:

@@ -39,6 +39,7 @@ import pandas as pd
 from ..core import ChainGraph
 from ..errors import ChainDataError
 from ..rules import DEFAULT_RULES, RuleSet, list_rules, load_rules
+from ._common import with_place
 from ._tier_engine import DERIVED_MEASURES, evaluate
 
 __all__ = [
@@ -245,7 +246,7 @@ def tiers(chain: ChainGraph, *, rules=DEFAULT_RULES, cluster_type=None, detail: 
     NEV01429     champion       0.013291    champion.product_share
     """
     out = evaluate_rules(chain.firms, rules, cluster_type=cluster_type, detail=detail)
-    return out if near_miss is None else _near_misses(out, near_miss)
+    return with_place(out if near_miss is None else _near_misses(out, near_miss), chain)
 
 
 def _near_misses(t: pd.DataFrame, within: float) -> pd.DataFrame:
@@ -394,4 +395,4 @@ def tier_progress(chain: ChainGraph, targets=None, *, by: str = "region", near_m
     out.attrs["rules"] = list(ruleset.names)
     out.attrs["unconfirmed"] = ruleset.unconfirmed
     out.attrs["targets"] = named
-    return out
+    return with_place(out, chain)

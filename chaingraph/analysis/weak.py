@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from chaingraph.analysis import _graph_kernels
+from chaingraph.analysis._common import require_links, with_place
 from chaingraph.analysis._segment_supply import (
     _check_fraction,
     _edges,
@@ -171,8 +172,9 @@ def single_sourcing(chain: ChainGraph) -> pd.DataFrame:
     >>> bool(ss["amount"].is_monotonic_decreasing)
     True
     """
+    require_links(chain, "single_sourcing")
     _require_segments(chain, "single_sourcing")
-    return _single_sourcing(chain)
+    return with_place(_single_sourcing(chain), chain)
 
 
 def _single_sourcing(chain) -> pd.DataFrame:
@@ -391,7 +393,7 @@ def chokepoints(chain: ChainGraph, *, leads=None, sources=None) -> pd.DataFrame:
     )
     order = np.lexsort((keep, -out["cut_amount"].to_numpy(), -out["cut_firms"].to_numpy(),
                         -out["dominated_leads"].to_numpy()))
-    return out.iloc[order]
+    return with_place(out.iloc[order], chain)
 
 
 # --------------------------------------------------------------------------- #
@@ -610,4 +612,4 @@ def weak_links(
     )
     for col in ("name", "stage", "foundation"):
         out[col] = out[col].astype("string")
-    return out
+    return with_place(out, chain)

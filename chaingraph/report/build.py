@@ -25,6 +25,7 @@ from ..analysis.weak import chokepoints, weak_links
 from ..core import ChainGraph
 from ..errors import ChainDataError, numeric_noise_silenced
 from . import svg
+from .ecosystem_cards import ecosystem_cards
 from .labels import COLUMNS_ZH, LANGS, TEXT
 
 __all__ = ["Report", "Section", "build_report", "SECTIONS"]
@@ -369,11 +370,6 @@ def _leads(ctx: _Context, sec: Section) -> None:
     sec.lists["leads"] = full.head(max(LEAD_LIST, int(lf["is_lead"].sum())))
     sec.tables["leads"] = full[[*ctx.info_columns, *comps]].head(ctx.top)
     leads = lf[lf["is_lead"]]
-    eco_cols = [c for c in ("n_suppliers_2", "n_local_sme_suppliers_2", "n_customers_2", "n_segments")
-                if c in lf.columns]
-    if len(leads) and eco_cols:
-        names = ctx.firm_info(leads.index)[[c for c in ctx.info_columns if c == "name"]]
-        sec.tables["ecosystems"] = names.join(leads[eco_cols]).head(ctx.top)
     weights = pd.Series(lf.attrs.get("weights", {}), name="weight", dtype="float64")
     sec.tables["weights"] = weights.to_frame()
     sec.facts["is_lead"] = int(lf["is_lead"].sum())
@@ -383,6 +379,10 @@ def _leads(ctx: _Context, sec: Section) -> None:
     top10.index = [str(ctx.names.get(i, i)) for i in top10.index]
     sec.chart_data["lead_score"] = top10
     sec.charts["lead_score"] = svg.bar_chart(top10, title=ctx.t["lead_chart"], max_value=1.0)
+    if len(leads):  # one ecosystem card per lead firm; the table is the cards' Markdown form
+        cards = ecosystem_cards(ctx.chain, leads.index, lang=ctx.lang)
+        sec.charts["ecosystem_cards"], sec.chart_data["ecosystem_cards"] = cards.html, cards.figures
+        sec.tables["ecosystems"] = cards.table
 
 
 def _weak(ctx: _Context, sec: Section) -> None:

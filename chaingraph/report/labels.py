@@ -59,6 +59,7 @@ TEXT = {
             "firms added from links": "由关系表补入的企业", "total amount (万元)": "交易总额（万元）",
             "segments with no firm": "无企业环节", "segments with no local firm": "无本地企业环节",
             "firms without segment": "未归环节企业",
+            "home": "本国", "presence rows": "企业-环节记录", "aggregates": "国家汇总主体",
         },
         "sheets": {"leads": "链主清单", "weak": "薄弱环节清单", "gaps": "缺链清单",
                    "tiers": "梯度培育清单", "integration": "融通指标", "resilience": "风险清单"},
