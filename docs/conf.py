@@ -95,6 +95,7 @@ readme_sections = {
     "in-a-notebook": "In a notebook",
     "your-data": "Your data",
     "from-a-firm-register": "From a firm register",
+    "from-invoices": "From invoices (交易流水) to links, at any scale",
 }
 
 #: The API reference, by the question a name answers. A public name (``chaingraph.__all__``)

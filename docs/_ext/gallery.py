@@ -26,7 +26,7 @@ def pictures(chain) -> dict:
     top = cg.lead_firms(chain, top=1).index[0]
     return {
         "report.html": lambda path: cg.build_report(chain).save(path),
-        "firms.html": lambda path: cg.to_pyvis(chain).save_graph(str(path)),
+        "firms.html": lambda path: cg.to_pyvis(chain, view="firms").save_graph(str(path)),
         "segment-map.html": lambda path: cg.to_pyvis(chain, view="segments").save_graph(str(path)),
         "ecosystem.html": lambda path: cg.to_pyvis(chain, ecosystem=top).save_graph(str(path)),
     }
