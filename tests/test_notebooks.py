@@ -1,7 +1,9 @@
 """The tutorials in notebooks/ run top to bottom on the shipped data, show what they say,
 and keep the outputs a fresh run gives (the documentation renders the stored ones)."""
 
+import difflib
 import importlib.util
+import json
 import warnings
 from pathlib import Path
 
@@ -83,10 +85,22 @@ def test_notebook_runs(path, tmp_path):
     # The stored outputs are those of a fresh run, up to volatile text (times, paths, addresses).
     fresh = runner.cell_outputs(runner.normalise(book))
     kept = runner.cell_outputs(runner.normalise(stored))
-    changed = [source for (source, now), (_, before) in zip(fresh, kept) if now != before]
+    changed = [(source, before, now) for (source, now), (_, before) in zip(fresh, kept)
+               if now != before]
     assert not changed, (
         f"{path.name}: the stored outputs differ from a fresh run in the cells starting "
-        f"{changed}; regenerate them with `{REGENERATE} notebooks/{path.name}`")
+        f"{[source for source, _, _ in changed]}; regenerate them with "
+        f"`{REGENERATE} notebooks/{path.name}`. First difference (stored → fresh):\n"
+        + first_difference(*changed[0][1:]))
+
+
+def first_difference(before: list, now: list, lines: int = 12) -> str:
+    """The start of a unified diff between two cells' outputs, as JSON."""
+    def text(outputs):
+        return json.dumps(outputs, ensure_ascii=False, indent=1, sort_keys=True).splitlines()
+
+    diff = difflib.unified_diff(text(before), text(now), "stored", "fresh", lineterm="", n=1)
+    return "\n".join(list(diff)[:lines])
 
 
 def test_normalised_text_hides_only_volatile_parts():
