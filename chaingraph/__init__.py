@@ -16,6 +16,7 @@ from .ingest import ingest_transactions
 # -- datasets --
 from .datasets import IOTable, list_datasets, load_dataset, load_planted
 from .synthetic import Planted, SyntheticChain, synthetic_chain, synthetic_frames
+from .synthetic_map import PlantedMap, SyntheticChainMap, synthetic_chain_map
 
 # -- analysis --
 from .analysis.leads import ecosystem, lead_firms
@@ -61,12 +62,15 @@ __all__ = [
     "ingest_transactions",
     "IOTable",
     "Planted",
+    "PlantedMap",
     "SyntheticChain",
+    "SyntheticChainMap",
     "list_datasets",
     "load_dataset",
     "load_planted",
     "synthetic_chain",
     "synthetic_frames",
+    "synthetic_chain_map",
     "DisruptionResult",
     "simulate_disruption",
     "systemic_risk",

@@ -159,3 +159,46 @@ def small_chain_map():
     t = small_chain_map_tables()
     template = cg.ChainTemplate.from_frames(t["segments"], t["flows"], name="chips")
     return cg.ChainGraph.from_frames(t["firms"], segments=template, presence=t["presence"])
+
+
+# The extended chain map: the small chain map above with six more segments (eda, euv — a
+# kind of litho —, resist, gas, pkg — a process step with providers —, mask — nobody) and
+# twelve more firms, with shares, amounts, negligible flags and a share not given. Its
+# providers, bases and known answers are worked by hand in
+# tests/analysis/test_chain_map_analyses.py.
+def extended_chain_map_tables():
+    """The small chain map with six more segments and twelve more firms (see above)."""
+    t = small_chain_map_tables()
+    t["segments"] = pd.concat([
+        t["segments"].assign(foundation=None),
+        pd.DataFrame({
+            "segment_id": ["eda", "euv", "resist", "gas", "pkg", "mask"],
+            "name": ["EDA软件", "EUV光源", "光刻胶", "电子特气", "封装", "光掩模"],
+            "parent": [None, "litho", None, None, None, None],
+            "kind": ["product", "product", "product", "product", "process", "product"],
+            "foundation": ["软件", None, "材料", None, None, None],
+        })], ignore_index=True)
+    t["flows"] = pd.concat([t["flows"], pd.DataFrame({
+        "from_segment": ["eda", "resist", "gas", "chip", "mask"],
+        "to_segment": ["chip", "fab", "fab", "pkg", "fab"],
+        "essential": [True, True, True, True, False],
+    })], ignore_index=True)
+    new_firms = {  # firm: country
+        "SYN": "US", "CDN": "US", "MNT": "US", "EMP": "CN", "CYM": "US", "GIG": "JP",
+        "JSR": "JP", "DOW": "US", "LND": "DE", "ASE": "TW", "JCET": "CN", "AMK": "US",
+    }
+    t["firms"] = pd.concat([t["firms"], pd.DataFrame({
+        "firm_id": list(new_firms), "name": list(new_firms), "country": list(new_firms.values()),
+        "kind": "firm"})], ignore_index=True)
+    rows = [  # firm, segment, share, amount, negligible
+        ("SYN", "eda", .60, None, None), ("CDN", "eda", .20, None, None),
+        ("MNT", "eda", .10, None, None), ("EMP", "eda", .05, None, None),
+        ("CYM", "euv", .97, None, None), ("GIG", "euv", .03, None, None),
+        ("JSR", "resist", 1.0, None, None), ("DOW", "resist", None, None, True),
+        ("LND", "gas", None, None, None), ("NSIG", "gas", None, None, True),
+        ("ASE", "pkg", None, 600.0, None), ("JCET", "pkg", None, 300.0, None),
+        ("AMK", "pkg", None, 100.0, None),
+    ]
+    t["presence"] = pd.concat([t["presence"], pd.DataFrame(rows, columns=t["presence"].columns)],
+                              ignore_index=True)
+    return t

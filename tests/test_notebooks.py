@@ -48,6 +48,11 @@ EXPECTED = {
         cg.systemic_risk(chain, progress=False)["esri"].idxmax(),
     ],
     "05_tier_pool": lambda chain: [repr(cg.tiers(chain, detail=False).attrs["rules"])],
+    "07_chain_maps": lambda chain: [
+        repr(cg.load_dataset("world-semiconductor-map", home="US")),
+        cg.chokepoints(cg.load_dataset("world-semiconductor-map", home="US")).index[0],
+        "needs supplier–customer links", "as planted: True",
+    ],
 }
 
 

@@ -346,7 +346,7 @@ def _summary(ctx: _Context, sec: Section) -> None:
         )
     if chain.template is not None:
         try:
-            weakness = ctx.weak()["weakness"]
+            weakness = ctx.weak()["weakness"].fillna("unknown")  # undecided, or a process step
         except ChainDataError:
             weakness = pd.Series(dtype=object)
         segs = pd.DataFrame(index=chain.segment_ids)
