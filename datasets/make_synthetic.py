@@ -58,20 +58,23 @@ def make(name: str) -> None:
         (folder / f"{table}.csv").unlink(missing_ok=True)
         meta.get("dtypes", {}).pop(table, None)
     meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    planted_data = planted.to_dict()
+    planted_path = folder / "planted.json"
+    facts = planted.to_dict()
+    if planted_path.exists():  # keep what is planted by hand beside the generator (prospects)
+        facts.update({k: v for k, v in json.loads(planted_path.read_text(encoding="utf-8")).items()
+                      if k == "attraction"})
     info = {"kind": "chain", "description": description, "region": REGION,
             "template": template, "generator": "chaingraph.synthetic.synthetic_chain",
             "n_firms": n_firms, "seed": seed}
     if name in PANELS:
-        changes = write_panel(chain, planted, folder, meta, PANELS[name])
-        planted_data["changes"] = changes
+        facts["changes"] = write_panel(chain, planted, folder, meta, PANELS[name])
         meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n",
                              encoding="utf-8")
         info["description"] += f", {PANEL_YEARS[0]}–{PANEL_YEARS[-1]}"
         info["years"] = list(PANEL_YEARS)
         info["panel"] = "chaingraph._synthetic_panel.backcast_panel"
-    (folder / "planted.json").write_text(
-        json.dumps(planted_data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    planted_path.write_text(json.dumps(facts, ensure_ascii=False, indent=2) + "\n",
+                            encoding="utf-8")
     (folder / "dataset.json").write_text(
         json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     write_readme(name)
@@ -160,6 +163,8 @@ def write_readme(name: str) -> None:
         foreign=", ".join(pl["foreign_segments"]), sme_share=pl["sme_share"],
         panel=panel, firm_rows=firm_rows, links_year=links_year,
     )
+    extra = folder / "prospects.md"  # the hand-written prospects' datasheet section, if any
+    text += extra.read_text(encoding="utf-8") if extra.exists() else ""
     (folder / "README.md").write_text(text, encoding="utf-8")
 
 

@@ -603,11 +603,12 @@ def weak_links(
         any of ``local_share < min_local_share``, concentration, fewer than
         ``min_local_firms`` local providers, or a chokepoint firm in the
         segment (:func:`chokepoints`). On a chain map the segment is judged
-        from the region's position: concentration (``HHI > max_hhi``) and
-        chokepoints count only when the top provider, or the chokepoint firm,
-        is not local — a home oligopoly or champion is a strength, not a
-        weakness. On a transaction chain any chokepoint firm and
-        ``HHI > max_hhi`` count (as before);
+        from the region's position: concentration (``HHI > max_hhi``), few
+        local providers and chokepoints count only when the top provider, or
+        the chokepoint firm, is not local — a home oligopoly or a home
+        champion (one local firm with the largest share) is a strength, not a
+        weakness. On a transaction chain any chokepoint firm, few local firms
+        and ``HHI > max_hhi`` count (as before);
     ``ok``
         none of these;
     ``<NA>``
@@ -625,8 +626,9 @@ def weak_links(
                          concentration,
                          max(0, 1 − n_local / min_local_firms))   otherwise
 
-    (a share or HHI not known counts its known part; concentration is HHI,
-    on a chain map only when the top provider is not local), missing when
+    (a share or HHI not known counts its known part; concentration is HHI
+    and thin presence ``max(0, 1 − n_local / min_local_firms)``, on a chain
+    map both only when the top provider is not local), missing when
     the class is: foreign supply counts fully, supply from elsewhere in the
     home country half, and concentration and thin local presence on their
     own. ``weight_k`` is 1 for a 五基 foundation segment
@@ -772,13 +774,15 @@ def weak_links(
     process = (chain.segments["kind"] == "process").to_numpy(dtype=bool, na_value=False)
     step = process & (counts["n"] == 0)
     missing = (n_local == 0) & ~step
+    # on a chain map, the home region's own position decides: concentration in home hands and
+    # a home champion holding the top share are strengths, not weak links
+    away_top = np.where(by_links, _YES, sh["top_not_local"])
     flags = {
         "no_local_firm": _known(missing),
         "foreign_share": _exceeds(sh["foreign_lo"], sh["foreign_hi"], max_foreign_share),
         "local_share": _below(sh["local_lo"], sh["local_hi"], min_local_share),
-        "hhi": np.minimum(_exceeds(sh["hhi_lo"], sh["hhi_hi"], max_hhi),
-                          np.where(by_links, _YES, sh["top_not_local"])).astype(np.int8),
-        "few_local_firms": _known(n_local < min_local_firms),
+        "hhi": np.minimum(_exceeds(sh["hhi_lo"], sh["hhi_hi"], max_hhi), away_top).astype(np.int8),
+        "few_local_firms": np.minimum(_known(n_local < min_local_firms), away_top).astype(np.int8),
         "chokepoint": _known(np.where(by_links, n_cp, n_cp_away) > 0),
     }
     weak_any = np.maximum.reduce([flags[k] for k in ("local_share", "hhi", "few_local_firms",
@@ -803,6 +807,7 @@ def weak_links(
     thin = (
         np.maximum(0.0, 1.0 - n_local / min_local_firms) if min_local_firms > 0 else np.zeros(n_seg)
     )
+    thin = np.where(by_links | (sh["top_not_local"] == _YES), thin, 0.0)
     risk = np.maximum.reduce([dep, concentration, thin]) if n_seg else dep
     risk = np.where(missing, 1.0, np.clip(risk, 0.0, 1.0))
     severity = (band + _segment_weights(chain, other_weight) * risk) / 4.0

@@ -26,6 +26,7 @@ from ..analysis.weak import chokepoints, weak_links
 from ..core import ChainGraph
 from ..errors import ChainDataError, numeric_noise_silenced
 from . import svg
+from .attraction_table import attraction_tables
 from .ecosystem_cards import ecosystem_cards
 from .labels import CHANGES, COLUMNS_ZH, LANGS, TEXT
 
@@ -223,7 +224,9 @@ def build_report(chain: ChainGraph, *, lang: str = "zh", sections=None, top: int
     Sections, in order: ``summary`` (counts, a layered chain map coloured by
     weakness, firms by segment and location); ``leads`` (lead firms, their
     ecosystems, the score weights); ``weak`` (weak segments, chokepoint firms);
-    ``gaps`` (gaps with 补链 / 延链 candidates); ``integration`` (the 融通 index
+    ``gaps`` (gaps with 补链 / 延链 candidates, and the 补链招商清单: the top of
+    :func:`~chaingraph.attraction_list` with its reasons in words, the workbook
+    holding its 1,000 best; above 5,000 firms without ``risk_reduction``); ``integration`` (the 融通 index
     and its parts, large firms' SME suppliers, size-class mixing);
     ``resilience`` (top systemic-risk firms and a what-if: the foreign country
     that supplies local firms most stops supplying); ``tiers`` (progress to
@@ -450,6 +453,13 @@ def _gaps(ctx: _Context, sec: Section) -> None:
     counts = g["kind"].astype(str).value_counts()
     sec.facts.update({ctx.t["gap_kind"][k]: int(counts.get(k, 0))
                       for k in ("missing", "no_local", "broken_link", "leakage")})
+    # 补链招商清单: the top of attraction_list, with its reasons in words
+    attract, attract_full, attract_facts = attraction_tables(
+        ctx.chain, lang=ctx.lang, top=ctx.top, seg_label=ctx.seg_label,
+        risk=ctx.chain.n_firms <= ESRI_FULL_LIMIT, limit=LEAD_LIST)
+    sec.tables["attraction"] = attract
+    sec.lists["attraction"] = attract_full
+    sec.facts.update(attract_facts)
 
 
 def _integration(ctx: _Context, sec: Section) -> None:
@@ -555,13 +565,15 @@ def _tiers(ctx: _Context, sec: Section) -> None:
 
 #: The headline counts of the changes section: fact → (change table, status).
 CHANGE_FACTS = {
-    "firms_entered": ("firms", "entered"), "firms_exited": ("firms", "exited"),
-    "links_gained": ("link_pairs", "gained"), "links_lost": ("link_pairs", "lost"),
-    "gaps_closed": ("gaps", "closed"), "gaps_opened": ("gaps", "opened"),
-    "chokepoints_dissolved": ("chokepoints", "dissolved"), "chokepoints_new": ("chokepoints", "new"),
-    "leads_entered": ("leads", "entered"), "leads_left": ("leads", "left"),
-    "tiers_up": ("tiers", "up"), "tiers_down": ("tiers", "down"),
-    "segments_better": ("segments", "better"), "segments_worse": ("segments", "worse"),
+    "changes_firms_entered": ("firms", "entered"), "changes_firms_exited": ("firms", "exited"),
+    "changes_links_gained": ("link_pairs", "gained"), "changes_links_lost": ("link_pairs", "lost"),
+    "changes_gaps_closed": ("gaps", "closed"), "changes_gaps_opened": ("gaps", "opened"),
+    "changes_chokepoints_dissolved": ("chokepoints", "dissolved"),
+    "changes_chokepoints_new": ("chokepoints", "new"),
+    "changes_leads_entered": ("leads", "entered"), "changes_leads_left": ("leads", "left"),
+    "changes_tiers_up": ("tiers", "up"), "changes_tiers_down": ("tiers", "down"),
+    "changes_segments_better": ("segments", "better"),
+    "changes_segments_worse": ("segments", "worse"),
 }
 
 

@@ -174,11 +174,13 @@ CHANGES = {
         "sheet": "年度变化",
         "compared_with": "对比期",
         "facts": {
-            "firms_entered": "新进入企业", "firms_exited": "退出企业", "links_gained": "新增供需关系",
-            "links_lost": "中断供需关系", "gaps_closed": "补齐的缺口", "gaps_opened": "新出现的缺口",
-            "chokepoints_dissolved": "化解的堵点", "chokepoints_new": "新堵点",
-            "leads_entered": "新晋链主", "leads_left": "退出链主", "tiers_up": "层级上升企业",
-            "tiers_down": "层级下降企业", "segments_better": "改善的环节", "segments_worse": "恶化的环节",
+            "changes_firms_entered": "新进入企业", "changes_firms_exited": "退出企业",
+            "changes_links_gained": "新增供需关系", "changes_links_lost": "中断供需关系",
+            "changes_gaps_closed": "补齐的缺口", "changes_gaps_opened": "新出现的缺口",
+            "changes_chokepoints_dissolved": "化解的堵点", "changes_chokepoints_new": "新堵点",
+            "changes_leads_entered": "新晋链主", "changes_leads_left": "退出链主",
+            "changes_tiers_up": "层级上升企业", "changes_tiers_down": "层级下降企业",
+            "changes_segments_better": "改善的环节", "changes_segments_worse": "恶化的环节",
         },
         "tables": {
             "change_gaps": "缺口变化", "change_chokepoints": "堵点变化", "change_leads": "链主变化",
@@ -211,13 +213,14 @@ CHANGES = {
         "sheet": "changes",
         "compared_with": "Compared with",
         "facts": {
-            "firms_entered": "firms entered", "firms_exited": "firms exited",
-            "links_gained": "links gained", "links_lost": "links lost", "gaps_closed": "gaps closed",
-            "gaps_opened": "gaps opened", "chokepoints_dissolved": "chokepoints dissolved",
-            "chokepoints_new": "new chokepoints", "leads_entered": "new lead firms",
-            "leads_left": "lead firms no longer", "tiers_up": "firms up a tier",
-            "tiers_down": "firms down a tier", "segments_better": "segments better",
-            "segments_worse": "segments worse",
+            "changes_firms_entered": "firms entered", "changes_firms_exited": "firms exited",
+            "changes_links_gained": "links gained", "changes_links_lost": "links lost",
+            "changes_gaps_closed": "gaps closed", "changes_gaps_opened": "gaps opened",
+            "changes_chokepoints_dissolved": "chokepoints dissolved",
+            "changes_chokepoints_new": "new chokepoints", "changes_leads_entered": "new lead firms",
+            "changes_leads_left": "lead firms no longer", "changes_tiers_up": "firms up a tier",
+            "changes_tiers_down": "firms down a tier", "changes_segments_better": "segments better",
+            "changes_segments_worse": "segments worse",
         },
         "tables": {
             "change_gaps": "Gaps", "change_chokepoints": "Chokepoints",
@@ -234,3 +237,55 @@ for _lang in LANGS:
     TEXT[_lang]["sheets"]["changes"] = CHANGES[_lang]["sheet"]
     TEXT[_lang]["names"].update(CHANGES[_lang]["facts"])
     TEXT[_lang]["names"].update(CHANGES[_lang]["tables"])
+
+# --------------------------------------------------------------------------- #
+# 补链招商清单 (attraction_list in the gaps section): titles, headers and the reasons in words
+
+_ATTRACTION = {
+    "zh": {
+        "names": {"attraction": "补链招商清单（按综合得分）", "attraction_best": "招商首选",
+                  "attraction_weights": "综合得分权重", "attraction_note": "说明", "gaps_closed": "填补缺链",
+                  "local_demand_served": "就近供应本地需求", "second_source_amount": "第二来源",
+                  "risk_reduction": "降低风险"},
+        "reasons": {
+            "sep": "；",
+            "gaps_closed": "填补缺链（{segment}）",
+            "local_demand_served": "可就近供应本地现从外地采购的需求 {served:,.0f} 万元（占本地需求 {share:.0%}）",
+            "share_served": "带来该环节 {share:.0%} 的市场份额",
+            "second_source_amount": "为单一来源采购 {second:,.0f} 万元提供第二来源",
+            "risk_reduction": "该环节外地供应中断时，本地损失的产出可少 {risk:.1%}（占本地总产出）",
+            "capacity_unknown": "产能（营收或供货额）未知，无法评分",
+            "share_unknown": "市场份额未知，无法评分",
+            "no_risk": "企业数量较多，补链招商清单未计算风险降低（每个环节一次断供情景），其权重分给其他各项。",
+        },
+    },
+    "en": {
+        "names": {"attraction": "Firms to attract (by score)", "attraction_best": "first candidate",
+                  "attraction_weights": "score weights", "attraction_note": "note", "gaps_closed": "gaps closed",
+                  "local_demand_served": "local demand", "second_source_amount": "second source",
+                  "risk_reduction": "risk"},
+        "reasons": {
+            "sep": "; ",
+            "gaps_closed": "fills the gap in {segment}",
+            "local_demand_served": "could supply {served:,.0f} 万元 of local demand now bought "
+                                   "from elsewhere ({share:.0%} of local demand)",
+            "share_served": "brings {share:.0%} of the segment's market into the region",
+            "second_source_amount": "second source for {second:,.0f} 万元 of single-sourced "
+                                    "purchases",
+            "risk_reduction": "if the segment's outside suppliers fail, the region loses "
+                              "{risk:.1%} less of its output",
+            "capacity_unknown": "capacity (revenue or amount) unknown: no score",
+            "share_unknown": "market share unknown: no score",
+            "no_risk": "Large chain: the attraction list leaves out risk reduction (one cut-off "
+                       "scenario per segment); its weight goes to the other parts.",
+        },
+    },
+}
+for _lang, _words in _ATTRACTION.items():
+    TEXT[_lang]["names"].update(_words["names"])
+    TEXT[_lang]["attraction_reasons"] = _words["reasons"]
+COLUMNS_ZH.update({
+    "capacity": "产能(万元)", "gaps_closed": "填补缺链数", "local_demand_served": "可供本地需求(万元)",
+    "share_served": "占本地需求份额", "second_source_amount": "第二来源金额(万元)",
+    "risk_reduction": "风险降低", "score": "综合得分",
+})

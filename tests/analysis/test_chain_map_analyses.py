@@ -103,22 +103,25 @@ def test_classes_and_severity_worked_by_hand(maps):
 
     us = cg.weak_links(maps["US"])
     assert us["weakness"].fillna("?").tolist() == [
-        "missing", "foreign", "missing", "?", "weak", "ok", "weak", "foreign", "missing",
+        "missing", "foreign", "missing", "?", "weak", "ok", "ok", "foreign", "missing",
         "foreign", "missing"]
     # litho: CYM (in euv) is local with an unknown share of litho, at most .05: local
     # share below .5 either way; foreign at least ASML .80 + NIKON .15
     assert np.isnan(us.loc["litho", "local_share"])
     assert us.loc["litho", "reasons"] == "foreign_share; local_share; hhi; few_local_firms"
-    # chip: local .40 < .5 and one local firm: weak, risk max(foreign .45 + 0, HHI .2925, .5)
-    assert us.loc["chip", "severity"] == pytest.approx((1 + 0.7 * 0.5) / 4)
+    # chip: local .40 < .5: weak. The one local firm holds the top share (.40), so neither
+    # "few local firms" nor thin presence counts: risk max(foreign .45 + 0, HHI —, thin —)
+    assert us.loc["chip", "reasons"] == "local_share"
+    assert us.loc["chip", "severity"] == pytest.approx((1 + 0.7 * 0.45) / 4)
     # eda: the home oligopoly SYN .60, CDN .20, MNT .10 has HHI .36+.04+.01+.0025 = .4125
     # > .4, but its top provider is local: not weak. Risk: foreign .05
     assert us.loc["eda", "hhi"] == pytest.approx(0.4125)
     assert us.loc["eda", ["local_share", "foreign_share"]].tolist() == pytest.approx([0.9, 0.05])
     assert us.loc["eda", "reasons"] == "" and us.loc["eda", "severity"] == pytest.approx(0.05 / 4)
-    # euv: CYM .97 is local; one local firm makes it weak, its own dominance does not
-    assert us.loc["euv", "reasons"] == "few_local_firms"
-    assert us.loc["euv", "severity"] == pytest.approx((1 + 0.7 * 0.5) / 4)
+    # euv: CYM .97 is local and the top provider: a home champion is a strength, not a weak
+    # link; risk is the foreign .03
+    assert us.loc["euv", ["weakness", "reasons"]].tolist() == ["ok", ""]
+    assert us.loc["euv", "severity"] == pytest.approx(0.7 * 0.03 / 4)
     # resist: DOW is present but negligible: local 0, foreign 1 (JSR), JSR a chokepoint
     assert us.loc["resist", "reasons"] == "foreign_share; local_share; hhi; few_local_firms; chokepoint"
     assert us.loc["resist", "severity"] == pytest.approx((2 + 1.0) / 4)
@@ -126,13 +129,14 @@ def test_classes_and_severity_worked_by_hand(maps):
     assert us.loc["pkg", "severity"] == pytest.approx((2 + 0.7 * 0.9) / 4)
 
     jp = cg.weak_links(maps["JP"])
-    # material: JP-rest .60 (a home aggregate) is the top provider: its HHI .4325 does not
-    # count; one local provider makes it weak
-    assert jp.loc["material", ["weakness", "reasons"]].tolist() == ["weak", "few_local_firms"]
+    # material: JP-rest .60 (a home aggregate) is the top provider: neither its HHI .4325 nor
+    # having one local provider counts; risk is the foreign .35
+    assert jp.loc["material", ["weakness", "reasons"]].tolist() == ["ok", ""]
+    assert jp.loc["material", "severity"] == pytest.approx(0.7 * 0.35 / 4)
     assert jp.loc["material", ["top_supplier", "top_supplier_kind"]].tolist() == ["JP-rest", "aggregate"]
-    # resist: JSR 1.0 is local: weak only for having one local provider (risk thin .5)
-    assert jp.loc["resist", ["weakness", "reasons"]].tolist() == ["weak", "few_local_firms"]
-    assert jp.loc["resist", "severity"] == pytest.approx((1 + 0.5) / 4)
+    # resist: JSR 1.0 is local, the only provider there: a home monopoly, ok, risk 0
+    assert jp.loc["resist", ["weakness", "reasons"]].tolist() == ["ok", ""]
+    assert jp.loc["resist", "severity"] == pytest.approx(0.0)
 
 
 def test_the_same_oligopoly_abroad_is_concentration(maps):

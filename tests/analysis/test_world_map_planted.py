@@ -75,6 +75,18 @@ def test_a_home_oligopoly_is_not_weak(planted, weak):
         assert row["weakness"] == "ok", (home, row["reasons"])
 
 
+def test_a_home_champion_is_not_weak(planted, weak):
+    # the dominant providers are home champions for their own country: one firm holding the top
+    # share is a strength of that home (not "few local firms"), and a dependence for the others
+    for seg, firm in planted.dominant_providers.items():
+        home = firm.split("-")[0]
+        if home in weak:
+            row = weak[home].loc[seg]
+            assert row["top_supplier"] == firm and row["n_local"] >= 1
+            assert row["weakness"] == "ok", (home, seg, row["reasons"])
+            assert "few_local_firms" not in row["reasons"]
+
+
 def test_aggregate_top_provider_process_step_and_unknown_share(planted, maps, weak):
     agg = planted.aggregate_top_provider
     for home, wl in weak.items():

@@ -27,9 +27,9 @@ def test_the_section_comes_last_with_compare_s_counts(report, panel):
     sec = report.sections["changes"]
     assert sec.unavailable is None and sec.title == "八、年度变化（与上一期相比）"
     counts = cg.compare(panel.in_year(2021), panel).summary()["count"]
-    assert sec.facts["gaps_closed"] == counts[("gaps", "closed")] == 3
-    assert sec.facts["chokepoints_dissolved"] == counts[("chokepoints", "dissolved")] == 1
-    assert sec.facts["firms_entered"] == 12 and sec.facts["leads_entered"] == 1
+    assert sec.facts["changes_gaps_closed"] == counts[("gaps", "closed")] == 3
+    assert sec.facts["changes_chokepoints_dissolved"] == counts[("chokepoints", "dissolved")] == 1
+    assert sec.facts["changes_firms_entered"] == 12 and sec.facts["changes_leads_entered"] == 1
     firms = sec.tables["change_firms"]
     assert "济南东嘉锂业有限公司 (NEV02001)" in firms["企业"].tolist()
     assert set(firms["变化"]) == {"退出", "新进入"}
