@@ -169,7 +169,7 @@ api_groups = [
     },
     {
         "page": "monitoring",
-        "title": "Monitoring and 招商",
+        "title": "Monitoring, what-if and attraction",
         "modules": ["chaingraph.analysis.change", "chaingraph.analysis.whatif",
                     "chaingraph.analysis.attraction"],
         "intro": "What changed in a chain between two years (年度变化: gaps closed and opened, "

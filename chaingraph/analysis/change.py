@@ -161,7 +161,7 @@ class ChainChange:
         DataFrame
             Indexed by (``table``, ``status``), one column ``count``
             (``Int64``; missing for a table these chains cannot give, see
-            :attr:`notes`). Every status word of :data:`STATUSES` is listed,
+            ``notes``). Every status word of :data:`STATUSES` is listed,
             also with a count of 0.
         """
         rows = []
