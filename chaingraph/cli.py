@@ -230,9 +230,11 @@ def _with_names(df: pd.DataFrame, chain) -> pd.DataFrame:
     seg_names = segs["name"] if "name" in segs.columns else None
 
     def segment_name(ids):
+        ids = pd.Series(ids, dtype=object)
         if seg_names is None:
-            return pd.Series(ids, dtype=object)
-        return pd.Series(ids, dtype=object).map(lambda v: seg_names.get(v, v) if pd.notna(v) else v)
+            return ids
+        named = ids.map(seg_names)
+        return named.where(named.notna(), ids)
 
     out = df.copy()
     if out.index.name == "firm_id" and firm_names is not None:

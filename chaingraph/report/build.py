@@ -29,7 +29,7 @@ from ..errors import ChainDataError
 from ..rules import load_rules
 from ..schema import STAGES
 from . import svg
-from .labels import COLUMN_VOCABULARY, LANGS, TEXT, header, label, labels
+from .labels import COLUMN_VOCABULARY, LANGS, TEXT, VOCABULARIES, header, label, labels
 
 __all__ = ["Report", "Section", "build_report", "SECTIONS"]
 
@@ -389,41 +389,46 @@ class _Context:
 
     def segment_names(self, ids) -> pd.Series:
         """Segment ids → their names in the report's language (ids without a name stay)."""
-        ids = pd.Series(ids)
-        return ids.map(lambda v: self.seg_label.get(v, v) if pd.notna(v) else v).astype(object)
+        return _map_distinct(pd.Series(ids), lambda v: self.seg_label.get(v, v))
 
     def firm_names(self, ids) -> pd.Series:
-        ids = pd.Series(ids)
-        return ids.map(lambda v: self.names.get(v, v) if pd.notna(v) else v).astype(object)
+        """Firm ids → their names (an id without a name stays)."""
+        ids = pd.Series(ids, dtype=object)
+        named = ids.map(self.names)
+        return named.where(named.notna(), ids)
 
     def code_label(self, kind: str, code):
-        """The word for a code; missing values (and anything not a string) stay as they are."""
+        """The words for a code, or for ``"; "``-joined codes; anything but a string stays."""
         if not isinstance(code, str):
             return code
         if kind == "tier" and code in self.tier_labels:
             return self.tier_labels[code]
-        if kind in ("reason", "chokepoint_rule"):
-            return labels(kind, code, self.lang)
-        return label(kind, code, self.lang)
+        return labels(kind, code, self.lang)
 
     def shown(self, df: pd.DataFrame) -> pd.DataFrame:
         """A copy of ``df`` with codes as words: every column (and index level) named in
         :data:`~chaingraph.report.labels.COLUMN_VOCABULARY`."""
         out = df.copy()
-        vocab = {"reasons": "reason", "rule": "chokepoint_rule"}
         for col in out.columns:
-            kind = vocab.get(col, COLUMN_VOCABULARY.get(col))
-            if kind is not None:
-                out[col] = out[col].astype(object).map(lambda v, k=kind: self.code_label(k, v))
+            if col in COLUMN_VOCABULARY:
+                out[col] = _map_distinct(out[col], lambda v, k=COLUMN_VOCABULARY[col]: self.code_label(k, v))
         names = list(out.index.names)
         if any(n in COLUMN_VOCABULARY for n in names):
             frame = out.index.to_frame(index=False)
             for n in names:
                 if n in COLUMN_VOCABULARY:
-                    frame[n] = frame[n].astype(object).map(lambda v, k=COLUMN_VOCABULARY[n]: self.code_label(k, v))
+                    frame[n] = _map_distinct(frame[n], lambda v, k=COLUMN_VOCABULARY[n]: self.code_label(k, v))
             out.index = pd.MultiIndex.from_frame(frame) if len(names) > 1 else pd.Index(frame[names[0]],
                                                                                       name=names[0])
         return out
+
+
+def _map_distinct(values: pd.Series, fn) -> pd.Series:
+    """``values`` (as objects) with ``fn`` applied once per distinct value; missing values stay."""
+    s = values.astype(object)
+    present = s.notna().to_numpy()
+    table = {v: fn(v) for v in pd.unique(s[present])}
+    return s.mask(present, s.map(table))
 
 
 def _summary(ctx: _Context, sec: Section) -> None:
@@ -534,7 +539,7 @@ def _weak(ctx: _Context, sec: Section) -> None:
     cp = chokepoints(ctx.chain)
     cp_full = ctx.firm_info(cp.index).join(cp.drop(columns=["segment_id"], errors="ignore"))
     if "sole_flows" in cp_full.columns:
-        cp_full["sole_flows"] = cp_full["sole_flows"].astype(object).map(lambda v: _sole_flows(v, ctx))
+        cp_full["sole_flows"] = _map_distinct(cp_full["sole_flows"], lambda v: _sole_flows(v, ctx))
     cp_full = ctx.shown(cp_full)
     sec.lists["chokepoints"] = cp_full
     cp_table = cp_full.drop(columns=["segment_id"], errors="ignore")
@@ -648,6 +653,17 @@ def _largest_foreign_source(chain) -> str | None:
     return str(sums.idxmax()) if len(sums) else None
 
 
+def _distance_shown(distance: pd.Series, has_next: pd.Series, t: dict) -> pd.Series:
+    """Distances to the next tier as shown: rounded numbers; "—" for inf (a yes/no condition
+    fails, no distance to measure); "unknown" for NaN with a next tier; nothing without one."""
+    d = pd.to_numeric(distance, errors="coerce").to_numpy(dtype=float)
+    out = pd.Series(np.round(d, 3), index=distance.index, dtype=object)
+    out[np.isinf(d)] = t["not_measurable"]
+    out[np.isnan(d) & has_next.to_numpy()] = t["unknown"]
+    out[np.isnan(d) & ~has_next.to_numpy()] = None
+    return out
+
+
 def _tiers(ctx: _Context, sec: Section) -> None:
     lang = ctx.lang
     ruleset = load_rules(DEFAULT_RULES)
@@ -655,7 +671,8 @@ def _tiers(ctx: _Context, sec: Section) -> None:
     ctx.rules = list(by_firm.attrs.get("rules", []))
     ctx.rule_titles = [f"{ruleset.meta.get(n, {}).get('title' if lang == 'zh' else 'title_en', n)} ({n})"
                        for n in ctx.rules]
-    ctx.tier_labels = {tr.id: label("tier", tr.id, lang) if tr.id in _BUILTIN_TIERS else
+    # the shipped tiers by their short names, a user's tiers by the labels of their rule file
+    ctx.tier_labels = {tr.id: label("tier", tr.id, lang) if tr.id in VOCABULARIES["tier"] else
                        (tr.label if lang == "zh" else tr.label_en) for tr in ruleset.tiers}
     criteria = {k: (c.label if lang == "zh" else c.label_en) for k, c in ruleset.criteria.items()}
     progress = tier_progress(ctx.chain, near_miss=0.1, rules=ruleset)
@@ -671,14 +688,9 @@ def _tiers(ctx: _Context, sec: Section) -> None:
     # condition fails); then unknown ones and firms with no next tier
     listed = ctx.firm_info(pool.index[listed]).join(pool[listed]).sort_values(
         "next_distance", kind="stable", na_position="last")
-    distance = pd.to_numeric(listed["next_distance"], errors="coerce").astype(float)
-    listed["next_distance"] = [
-        round(d, 3) if np.isfinite(d) else ctx.t["not_measurable"] if np.isinf(d)
-        else ctx.t["unknown"] if pd.notna(nt) else None
-        for d, nt in zip(distance, listed["next_tier"])
-    ]
-    listed["next_missing"] = listed["next_missing"].astype(object).map(
-        lambda v: "; ".join(criteria.get(k, k) for k in v.split("; ")) if isinstance(v, str) and v else v)
+    listed["next_distance"] = _distance_shown(listed["next_distance"], listed["next_tier"].notna(), ctx.t)
+    listed["next_missing"] = _map_distinct(
+        listed["next_missing"], lambda v: "; ".join(criteria.get(k, k) for k in v.split("; ")) if v else v)
     listed = ctx.shown(listed)
     sec.lists["tiers"] = listed
     sec.tables["pool"] = listed.drop(columns=["segment_id"], errors="ignore").head(ctx.top)
@@ -700,9 +712,6 @@ def _tiers(ctx: _Context, sec: Section) -> None:
             colors={"designated": svg.PALETTE["local"], "gap": svg.PALETTE["target"]},
         )
 
-
-#: The tiers of the shipped rules: their short names come from the labels.
-_BUILTIN_TIERS = ("innovative", "specialised", "little_giant", "champion", "lead")
 
 _BUILDERS = {
     "summary": _summary, "leads": _leads, "weak": _weak, "gaps": _gaps,
