@@ -10,10 +10,13 @@ from .schema import ChainDataWarning
 from .templates import ChainTemplate, get_template, list_templates
 from .core import ChainGraph, ChainSummary
 from .io import read_chain, write_chain
+from .assign import assign_segments, read_register
+from .ingest import ingest_transactions
 
 # -- datasets --
 from .datasets import IOTable, list_datasets, load_dataset, load_planted
 from .synthetic import Planted, SyntheticChain, synthetic_chain, synthetic_frames
+from .synthetic_map import PlantedMap, SyntheticChainMap, synthetic_chain_map
 
 # -- analysis --
 from .analysis.leads import ecosystem, lead_firms
@@ -54,14 +57,20 @@ __all__ = [
     "list_templates",
     "read_chain",
     "write_chain",
+    "assign_segments",
+    "read_register",
+    "ingest_transactions",
     "IOTable",
     "Planted",
+    "PlantedMap",
     "SyntheticChain",
+    "SyntheticChainMap",
     "list_datasets",
     "load_dataset",
     "load_planted",
     "synthetic_chain",
     "synthetic_frames",
+    "synthetic_chain_map",
     "DisruptionResult",
     "simulate_disruption",
     "systemic_risk",

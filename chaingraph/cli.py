@@ -42,6 +42,10 @@ class _Group(click.Group):
             warnings.simplefilter("always")
             try:
                 return super().invoke(ctx)
+            except ChainDataError as exc:
+                _flush(caught)
+                click.echo(f"Error: {exc.cli_message()}", err=True)
+                ctx.exit(2)
             except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
                 _flush(caught)
                 click.echo(f"Error: {exc.strerror}: {exc.filename}", err=True)
@@ -72,8 +76,9 @@ def cli():
     """chaingraph: analyse an industry chain (产业链) as a supplier→customer network.
 
     A chain is a folder with firms.csv and links.csv (and optionally
-    segments.csv and flows.csv), or an .xlsx workbook with those sheets.
-    Shipped examples: see `chaingraph datasets`.
+    presence.csv, segments.csv and flows.csv), or an .xlsx workbook with those
+    sheets; a chain map has presence.csv and no links. Shipped examples: see
+    `chaingraph datasets`.
     """
 
 
@@ -81,15 +86,30 @@ def cli():
 # shared pieces for commands
 
 
+#: ``--unknown-firms``: every command that reads a chain takes it.
+unknown_firms_option = click.option(
+    "--unknown-firms", type=click.Choice(["error", "add"]), default="error", show_default=True,
+    help="Links to firms missing from the firms table: stop with an error, or add those "
+         "firms with no attributes (a warning says how many).")
+
+_REGION_HELP = ("Focus region: a province, city or country (default: as recorded in the "
+                "data).")
+_HOME_HELP = ("Home country (code or name: CN, USA, Japan, 德国); firms of other countries are "
+              "foreign (default: as recorded in the data, else CN).")
+
+
 def chain_input(func):
-    """Add ``PATH | --dataset NAME`` and ``--region``; pass the loaded chain as ``chain``."""
+    """Add ``PATH | --dataset NAME``, ``--region``, ``--home`` and ``--unknown-firms``; pass
+    the loaded chain as ``chain``."""
 
     @click.argument("path", required=False, type=click.Path(path_type=Path))
     @click.option("--dataset", "-d", metavar="NAME", help="A shipped dataset instead of PATH.")
-    @click.option("--region", metavar="PROVINCE", help="Focus region (default: as recorded in the data).")
+    @click.option("--region", metavar="REGION", help=_REGION_HELP)
+    @click.option("--home", metavar="COUNTRY", help=_HOME_HELP)
+    @unknown_firms_option
     @functools.wraps(func)
-    def wrapper(path, dataset, region, **kwargs):
-        chain = load_chain_arg(path, dataset, region)
+    def wrapper(path, dataset, region, home, unknown_firms, **kwargs):
+        chain = load_chain_arg(path, dataset, region, home, unknown_firms)
         result = func(chain=chain, **kwargs)
         say_region(chain)
         return result
@@ -98,18 +118,17 @@ def chain_input(func):
 
 
 def say_region(chain) -> None:
-    """Tell on stderr which focus region (and home country) decided what is local, or warn
-    that there was none (after the command's output, so that an error stays one line)."""
-    home = getattr(chain, "home", None) or "CN"
+    """Tell on stderr which focus region and home country decided what is local, or warn that
+    there was no region (after the command's output, so that an error stays one line)."""
     if chain.region:
-        click.echo(f"focus region: {chain.region} (local: firms there; foreign: firms outside {home})",
-                   err=True)
+        click.echo(f"focus region: {chain.region} ({chain.region_kind}; local: firms there; "
+                   f"foreign: firms outside {chain.home})", err=True)
     else:
-        click.echo(f"warning: no focus region: every firm in {home} counts as local; "
-                   "give --region PROVINCE", err=True)
+        click.echo(f"warning: no focus region: every firm in {chain.home} counts as local; "
+                   "give --region", err=True)
 
 
-def load_chain_arg(path, dataset, region=None):
+def load_chain_arg(path, dataset, region=None, home=None, unknown_firms="error"):
     """The chain named on the command line by PATH or --dataset."""
     from .core import ChainGraph
     from .io import read_chain
@@ -123,8 +142,10 @@ def load_chain_arg(path, dataset, region=None):
         if not isinstance(chain, ChainGraph):
             raise click.UsageError(f"{dataset} is an input–output table, not a chain "
                                    f"(`chaingraph sectors --dataset {dataset}` analyses it)")
-        return chain if region is None else chain.with_region(region)
-    return read_chain(path, region=region)
+        if region is None and home is None:
+            return chain
+        return chain.with_region(region if region is not None else chain.region, home=home)
+    return read_chain(path, region=region, home=home, unknown_firms=unknown_firms)
 
 
 def table_output(func):
@@ -147,6 +168,9 @@ def table_output(func):
     return wrapper
 
 
+_SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}
+
+
 def emit(df: pd.DataFrame, fmt: str | None, output: Path | None, *, note: str | None = None,
          chain=None, columns=None, rows_asked: bool = False) -> None:
     """Write a DataFrame as a table, CSV, JSON or Excel; ``note`` (e.g. rule version) goes along.
@@ -158,18 +182,18 @@ def emit(df: pd.DataFrame, fmt: str | None, output: Path | None, *, note: str | 
     how many, e.g. with ``--top``).
     """
     suffix = output.suffix.lower() if output is not None else ""
-    if fmt is None:
-        fmt = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}.get(suffix, "table")
-    if fmt == "xlsx" or suffix == ".xlsx":
-        from openpyxl import Workbook
+    implied = _SUFFIX_FORMATS.get(suffix)
+    if fmt is not None and implied is not None and fmt != implied:
+        raise click.UsageError(f"--format {fmt} contradicts -o {output.name} (a {implied} file); "
+                               "give one of them, or make them agree")
+    fmt = fmt or implied or "table"
+    if fmt == "xlsx":
+        from ._excel import save_workbook
 
-        from ._excel import write_sheet
-
-        book = Workbook(write_only=True)
-        write_sheet(book, "result", df, index=True)
+        sheets = {"result": df.reset_index()}
         if note:
-            write_sheet(book, "note", pd.DataFrame({"note": [note]}))
-        book.save(output)
+            sheets["note"] = pd.DataFrame({"note": [note]})
+        save_workbook(output, sheets)
         return
     if fmt == "csv":
         text = csv_safe(df).to_csv()
@@ -282,14 +306,117 @@ def templates(fmt, output):
 
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--region", metavar="PROVINCE", help="Focus region to check against.")
-def validate(path, region):
+@click.option("--region", metavar="REGION", help="Focus region to check against.")
+@click.option("--home", metavar="COUNTRY", help=_HOME_HELP)
+@unknown_firms_option
+def validate(path, region, home, unknown_firms):
     """Check a chain folder or workbook; exit 2 with the first problem found."""
     from .io import read_chain
 
-    chain = read_chain(path, region=region)
+    chain = read_chain(path, region=region, home=home, unknown_firms=unknown_firms)
     click.echo(f"OK: {chain!r}")
-    say_region(chain)
+    region_text = f"{chain.region} ({chain.region_kind})" if chain.region else "none"
+    if chain.has_presence:
+        p = chain.presence
+        presence = (f"{len(p):,} rows, {p['firm_id'].nunique():,} firms in "
+                    f"{p['segment_id'].nunique():,} segments, {int(p['share'].notna().sum()):,} "
+                    f"with a share, {int(p['negligible'].fillna(False).sum()):,} negligible; "
+                    f"{int(chain.is_aggregate.sum()):,} aggregates")
+    else:
+        presence = "none (each firm's segment_id)"
+    click.echo(f"home: {chain.home}; region: {region_text}")
+    click.echo(f"presence: {presence}")
+    click.echo(f"links: {chain.n_links:,} supplier–customer pairs" if chain.has_links
+               else "links: none (a chain map: analyses that need transactions are not available)")
+
+
+@cli.command("assign")
+@click.argument("register", type=click.Path(path_type=Path))
+@click.option("--template", "-t", required=True, metavar="NAME|FILE",
+              help="Built-in template (nev, cnc, ic) or a .toml file with segment vocabularies.")
+@click.option("--min-score", type=float, default=0.6, show_default=True,
+              help="Lowest score that places a firm in a segment.")
+@click.option("--text", default="business_scope", show_default=True, metavar="COLUMN|none",
+              help="Business-scope column (经营范围), or none to match by industry code only.")
+@click.option("--code", default="industry_code", show_default=True, metavar="COLUMN|none",
+              help="Industry-code column (国标行业/行业代码), or none to match by text only.")
+@click.option("--sheet", default=None, metavar="NAME", help="Excel sheet (default: the first).")
+@table_output
+def assign_command(register, template, min_score, text, code, sheet, fmt, output):
+    """Place a firm register's firms in chain segments (企业挂链): one presence row per firm and segment.
+
+    REGISTER is a CSV or Excel export with the usual headers (企业名称,
+    统一社会信用代码, 国标行业, 经营范围, …). A firm placed in no segment keeps
+    one row with an empty segment_id. Example:
+    `chaingraph assign register.xlsx --template nev -o presence.csv`.
+    """
+    from .assign import assign_segments, read_register
+
+    firms = read_register(register, sheet=sheet)
+    presence = assign_segments(firms, template, min_score=min_score,
+                               text=None if text.lower() == "none" else text,
+                               code=None if code.lower() == "none" else code)
+    emit(presence.set_index("firm_id"), fmt, output)
+    if output is not None:
+        placed = presence.dropna(subset=["segment_id"])
+        click.echo(f"wrote {output}: {placed['firm_id'].nunique():,} of "
+                   f"{presence['firm_id'].nunique():,} firms placed in "
+                   f"{placed['segment_id'].nunique()} segments ({len(placed):,} presence rows)",
+                   err=True)
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Links file to write: .parquet or .csv (UTF-8).")
+@click.option("--supplier", default="supplier_id", show_default=True, metavar="COL",
+              help="Column of the selling firm's id (供应商ID also matches).")
+@click.option("--customer", default="customer_id", show_default=True, metavar="COL",
+              help="Column of the buying firm's id (客户ID also matches).")
+@click.option("--amount", default="amount", show_default=True, metavar="COL",
+              help="Column of the amount (金额 also matches).")
+@click.option("--date", default=None, metavar="COL",
+              help="Column of the transaction date: adds first_date and last_date.")
+@click.option("--by-year", is_flag=True, help="One link per supplier, customer and year (needs --date).")
+@click.option("--memory-limit", default=None, metavar="SIZE",
+              help="Memory for DuckDB, e.g. 2GB; beyond it the work spills to disk.")
+@click.option("--rejects", type=click.Path(path_type=Path), default=None,
+              help="Write the rejected rows here (.csv or .parquet) with the reason for each.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def ingest(sources, output, supplier, customer, amount, date, by_year, memory_limit, rejects, quiet):
+    """Links from invoice-level transactions (交易流水): one row per supplier→customer pair.
+
+    SOURCES are CSV or Parquet files, folders or quoted glob patterns, e.g.
+    `chaingraph ingest 'invoices/*.parquet' -o chain/links.parquet`. Amounts are
+    summed exactly; rejected rows are counted by cause (and written with --rejects).
+    Needs DuckDB: pip install 'chaingraph[scale]'.
+    """
+    from .ingest import ingest_transactions
+
+    if output.suffix.lower() not in (".parquet", ".csv"):
+        raise click.BadParameter("use a .parquet or .csv file", param_hint="-o/--output")
+    if by_year and date is None:
+        raise click.UsageError("--by-year needs --date COL")
+    try:
+        links = ingest_transactions(
+            list(sources), supplier=supplier, customer=customer, amount=amount, date=date,
+            by_year=by_year, memory_limit=memory_limit, rejects=rejects, progress=not quiet)
+    except ImportError as exc:
+        raise click.ClickException(str(exc)) from None
+    except ValueError as exc:
+        if isinstance(exc, ChainDataError):
+            raise
+        raise click.BadParameter(str(exc), param_hint="--memory-limit") from None
+    except MemoryError as exc:
+        raise click.ClickException(str(exc)) from None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if output.suffix.lower() == ".parquet":
+        links.to_parquet(output, index=False)
+    else:
+        links.to_csv(output, index=False, encoding="utf-8")
+    n_rejected = sum(links.attrs["rejected"].values())
+    click.echo(f"wrote {output}: {len(links):,} links from {links.attrs['transactions']:,} "
+               f"transactions" + (f" ({n_rejected:,} rejected)" if n_rejected else ""))
 
 
 @cli.command()
@@ -389,9 +516,10 @@ def risk(chain, essentiality, sector, replaceability, tol, weight, top, quiet, f
 @cli.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--dataset", "-d", metavar="NAME", help="A shipped dataset instead of PATH.")
-@click.option("--region", metavar="PROVINCE",
+@click.option("--region", metavar="REGION",
               help="Focus region, for the local loss share (default: as recorded in the data).")
 @click.option("--focus-region", hidden=True, help="Deprecated name of --region.")
+@click.option("--home", metavar="COUNTRY", help=_HOME_HELP)
 @click.option("--firm", "firms", multiple=True, metavar="ID", help="A firm that stops (repeatable).")
 @click.option("--segment", metavar="S", help="Every firm of this segment stops.")
 @click.option("--cut-region", metavar="R",
@@ -402,9 +530,11 @@ def risk(chain, essentiality, sector, replaceability, tol, weight, top, quiet, f
 @_cascade_options
 @click.option("--by-segment", is_flag=True, help="Output the impact by segment instead of by firm.")
 @click.option("--top", type=int, default=None, metavar="N", help="Only the N firms losing most.")
+@unknown_firms_option
 @table_output
-def disrupt(path, dataset, region, focus_region, firms, segment, cut_region, country, intensity,
-            essentiality, sector, replaceability, tol, weight, by_segment, top, fmt, output):
+def disrupt(path, dataset, region, focus_region, home, firms, segment, cut_region, country,
+            intensity, essentiality, sector, replaceability, tol, weight, by_segment, top,
+            unknown_firms, fmt, output):
     """Disruption scenario (断链情景): what losing firms, a segment, a region or a country does.
 
     Give one of --firm, --segment, --cut-region (a city or province that
@@ -428,7 +558,7 @@ def disrupt(path, dataset, region, focus_region, firms, segment, cut_region, cou
                         f"used to name the region that stops); to stop every firm of {region}, "
                         f"give --cut-region {region}")
         raise click.UsageError(message)
-    chain = load_chain_arg(path, dataset, region)
+    chain = load_chain_arg(path, dataset, region, home, unknown_firms)
     kind, value = given[0]
     shock = list(value) if kind == "firm" else f"{kind}:{value}"
     res = simulate_disruption(chain, shock, intensity=intensity, sector=sector,
@@ -485,12 +615,13 @@ def report(chain, output, lang, sections, title):
 @click.option("--segment", "segments", metavar="SEGMENT_ID", multiple=True,
               help="Draw these segments' firms and their direct partners (repeatable).")
 @click.option("--segment-map", is_flag=True, help="Draw one node per segment (环节).")
-@click.option("--color-by", default="segment", show_default=True,
-              help="segment, stage, location, size_class, tier or a firms column.")
+@click.option("--color-by", default=None,
+              help="segment (default), size_group (default for --ecosystem), stage, location, size_class, "
+                   "tier or a firms column.")
 @click.option("--size-by", default="revenue", show_default=True, help="A numeric firms or score column.")
 @click.option("--highlight", metavar="FIRM_IDS|leads", default=None,
               help="Comma-separated firm ids to mark, or 'leads' for the lead firms.")
-@click.option("--max-nodes", type=int, default=2500, show_default=True,
+@click.option("--max-nodes", type=int, default=500, show_default=True,
               help="Above this many firms, draw the segment map.")
 def viz(chain, output, ecosystem, depth, segments, segment_map, color_by, size_by, highlight, max_nodes):
     """Interactive network of the chain as one offline HTML file (vis-network inlined)."""
@@ -545,8 +676,9 @@ def integration(chain, part, fmt, output):
 @click.option("--forward", type=click.Choice(["ghosh", "leontief"]), default="ghosh", show_default=True,
               help="Inverse behind the forward linkage (感应度系数).")
 @click.option("--local-only", is_flag=True, help="Chains: only flows between local firms.")
+@unknown_firms_option
 @table_output
-def sectors(table, dataset, forward, local_only, fmt, output):
+def sectors(table, dataset, forward, local_only, unknown_firms, fmt, output):
     """Key sectors (影响力系数/感应度系数) of an input–output table or of a chain's segments.
 
     TABLE is a CSV file: sector labels in the first column, one column per
@@ -561,6 +693,8 @@ def sectors(table, dataset, forward, local_only, fmt, output):
 
     if (table is None) == (dataset is None):
         raise click.UsageError("give either TABLE or --dataset NAME")
+    if table is not None and (table.is_dir() or table.suffix.lower() in (".xlsx", ".xls")):
+        table = load_chain_arg(table, None, unknown_firms=unknown_firms)  # a chain
     Z, x = sector_table(table, dataset=dataset, local_only=local_only)
     emit(key_sectors(Z, x, forward=forward), fmt, output, note=f"forward linkage: {forward}")
 

@@ -4,10 +4,12 @@
 package (in the wheel under ``chaingraph/_datasets``, in a source checkout in
 the top-level ``datasets/`` folder): two synthetic Shandong chains
 (``shandong-nev``, ``shandong-cnc``, made by
-:func:`~chaingraph.synthetic.synthetic_chain`; :func:`load_planted` gives the
-structure planted in them) and three real input–output tables
-(``us-bea-2021-15``, ``us-bea-2021-71``, ``germany-1995-6``, read as
-:class:`IOTable`).
+:func:`~chaingraph.synthetic.synthetic_chain`), a synthetic world chain map
+(``world-semiconductor-map``, made by
+:func:`~chaingraph.synthetic_map.synthetic_chain_map`; :func:`load_planted`
+gives the structure planted in the synthetic ones) and three real
+input–output tables (``us-bea-2021-15``, ``us-bea-2021-71``,
+``germany-1995-6``, read as :class:`IOTable`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pandas as pd
 
 from chaingraph.errors import ChainDataError
 from chaingraph.synthetic import Planted
+from chaingraph.synthetic_map import PlantedMap
 
 __all__ = ["IOTable", "list_datasets", "load_dataset", "load_planted"]
 
@@ -164,29 +167,37 @@ def list_datasets() -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per dataset, columns ``name``, ``kind`` (``chain`` or
-        ``io-table``), ``description``, ``n_firms`` and ``n_links`` (chains),
-        ``n_sectors`` (input–output tables); missing where not applicable.
+        One row per dataset, columns ``name``, ``kind`` (``chain``,
+        ``chain-map`` — providers and their market shares, no transactions —,
+        ``register`` or ``io-table``), ``description``, ``n_firms`` (chains,
+        chain maps with their country aggregates, and registers) and
+        ``n_links`` (chains and chain maps, 0 for a chain map), ``n_sectors``
+        (input–output tables); missing where not applicable.
 
     Examples
     --------
     >>> from chaingraph.datasets import list_datasets
     >>> list_datasets()[["name", "kind"]]
-                 name      kind
-    0  germany-1995-6  io-table
-    1    shandong-cnc     chain
-    2    shandong-nev     chain
-    3  us-bea-2021-15  io-table
-    4  us-bea-2021-71  io-table
+                          name       kind
+    0           germany-1995-6   io-table
+    1          register-sample   register
+    2             shandong-cnc      chain
+    3             shandong-nev      chain
+    4           us-bea-2021-15   io-table
+    5           us-bea-2021-71   io-table
+    6  world-semiconductor-map  chain-map
     """
     rows = []
     for name, meta in _registry().items():
         row = {"name": name, "kind": meta["kind"], "description": meta["description"],
                "n_firms": pd.NA, "n_links": pd.NA, "n_sectors": pd.NA}
-        if meta["kind"] == "chain":
+        if meta["kind"] in ("chain", "chain-map"):
             folder = meta["folder"]
             row["n_firms"] = _count_rows(folder / "firms.csv")
-            row["n_links"] = _count_rows(folder / "links.csv")
+            links = folder / "links.csv"
+            row["n_links"] = _count_rows(links) if links.exists() else 0
+        elif meta["kind"] == "register":
+            row["n_firms"] = _count_rows(meta["folder"] / meta["file"])
         else:
             row["n_sectors"] = int(meta["n_sectors"])
         rows.append(row)
@@ -201,24 +212,33 @@ def _count_rows(path: Path) -> int:
         return max(0, sum(1 for line in fh if line.strip()) - 1)
 
 
-def load_dataset(name: str):
+def load_dataset(name: str, *, home: str | None = None):
     """Load a shipped dataset.
 
     Parameters
     ----------
     name : str
         A name from :func:`list_datasets`.
+    home : str, optional
+        For a chain or chain map: the home country (ISO alpha-2 or alpha-3
+        code, English or Chinese name), as in :func:`~chaingraph.read_chain`;
+        by default ``CN``.
 
     Returns
     -------
-    ChainGraph or IOTable
+    ChainGraph, IOTable or DataFrame
         A chain (with its template and ``region="山东"``) for ``kind ==
-        "chain"``; an :class:`IOTable` for input–output tables.
+        "chain"``; a chain of presence rows and no links (with its template,
+        no region) for ``kind == "chain-map"``; an :class:`IOTable` for
+        input–output tables; the table as the file has it (Chinese headers,
+        every cell text) for a firm register (``kind == "register"``).
 
     Raises
     ------
     ChainDataError
         An unknown name (the message lists the shipped datasets).
+    ValueError
+        ``home`` given for a dataset that is not a chain or chain map.
 
     Examples
     --------
@@ -231,6 +251,9 @@ def load_dataset(name: str):
     [1.0339, 1.4292, 1.0289]
     >>> io.published["L_diagonal"]
     [1.0339, 1.4292, 1.0289]
+    >>> world = load_dataset("world-semiconductor-map", home="USA")
+    >>> world.home, world.has_links, len(world.presence) > world.n_firms
+    ('US', False, True)
     """
     reg = _registry()
     if name not in reg:
@@ -240,10 +263,17 @@ def load_dataset(name: str):
         )
     meta = reg[name]
     folder = meta["folder"]
-    if meta["kind"] == "chain":
+    if meta["kind"] in ("chain", "chain-map"):
         from chaingraph.io import read_chain
 
-        return read_chain(folder, region=meta.get("region"))
+        return read_chain(folder, region=meta.get("region"), home=home)
+    if home is not None:
+        raise ValueError(f"load_dataset: home= applies to chains and chain maps; "
+                         f"{name!r} is of kind {meta['kind']!r}")
+    if meta["kind"] == "register":  # a firm register export, as its file has it
+        from chaingraph.io import read_table
+
+        return read_table(folder / meta["file"])
     if meta["format"] == "bea":
         return _read_bea(folder, {**meta, "name": name})
     if meta["format"] == "eurostat":
@@ -252,14 +282,22 @@ def load_dataset(name: str):
                          source=str(folder / _META))
 
 
-def load_planted(name: str) -> Planted:
-    """The structure planted in a shipped synthetic chain (``planted.json``).
+def load_planted(name: str) -> Planted | PlantedMap:
+    """The structure planted in a shipped synthetic dataset (``planted.json``).
+
+    Returns
+    -------
+    Planted or PlantedMap
+        A :class:`~chaingraph.synthetic.Planted` for a synthetic chain, a
+        :class:`~chaingraph.synthetic_map.PlantedMap` for a synthetic chain map.
 
     Examples
     --------
     >>> from chaingraph.datasets import load_planted
     >>> load_planted("shandong-nev").missing_segments
     [...]
+    >>> load_planted("world-semiconductor-map").missing_segments["CN"]
+    ['euv_scanners', 'euv_light_sources', 'euv_resists', 'mask_inspection']
     """
     reg = _registry()
     if name not in reg or not (reg[name]["folder"] / "planted.json").exists():
@@ -270,4 +308,6 @@ def load_planted(name: str) -> Planted:
             source="datasets",
         )
     data = json.loads((reg[name]["folder"] / "planted.json").read_text(encoding="utf-8"))
+    if reg[name]["kind"] == "chain-map":
+        return PlantedMap.from_dict(data)
     return Planted.from_dict(data)

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from chaingraph import (
-    chokepoints, gaps, integration, key_sectors, lead_firms, list_datasets, list_templates,
+    assign_segments, chokepoints, gaps, integration, key_sectors, lead_firms, list_datasets, list_templates,
     load_dataset, weak_links,
 )
 from chaingraph._text_tables import display_width
@@ -183,6 +183,10 @@ def germany_key_sectors():
 #: command -> (arguments, expected): the CSV the library gives for the same call, or text
 #: the output must contain. "{tmp}" is a temporary folder.
 RUNS = {
+    "ingest": ([SHIPPED / "shandong-nev" / "links.csv", "-o", "{tmp}/links.csv", "--quiet"],
+               ["17,599 links from 17,599 transactions"]),
+    "assign": ([SHIPPED / "register-sample" / "register.csv", "--template", "nev", "--format", "csv"],
+               lambda chain: assign_segments(load_dataset("register-sample"), "nev").set_index("firm_id")),
     "datasets": (["--format", "csv"], lambda chain: list_datasets().set_index("name")),
     "templates": (["--format", "csv"], lambda chain: list_templates().set_index("name")),
     "validate": ([SHIPPED / "shandong-nev"],
@@ -205,6 +209,9 @@ RUNS = {
 
 #: command -> (arguments, part of the message): bad input, exit code 2.
 BAD = {
+    "ingest": (["{tmp}/bad.csv", "-o", "{tmp}/links.csv", "--quiet"],
+               "bad.csv: column 'supplier_id': missing column"),
+    "assign": (["{tmp}/bad.csv", "--template", "nev"], "bad.csv: missing column 'firm_id'"),
     "datasets": (["--format", "xml"], "Invalid value for '--format'"),
     "templates": (["--format", "xml"], "Invalid value for '--format'"),
     "validate": (["{tmp}/nope"], "no such file or folder"),
@@ -403,12 +410,11 @@ def test_csv_safe_leaves_numbers_alone():
 def test_the_focus_region_is_said(folder):
     # before: without --region every Chinese firm counted as local, and nothing said so
     result = run("leads", folder)
-    assert "warning: no focus region: every firm in CN counts as local; give --region PROVINCE" \
-        in result.stderr
+    assert "warning: no focus region: every firm in CN counts as local; give --region" in result.stderr
     result = run("leads", folder, "--region", "山东")
-    assert "focus region: 山东 (local: firms there; foreign: firms outside CN)" in result.stderr
+    assert "focus region: 山东 (province; local: firms there; foreign: firms outside CN)" in result.stderr
     assert "focus region: 山东" in run("weak", *NEV).stderr  # as recorded in the dataset
-    assert "no focus region" in run("validate", folder).stderr
+    assert "home: CN; region: none" in run("validate", folder).stdout
     # an error stays one line
     bad = CliRunner().invoke(cli, ["weak", str(folder), "--max-hhi", "2"])
     assert bad.exit_code == 2 and bad.stderr == "Error: max_hhi must be between 0 and 1, got 2.0\n"

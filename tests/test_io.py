@@ -10,7 +10,7 @@ import chaingraph as cg
 def chain(firms, links, segments):
     firms = firms.assign(
         founded=[1998, 2005, 2011, 2016, 1970],
-        credit_code=["0913", "0070", "1234", "0001", "9999"],  # an extra column with leading zeros
+        office_code=["0913", "0070", "1234", "0001", "9999"],  # an extra column with leading zeros
         strategic_emerging=[True, False, True, False, False],
         debt_ratio=[0.41, 0.62, None, 0.3, 0.5],
     )
@@ -30,7 +30,7 @@ def test_round_trip_folder(chain, tmp_path, fmt):
     cg.write_chain(chain, tmp_path / "c", format=fmt)
     back = cg.read_chain(tmp_path / "c")
     assert_same(chain, back)
-    assert back.firms.loc["F4", "credit_code"] == "0001"
+    assert back.firms.loc["F4", "office_code"] == "0001"
 
 
 def test_round_trip_excel(chain, tmp_path):
@@ -95,9 +95,14 @@ def test_excel_errors_name_sheet_and_row(firms, links, tmp_path):
 
 def test_missing_tables_and_paths(firms, links, tmp_path):
     (tmp_path / "c").mkdir()
-    firms.to_csv(tmp_path / "c" / "firms.csv", index=False)
-    with pytest.raises(cg.ChainDataError, match="no links table found"):
+    links.to_csv(tmp_path / "c" / "links.csv", index=False)
+    with pytest.raises(cg.ChainDataError, match="no firms table found"):
         cg.read_chain(tmp_path / "c")
+    # links are optional: firms alone are a chain without transactions
+    (tmp_path / "c" / "links.csv").unlink()
+    firms.to_csv(tmp_path / "c" / "firms.csv", index=False)
+    chain = cg.read_chain(tmp_path / "c")
+    assert not chain.has_links and chain.n_links == 0 and chain.n_firms == 5
     with pytest.raises(cg.ChainDataError, match="no such file or folder"):
         cg.read_chain(tmp_path / "nope")
 

@@ -15,6 +15,8 @@ NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 #: notebook -> texts its outputs must contain, computed here with the library on the same data
 #: (the chain as repr'd, firm and segment ids at the top of the tables the notebook shows).
 EXPECTED = {
+    "06_from_register_to_chain_map": lambda chain: [
+        cg.assign_segments(cg.load_dataset("register-sample"), "nev")["evidence"].iloc[0]],
     "01_quick_start": lambda chain: [
         repr(chain), "links.csv: column 'amount'", repr(list(cg.report.SECTIONS)),
     ],
@@ -28,6 +30,11 @@ EXPECTED = {
         cg.systemic_risk(chain, progress=False)["esri"].idxmax(),
     ],
     "05_tier_pool": lambda chain: [repr(cg.tiers(chain, detail=False).attrs["rules"])],
+    "07_chain_maps": lambda chain: [
+        repr(cg.load_dataset("world-semiconductor-map", home="US")),
+        cg.chokepoints(cg.load_dataset("world-semiconductor-map", home="US")).index[0],
+        "needs supplier–customer links", "as planted: True",
+    ],
 }
 
 

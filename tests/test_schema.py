@@ -138,13 +138,14 @@ def test_unknown_stage(firms, links, segments):
     assert "column 'stage'" in message(e) and "sideways" in message(e)
 
 
-def test_bad_country_code(firms, links):
-    firms.loc[4, "country"] = "Japan"
+def test_unknown_country_name(firms, links):
+    firms.loc[4, "country"] = "Atlantis"
+    firms.loc[2, "country"] = "Japan"  # a name chaingraph knows: read as JP
     with pytest.raises(cg.ChainDataError) as e:
         build(firms, links)
     assert message(e) == (
-        "firms: column 'country': values 'Japan' are not ISO 3166 alpha-2 country codes "
-        "(CN, JP, DE, …) (row 4)"
+        "firms: column 'country': unknown countries 'Atlantis'; give ISO 3166 codes "
+        "(CN, CHN) or names (China, 中国) (row 4)"
     )
 
 

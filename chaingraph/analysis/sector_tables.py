@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from chaingraph.analysis._common import require_links, with_place
 from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError
 
@@ -84,11 +85,12 @@ def segment_flows(chain: ChainGraph, *, local_only: bool = False) -> pd.DataFram
     >>> bool(ks["sector_class"].isin(["key", "strong backward", "strong forward", "weak"]).all())
     True
     """
+    require_links(chain, "segment_flows")
     mask = np.asarray(chain.is_local, dtype=bool) if local_only else None
     _warn_flows_without_segment(chain, mask)
     S = chain.segment_flow_matrix(firms=mask).toarray()
     index = pd.Index(chain.segment_ids, name="segment_id")
-    return pd.DataFrame(S, index=index, columns=index.copy())
+    return with_place(pd.DataFrame(S, index=index, columns=index.copy()), chain)
 
 
 def _warn_flows_without_segment(chain, mask: np.ndarray | None) -> None:
@@ -176,8 +178,9 @@ def segment_output(chain: ChainGraph, *, local_only: bool = False) -> pd.Series:
         per_firm = est
     if local_only:
         per_firm = np.where(np.asarray(chain.is_local, dtype=bool), per_firm, 0.0)
-    return pd.Series(chain.segment_totals(per_firm), index=pd.Index(chain.segment_ids, name="segment_id"),
-                     name="output")
+    return with_place(pd.Series(chain.segment_totals(per_firm),
+                                index=pd.Index(chain.segment_ids, name="segment_id"), name="output"),
+                      chain)
 
 
 # --------------------------------------------------------------------------

@@ -15,9 +15,12 @@ counts as a pass. ``require`` is evaluated in three-valued (Kleene) logic: *and*
 fails if any part fails, passes if all pass, otherwise is unknown; *or* passes
 if any part passes, fails if all fail, otherwise is unknown. A tier is granted
 (``tier``) only when its rule passes; a tier whose rule is unknown is
-*possible* (``tier_possible``). A score with missing indicators is bounded:
-each missing indicator counts its lowest and its highest points, and a score
-criterion passes when the lower bound passes, fails when the upper bound fails.
+*possible* (``tier_possible``) — unless none of its inputs is known: a tier
+nothing is known about does not make "lead" a firm's possible tier
+(``tier_possible`` and ``next_tier`` are then missing). A score with missing
+indicators is bounded: each missing indicator counts its lowest and its
+highest points, and a score criterion passes when the lower bound passes,
+fails when the upper bound fails.
 To treat an input you cannot observe as failed, give the column with
 ``False``/``0``.
 
@@ -39,6 +42,7 @@ import pandas as pd
 from ..core import ChainGraph
 from ..errors import ChainDataError
 from ..rules import DEFAULT_RULES, RuleSet, list_rules, load_rules
+from ._common import with_place
 from ._tier_engine import DERIVED_MEASURES, evaluate
 
 __all__ = [
@@ -151,9 +155,12 @@ def tiers(chain: ChainGraph, *, rules=DEFAULT_RULES, cluster_type=None, detail: 
       ``designations`` (ordered categorical; missing when none).
     - ``tier``: the highest tier whose rule passes (ordered categorical,
       missing when none).
-    - ``tier_possible``: the highest tier whose rule passes or is unknown.
+    - ``tier_possible``: the highest tier whose rule passes or is unknown;
+      missing when that tier has none of its inputs (then nothing known says
+      how high the firm could go).
     - ``next_tier``: the lowest tier above ``tier`` whose gates (the SME
-      condition) do not fail; missing when there is none.
+      condition) do not fail; missing when there is none, or when it has none
+      of its inputs.
     - ``next_distance``: when the next tier's rule fails, its relative distance
       (module docstring); ``inf`` when a yes/no or gate criterion fails; NaN
       when the rule is unknown.
@@ -178,6 +185,9 @@ def tiers(chain: ChainGraph, *, rules=DEFAULT_RULES, cluster_type=None, detail: 
     ``attrs``: ``rules`` (the rule versions used), ``unconfirmed`` (criteria
     whose value is marked unconfirmed in the rule files) and
     ``missing_columns`` (inputs absent from the table, hence unknown).
+
+    A country aggregate (``firms.kind == "aggregate"``, "the rest of country
+    X") is not a firm and never a tier candidate: its row is empty.
 
     Notes
     -----
@@ -244,8 +254,27 @@ def tiers(chain: ChainGraph, *, rules=DEFAULT_RULES, cluster_type=None, detail: 
     NEV00917  specialised       0.012000    specialised.rd_expense
     NEV01429     champion       0.013291    champion.product_share
     """
-    out = evaluate_rules(chain.firms, rules, cluster_type=cluster_type, detail=detail)
-    return out if near_miss is None else _near_misses(out, near_miss)
+    out = _not_applicable(evaluate_rules(chain.firms, rules, cluster_type=cluster_type,
+                                         detail=detail), chain.is_aggregate)
+    return with_place(out if near_miss is None else _near_misses(out, near_miss), chain)
+
+
+def _not_applicable(t: pd.DataFrame, aggregate: np.ndarray) -> pd.DataFrame:
+    """The tier table with the rows of country aggregates emptied: an aggregate ("the rest
+    of country X") is not a firm and is never a tier candidate."""
+    if not aggregate.any():
+        return t
+    t = t.copy()
+    for col in t.columns:
+        if col == "size_class":
+            continue
+        if col in ("next_missing", "next_unknown"):
+            t.loc[aggregate, col] = ""
+        elif isinstance(t[col].dtype, pd.CategoricalDtype) or t[col].dtype.kind == "f":
+            t.loc[aggregate, col] = np.nan
+        else:
+            t.loc[aggregate, col] = pd.NA
+    return t
 
 
 def _near_misses(t: pd.DataFrame, within: float) -> pd.DataFrame:
@@ -338,7 +367,7 @@ def tier_progress(chain: ChainGraph, targets=None, *, by: str = "region", near_m
         raise ValueError("by must be 'region' or 'city'")
     ruleset = load_rules(rules)
     t = tiers(chain, rules=ruleset, cluster_type=cluster_type, detail=False)
-    local = np.asarray(chain.is_local, dtype=bool)
+    local = np.asarray(chain.is_local, dtype=bool) & ~chain.is_aggregate
     t = t[local]
     named = "shandong-2025" if targets is None else "given"
     if targets is None:
@@ -394,4 +423,4 @@ def tier_progress(chain: ChainGraph, targets=None, *, by: str = "region", near_m
     out.attrs["rules"] = list(ruleset.names)
     out.attrs["unconfirmed"] = ruleset.unconfirmed
     out.attrs["targets"] = named
-    return out
+    return with_place(out, chain)

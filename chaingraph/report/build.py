@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as _dt
 import html as _html
 import re
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,10 +24,11 @@ from ..analysis.resilience import simulate_disruption, systemic_risk
 from ..analysis.tiers import DEFAULT_RULES, tier_progress, tiers
 from ..analysis.weak import chokepoints, weak_links
 from ..core import ChainGraph
-from ..errors import ChainDataError
+from ..errors import ChainDataError, numeric_noise_silenced
 from ..rules import load_rules
 from ..schema import STAGES
 from . import svg
+from .ecosystem_cards import ecosystem_cards
 from .labels import COLUMN_VOCABULARY, LANGS, TEXT, VOCABULARIES, header, label, labels
 
 __all__ = ["Report", "Section", "build_report", "SECTIONS"]
@@ -162,7 +162,7 @@ class Report:
         """
         from openpyxl import Workbook
 
-        from .._excel import write_sheet
+        from .._excel import save_book, write_sheet
 
         sheets = TEXT[self.lang]["sheets"]
 
@@ -185,7 +185,7 @@ class Report:
         if not written:
             write_sheet(book, sheets["summary"], self.sections["summary"].tables.get("totals", pd.DataFrame()),
                         header=lambda col: header(col, self.lang), index=True)
-        book.save(path)
+        save_book(book, path)
 
     def save(self, path) -> Path:
         """Write to ``.html``, ``.md`` or ``.xlsx`` by the file's suffix."""
@@ -300,18 +300,17 @@ def build_report(chain: ChainGraph, *, lang: str = "zh", sections=None, top: int
             continue
         sec = Section(key=key, title=t[key], note=t["notes"].get(key, ""))
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with numeric_noise_silenced():
                 _BUILDERS[key](ctx, sec)
         except ChainDataError as exc:
-            sec.unavailable = str(exc)
+            sec.unavailable = _why_unavailable(exc, chain, lang)
         built[key] = sec
     tmpl = chain.template
     meta = {
         "chain": repr(chain),
         "title": title if title is not None and title.strip() else _default_title(chain, lang),
         "region": chain.region,
-        "home": _home_country(chain),
+        "home": chain.home,
         "template": (f"{tmpl.title if lang == 'zh' else tmpl.title_en} ({tmpl.name})"
                      if tmpl is not None else None),
         "rules": ctx.rules,
@@ -319,6 +318,19 @@ def build_report(chain: ChainGraph, *, lang: str = "zh", sections=None, top: int
         "generated": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
     }
     return Report(built, meta, lang)
+
+
+def _why_unavailable(exc: ChainDataError, chain: ChainGraph, lang: str) -> str:
+    """Why a section could not be computed: the error itself in English; in Chinese, the two
+    common causes in words (no transactions, no segments), else the error after a Chinese lead."""
+    t = TEXT[lang]
+    if lang == "en":
+        return str(exc)
+    if exc.source == "links" and not chain.has_links:
+        return t["needs_links"]
+    if exc.column == "segment_id":
+        return t["needs_segments"]
+    return t["unavailable"].format(reason=exc)
 
 
 def _default_title(chain: ChainGraph, lang: str) -> str:
@@ -336,9 +348,6 @@ def _country_name(code: str, lang: str) -> str:
     return str(label("country", code, lang))
 
 
-def _home_country(chain: ChainGraph) -> str:
-    """The country whose firms are not foreign (ISO 3166 alpha-2)."""
-    return getattr(chain, "home", None) or "CN"
 
 
 class _Context:
@@ -440,6 +449,7 @@ def _summary(ctx: _Context, sec: Section) -> None:
     )
     totals = s.totals.copy()
     totals["region"] = chain.region or t["no_region"]
+    totals["home"] = _country_name(chain.home, lang)
     if chain.template is not None:
         totals["template"] = _default_title(chain, lang)
     totals = totals.to_frame()
@@ -458,7 +468,7 @@ def _summary(ctx: _Context, sec: Section) -> None:
         )
     if chain.template is not None:
         try:
-            weakness = ctx.weak()["weakness"]
+            weakness = ctx.weak()["weakness"].fillna("unknown")  # undecided, or a process step
         except ChainDataError:
             weakness = pd.Series(dtype=object)
         segs = pd.DataFrame(index=chain.segment_ids)
@@ -494,11 +504,6 @@ def _leads(ctx: _Context, sec: Section) -> None:
     sec.lists["leads"] = full.head(max(LEAD_LIST, int(lf["is_lead"].sum())))
     sec.tables["leads"] = full[[*ctx.info_columns, *comps]].head(ctx.top)
     leads = lf[lf["is_lead"]]
-    eco_cols = [c for c in ("n_suppliers_2", "n_local_sme_suppliers_2", "n_customers_2", "n_segments")
-                if c in lf.columns]
-    if len(leads) and eco_cols:
-        names = full.loc[leads.index, [c for c in ("name", "segment") if c in full.columns]]
-        sec.tables["ecosystems"] = names.join(leads[eco_cols]).head(ctx.top)
     weights = pd.Series(lf.attrs.get("weights", {}), name="weight", dtype="float64")
     weights.index = pd.Index([label("lead_component", k, ctx.lang) for k in weights.index], name="component")
     sec.tables["weights"] = weights.to_frame()
@@ -509,10 +514,14 @@ def _leads(ctx: _Context, sec: Section) -> None:
     top10.index = [str(ctx.names.get(i, i)) for i in top10.index]
     sec.chart_data["lead_score"] = top10
     sec.charts["lead_score"] = svg.bar_chart(top10, title=ctx.t["lead_chart"], max_value=1.0)
+    if len(leads):  # one ecosystem card per lead firm; the table is the cards' Markdown form
+        cards = ecosystem_cards(ctx.chain, leads.index, lang=ctx.lang)
+        sec.charts["ecosystem_cards"], sec.chart_data["ecosystem_cards"] = cards.html, cards.figures
+        sec.tables["ecosystems"] = cards.table
 
 
 def _sole_flows(text, ctx: _Context):
-    """``"a→b; c→d"`` (segment ids) → the same with segment names."""
+    """``"a→b; c→d"`` or ``"a; b"`` (segment ids) → the same with segment names."""
     if not isinstance(text, str) or not text:
         return text
     return "; ".join("→".join(ctx.seg_label.get(s, s) for s in flow.split("→")) for flow in text.split("; "))
@@ -540,6 +549,8 @@ def _weak(ctx: _Context, sec: Section) -> None:
     cp_full = ctx.firm_info(cp.index).join(cp.drop(columns=["segment_id"], errors="ignore"))
     if "sole_flows" in cp_full.columns:
         cp_full["sole_flows"] = _map_distinct(cp_full["sole_flows"], lambda v: _sole_flows(v, ctx))
+    if "dominant_in" in cp_full.columns:
+        cp_full["dominant_in"] = _map_distinct(cp_full["dominant_in"], lambda v: _sole_flows(v, ctx))
     cp_full = ctx.shown(cp_full)
     sec.lists["chokepoints"] = cp_full
     cp_table = cp_full.drop(columns=["segment_id"], errors="ignore")
@@ -679,6 +690,8 @@ def _tiers(ctx: _Context, sec: Section) -> None:
     shown = progress.drop(columns=["near_miss_firms"], errors="ignore").rename(
         columns={"candidates": "tier_candidates"})
     shown.index = shown.index.rename({"tier": "ladder_tier"})
+    if ctx.chain.region is None and "region" in shown.index.names:  # tier_progress groups as "all"
+        shown = shown.rename(index={"all": ctx.t["all_firms"]}, level="region")
     sec.tables["progress"] = ctx.shown(shown)
     pool = by_firm[["designation", "tier", "tier_possible", "next_tier", "next_distance", "next_missing"]]
     # the pool: firms that qualify for a tier or hold a designation, and near misses

@@ -7,13 +7,16 @@ words instead. Three tables do it:
 - :data:`TEXT`: section titles, notes, chart titles and other sentences;
 - :data:`COLUMNS`: column header → (Chinese, English);
 - :data:`VOCABULARIES`: for each kind of code, code → (Chinese, English), and
-  :data:`COLUMN_VOCABULARY`, which kind of code a column holds.
+  :data:`COLUMN_VOCABULARY`, which kind of code a column holds (countries are
+  named by :mod:`chaingraph.countries`).
 
 :func:`header` and :func:`label` look words up; a code without an entry is
 shown as it is (so a new code shows up, and the report tests catch it).
 """
 
 from __future__ import annotations
+
+from ..countries import country_name
 
 LANGS = ("zh", "en")
 
@@ -25,8 +28,12 @@ TEXT = {
         "home": "本国（境外以此判断）",
         "template": "产业链图谱",
         "no_region": "未指定（所有境内企业都计为本地企业）",
-        "no_region_warning": "未指定聚焦地区：所有境内企业都计为本地企业，本地份额、缺链和梯度培育进度因此偏高。"
-                             "请指定地区（命令行 --region，Python 中 region=）。",
+        "no_region_warning": "未指定聚焦地区：所有境内企业都计为本地企业，本地份额和梯度培育进度因此偏高，"
+                             "缺链可能被掩盖。请指定聚焦地区后重新生成报告。",
+        "needs_links": "本节需要企业间供需交易数据；本链只有各环节的企业分布（产业链图谱），无法计算。",
+        "needs_segments": "本节需要每家企业所属的环节；企业表中没有环节信息，无法计算。",
+        "unavailable": "本节无法计算：{reason}",
+        "all_firms": "全部企业",
         "rules": "认定规则版本",
         "toc": "目录",
         "summary": "一、产业链概况与图谱",
@@ -79,7 +86,9 @@ TEXT = {
             "links (supplier–customer pairs)": "关系（供需对）", "repeated pair rows merged": "合并的重复行",
             "firms added from links": "由关系表补入的企业", "total amount (万元)": "交易总额（万元）",
             "segments": "环节数", "segments with no firm": "无企业环节", "segments with no local firm": "无本地企业环节",
-            "firms without segment": "未归环节企业",
+            "firms without segment": "未归环节企业", "home": "本国", "presence rows": "环节分布（行）",
+            "aggregates": "汇总供应方",
+            "home": "本国", "presence rows": "企业-环节记录", "aggregates": "国家汇总主体",
         },
         # Excel sheets: (section, list) → name; a section's first list is named after the section
         "sheets": {"leads": "链主清单", "weak": "薄弱环节清单", "weak/chokepoints": "堵点企业清单",
@@ -96,9 +105,10 @@ TEXT = {
         "template": "Chain template",
         "no_region": "none given (every domestic firm counts as local)",
         "no_region_warning": "No focus region: every domestic firm counts as local, which inflates local "
-                             "shares and tier progress and hides gaps. Give one (--region on the command "
+                             "shares and tier progress and may hide gaps. Give one (--region on the command "
                              "line, region= in Python).",
         "rules": "Tier rule versions",
+        "all_firms": "all firms",
         "toc": "Contents",
         "summary": "1. Chain summary and map",
         "leads": "2. Lead firms and their ecosystems",
@@ -153,7 +163,7 @@ TEXT = {
             "whatif_summary": "Cut-off scenario", "whatif_segments": "Cut-off scenario: loss by segment",
             "progress": "Progress to targets", "pool": "Firms in the tier pool", "firms": "firms",
             "links": "links", "is_lead": "lead firms", "rule": "lead rule", "what-if": "what-if",
-            "note": "note", "segments": "segments",
+            "note": "note", "segments": "segments", "home": "home country",
             "total amount (万元)": "total amount (CNY 10,000)",
         },
         "sheets": {"leads": "lead firms", "weak": "weak links", "weak/chokepoints": "chokepoint firms",
@@ -195,6 +205,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "foreign_share": ("境外份额", "foreign share"), "hhi": ("HHI", "HHI"),
     "top_supplier_share": ("最大供应商份额", "top supplier share"), "top_supplier": ("最大供应商ID", "top supplier ID"),
     "top_supplier_name": ("最大供应商", "top supplier"),
+    "top_supplier_kind": ("最大供应商类型", "top supplier kind"), "share_known": ("份额已知部分", "share known"),
+    "basis": ("份额依据", "basis of the shares"), "dominant_in": ("主导环节", "dominant in"),
+    "dominant_share": ("主导份额", "dominant share"), "share": ("份额", "share"),
     "single_sourced": ("单一来源客户数", "single-sourced customers"), "n_chokepoints": ("堵点企业数", "chokepoint firms"),
     "weakness": ("类别", "class"), "reasons": ("原因", "reasons"), "severity": ("严重程度", "severity"),
     "rule": ("判定规则", "rule"), "sole_flows": ("唯一供应流向", "flows supplied alone"),
@@ -253,11 +266,17 @@ VOCABULARIES: dict[str, dict[str, tuple[str, str]]] = {
                "local_share": ("本地供给不足", "low local share"),
                "hhi": ("供应过于集中", "concentrated supply"),
                "few_local_firms": ("本地企业过少", "few local firms"),
-               "chokepoint": ("有堵点企业", "has a chokepoint firm")},
+               "chokepoint": ("有堵点企业", "has a chokepoint firm"),
+               "unknown_shares": ("份额未知", "shares unknown"),
+               "process_without_providers": ("工艺环节无供应方", "process step without providers")},
     "gap_kind": {"missing": ("空白", "missing"), "no_local": ("缺链", "no local firm"),
                  "broken_link": ("断链", "broken link"), "leakage": ("外流", "leakage")},
     "chokepoint_rule": {"sole_flow": ("必需流向的唯一供应商", "sole supplier of an essential flow"),
-                        "dominator": ("链主供应路径的必经企业", "on every supply path of a lead firm")},
+                        "dominator": ("链主供应路径的必经企业", "on every supply path of a lead firm"),
+                        "dominant_share": ("市场份额占主导", "dominant market share")},
+    "provider_kind": {"firm": ("企业", "firm"), "aggregate": ("其余供应方汇总", "aggregate (rest of a country)")},
+    "basis": {"links": ("交易数据", "transactions"), "share": ("市场份额", "market shares"),
+              "amount": ("金额", "amounts"), "none": ("无", "none")},
     "role": {"fill": ("补链", "fill"), "extend": ("延链", "extend")},
     "foundation": {"零部件": ("基础零部件", "basic components"), "元器件": ("基础元器件", "electronic components"),
                    "软件": ("基础软件", "basic software"), "材料": ("基础材料", "basic materials"),
@@ -284,24 +303,6 @@ VOCABULARIES: dict[str, dict[str, tuple[str, str]]] = {
     "tier": {"innovative": ("创新型中小企业", "innovative SME"), "specialised": ("专精特新", "specialised SME"),
              "little_giant": ("小巨人", "little giant"), "champion": ("单项冠军", "single champion"),
              "lead": ("领航/链主", "lead firm")},
-    # ISO 3166 alpha-2 codes of the economies a chain's foreign sources usually come from
-    "country": {
-        "CN": ("中国", "China"), "HK": ("中国香港", "Hong Kong, China"), "MO": ("中国澳门", "Macao, China"),
-        "TW": ("中国台湾", "Taiwan, China"), "JP": ("日本", "Japan"), "KR": ("韩国", "Korea"),
-        "US": ("美国", "United States"), "CA": ("加拿大", "Canada"), "MX": ("墨西哥", "Mexico"),
-        "BR": ("巴西", "Brazil"), "CL": ("智利", "Chile"), "AR": ("阿根廷", "Argentina"),
-        "DE": ("德国", "Germany"), "FR": ("法国", "France"), "GB": ("英国", "United Kingdom"),
-        "IT": ("意大利", "Italy"), "ES": ("西班牙", "Spain"), "NL": ("荷兰", "Netherlands"),
-        "BE": ("比利时", "Belgium"), "CH": ("瑞士", "Switzerland"), "AT": ("奥地利", "Austria"),
-        "SE": ("瑞典", "Sweden"), "FI": ("芬兰", "Finland"), "NO": ("挪威", "Norway"), "DK": ("丹麦", "Denmark"),
-        "IE": ("爱尔兰", "Ireland"), "PL": ("波兰", "Poland"), "CZ": ("捷克", "Czechia"),
-        "HU": ("匈牙利", "Hungary"), "PT": ("葡萄牙", "Portugal"), "RU": ("俄罗斯", "Russia"),
-        "TR": ("土耳其", "Türkiye"), "IL": ("以色列", "Israel"), "IN": ("印度", "India"),
-        "SG": ("新加坡", "Singapore"), "MY": ("马来西亚", "Malaysia"), "TH": ("泰国", "Thailand"),
-        "VN": ("越南", "Viet Nam"), "ID": ("印度尼西亚", "Indonesia"), "PH": ("菲律宾", "Philippines"),
-        "AU": ("澳大利亚", "Australia"), "NZ": ("新西兰", "New Zealand"), "ZA": ("南非", "South Africa"),
-        "SA": ("沙特阿拉伯", "Saudi Arabia"), "AE": ("阿联酋", "United Arab Emirates"),
-    },
 }
 
 #: Which kind of code each column holds; ``"; "``-joined codes are looked up one by one.
@@ -310,6 +311,7 @@ COLUMN_VOCABULARY: dict[str, str] = {
     "customer_size": "size_class", "weakness": "weakness", "reasons": "reason", "kind": "gap_kind",
     "rule": "chokepoint_rule", "role": "role", "foundation": "foundation", "country": "country",
     "designation": "tier", "tier": "tier", "tier_possible": "tier", "next_tier": "tier", "ladder_tier": "tier",
+    "top_supplier_kind": "provider_kind", "basis": "basis",
 }
 
 
@@ -320,7 +322,15 @@ def header(col, lang: str) -> str:
 
 
 def label(kind: str, code, lang: str):
-    """The word for ``code`` of this kind; the code itself when there is no entry."""
+    """The word for ``code`` of this kind; the code itself when there is no entry.
+
+    Countries (ISO 3166 alpha-2 codes) are named by :func:`chaingraph.countries.country_name`.
+    """
+    if kind == "country":
+        try:
+            return country_name(str(code), lang) or code
+        except ValueError:  # not an ISO code
+            return code
     pair = VOCABULARIES[kind].get(str(code))
     return code if pair is None else pair[LANGS.index(lang)]
 

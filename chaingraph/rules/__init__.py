@@ -115,8 +115,8 @@ def list_rules() -> pd.DataFrame:
 
 
 def load_rules(rules=DEFAULT_RULES) -> RuleSet:
-    """Read tier rules: a shipped version's name, a TOML file path, a :class:`RuleSet`,
-    or a sequence of these merged into one ladder.
+    """Read tier rules: a shipped version's name, a TOML file path (ending in ``.toml``),
+    a :class:`RuleSet`, or a sequence of these merged into one ladder.
 
     Raises
     ------
@@ -146,16 +146,19 @@ def load_rules(rules=DEFAULT_RULES) -> RuleSet:
 
 
 def _read_rule_file(spec) -> RuleSet:
-    path = Path(spec)
-    if isinstance(spec, Path) or str(spec).endswith(".toml") or path.exists():
+    """A shipped version by name, or a user's file: only a path ending in ``.toml`` is a file,
+    so a folder or file in the working directory named like a version never shadows it."""
+    text = str(spec)
+    if text.lower().endswith(".toml"):
+        path = Path(text)
         if not path.is_file():
             raise ChainDataError(f"rule file not found: {path}", source="rules")
         return parse_rules(path.read_text(encoding="utf-8"), str(path))
-    entry = _rules_dir().joinpath(f"{spec}.toml")
+    entry = _rules_dir().joinpath(f"{text}.toml")
     if not entry.is_file():
         shipped = ", ".join(list_rules().index)
         raise ChainDataError(
-            f"unknown rule version {spec!r} (shipped: {shipped}; or give a .toml path)",
+            f"unknown rule version {text!r} (shipped: {shipped}; or give a .toml path)",
             source="rules",
         )
-    return parse_rules(entry.read_text(encoding="utf-8"), f"{spec}.toml")
+    return parse_rules(entry.read_text(encoding="utf-8"), f"{text}.toml")

@@ -6,14 +6,13 @@ one by one; clicking a segment lists its largest firms.
 
 from __future__ import annotations
 
-import warnings
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from ..analysis.weak import weak_links
-from ..errors import ChainDataError
+from ..errors import ChainDataError, numeric_noise_silenced
 from .attributes import numeric_values, segment_stages
 from .page import ChainNetwork, vis_options
 from .style import (COVERAGE_STOPS, MISSING_COLOR, STAGE_LABELS, STAGE_ORDER, format_value, is_present,
@@ -27,11 +26,16 @@ def segment_flows_matrix(chain) -> tuple[np.ndarray, np.ndarray]:
 
     ``F[k, l] = Σ W[s, j]`` over suppliers *s* in segment *k* and customers
     *j* in segment *l*; the last row/column (index ``K``) collects firms with
-    no segment. ``counts[k, loc]`` is the number of firms of segment *k* that
-    are local (0), outside (1) or foreign (2).
+    no segment. ``counts[k, loc]`` is the number of firms of segment *k* (or of
+    a segment nested in it) that are local (0), outside (1) or foreign (2).
     """
     F = chain.segment_flow_matrix(unknown=True).toarray()
-    counts = chain.segment_firm_counts(chain.location_codes[:, None] == np.arange(3), unknown=True)
+    by_location = chain.location_codes[:, None] == np.arange(3)
+    counts = chain.segment_firm_counts(by_location, unknown=True)
+    ancestry = chain.segment_ancestry
+    if ancestry.nnz > ancestry.shape[0]:  # nested segments: presence below counts for the parent
+        nested = ((chain.segment_membership > 0).astype(np.float64) @ ancestry) > 0
+        counts[:-1] = nested.T.astype(np.int64) @ by_location.astype(np.int64)
     return F, counts
 
 
@@ -93,6 +97,8 @@ def segment_map(chain, full, scores, *, size_by, highlight, height, weak=True) -
                   ("no firm in the data", MISSING_COLOR)]
     if (net.edge_table["amount"] == 0).any():
         net.legend.append(("dashed red: template flow with no transaction (断链)", "#c53a32"))
+    elif net.edge_table["amount"].isna().any():
+        net.legend.append(("grey: template flow (a chain map has no transactions)", "#9aa0a6"))
     if marked.any():
         net.legend.append(("highlighted (thick border)", "#111111"))
     net.size_note = "node area ∝ number of firms; edge width ∝ money flowing between segments"
@@ -239,7 +245,9 @@ def _largest_firms(chain, scores, size_by, segs: _Segments) -> dict:
 
 def _segment_edges(chain, F, segs: _Segments) -> tuple[list[dict], pd.DataFrame]:
     """The vis edges and the edge table: every pair of segments with money flowing (width ∝
-    ``F``), and template flows with no transaction, dashed red (断链)."""
+    ``F``), and template flows with no transaction, dashed red (断链). A chain without links
+    (a chain map) has no money to show: its template flows are thin grey lines and their
+    amount in the edge table is missing."""
     m = len(segs.ids)
     ids, names = segs.ids, segs.names
     templ = set()
@@ -255,7 +263,11 @@ def _segment_edges(chain, F, segs: _Segments) -> tuple[list[dict], pd.DataFrame]
     for (k, l), amt, wd in zip(pairs, amounts.tolist(), widths.tolist()):
         e = {"from": ids[k], "to": ids[l], "width": float(wd), "arrows": "to",
              "title": f"{names[k]} → {names[l]}: {format_value(amt)} 万元"}
-        if amt == 0:
+        if not chain.has_links:
+            e["width"] = 1.0
+            e["color"] = {"color": "#9aa0a6", "opacity": 0.8}
+            e["title"] = f"{names[k]} → {names[l]}: template flow"
+        elif amt == 0:
             e["dashes"] = True
             e["width"] = 1.0
             e["color"] = {"color": "#c53a32", "opacity": 0.8}
@@ -263,7 +275,8 @@ def _segment_edges(chain, F, segs: _Segments) -> tuple[list[dict], pd.DataFrame]
         edges.append(e)
     edge_table = pd.DataFrame({
         "source": [ids[k] for k, _ in pairs], "target": [ids[l] for _, l in pairs],
-        "amount": amounts, "width": [e["width"] for e in edges],
+        "amount": amounts if chain.has_links else np.full(len(pairs), np.nan),
+        "width": [e["width"] for e in edges],
         "in_template": [(k, l) in templ for k, l in pairs],
     })
     return edges, edge_table
@@ -272,8 +285,7 @@ def _segment_edges(chain, F, segs: _Segments) -> tuple[list[dict], pd.DataFrame]
 def _weak_rows(chain, tips, seg_ids):
     """Add weak_links' verdict (weakness, severity) to the segment tooltips, unless it cannot run."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with numeric_noise_silenced():
             wl = weak_links(chain)
     except ChainDataError:
         return

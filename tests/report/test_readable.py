@@ -279,5 +279,19 @@ def test_the_report_says_which_region(nev, tmp_path):
     assert dict(nowhere._meta_rows())["聚焦地区"] == "未指定（所有境内企业都计为本地企业）"
     assert "未指定聚焦地区：所有境内企业都计为本地企业" in nowhere.html
     assert "未指定聚焦地区：所有境内企业都计为本地企业" in nowhere.markdown
+    tiers = build_report(nev.with_region(None), sections=["tiers"]).sections["tiers"].tables["progress"]
+    assert set(tiers.index.get_level_values("region")) == {"全部企业"}  # not "all"
     en = build_report(nev.with_region(None), lang="en", sections=[])
     assert "No focus region: every domestic firm counts as local" in en.html
+
+
+def test_why_a_section_is_unavailable_in_chinese():
+    chain = cg.load_dataset("shandong-cnc")
+    firms = chain.firms.reset_index().drop(columns=["segment_id"])
+    no_segments = cg.ChainGraph.from_frames(firms, chain.links, region="山东")
+    zh = build_report(no_segments, sections=["weak"])
+    assert zh.sections["weak"].unavailable == "本节需要每家企业所属的环节；企业表中没有环节信息，无法计算。"
+    assert "segment_id" in build_report(no_segments, lang="en", sections=["weak"]).sections["weak"].unavailable
+    chain_map = cg.load_dataset("world-semiconductor-map")
+    report = build_report(chain_map, sections=["leads"])
+    assert report.sections["leads"].unavailable.startswith("本节需要企业间供需交易数据")

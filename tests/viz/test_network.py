@@ -121,6 +121,9 @@ def test_highlight(small):
 def test_unknown_column_is_a_data_error(small):
     with pytest.raises(cg.ChainDataError, match="no column 'profit'"):
         to_pyvis(small, size_by="profit", scores=None)
+    for kw in ({"color_by": "profit"}, {"size_by": "profit"}):  # not drawn by the map, still checked
+        with pytest.raises(cg.ChainDataError, match="no column 'profit'"):
+            to_pyvis(small, view="segments", scores=None, **kw)
     with pytest.raises(ValueError):
         to_pyvis(small, layout="circle")
 
@@ -248,12 +251,16 @@ def test_segment_focus_keeps_top_partners(small):
         to_pyvis(small, segment="nowhere")
 
 
-def test_ecosystem_view(small):
+def test_ecosystem_views(small):
     net = to_pyvis(small, ecosystem="A", depth=1, scores=None)
-    assert set(net.node_table.index) == {"A", "B", "C"}
-    assert net.node_table["highlighted"].tolist() == [True, False, False]
+    assert net.view == "ecosystem" and set(net.node_table.index) == {"A", "B", "C"}
+    assert net.node_table["kind"].tolist() == ["centre", "firm", "firm"]
     net = to_pyvis(small, ecosystem="A", depth=2, scores=None)
     assert set(net.node_table.index) == {"A", "B", "C", "D"}
+    # every link among the ecosystem's firms, in the firm view
+    net = to_pyvis(small, ecosystem="A", depth=1, ecosystem_view="all", scores=None)
+    assert set(net.node_table.index) == {"A", "B", "C"}
+    assert net.node_table["highlighted"].tolist() == [True, False, False]
 
 
 # --------------------------------------------------------------------------- offline, escaped HTML
@@ -412,6 +419,8 @@ def test_cli_viz(tmp_path):
                             "--depth", "1"])
     assert r.exit_code == 0, r.output
     data = _data_block(out.read_text(encoding="utf-8"))
-    assert lead in {n["id"] for n in data["nodes"]} and "firms view" in r.output
+    assert lead in {n["id"] for n in data["nodes"]} and "ecosystem view" in r.output
+    r = runner.invoke(cli, ["viz", "-d", "shandong-nev", "-o", str(out)])
+    assert r.exit_code == 0 and "segments view, 28 nodes" in r.output  # 2,000 firms: the segment map
     r = runner.invoke(cli, ["viz", "-d", "shandong-nev", "-o", str(out), "--ecosystem", "nobody"])
     assert r.exit_code == 2 and "unknown firm" in r.output
