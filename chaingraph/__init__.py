@@ -14,7 +14,7 @@ from .assign import assign_segments, read_register
 from .ingest import ingest_transactions
 
 # -- datasets --
-from .datasets import IOTable, list_datasets, load_dataset, load_planted
+from .datasets import IOTable, list_datasets, load_dataset, load_planted, load_prospects
 from .synthetic import Planted, SyntheticChain, synthetic_chain, synthetic_frames
 from .synthetic_map import PlantedMap, SyntheticChainMap, synthetic_chain_map
 
@@ -27,6 +27,7 @@ from .analysis.resilience import DisruptionResult, simulate_disruption, systemic
 from .analysis.weak import chokepoints, single_sourcing, weak_links
 from .analysis.gaps import gap_candidates, gaps
 from .analysis.tiers import tier_progress, tiers
+from .analysis.attraction import attraction_list
 
 # -- viz and reports --
 from .report import Report, build_report
@@ -68,6 +69,7 @@ __all__ = [
     "list_datasets",
     "load_dataset",
     "load_planted",
+    "load_prospects",
     "synthetic_chain",
     "synthetic_frames",
     "synthetic_chain_map",
@@ -94,6 +96,7 @@ __all__ = [
     "gap_candidates",
     "tiers",
     "tier_progress",
+    "attraction_list",
     "to_pyvis",
     "Report",
     "build_report",

@@ -633,7 +633,10 @@ def viz(chain, output, ecosystem, depth, segments, segment_map, color_by, size_b
                    max_nodes=max_nodes, view="segments" if segment_map else "auto",
                    segment=list(segments) or None, ecosystem=ecosystem, depth=depth)
     net.save_graph(output)
-    click.echo(f"wrote {output}: {net.view} view, {len(net.nodes):,} nodes, {len(net.edges):,} edges")
+    folded = sum(1 for n in net.nodes if n.get("hidden"))
+    more = f" ({folded:,} more folded)" if folded else ""
+    click.echo(f"wrote {output}: {net.view} view, {len(net.nodes) - folded:,} nodes drawn{more}, "
+               f"{len(net.edges):,} edges")
 
 
 @cli.command()
@@ -759,6 +762,28 @@ def gaps_command(chain, leakage_threshold, top, long, fmt, output):
     emit(func(chain, leakage_threshold=leakage_threshold, top=top), fmt, output, chain=chain)
 
 
+@cli.command()
+@chain_input
+@click.option("--candidates", "candidates_file", type=click.Path(path_type=Path), default=None,
+              metavar="FILE", help="Prospective firms (firm_id, segment_id, revenue or amount, "
+                                   "province or country, …) instead of the chain's outside firms.")
+@click.option("--top", type=int, default=20, show_default=True, help="The N best-ranked candidates.")
+@click.option("--no-risk", is_flag=True,
+              help="Skip risk_reduction (one disruption cascade per segment).")
+@table_output
+def attract(chain, candidates_file, top, no_risk, fmt, output):
+    """Whom to attract (补链招商清单): candidates ranked by the gaps they close and the demand they serve."""
+    from .analysis.attraction import attraction_list
+    from .io import read_table
+
+    table = read_table(candidates_file) if candidates_file is not None else None
+    df = attraction_list(chain, table, top=top, risk=not no_risk)
+    weights = ", ".join(f"{k}={v:.2f}" for k, v in df.attrs["weights"].items())
+    emit(df, fmt, output, note=f"weights: {weights}; candidates: {df.attrs['n_candidates']}",
+         chain=chain, rows_asked=True,
+         columns=("location", "gaps_closed", "local_demand_served", "risk_reduction", "score", "rank"))
+
+
 @cli.command("tiers")
 @chain_input
 @click.option("--rules", multiple=True, metavar="NAME|FILE",
@@ -768,7 +793,8 @@ def gaps_command(chain, leakage_threshold, top, long, fmt, output):
               help="Only firms whose next tier fails within relative distance X, nearest first "
                    "(with --progress: count and list them per tier).")
 @click.option("--cluster-type", type=click.Choice(["pillar", "emerging"]), default=None,
-              help="Cluster kind for the 链主 revenue threshold where the data has none.")
+              help="Cluster kind for the 链主 revenue threshold where the data has none "
+                   "(default: the chain template's).")
 @click.option("--detail", is_flag=True, help="Add every criterion's value, threshold and outcome.")
 @click.option("--progress", type=click.Choice(["region", "city"]), default=None,
               help="Counts by tier against Shandong's 2025 targets instead of the firm list.")
@@ -791,6 +817,7 @@ def tiers_command(chain, rules, near_miss, cluster_type, detail, progress, fmt, 
                    near_miss=near_miss)
         df = df.sort_values("next_distance", kind="stable", na_position="last")
     note = "rules: " + ", ".join(df.attrs["rules"])
+    note += f"; cluster type: {df.attrs['cluster_type'] or 'unknown'}"
     if df.attrs.get("unconfirmed"):
         note += "; unconfirmed values used: " + ", ".join(df.attrs["unconfirmed"])
     emit(df, fmt, output, note=note, chain=chain,

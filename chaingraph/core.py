@@ -510,19 +510,28 @@ class ChainGraph:
         return sp.csr_array((np.ones(len(r)), (r.astype(np.int32), c.astype(np.int32))),
                             shape=(len(ids), len(ids)))
 
-    def _membership(self, unknown: bool) -> sp.csr_array:
-        """``M``, with ``unknown`` one more column: the part of each firm in no segment."""
+    def _membership(self, unknown: bool, nested: bool = False) -> sp.csr_array:
+        """``M`` (``M A`` when ``nested``), with ``unknown`` one more column: the part of each
+        firm in no segment.
+
+        ``(M A)[i, l]`` is the part of firm *i* in segment *l* or one of its sub-segments:
+        each of the firm's segments adds its part once to itself and once to every
+        ancestor, so a row of ``M A`` never exceeds 1 in any column and sums stay whole.
+        """
         m = self.segment_membership
+        rest = 1.0 - np.asarray(m.sum(axis=1)).ravel() if unknown else None
+        ancestry = self.segment_ancestry
+        if nested and ancestry.nnz > ancestry.shape[0]:
+            m = sp.csr_array(m @ ancestry)
         if not unknown:
             return m
-        rest = 1.0 - np.asarray(m.sum(axis=1)).ravel()
         rest = np.where(rest > 1e-12, rest, 0.0)  # rows of M sum to 1 up to rounding
         rows = np.flatnonzero(rest)
         extra = sp.csr_array((rest[rows], (rows, np.zeros(len(rows), dtype=np.int32))),
                              shape=(self.n_firms, 1))
         return sp.hstack([m, extra], format="csr")
 
-    def segment_totals(self, values, *, unknown: bool = False) -> np.ndarray:
+    def segment_totals(self, values, *, unknown: bool = False, nested: bool = False) -> np.ndarray:
         """Firm values summed by segment: ``Mᵀ v`` (:attr:`segment_membership`).
 
         Parameters
@@ -532,6 +541,11 @@ class ChainGraph:
             :attr:`firm_ids`.
         unknown : bool, default False
             Add a last entry for the firms whose segment is unknown.
+        nested : bool, default False
+            Sum a segment's sub-segments into it too: ``(M A)ᵀ v`` with
+            :attr:`segment_ancestry` ``A``. A firm's part in a sub-segment then
+            counts once in the sub-segment and once in every ancestor (never
+            twice in one segment). The same as ``False`` without nesting.
 
         Returns
         -------
@@ -544,9 +558,10 @@ class ChainGraph:
             raise ValueError(
                 f"values must have shape ({self.n_firms},) or ({self.n_firms}, c), got {v.shape}"
             )
-        return self._membership(unknown).T @ v
+        return self._membership(unknown, nested).T @ v
 
-    def segment_firm_counts(self, firms=None, *, unknown: bool = False) -> np.ndarray:
+    def segment_firm_counts(self, firms=None, *, unknown: bool = False,
+                            nested: bool = False) -> np.ndarray:
         """How many firms are in each segment: ``(M > 0)ᵀ f``.
 
         A firm counts once in every segment it is in (however small its part
@@ -559,6 +574,11 @@ class ChainGraph:
             By default every firm counts.
         unknown : bool, default False
             Add a last entry for the firms whose segment is unknown.
+        nested : bool, default False
+            Count a firm in every ancestor of its segments too (once per
+            segment, however many of its sub-segments it is in):
+            ``(M A > 0)ᵀ f`` with :attr:`segment_ancestry` ``A``. The same as
+            ``False`` without nesting.
 
         Returns
         -------
@@ -570,7 +590,7 @@ class ChainGraph:
             raise ValueError(
                 f"firms must have shape ({self.n_firms},) or ({self.n_firms}, c), got {f.shape}"
             )
-        present = self._membership(unknown).copy()
+        present = self._membership(unknown, nested).copy()
         present.data = np.ones_like(present.data)
         return np.rint(present.T @ f.astype(np.float64)).astype(np.int64)
 
@@ -742,7 +762,11 @@ class ChainGraph:
         return g
 
     def summary(self) -> "ChainSummary":
-        """Counts by segment, stage, size class and location; totals and data notes."""
+        """Counts by segment, stage, size class and location; totals and data notes.
+
+        With nested segments a parent segment's row counts the firms of its
+        sub-segments too (see :class:`ChainSummary`).
+        """
         loc = self.location.astype(str).to_numpy()
         size = self._firms["size_class"].fillna("unknown").to_numpy()
         by_location = pd.Series(loc, name="location").value_counts().reindex(list(LOCATIONS), fill_value=0)
@@ -756,21 +780,17 @@ class ChainGraph:
             self.location_codes[:, None] == np.arange(len(LOCATIONS)),
             size_codes[:, None] == np.arange(len(schema.SIZE_CLASSES)),
         ])
-        counts = self.segment_firm_counts(groups)
-        money = self.segment_totals(np.column_stack([self.out_strength, self.in_strength]))
+        counts = self.segment_firm_counts(groups, nested=True)
+        money = self.segment_totals(np.column_stack([self.out_strength, self.in_strength]), nested=True)
         seg_index = self.segment_ids
         by_segment = pd.DataFrame(index=seg_index).join(self.segments[["name", "stage"]])
-        by_segment["firms"] = self.segment_firm_counts()
+        by_segment["firms"] = self.segment_firm_counts(nested=True)
         for j, col in enumerate([*LOCATIONS, *schema.SIZE_CLASSES]):
             by_segment[col] = counts[:, j]
         by_segment["sales"] = money[:, 0]
         by_segment["purchases"] = money[:, 1]
         by_segment.index.name = "segment_id"
-        by_stage = (
-            by_segment.groupby(by_segment["stage"].fillna("unknown"))[["firms", *LOCATIONS]].sum()
-            if len(by_segment)
-            else pd.DataFrame(columns=["firms", *LOCATIONS])
-        )
+        by_stage = self._firms_by_stage(by_segment["stage"], groups[:, :len(LOCATIONS)])
         totals = {
             "region": self._region,
             "home": self._home,
@@ -791,6 +811,22 @@ class ChainGraph:
             totals["aggregates"] = int(self.is_aggregate.sum())
         return ChainSummary(pd.Series(totals, name="value", dtype=object), by_segment,
                             by_stage, by_size.rename("firms"), by_location.rename("firms"))
+
+    def _firms_by_stage(self, stages: pd.Series, by_location: np.ndarray) -> pd.DataFrame:
+        """Firms (and local, outside, foreign firms) in each stage, a firm counted once in
+        every stage one of its segments (or their ancestors) is in; stages sorted by name,
+        ``"unknown"`` for segments without one."""
+        cols = ["firms", *LOCATIONS]
+        if not len(stages):
+            return pd.DataFrame(columns=cols)
+        named = stages.fillna("unknown")
+        labels, codes = np.unique(named.astype(str).to_numpy(), return_inverse=True)
+        in_segment = self._membership(False, nested=True)
+        in_stage = (in_segment > 0).astype(np.float64) @ sp.csr_array(
+            (np.ones(len(codes)), (np.arange(len(codes)), codes)), shape=(len(codes), len(labels)))
+        in_stage = np.asarray(sp.csr_array(in_stage).toarray() > 0, dtype=np.int64)
+        table = np.column_stack([in_stage.sum(axis=0), in_stage.T @ by_location.astype(np.int64)])
+        return pd.DataFrame(table, index=pd.Index(labels, name="stage", dtype=named.dtype), columns=cols)
 
     # ------------------------------------------------------------------ repr
     def __repr__(self) -> str:
@@ -886,9 +922,16 @@ class ChainSummary:
         segment; for a chain map also presence rows and aggregates.
     by_segment : DataFrame
         Indexed by ``segment_id``: name, stage, firms, local, outside, foreign,
-        large, medium, small, micro, sales, purchases (万元).
+        large, medium, small, micro, sales, purchases (万元). With nested
+        segments a parent's row includes its sub-segments: a firm active in a
+        sub-segment counts once in the sub-segment and once in every ancestor
+        (never twice in one row), and its sales and purchases are summed there
+        by the same rule (:meth:`ChainGraph.segment_firm_counts` and
+        :meth:`ChainGraph.segment_totals` with ``nested=True``). Without nesting
+        (the built-in templates) each row counts the segment's own firms.
     by_stage : DataFrame
-        firms, local, outside, foreign by stage.
+        firms, local, outside, foreign by stage: a firm counts once in every
+        stage one of its segments is in.
     by_size_class, by_location : Series
         Firm counts.
     """

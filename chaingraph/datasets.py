@@ -26,7 +26,7 @@ from chaingraph.errors import ChainDataError
 from chaingraph.synthetic import Planted
 from chaingraph.synthetic_map import PlantedMap
 
-__all__ = ["IOTable", "list_datasets", "load_dataset", "load_planted"]
+__all__ = ["IOTable", "list_datasets", "load_dataset", "load_planted", "load_prospects"]
 
 # --------------------------------------------------------------------------- #
 # shipped datasets
@@ -311,3 +311,28 @@ def load_planted(name: str) -> Planted | PlantedMap:
     if reg[name]["kind"] == "chain-map":
         return PlantedMap.from_dict(data)
     return Planted.from_dict(data)
+
+
+def load_prospects(name: str) -> pd.DataFrame:
+    """The prospective firms (招商 candidates) shipped with a chain dataset (``prospects.csv``),
+    for :func:`~chaingraph.attraction_list`; its datasheet says what is planted in them.
+
+    Examples
+    --------
+    >>> from chaingraph.datasets import load_prospects
+    >>> load_prospects("shandong-nev")[["firm_id", "segment_id"]].head(2)
+      firm_id         segment_id
+    2   PRO01  lithium_resources
+    3   PRO02            chassis
+    """
+    reg = _registry()
+    path = reg[name]["folder"] / "prospects.csv" if name in reg else None
+    if path is None or not path.exists():
+        shipped = [k for k, v in reg.items() if (v["folder"] / "prospects.csv").exists()]
+        raise ChainDataError(
+            f"no prospects table for dataset {name!r} (datasets with one: {', '.join(shipped)})",
+            source="datasets",
+        )
+    from chaingraph.io import read_table
+
+    return read_table(path)

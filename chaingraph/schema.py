@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .countries import lookup_iso2, unknown_countries_message
-from .errors import ChainDataError
+from .errors import ChainDataError, format_rows
 
 __all__ = [
     "FIRM_COLUMNS",
@@ -364,13 +364,24 @@ def as_text(s: pd.Series) -> pd.Series:
     return out.mask(missing) if missing.any() else out
 
 
-def _strip_ids(s: pd.Series) -> pd.Series:
-    """Ids without the ASCII spaces around them. Other blank characters (no-break and
-    ideographic spaces, zero-width ones) are kept: they are reported, never removed."""
+def _strip_ids(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
+    """Ids without the ASCII blanks (space, tab, line breaks) around them, with a
+    :class:`ChainDataWarning` saying how many ids of ``column`` changed and in which rows.
+    Other blank characters (no-break and ideographic spaces, zero-width ones) are kept:
+    they are reported, never removed."""
     s = as_text(s)
     stripped = s.str.strip(" \t\r\n")
-    changed = (stripped != s) & s.notna()
-    return stripped if changed.any() else s
+    changed = ((stripped != s) & s.notna()).to_numpy(dtype=bool)
+    if not changed.any():
+        return s
+    n = int(changed.sum())
+    warnings.warn(
+        f"{info.source}: column '{column}': spaces around {n} id{'s' if n > 1 else ''} were removed "
+        f"({format_rows(info.rows(df, changed))})",
+        ChainDataWarning,
+        stacklevel=5,
+    )
+    return stripped
 
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -739,7 +750,7 @@ def coerce_columns(df: pd.DataFrame, kinds: dict[str, str], info: TableInfo) -> 
             continue
         s = df[col]
         if kind == "id":
-            s = _strip_ids(s)
+            s = _strip_ids(s, info, col, df)
         elif kind == "text":
             s = as_text(s)
         elif kind in ("amount", "count", "fraction", "number", "year"):

@@ -50,8 +50,13 @@ def make(name: str) -> None:
         (folder / f"{table}.csv").unlink(missing_ok=True)
         meta.get("dtypes", {}).pop(table, None)
     meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    (folder / "planted.json").write_text(
-        json.dumps(planted.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    planted_path = folder / "planted.json"
+    facts = planted.to_dict()
+    if planted_path.exists():  # keep what is planted by hand beside the generator (prospects)
+        facts.update({k: v for k, v in json.loads(planted_path.read_text(encoding="utf-8")).items()
+                      if k == "attraction"})
+    planted_path.write_text(json.dumps(facts, ensure_ascii=False, indent=2) + "\n",
+                            encoding="utf-8")
     info = {"kind": "chain", "description": description, "region": REGION,
             "template": template, "generator": "chaingraph.synthetic.synthetic_chain",
             "n_firms": n_firms, "seed": seed}
@@ -96,6 +101,8 @@ def write_readme(name: str) -> None:
         choke_segments=", ".join(pl["chokepoint_segments"]),
         foreign=", ".join(pl["foreign_segments"]), sme_share=pl["sme_share"],
     )
+    extra = folder / "prospects.md"  # the hand-written prospects' datasheet section, if any
+    text += extra.read_text(encoding="utf-8") if extra.exists() else ""
     (folder / "README.md").write_text(text, encoding="utf-8")
 
 

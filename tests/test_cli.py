@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from chaingraph import (
-    assign_segments, chokepoints, gaps, integration, key_sectors, lead_firms, list_datasets, list_templates,
+    assign_segments, attraction_list, chokepoints, gaps, integration, key_sectors, lead_firms, list_datasets, list_templates,
     load_dataset, weak_links,
 )
 from chaingraph._text_tables import display_width
@@ -205,6 +205,7 @@ RUNS = {
     "chokepoints": ([*NEV, "--format", "csv"], lambda chain: chokepoints(chain)),
     "gaps": ([*NEV, "--format", "csv"], lambda chain: gaps(chain)),
     "tiers": ([*NEV, "--format", "csv"], ["firm_id,size_class,designation,tier,"]),
+    "attract": ([*NEV, "--top", "5", "--format", "csv"], lambda chain: attraction_list(chain, top=5)),
 }
 
 #: command -> (arguments, part of the message): bad input, exit code 2.
@@ -227,6 +228,8 @@ BAD = {
     "chokepoints": ([*NEV, "--leads", "NOPE"], "firm ids not in the chain: 'NOPE'"),
     "gaps": ([*NEV, "--top", "0"], "top must be a positive integer"),
     "tiers": ([*NEV, "--rules", "miit-2026"], "unknown rule version 'miit-2026'"),
+    "attract": ([*NEV, "--candidates", "{tmp}/bad.csv"],
+                "bad.csv: missing required column 'firm_id'"),
 }
 
 

@@ -203,10 +203,30 @@ def test_chinese_headers_and_thousands_separators(firms, links):
 
 def test_ids_are_text_and_stripped(links):
     firms = pd.DataFrame({"firm_id": [1, 2, 3, 4, 5]})
-    links = pd.DataFrame({"supplier_id": [" 1", "2"], "customer_id": ["2 ", "3"]})
-    chain = build(firms, links)
+    links = pd.DataFrame({"supplier_id": [" 1", "2", "3"], "customer_id": ["2 ", "3", "\t4"]})
+    with pytest.warns(cg.ChainDataWarning) as caught:
+        chain = build(firms, links)
     assert list(chain.firm_ids) == ["1", "2", "3", "4", "5"]
-    assert chain.n_links == 2
+    assert chain.n_links == 3
+    # each column says how many of its ids lost surrounding spaces, and where
+    assert [str(w.message) for w in caught] == [
+        "links: column 'supplier_id': spaces around 1 id were removed (row 0)",
+        "links: column 'customer_id': spaces around 2 ids were removed (rows 0, 2)",
+    ]
+
+
+def test_ids_without_surrounding_spaces_raise_no_warning(firms, links):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", cg.ChainDataWarning)
+        build(firms, links)
+
+
+@pytest.mark.parametrize("name", cg.list_datasets()["name"].tolist())
+def test_shipped_datasets_have_no_padded_ids(name):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cg.load_dataset(name)
+    assert not [w for w in caught if "spaces around" in str(w.message)]
 
 
 @pytest.mark.parametrize(

@@ -138,7 +138,11 @@ def tiers(chain: ChainGraph, *, rules=DEFAULT_RULES, cluster_type=None, detail: 
         The cluster kind of the chain, for firms whose ``cluster_type`` column
         is missing (the 链主 revenue threshold: 50 亿元 = 500000 万元 for pillar
         clusters, 10 亿元 = 100000 万元 for emerging ones; unknown, a firm
-        passes only above both and fails only below both).
+        passes only above both and fails only below both). By default the
+        chain template's :attr:`~chaingraph.ChainTemplate.cluster_type` (the
+        built-in ``nev`` is pillar, ``cnc`` and ``ic`` emerging); unknown
+        without a template or when it has none. ``attrs["cluster_type"]`` says
+        which was used.
     detail : bool, default True
         Add the per-criterion and per-indicator columns.
     near_miss : float, optional
@@ -183,8 +187,10 @@ def tiers(chain: ChainGraph, *, rules=DEFAULT_RULES, cluster_type=None, detail: 
       the exact score); ``<tier>.<criterion>.threshold`` for threshold criteria.
 
     ``attrs``: ``rules`` (the rule versions used), ``unconfirmed`` (criteria
-    whose value is marked unconfirmed in the rule files) and
-    ``missing_columns`` (inputs absent from the table, hence unknown).
+    whose value is marked unconfirmed in the rule files),
+    ``missing_columns`` (inputs absent from the table, hence unknown) and
+    ``cluster_type`` (the cluster kind given to firms without one: the
+    argument, else the template's; ``None`` when unknown).
 
     A country aggregate (``firms.kind == "aggregate"``, "the rest of country
     X") is not a firm and never a tier candidate: its row is empty.
@@ -254,9 +260,13 @@ def tiers(chain: ChainGraph, *, rules=DEFAULT_RULES, cluster_type=None, detail: 
     NEV00917  specialised       0.012000    specialised.rd_expense
     NEV01429     champion       0.013291    champion.product_share
     """
+    if cluster_type is None and chain.template is not None:
+        cluster_type = chain.template.cluster_type
     out = _not_applicable(evaluate_rules(chain.firms, rules, cluster_type=cluster_type,
                                          detail=detail), chain.is_aggregate)
-    return with_place(out if near_miss is None else _near_misses(out, near_miss), chain)
+    out = out if near_miss is None else _near_misses(out, near_miss)
+    out.attrs["cluster_type"] = cluster_type
+    return with_place(out, chain)
 
 
 def _not_applicable(t: pd.DataFrame, aggregate: np.ndarray) -> pd.DataFrame:
@@ -319,7 +329,7 @@ def tier_progress(chain: ChainGraph, targets=None, *, by: str = "region", near_m
         Also count and list the firms whose rule for this tier (their next
         tier) fails within this relative distance (see :func:`tiers`).
     rules, cluster_type
-        As in :func:`tiers`.
+        As in :func:`tiers` (the cluster type defaults to the template's).
 
     Returns
     -------
@@ -336,7 +346,8 @@ def tier_progress(chain: ChainGraph, targets=None, *, by: str = "region", near_m
       local firms, not qualifying, have this tier as their next tier within the
       distance, and their ids, nearest first.
 
-    ``attrs["rules"]`` lists the rule versions, ``attrs["targets"]`` names the targets.
+    ``attrs["rules"]`` lists the rule versions, ``attrs["targets"]`` names the targets,
+    ``attrs["cluster_type"]`` the cluster kind used (as in :func:`tiers`).
 
     Examples
     --------
@@ -367,6 +378,7 @@ def tier_progress(chain: ChainGraph, targets=None, *, by: str = "region", near_m
         raise ValueError("by must be 'region' or 'city'")
     ruleset = load_rules(rules)
     t = tiers(chain, rules=ruleset, cluster_type=cluster_type, detail=False)
+    cluster_type = t.attrs["cluster_type"]
     local = np.asarray(chain.is_local, dtype=bool) & ~chain.is_aggregate
     t = t[local]
     named = "shandong-2025" if targets is None else "given"
@@ -423,4 +435,5 @@ def tier_progress(chain: ChainGraph, targets=None, *, by: str = "region", near_m
     out.attrs["rules"] = list(ruleset.names)
     out.attrs["unconfirmed"] = ruleset.unconfirmed
     out.attrs["targets"] = named
+    out.attrs["cluster_type"] = cluster_type
     return with_place(out, chain)

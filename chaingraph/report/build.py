@@ -28,6 +28,7 @@ from ..errors import ChainDataError, numeric_noise_silenced
 from ..rules import load_rules
 from ..schema import STAGES
 from . import svg
+from .attraction_table import attraction_tables
 from .ecosystem_cards import ecosystem_cards
 from .labels import COLUMN_VOCABULARY, LANGS, TEXT, VOCABULARIES, header, label, labels
 
@@ -232,7 +233,9 @@ def build_report(chain: ChainGraph, *, lang: str = "zh", sections=None, top: int
     Sections, in order: ``summary`` (counts, a layered chain map coloured by
     weakness, firms by segment and location); ``leads`` (lead firms, their
     ecosystems, the score weights); ``weak`` (weak segments, chokepoint firms);
-    ``gaps`` (gaps with 补链 / 延链 candidates); ``integration`` (the 融通 index
+    ``gaps`` (gaps with 补链 / 延链 candidates, and the 补链招商清单: the top of
+    :func:`~chaingraph.attraction_list` with its reasons in words, the workbook
+    holding its 1,000 best; above 5,000 firms without ``risk_reduction``); ``integration`` (the 融通 index
     and its parts, large firms' SME suppliers, size-class mixing);
     ``resilience`` (top systemic-risk firms and a what-if: the foreign country
     that supplies local firms most stops supplying); ``tiers`` (progress to
@@ -588,6 +591,13 @@ def _gaps(ctx: _Context, sec: Section) -> None:
     counts = g["kind"].astype(str).value_counts()
     sec.facts.update({label("gap_kind", k, ctx.lang): int(counts.get(k, 0))
                       for k in ("missing", "no_local", "broken_link", "leakage")})
+    # 补链招商清单: the top of attraction_list, with its reasons in words
+    attract, attract_full, attract_facts = attraction_tables(
+        ctx.chain, lang=ctx.lang, top=ctx.top, seg_label=ctx.seg_label,
+        risk=ctx.chain.n_firms <= ESRI_FULL_LIMIT, limit=LEAD_LIST)
+    sec.tables["attraction"] = ctx.shown(attract)
+    sec.lists["attraction"] = ctx.shown(attract_full)
+    sec.facts.update(attract_facts)
 
 
 def _integration(ctx: _Context, sec: Section) -> None:

@@ -86,13 +86,13 @@ TEXT = {
             "links (supplier–customer pairs)": "关系（供需对）", "repeated pair rows merged": "合并的重复行",
             "firms added from links": "由关系表补入的企业", "total amount (万元)": "交易总额（万元）",
             "segments": "环节数", "segments with no firm": "无企业环节", "segments with no local firm": "无本地企业环节",
-            "firms without segment": "未归环节企业", "home": "本国", "presence rows": "环节分布（行）",
-            "aggregates": "汇总供应方",
+            "firms without segment": "未归环节企业",
             "home": "本国", "presence rows": "企业-环节记录", "aggregates": "国家汇总主体",
         },
         # Excel sheets: (section, list) → name; a section's first list is named after the section
         "sheets": {"leads": "链主清单", "weak": "薄弱环节清单", "weak/chokepoints": "堵点企业清单",
-                   "gaps": "缺链清单", "gaps/candidates": "补链延链对象清单", "tiers": "梯度培育清单",
+                   "gaps": "缺链清单", "gaps/candidates": "补链延链对象清单",
+                   "gaps/attraction": "补链招商清单", "tiers": "梯度培育清单",
                    "integration": "融通指标", "integration/large firms": "大企业中小供应商",
                    "integration/mixing": "规模混合矩阵", "resilience": "风险清单",
                    "resilience/what-if": "断供情景", "summary": "概况"},
@@ -167,7 +167,8 @@ TEXT = {
             "total amount (万元)": "total amount (CNY 10,000)",
         },
         "sheets": {"leads": "lead firms", "weak": "weak links", "weak/chokepoints": "chokepoint firms",
-                   "gaps": "gaps", "gaps/candidates": "gap candidates", "tiers": "tier pool",
+                   "gaps": "gaps", "gaps/candidates": "gap candidates",
+                   "gaps/attraction": "firms to attract", "tiers": "tier pool",
                    "integration": "integration", "integration/large firms": "large firms",
                    "integration/mixing": "size mixing", "resilience": "risk",
                    "resilience/what-if": "what-if", "summary": "summary"},
@@ -340,3 +341,58 @@ def labels(kind: str, codes, lang: str) -> str:
     if not isinstance(codes, str) or not codes:
         return codes
     return "; ".join(str(label(kind, c, lang)) for c in codes.split("; "))
+
+
+# --------------------------------------------------------------------------- #
+# 补链招商清单 (attraction_list in the gaps section): titles, headers and the reasons in words
+
+_ATTRACTION = {
+    "zh": {
+        "names": {"attraction": "补链招商清单（按综合得分）", "attraction_best": "招商首选",
+                  "attraction_weights": "综合得分权重", "attraction_note": "说明", "gaps_closed": "填补缺链",
+                  "local_demand_served": "就近供应本地需求", "second_source_amount": "第二来源",
+                  "risk_reduction": "降低风险"},
+        "reasons": {
+            "sep": "；",
+            "gaps_closed": "填补缺链（{segment}）",
+            "local_demand_served": "可就近供应本地现从外地采购的需求 {served:,.0f} 万元（占本地需求 {share:.0%}）",
+            "share_served": "带来该环节 {share:.0%} 的市场份额",
+            "second_source_amount": "为单一来源采购 {second:,.0f} 万元提供第二来源",
+            "risk_reduction": "该环节外地供应中断时，本地损失的产出可少 {risk:.1%}（占本地总产出）",
+            "capacity_unknown": "产能（营收或供货额）未知，无法评分",
+            "share_unknown": "市场份额未知，无法评分",
+            "no_risk": "企业数量较多，补链招商清单未计算风险降低（每个环节一次断供情景），其权重分给其他各项。",
+        },
+    },
+    "en": {
+        "names": {"attraction": "Firms to attract (by score)", "attraction_best": "first candidate",
+                  "attraction_weights": "score weights", "attraction_note": "note", "gaps_closed": "gaps closed",
+                  "local_demand_served": "local demand", "second_source_amount": "second source",
+                  "risk_reduction": "risk"},
+        "reasons": {
+            "sep": "; ",
+            "gaps_closed": "fills the gap in {segment}",
+            "local_demand_served": "could supply {served:,.0f} 万元 of local demand now bought "
+                                   "from elsewhere ({share:.0%} of local demand)",
+            "share_served": "brings {share:.0%} of the segment's market into the region",
+            "second_source_amount": "second source for {second:,.0f} 万元 of single-sourced "
+                                    "purchases",
+            "risk_reduction": "if the segment's outside suppliers fail, the region loses "
+                              "{risk:.1%} less of its output",
+            "capacity_unknown": "capacity (revenue or amount) unknown: no score",
+            "share_unknown": "market share unknown: no score",
+            "no_risk": "Large chain: the attraction list leaves out risk reduction (one cut-off "
+                       "scenario per segment); its weight goes to the other parts.",
+        },
+    },
+}
+for _lang, _words in _ATTRACTION.items():
+    TEXT[_lang]["names"].update(_words["names"])
+    TEXT[_lang]["attraction_reasons"] = _words["reasons"]
+COLUMNS.update({
+    "capacity": ("产能(万元)", "capacity (CNY 10,000)"), "gaps_closed": ("填补缺链数", "gaps closed"),
+    "local_demand_served": ("可供本地需求(万元)", "local demand served (CNY 10,000)"),
+    "share_served": ("占本地需求份额", "share of local demand"),
+    "second_source_amount": ("第二来源金额(万元)", "second-source amount (CNY 10,000)"),
+    "risk_reduction": ("风险降低", "risk reduction"), "score": ("综合得分", "score"),
+})

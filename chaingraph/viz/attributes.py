@@ -48,6 +48,19 @@ AUTO_SCORES = ("lead_firms", "tiers", "chokepoints")
 SCORE_COLUMNS = {col: name for name, (_, shown, more) in SCORE_ANALYSES.items() for col in shown + more}
 
 
+def run_or_leave_out(name: str, analysis, chain, lost: str, *, stacklevel: int):
+    """``analysis(chain)`` (numerical noise silenced), or ``None`` with a warning when it cannot
+    run on this chain (:class:`ChainDataError`): ``"to_pyvis: NAME could not run on this chain
+    (why); LOST left out of the tooltips"``. Every analysis the pages draw runs through here."""
+    try:
+        with numeric_noise_silenced():
+            return analysis(chain)
+    except ChainDataError as exc:
+        warnings.warn(f"to_pyvis: {name} could not run on this chain ({exc}); "
+                      f"{lost} left out of the tooltips", UserWarning, stacklevel=stacklevel)
+        return None
+
+
 def score_table(chain, scores, needed=()) -> pd.DataFrame:
     """Score columns by firm_id from analysis names and/or DataFrames (see to_pyvis).
 
@@ -76,12 +89,8 @@ def score_table(chain, scores, needed=()) -> pd.DataFrame:
                 raise ValueError(f"unknown score source {item!r}; use one of {sorted(SCORE_ANALYSES)} "
                                  "or a DataFrame indexed by firm_id")
             analysis, shown, _ = SCORE_ANALYSES[item]
-            try:
-                with numeric_noise_silenced():
-                    result = analysis(chain)
-            except ChainDataError as exc:
-                warnings.warn(f"to_pyvis: {item} could not run on this chain ({exc}); "
-                              f"its scores are left out of the tooltips", UserWarning, stacklevel=3)
+            result = run_or_leave_out(item, analysis, chain, "its scores are", stacklevel=4)
+            if result is None:
                 continue
             part = result[list(dict.fromkeys([*shown, *(c for c in needed if c in result.columns)]))]
         else:

@@ -5,6 +5,7 @@ worked by hand in tests/analysis/test_chain_map_analyses.py."""
 import warnings
 
 import pandas as pd
+import pytest
 
 import chaingraph as cg
 from conftest import extended_chain_map_tables
@@ -49,3 +50,36 @@ def test_report_of_a_chain_map():
     assert set(weak.lists["chokepoints"].index) == {"JSR", "CYM", "ASML", "LND"}
     assert "<svg" in report.html and "needs supplier–customer links" in report.markdown
     assert isinstance(report.sections["gaps"].lists["candidates"], pd.DataFrame)
+
+
+def test_segment_map_and_summary_count_subsegments_alike():
+    chain = build()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = cg.to_pyvis(chain, view="segments")
+    by = chain.summary().by_segment
+    cols = ["firms", "local", "outside", "foreign"]
+    drawn = net.node_table.loc[list(chain.segment_ids), cols]
+    assert drawn.to_numpy().tolist() == by[cols].to_numpy().tolist()
+    # the side panel lists the firms the count counts: litho's own (ASML, NIKON, SMEE) and
+    # euv's (CYM, GIG); KR-rest is in material and chip, not only in its primary segment
+    litho = net.details["litho"]
+    assert litho["title"].endswith("largest of 5 firms")
+    assert sorted(r[0] for r in litho["rows"]) == ["ASML", "CYM", "GIG", "NIKON", "SMEE"]
+    assert "KR-rest" in [r[0] for r in net.details["material"]["rows"]]
+    assert "KR-rest" in [r[0] for r in net.details["chip"]["rows"]]
+
+
+def test_segment_map_warns_when_weak_links_cannot_run():
+    # a template but no firm placed in a segment: weak_links cannot run; the map is drawn
+    # without its verdict, and says so as it does for the score analyses
+    template = cg.ChainTemplate.from_frames(
+        pd.DataFrame({"segment_id": ["up", "down"]}),
+        pd.DataFrame({"from_segment": ["up"], "to_segment": ["down"]}))
+    firms = pd.DataFrame({"firm_id": ["A", "B"]})
+    links = pd.DataFrame({"supplier_id": ["A"], "customer_id": ["B"], "amount": [1.0]})
+    chain = cg.ChainGraph.from_frames(firms, links, template)
+    with pytest.warns(UserWarning, match=r"to_pyvis: weak_links could not run on this chain \(.*no "
+                                         r"segment_id column.*\); its verdict is left out of the tooltips"):
+        net = cg.to_pyvis(chain, view="segments", scores=[])
+    assert not any(label == "弱链 weakness" for label, _ in net.tips["up"])
