@@ -248,7 +248,7 @@ def build_report(chain: ChainGraph, *, lang: str = "zh", sections=None, top: int
     The analyses' codes (``no_local_firm``, ``sole_flow``, ``large`` …) are
     shown as words of the report's language (:mod:`chaingraph.report.labels`),
     firms with their names and segments by name; the tables kept in
-    :attr:`Section.tables` and :attr:`Section.lists` are these shown values.
+    each section's ``tables`` and ``lists`` are these shown values.
     The report states the focus region and home country it used, and warns
     when the chain has no focus region (every domestic firm then counts as
     local).
