@@ -428,27 +428,17 @@ def summary(chain, show_all):
     s = chain.summary()
     totals = pd.DataFrame({"value": s.totals.astype(object).to_numpy()},
                           index=pd.Index(s.totals.index, name="total"))
-    by_stage = s.by_stage.loc[_stage_order(s.by_stage.index)]
     parts = [
         repr(chain), "",
         terminal_table(totals), "",
         "firms by location:", terminal_table(s.by_location.to_frame()), "",
         "firms by size class:", terminal_table(s.by_size_class.to_frame()), "",
-        "firms by stage (upstream first):", terminal_table(by_stage), "",
+        "firms by stage (upstream first):", terminal_table(s.by_stage), "",
         "firms by segment:",
         _terminal_text(s.by_segment, max_rows=None if show_all else TERMINAL_ROWS,
                        hint="--all shows them").rstrip("\n"),
     ]
     click.echo("\n".join(parts))
-
-
-def _stage_order(stages: pd.Index) -> list:
-    """Stages upstream → midstream → downstream, then any other value, ``unknown`` last."""
-    from .schema import STAGES
-
-    known = [v for v in STAGES if v in stages]
-    rest = sorted((v for v in stages if v not in STAGES), key=lambda v: (str(v) == "unknown", str(v)))
-    return known + rest
 
 
 # -- analysis commands --

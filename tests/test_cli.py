@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 import pandas as pd
+
+import chaingraph as cg
 import pytest
 from click.testing import CliRunner
 
@@ -364,10 +366,11 @@ def test_summary_stages_upstream_first():
     out = run("summary", *NEV).stdout
     stage_table = out.split("firms by stage (upstream first):\n")[1].split("\n\n")[0].splitlines()
     assert [line.split()[0] for line in stage_table[1:]] == ["upstream", "midstream", "downstream"]
-    from chaingraph.cli import _stage_order
-
-    assert _stage_order(pd.Index(["unknown", "downstream", "platform", "upstream"])) == \
-        ["upstream", "downstream", "platform", "unknown"]
+    # the library's table is in that order too, segments without a stage last
+    segments = pd.DataFrame({"segment_id": ["d", "x", "u"], "stage": ["下游", None, "上游"]})
+    firms = pd.DataFrame({"firm_id": ["F1", "F2", "F3"], "segment_id": ["d", "x", "u"]})
+    chain = cg.ChainGraph.from_frames(firms, None, segments)
+    assert chain.summary().by_stage.index.tolist() == ["upstream", "downstream", "unknown"]
 
 
 def test_csv_holds_the_table_and_its_note_goes_to_stderr(tmp_path, nev):
