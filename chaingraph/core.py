@@ -906,8 +906,9 @@ class ChainGraph:
 
     def _firms_by_stage(self, stages: pd.Series, by_location: np.ndarray) -> pd.DataFrame:
         """Firms (and local, outside, foreign firms) in each stage, a firm counted once in
-        every stage one of its segments (or their ancestors) is in; stages sorted by name,
-        ``"unknown"`` for segments without one."""
+        every stage one of its segments (or their ancestors) is in; stages in chain order
+        (upstream, midstream, downstream), then any other value, ``"unknown"`` (segments
+        without a stage) last."""
         cols = ["firms", *LOCATIONS]
         if not len(stages):
             return pd.DataFrame(columns=cols)
@@ -918,7 +919,11 @@ class ChainGraph:
             (np.ones(len(codes)), (np.arange(len(codes)), codes)), shape=(len(codes), len(labels)))
         in_stage = np.asarray(sp.csr_array(in_stage).toarray() > 0, dtype=np.int64)
         table = np.column_stack([in_stage.sum(axis=0), in_stage.T @ by_location.astype(np.int64)])
-        return pd.DataFrame(table, index=pd.Index(labels, name="stage", dtype=named.dtype), columns=cols)
+        frame = pd.DataFrame(table, index=pd.Index(labels, name="stage", dtype=named.dtype),
+                             columns=cols)
+        rank = {stage: k for k, stage in enumerate(schema.STAGES)}
+        order = sorted(labels.tolist(), key=lambda v: (rank.get(v, len(rank)), v == "unknown", v))
+        return frame.loc[order]
 
     # ------------------------------------------------------------------ repr
     def __repr__(self) -> str:

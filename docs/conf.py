@@ -138,10 +138,12 @@ api_groups = [
     {
         "page": "weak-gaps",
         "title": "Weak links and gaps",
-        "modules": ["chaingraph.analysis.weak", "chaingraph.analysis.gaps"],
+        "modules": ["chaingraph.analysis.weak", "chaingraph.analysis.gaps",
+                    "chaingraph.analysis.attraction"],
         "intro": "Missing, weak and foreign-dependent segments (:term:`缺链`, :term:`弱链`, "
-                 ":term:`卡脖子`), chokepoint firms, single sourcing, and the firms that "
-                 "could close each gap (:term:`补链`, :term:`延链`). "
+                 ":term:`卡脖子`), chokepoint firms, single sourcing, the firms that "
+                 "could close each gap (:term:`补链`, :term:`延链`), and whom to attract first "
+                 "(补链招商清单). "
                  "Method: :doc:`/methods/weak-links-gaps`.",
     },
     {

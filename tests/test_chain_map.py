@@ -434,8 +434,10 @@ def test_report_on_a_chain_map_says_what_needs_transactions(small_chain_map):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         report = cg.build_report(small_chain_map)
+        english = cg.build_report(small_chain_map, lang="en", sections=["leads"])
     assert report.sections["summary"].unavailable is None
-    assert "needs supplier–customer links" in report.sections["leads"].unavailable
+    assert report.sections["leads"].unavailable.startswith("本节需要企业间供需交易数据")
+    assert "needs supplier–customer links" in english.sections["leads"].unavailable
 
 
 # ------------------------------------------------------------------------------ command line

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..analysis.attraction import attraction_list
-from .labels import TEXT
+from .labels import TEXT, label
 
 #: The columns of the shown table, in order (``reasons`` becomes sentences).
 SHOWN = ("rank", "name", "segment", "location", "gaps_closed", "local_demand_served",
@@ -39,7 +39,7 @@ def attraction_tables(chain, *, lang: str, top: int, seg_label: dict, risk: bool
         segment=full["segment_id"].map(lambda s: seg_label.get(s, s) if pd.notna(s) else ""))
     listed["reasons"] = [reason_text(row, lang, row["segment"]) for _, row in listed.iterrows()]
     shown = listed.head(top).assign(
-        location=lambda d: d["location"].astype(str).map(lambda v: t["locations"].get(v, v)))
+        location=lambda d: d["location"].astype(str).map(lambda v: label("location", v, lang)))
     keep = [c for c in SHOWN if c in shown.columns and not shown[c].isna().all()]
     facts = {}
     if len(full) and pd.notna(full["score"].iloc[0]):

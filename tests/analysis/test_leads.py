@@ -246,7 +246,7 @@ def test_cli_leads(hand_chain, tmp_path):
     result = CliRunner().invoke(cli, ["leads", str(tmp_path), "--region", "山东", "--top", "2",
                                       "--format", "json"])
     assert result.exit_code == 0, result.output
-    payload = json.loads(result.output)
+    payload = json.loads(result.stdout)
     assert [r["firm_id"] for r in payload["data"]] == ["A", lead_firms(hand_chain).index[1]]
     assert "weights: scale=0.25" in payload["note"]
     bad = CliRunner().invoke(cli, ["leads", str(tmp_path), "--rule", "guangdong-pillar"])

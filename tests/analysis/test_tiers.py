@@ -764,15 +764,14 @@ def test_cli_tiers(tmp_path):
     runner = CliRunner()
     res = runner.invoke(cli, ["tiers", str(folder), "--region", "山东", "--format", "csv"])
     assert res.exit_code == 0, res.output
-    first, header = res.output.splitlines()[:2]
-    assert first.startswith("# rules: miit-2022, champion-2023, lead-guangdong-2022")
-    assert header.startswith("firm_id,size_class,designation,tier")
+    assert "note: rules: miit-2022, champion-2023, lead-guangdong-2022" in res.stderr
+    assert res.stdout.startswith("firm_id,size_class,designation,tier")
     res = runner.invoke(cli, ["tiers", str(folder), "--region", "山东", "--near-miss", "0.06",
                               "--rules", "miit-2022", "--format", "json"])
     assert res.exit_code == 0, res.output
     import json
 
-    payload = json.loads(res.output)
+    payload = json.loads(res.stdout)
     assert payload["note"].startswith("rules: miit-2022;")
     assert [r["firm_id"] for r in payload["data"]] == ["L3"]
     res = runner.invoke(cli, ["tiers", str(folder), "--region", "山东", "--progress", "region"])

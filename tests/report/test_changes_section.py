@@ -30,11 +30,13 @@ def test_the_section_comes_last_with_compare_s_counts(report, panel):
     assert sec.facts["changes_gaps_closed"] == counts[("gaps", "closed")] == 3
     assert sec.facts["changes_chokepoints_dissolved"] == counts[("chokepoints", "dissolved")] == 1
     assert sec.facts["changes_firms_entered"] == 12 and sec.facts["changes_leads_entered"] == 1
-    firms = sec.tables["change_firms"]
-    assert "济南东嘉锂业有限公司 (NEV02001)" in firms["企业"].tolist()
-    assert set(firms["变化"]) == {"退出", "新进入"}
+    firms = sec.tables["change_firms"]  # codes shown as words, firms by name beside the id
+    assert firms.loc["NEV02001", ["name", "segment", "change"]].tolist() == [
+        "济南东嘉锂业有限公司", "锂资源及锂盐", "退出"]
+    assert set(firms["change"]) == {"退出", "新进入"}
     gaps = sec.tables["change_gaps"]
-    assert gaps.loc[0, ["环节", "缺口类型", "变化"]].tolist() == ["电池管理系统（BMS）", "缺链", "已补齐"]
+    assert gaps.loc[0, ["segment", "kind", "change"]].tolist() == ["电池管理系统（BMS）", "缺链", "已补齐"]
+    assert "| 企业ID | 名称 | 环节 | 区位 | 变化 |" in report.markdown
     assert report.meta["previous"] == "2021"
     assert ("对比期", "2021") in report._meta_rows()
 
@@ -52,7 +54,8 @@ def test_english_words_and_the_excel_sheets(panel, tmp_path):
     report = build_report(panel, previous=panel.in_year(2022), sections=["gaps"], lang="en")
     sec = report.sections["changes"]
     assert sec.title == "8. Changes since the previous period"
-    assert sec.tables["change_tiers"]["status"].tolist() == ["up", "up", "up"]
+    assert sec.tables["change_tiers"]["change"].tolist() == ["up", "up", "up"]
+    assert sec.tables["change_tiers"]["tier_after"].tolist() == ["specialised SME"] * 3
     report.save(tmp_path / "r.xlsx")
     sheets = load_workbook(tmp_path / "r.xlsx", read_only=True).sheetnames
     assert "changes" in sheets and "changes-tiers" in sheets and "changes-link_pairs" in sheets
@@ -78,6 +81,6 @@ def test_names_from_the_data_are_escaped():
         warnings.simplefilter("ignore")
         report = build_report(chain, previous=chain.without([firms.loc[local, "firm_id"]]),
                               sections=["gaps"])
-    entered = report.sections["changes"].tables["change_firms"]["企业"].tolist()
-    assert any(HOSTILE in e for e in entered)
+    entered = report.sections["changes"].tables["change_firms"]["name"].tolist()
+    assert HOSTILE in entered
     assert HOSTILE not in report.html and "&lt;img src=x" in report.html
