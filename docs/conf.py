@@ -138,12 +138,11 @@ api_groups = [
     {
         "page": "weak-gaps",
         "title": "Weak links and gaps",
-        "modules": ["chaingraph.analysis.weak", "chaingraph.analysis.gaps",
-                    "chaingraph.analysis.attraction"],
+        "modules": ["chaingraph.analysis.weak", "chaingraph.analysis.gaps"],
         "intro": "Missing, weak and foreign-dependent segments (:term:`缺链`, :term:`弱链`, "
-                 ":term:`卡脖子`), chokepoint firms, single sourcing, the firms that "
-                 "could close each gap (:term:`补链`, :term:`延链`), and whom to attract first "
-                 "(补链招商清单). "
+                 ":term:`卡脖子`), chokepoint firms, single sourcing, and the firms that "
+                 "could close each gap (:term:`补链`, :term:`延链`); whom to attract first is "
+                 "on :doc:`monitoring`. "
                  "Method: :doc:`/methods/weak-links-gaps`.",
     },
     {
