@@ -20,7 +20,8 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from chaingraph.analysis.sectors import extraction, key_sectors, segment_flows, segment_output
+from chaingraph.analysis.sector_tables import segment_flows, segment_output
+from chaingraph.analysis.sectors import extraction, key_sectors
 
 
 def random_table(n: int, density: float = 0.2, seed: int = 0):

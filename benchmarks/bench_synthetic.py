@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 import chaingraph as cg
-from chaingraph.datasets import synthetic_frames
+from chaingraph.synthetic import synthetic_frames
 
 SIZES = {"1e3": 1_000, "1e4": 10_000, "1e5": 100_000}
 CLOSENESS = (8.0, 3.0, 1.0)

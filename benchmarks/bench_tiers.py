@@ -3,7 +3,7 @@
 The firms tables are random with every column the default rules read (plausible
 ranges, ~10 % missing values). Beside the vectorised engine runs the plain pandas
 way: ``DataFrame.apply(..., axis=1)`` over a per-firm function evaluating the same
-rules one criterion at a time (:func:`chaingraph.analysis.tiers._reference_row`),
+rules one criterion at a time (``reference_row`` in ``tests/analysis/tier_oracle.py``),
 which the test suite also uses to cross-check the engine.
 
 Run with ``pytest benchmarks/bench_tiers.py --benchmark-only``.
@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from chaingraph.analysis import tiers as T
+from tests.analysis.tier_oracle import reference_row
 
 SIZES = {"1e3": 1_000, "1e4": 10_000, "1e5": 100_000}
 _CACHE: dict = {}
@@ -88,7 +89,7 @@ def test_tiers_pandas_apply(benchmark, firms):
     rules = T.load_rules()
 
     def naive():
-        return firms.apply(lambda r: pd.Series(T._reference_row(r.to_dict(), rules)), axis=1)
+        return firms.apply(lambda r: pd.Series(reference_row(r.to_dict(), rules)), axis=1)
 
     rounds = 1 if len(firms) >= 100_000 else 3
     out = benchmark.pedantic(naive, rounds=rounds, iterations=1)

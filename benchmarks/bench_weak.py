@@ -25,12 +25,8 @@ import numpy as np
 import pytest
 
 from chaingraph.analysis.gaps import gaps
-from chaingraph.analysis.weak import (
-    _default_sources,
-    _essential_matrix,
-    chokepoints,
-    weak_links,
-)
+from chaingraph.analysis._segment_supply import _essential_matrix
+from chaingraph.analysis.weak import _default_sources, chokepoints, weak_links
 
 
 def _leads(chain, k=30):

@@ -1,6 +1,6 @@
 """Shared benchmark fixtures: synthetic chains at 10^3, 10^4 and 10^5 firms.
 
-Chains come from :func:`chaingraph.datasets.synthetic_frames` on the ``nev``
+Chains come from :func:`chaingraph.synthetic.synthetic_frames` on the ``nev``
 template with about 10 links per firm and a fixed seed, and are cached on disk
 in ``benchmarks/.cache/`` as Parquet, so that only the first run pays for the
 generation.
@@ -33,7 +33,7 @@ SEED = 20261125
 
 def cached_frames(n_firms: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Synthetic ``(firms, links)`` with ``n_firms`` firms, generated once and cached."""
-    from chaingraph.datasets import synthetic_frames
+    from chaingraph.synthetic import synthetic_frames
 
     CACHE.mkdir(exist_ok=True)
     fpath = CACHE / f"firms_{n_firms}_{SEED}.parquet"

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from . import schema
+from . import _panel, _places, _presence, schema
 from .errors import ChainDataError
 from .schema import ChainDataWarning, TableInfo
 
@@ -47,14 +47,25 @@ class ChainGraph:
            [0., 5., 0.]])
     """
 
-    def __init__(self, firms, links, template, region, *, info: dict | None = None, ends=None):
+    def __init__(self, firms, links, template, region, *, presence=None, home: str = "CN",
+                 region_kind: str | None = None, info: dict | None = None, ends=None,
+                 year: int | None = None, panel=None):
         # Private: use from_frames / read_chain. Arguments are already validated;
-        # ``ends`` are the links' supplier and customer positions when known.
+        # ``presence`` is the given presence table (None: derived from firms.segment_id);
+        # ``ends`` are the links' supplier and customer positions when known;
+        # ``info["has_links"]`` is False for a chain built without a links table;
+        # ``year`` the chain's year and ``panel`` (a _panel.Panel) the tables of every year.
+        self._year = year
+        self._panel = panel
         self._firms = firms
         self._links = links
         self._template = template
         self._region = region
+        self._region_kind = region_kind if region is not None else None
+        self._home = home
+        self._presence = presence
         self._info = dict(info or {})
+        self._info.setdefault("has_links", True)
         n = len(firms)
         s, c = ends if ends is not None else self._link_ends()
         data = (
@@ -75,53 +86,127 @@ class ChainGraph:
     def from_frames(
         cls,
         firms: pd.DataFrame,
-        links: pd.DataFrame,
+        links: pd.DataFrame | None = None,
         segments=None,
         *,
+        presence: pd.DataFrame | None = None,
         region: str | None = None,
+        home: str | None = None,
         unknown_firms: str = "error",
+        year: int | None = None,
     ) -> "ChainGraph":
-        """Validate firm, link and segment tables and build a chain.
+        """Validate firm, link, presence and segment tables and build a chain.
 
         Parameters
         ----------
         firms : DataFrame
             One row per firm; ``firm_id`` required (see :data:`chaingraph.schema.FIRM_COLUMNS`
             for the other known columns; any other column is kept as it is).
-        links : DataFrame
+            ``country`` may be an ISO 3166 alpha-2 or alpha-3 code or an English
+            or Chinese name (``CN``, ``CHN``, ``China``, ``中国``); it is stored
+            as the alpha-2 code. ``kind`` is ``firm`` (the default) or
+            ``aggregate`` (汇总: "the rest of country X", a provider not named).
+        links : DataFrame, optional
             One row per supply relation or transaction: ``supplier_id`` and
             ``customer_id`` required, ``amount`` (万元) optional (without it
             every link counts 1). Repeated supplier–customer pairs are summed
             into one edge of the graph; :attr:`links` keeps every row. A link
             with amount 0 is kept as a relation: it counts for structure
-            (suppliers, reach, ecosystems) and carries no amount.
+            (suppliers, reach, ecosystems) and carries no amount. Without
+            links the chain is a chain map: :attr:`has_links` is false and the
+            analyses that need transactions say so.
         segments : ChainTemplate, str, DataFrame or None
             The chain template (产业链图谱): a :class:`~chaingraph.ChainTemplate`,
             a built-in template's name or a TOML path, or a bare segments table
-            (``segment_id``, ``name``, ``stage``, ``foundation``; no flows).
-            With a template, every firm's ``segment_id`` must be in it.
+            (``segment_id``, ``name``, ``stage``, ``foundation``, ``parent``,
+            ``kind``; no flows). With a template, every firm's ``segment_id``
+            and every presence segment must be in it.
+        presence : DataFrame, optional
+            A chain map: one row per firm and segment it is active in,
+            ``firm_id`` and ``segment_id`` required, ``share`` (fraction of the
+            segment's market, 0–1), ``amount`` (万元) and ``negligible`` (bool)
+            optional (:data:`chaingraph.schema.PRESENCE_COLUMNS`). A pair given
+            twice, a segment whose shares sum above 1.01, or a negligible
+            provider with a share above 0.05 is an error (a sum in (1, 1.01]
+            warns). With presence, ``firms.segment_id`` is optional: where
+            given it must be one of the firm's presence segments (its primary
+            segment). Without presence, one row per firm is derived from
+            ``firms.segment_id``.
         region : str, optional
-            The focus region, a province (``"山东"``, ``"山东省"`` and
-            ``"Shandong"`` are the same). A firm is *local* when its
-            ``province`` is the region, *foreign* when its ``country`` is given
-            and not ``CN``, otherwise *outside*. Without a region every
-            non-foreign firm is local.
+            The focus region: a country (``"JP"``, ``"Japan"``, ``"日本"``), a
+            province (``"山东"``, ``"山东省"`` and ``"Shandong"`` are the same)
+            or a city (``"苏州"`` or ``"苏州市"``), resolved in that order
+            (:attr:`region_kind` says which). A country region is the home
+            country.
+        home : str, optional
+            The home country (default ``CN``; codes and names as for
+            ``country``). A firm is *foreign* when its ``country`` is given and
+            is not the home country (a firm with no country counts as
+            domestic), *local* when it is not foreign and in the region (every
+            domestic firm without a region, or with a country region),
+            otherwise *outside*.
         unknown_firms : {"error", "add"}
-            What to do with link ends that are not in the firms table: raise,
-            or add them as firms with no attributes (a warning says how many).
+            What to do with link ends and presence firms that are not in the
+            firms table: raise, or add them as firms with no attributes (a
+            warning says how many).
+        year : int, optional
+            Data of several years (a panel): any of the three tables may have
+            a ``year`` column (年份). The chain is of one year when ``year`` is
+            given or when the firms or presence table has years (then, by
+            default, the latest, with a warning when there are several): the
+            rows of that year of every table with years, every row of a table
+            without (a firm without years is present every year). Its firms
+            and presence tables drop their ``year`` column (the year is
+            :attr:`year`); links keep theirs. When only the links have years
+            and ``year`` is not given, every link row counts. The other years
+            stay available: :attr:`years`, :meth:`in_year`.
 
         Raises
         ------
         ChainDataError
-            On any problem in the data, naming the table, column and rows.
+            On any problem in the data, naming the table, column and rows; also
+            a ``year`` that is not in the data, and, when a year is chosen,
+            rows without a year in a table that has a ``year`` column.
+        ValueError
+            A home country chaingraph does not know, or a country region that
+            differs from ``home``.
+        TypeError
+            A ``year`` that is not a whole number.
+
+        Examples
+        --------
+        A chain map: providers (two firms and "the rest of Japan") in two
+        segments, with market shares, and no transactions:
+
+        >>> import pandas as pd, chaingraph as cg
+        >>> firms = pd.DataFrame({"firm_id": ["ASML", "SMEE", "JP-rest"],
+        ...                       "country": ["NLD", "中国", "Japan"],
+        ...                       "kind": ["firm", "firm", "aggregate"]})
+        >>> presence = pd.DataFrame({"firm_id": ["ASML", "JP-rest", "SMEE", "ASML"],
+        ...                          "segment_id": ["euv", "duv", "duv", "duv"],
+        ...                          "share": [1.0, 0.1, None, 0.9],
+        ...                          "negligible": [False, False, True, False]})
+        >>> chain = cg.ChainGraph.from_frames(firms, presence=presence)
+        >>> chain
+        <ChainGraph: 3 firms (1 local, 0 outside, 2 foreign), no links>
+        >>> chain.firms["country"].tolist(), chain.is_aggregate.tolist()
+        (['NL', 'CN', 'JP'], [False, False, True])
+        >>> chain.segment_ids.tolist(), chain.segment_codes.tolist()
+        (['euv', 'duv'], [0, 1, 1])
+        >>> cg.ChainGraph.from_frames(firms, presence=presence, home="Netherlands")
+        <ChainGraph home=NL: 3 firms (1 local, 0 outside, 2 foreign), no links>
         """
         from .templates import ChainTemplate, get_template
 
         if unknown_firms not in ("error", "add"):
             raise ValueError("unknown_firms must be 'error' or 'add'")
-        for name, df in (("firms", firms), ("links", links)):
-            if not isinstance(df, pd.DataFrame):
+        for name, df in (("firms", firms), ("links", links), ("presence", presence)):
+            if df is not None and not isinstance(df, pd.DataFrame):
                 raise TypeError(f"{name} must be a pandas DataFrame, not {type(df).__name__}")
+        if firms is None:
+            raise TypeError("firms must be a pandas DataFrame, not NoneType")
+        chosen = _panel.choose_year(firms, links, presence, year, unknown_firms)
+        firms, links, presence = chosen.firms, chosen.links, chosen.presence
 
         template = None
         if isinstance(segments, ChainTemplate):
@@ -132,26 +217,20 @@ class ChainGraph:
             template = get_template(segments)
 
         firms_info = TableInfo.of(firms, "firms")
-        links_info = TableInfo.of(links, "links")
         firms = schema.canonical_columns(firms, "firms")
         firms = schema.coerce_columns(firms, schema.FIRM_COLUMNS, firms_info)
         schema.check_ids(firms, "firm_id", firms_info, unique=True)
         firms = schema.derive_size_class(firms, firms_info)
-
-        links = schema.canonical_columns(links, "links")
-        links = schema.coerce_columns(links, schema.LINK_COLUMNS, links_info)
-        for col in ("supplier_id", "customer_id"):
-            schema.check_ids(links, col, links_info, unique=False)
-        if "amount" in links.columns:
-            schema.check_amounts(links["amount"], links_info, "amount", links, allow_missing=False)
-            if not pd.api.types.is_float_dtype(links["amount"].dtype):
-                links = links.assign(amount=links["amount"].astype("float64"))
-        self_link = (links["supplier_id"] == links["customer_id"]).to_numpy()
-        if self_link.any():
-            raise links_info.error(
-                f"self-links (a firm supplying itself): {schema._examples(links['supplier_id'][self_link])}",
-                "supplier_id", links, self_link,
-            )
+        schema.check_column_totals(firms, schema.FIRM_COLUMNS, firms_info)
+        has_links = links is not None
+        if has_links and len(links) == 0 and chosen.selected:  # no transaction in that year
+            links, links_info = _no_links(firms["firm_id"].dtype), TableInfo.of(links, "links")
+        elif has_links:
+            links, links_info = _checked_links(links)
+        else:
+            links, links_info = _no_links(firms["firm_id"].dtype), TableInfo("links", None)
+        if presence is not None:
+            presence, presence_info = _presence.checked_presence(presence, template)
 
         if template is not None and "segment_id" in firms.columns:
             known = template.segments.index
@@ -159,50 +238,41 @@ class ChainGraph:
             if bad.any():
                 raise firms_info.error(
                     f"segments {schema._examples(firms['segment_id'][bad])} are not in the "
-                    f"template '{template.name}'",
+                    f"template '{template.name}'"
+                    + schema.invisible_note(firms["segment_id"][bad], known, "template's segments"),
                     "segment_id", firms, bad,
                 )
 
-        info = {}
+        info = {"has_links": has_links}
         index = pd.Index(firms["firm_id"], name="firm_id")
         ends = [schema.positions(links[col], index) for col in ("supplier_id", "customer_id")]
-        unknown_mask = {"supplier_id": ends[0] < 0, "customer_id": ends[1] < 0}
-        any_unknown = unknown_mask["supplier_id"] | unknown_mask["customer_id"]
-        if any_unknown.any():
-            ids = pd.unique(
-                np.concatenate(
-                    [links[c].to_numpy()[unknown_mask[c]] for c in ("supplier_id", "customer_id")]
-                )
-            )
-            if unknown_firms == "error":
-                cols = [c for c in ("supplier_id", "customer_id") if unknown_mask[c].any()]
-                where = "" if len(cols) == 1 else " in supplier_id and customer_id"
-                raise links_info.error(
-                    f"{len(ids)} firms not in the firms table{where}: {schema._examples(ids)} "
-                    "(pass unknown_firms='add' to add them as firms with no attributes)",
-                    cols[0] if len(cols) == 1 else None, links, any_unknown,
-                )
-            added = pd.DataFrame({"firm_id": pd.array(ids, dtype=firms["firm_id"].dtype)})
+        new_ids = _unknown_firms(links, links_info, ("supplier_id", "customer_id"), ends,
+                                 unknown_firms, index)
+        if presence is not None:
+            in_presence = schema.positions(presence["firm_id"], index)
+            from_presence = _unknown_firms(presence, presence_info, ("firm_id",), [in_presence],
+                                           unknown_firms, index)
+            from_presence = from_presence[~pd.Index(from_presence).isin(new_ids)]
+            new_ids = np.concatenate([new_ids, from_presence])
+        if len(new_ids):
+            added = pd.DataFrame({"firm_id": pd.array(new_ids, dtype=firms["firm_id"].dtype)})
             firms = pd.concat([firms, added], ignore_index=True)
             ends = None  # positions change: recomputed from the grown firms table
-            info["added_firms"] = len(ids)
-            warnings.warn(
-                f"{links_info.source}: added {len(ids)} firms that are not in the firms table "
-                "as firms with no attributes",
-                ChainDataWarning,
-                stacklevel=2,
-            )
+            info["added_firms"] = len(new_ids)
+        if presence is not None:
+            _presence.check_primary_segments(firms, presence, firms_info)
+            presence = presence.reset_index(drop=True)
+            presence.attrs = {"derived": False}
         firms = firms.set_index("firm_id")
+        if "amount" in links.columns:
+            if ends is None:
+                ends = [schema.positions(links[c], firms.index) for c in ("supplier_id", "customer_id")]
+            schema.check_amount_sums(links, ends, firms.index, links_info)
+        region, region_kind, home = _places.resolve_region(region, home, firms, firms_info)
 
-        if region is not None:
-            if "province" not in firms.columns:
-                raise ChainDataError(
-                    f"region={region!r} needs a 'province' column to tell local firms",
-                    source=firms_info.source,
-                )
-            region = str(region).strip()
-
-        chain = cls(firms, links.reset_index(drop=True), template, region, info=info, ends=ends)
+        chain = cls(firms, links.reset_index(drop=True), template, region, presence=presence,
+                    home=home, region_kind=region_kind, info=info, ends=ends,
+                    year=chosen.year, panel=chosen.panel)
         if chain._info["merged_pairs"]:
             rows = len(links) - chain.n_links
             warnings.warn(
@@ -212,12 +282,7 @@ class ChainGraph:
                 ChainDataWarning,
                 stacklevel=2,
             )
-        if region is not None and not chain.is_local.any():
-            warnings.warn(
-                f"no firm's province is {region!r}: every firm is outside the focus region",
-                ChainDataWarning,
-                stacklevel=2,
-            )
+        _places.warn_if_nobody_local(region, region_kind, chain.is_local)
         return chain
 
     def _link_ends(self) -> tuple[np.ndarray, np.ndarray]:
@@ -233,8 +298,16 @@ class ChainGraph:
         return int((counts > 1).sum())
 
     def _derive(self, firms, links) -> "ChainGraph":
-        """A new chain over already validated tables (for views)."""
-        return ChainGraph(firms, links.reset_index(drop=True), self._template, self._region)
+        """A new chain over already validated tables (for views): the presence rows of the
+        kept firms, the same template, home and region."""
+        presence = None
+        if self._presence is not None:
+            presence = self._presence[self._presence["firm_id"].isin(firms.index)
+                                      .to_numpy()].reset_index(drop=True)
+            presence.attrs = {"derived": False}
+        return ChainGraph(firms, links.reset_index(drop=True), self._template, self._region,
+                          presence=presence, home=self._home, region_kind=self._region_kind,
+                          info={"has_links": self.has_links}, year=self._year)
 
     # ------------------------------------------------------------- the tables
     @property
@@ -252,26 +325,141 @@ class ChainGraph:
         """The :class:`~chaingraph.ChainTemplate`, or ``None``."""
         return self._template
 
+    @property
+    def presence(self) -> pd.DataFrame:
+        """Which firm is active in which segment (a chain map), one row per pair.
+
+        Columns ``firm_id``, ``segment_id``, ``share`` (float, fraction of the
+        segment's market), ``amount`` (float, 万元), ``negligible`` (nullable
+        boolean), then any other columns given; a RangeIndex. A column the
+        input did not have is all missing. Without a presence table it is
+        derived from ``firms.segment_id`` (one row per firm with a segment;
+        share, amount and negligible missing) and ``attrs["derived"]`` is
+        true (:attr:`has_presence` false).
+        """
+        return self._presence if self._presence is not None else self._derived_presence
+
+    @cached_property
+    def _derived_presence(self) -> pd.DataFrame:
+        return _presence.derived_presence(self._firms)
+
+    @property
+    def has_presence(self) -> bool:
+        """Whether a presence table was given (a chain map), rather than derived from
+        ``firms.segment_id``."""
+        return self._presence is not None
+
+    @property
+    def has_links(self) -> bool:
+        """Whether the chain has transactions: false for a chain built without a links table
+        (a chain map of presence only). A view of a chain with links keeps them known even
+        when none of its links remain."""
+        return bool(self._info["has_links"])
+
     @cached_property
     def segments(self) -> pd.DataFrame:
-        """Segments (环节) indexed by ``segment_id``: name, name_en, stage, foundation."""
+        """Segments (环节) indexed by ``segment_id``: name, name_en, stage, foundation, parent,
+        kind, level (see :class:`~chaingraph.ChainTemplate`).
+
+        Without a template: the segment ids found in the presence table (or
+        ``firms.segment_id``), in order of appearance, with missing attributes
+        and kind ``product``.
+        """
         if self._template is not None:
             return self._template.segments
-        ids = (
-            pd.unique(self._firms["segment_id"].dropna())
-            if "segment_id" in self._firms.columns
-            else []
-        )
+        if self.has_presence:
+            ids = pd.unique(self._presence["segment_id"])
+        elif "segment_id" in self._firms.columns:
+            ids = pd.unique(self._firms["segment_id"].dropna())
+        else:
+            ids = []
+        n = len(ids)
         frame = pd.DataFrame(
-            {c: pd.Series([None] * len(ids), dtype=object) for c in ("name", "name_en", "stage", "foundation")},
+            {c: pd.Series([None] * n, dtype=object) for c in ("name", "name_en", "stage", "foundation")},
         )
+        frame["parent"] = pd.array([pd.NA] * n, dtype="string")
+        frame["kind"] = pd.array(["product"] * n, dtype="string")
+        frame["level"] = pd.array([pd.NA] * n, dtype="Int64")
         frame.index = pd.Index(ids, name="segment_id")
         return frame
 
     @property
     def region(self) -> str | None:
-        """The focus region (a province), or ``None``."""
+        """The focus region, or ``None``: a province or city as given, a country as its
+        ISO 3166 alpha-2 code (:attr:`region_kind` says which)."""
         return self._region
+
+    @property
+    def region_kind(self) -> str | None:
+        """``"country"``, ``"province"`` or ``"city"``: what the focus region is (``None``
+        without a region, when the home country is the focus)."""
+        return self._region_kind
+
+    @property
+    def home(self) -> str:
+        """The home country, an ISO 3166 alpha-2 code (``CN`` unless given): firms of
+        another country are foreign."""
+        return self._home
+
+    # ------------------------------------------------------------- the years
+    @property
+    def year(self) -> int | None:
+        """The year this chain is of, or ``None``.
+
+        Set when a year was chosen (``year=`` in :meth:`from_frames` /
+        :func:`~chaingraph.read_chain`, :meth:`in_year`) or when the firms or
+        presence table has years (the latest by default); otherwise the one
+        year of the links when all of them are of the same year, else
+        ``None`` (links of several years, all counted).
+        """
+        return self._year
+
+    @property
+    def years(self) -> list[int]:
+        """The years in the data this chain was built from, ascending (empty without years).
+
+        Every year of every table with a ``year`` column — also those of the
+        other years of a panel, which :meth:`in_year` gives. A view
+        (:meth:`subchain`, :meth:`without`) knows the years of its own links only.
+        """
+        if self._panel is not None:
+            return list(self._panel.years)
+        return _panel.years_in(*(_panel.table_years(df, name) for name, df in
+                                 (("links", self._links), ("presence", self._presence))))
+
+    def in_year(self, year: int) -> "ChainGraph":
+        """The chain of one year of the data (a panel of several years).
+
+        Firms, presence and links rows of that year, from the tables this
+        chain was built from (a table without a ``year`` column holds for
+        every year), with the same template, region and home; checked as in
+        :meth:`from_frames`, whose ``year`` parameter describes the rules.
+
+        Raises
+        ------
+        ChainDataError
+            A year that is not in the data (:attr:`years` lists them), or a
+            problem in that year's rows (naming the rows of the whole table).
+        TypeError
+            A year that is not a whole number.
+
+        Examples
+        --------
+        >>> import chaingraph as cg
+        >>> chain = cg.load_dataset("shandong-nev")
+        >>> chain.year, chain.years
+        (2023, [2021, 2022, 2023])
+        >>> chain.in_year(2021)
+        <ChainGraph 'nev' region=山东: 1,989 firms (995 local, 726 outside, 268 foreign), 17,206 links>
+        """
+        src = self._panel
+        if src is None:
+            src = _panel.Panel(self._firms.reset_index(), self._links if self.has_links else None,
+                               self._presence, "error", tuple(self.years))
+        return ChainGraph.from_frames(
+            src.firms, src.links, self._template, presence=src.presence, region=self._region,
+            home=self._home, unknown_firms=src.unknown_firms, year=year,
+        )
 
     # ------------------------------------------------------------- the arrays
     @property
@@ -317,32 +505,226 @@ class ChainGraph:
 
     @cached_property
     def segment_codes(self) -> np.ndarray:
-        """int32: each firm's position in :attr:`segment_ids`, −1 when unknown."""
-        if "segment_id" not in self._firms.columns:
-            return np.full(self.n_firms, -1, dtype=np.int32)
-        return self.segment_ids.get_indexer(self._firms["segment_id"]).astype(np.int32)
+        """int32: each firm's **primary** segment's position in :attr:`segment_ids`, −1 when
+        unknown.
+
+        The primary segment is ``firms.segment_id`` where given; in a chain
+        map without it, the firm's presence row with the largest share (ties:
+        the larger amount, then the first row). Firm-level tables show the
+        primary segment; sums and counts by segment go through
+        :attr:`segment_membership`, which has every presence row.
+        """
+        given = None
+        if "segment_id" in self._firms.columns:
+            given = self.segment_ids.get_indexer(self._firms["segment_id"]).astype(np.int32)
+        if not self.has_presence:
+            return given if given is not None else np.full(self.n_firms, -1, dtype=np.int32)
+        return _presence.primary_codes(self._presence, self.firm_ids, self.segment_ids, given)
+
+    @cached_property
+    def is_aggregate(self) -> np.ndarray:
+        """Firms of kind ``aggregate`` (汇总: "the rest of country X", a provider not named)."""
+        if "kind" not in self._firms.columns:
+            return np.zeros(self.n_firms, dtype=bool)
+        return (self._firms["kind"] == "aggregate").fillna(False).to_numpy(dtype=bool)
+
+    # ------------------------------------------------- segment aggregation
+    @cached_property
+    def segment_membership(self) -> sp.csr_array:
+        """``M``, n_firms × n_segments CSR (float64): the part of firm *i* that is in segment *k*.
+
+        A row sums to 1 for a firm placed in segments and is empty for a firm
+        whose segment is unknown. Without a presence table each firm has one
+        segment (``firms.segment_id``), so ``M`` is one-hot:
+        ``M[i, segment_codes[i]] = 1``. With one (:attr:`presence`), row *i*
+        has an entry for each of firm *i*'s presence rows: its amounts over
+        their sum when every one of its rows has a positive amount, else
+        equal parts (1 / its number of rows). Every segment-level sum in the
+        package is taken through ``M`` (:meth:`segment_totals`,
+        :meth:`segment_firm_counts`, :meth:`segment_flow_matrix`).
+
+        Examples
+        --------
+        A and B make parts for C; D's segment is unknown and sells to C too:
+
+        >>> import pandas as pd, chaingraph as cg
+        >>> firms = pd.DataFrame({"firm_id": ["A", "B", "C", "D"],
+        ...                       "segment_id": ["parts", "parts", "car", None]})
+        >>> links = pd.DataFrame({"supplier_id": ["A", "B", "D"], "customer_id": ["C", "C", "C"],
+        ...                       "amount": [3.0, 4.0, 2.0]})
+        >>> chain = cg.ChainGraph.from_frames(firms, links)
+        >>> chain.segment_membership.toarray()
+        array([[1., 0.],
+               [1., 0.],
+               [0., 1.],
+               [0., 0.]])
+        >>> chain.segment_totals(chain.out_strength), chain.segment_firm_counts(unknown=True)
+        (array([7., 0.]), array([2, 1, 1]))
+        >>> chain.segment_flow_matrix(unknown=True).toarray()
+        array([[0., 7., 0.],
+               [0., 0., 0.],
+               [0., 2., 0.]])
+        """
+        if self.has_presence:
+            return _presence.membership(self._presence, self.firm_ids, self.segment_ids)
+        codes = self.segment_codes
+        placed = codes >= 0
+        indptr = np.zeros(self.n_firms + 1, dtype=np.int32)
+        np.cumsum(placed, out=indptr[1:])
+        return sp.csr_array(
+            (np.ones(int(indptr[-1])), codes[placed], indptr),
+            shape=(self.n_firms, len(self.segment_ids)),
+        )
+
+    @cached_property
+    def segment_ancestry(self) -> sp.csr_array:
+        """``A``, n_segments × n_segments CSR (float64): ``A[k, l] = 1`` when segment *l* is
+        segment *k* or one of its ancestors (:attr:`ChainTemplate.ancestors`).
+
+        Presence in a sub-segment counts as presence in every ancestor:
+        ``(M > 0) @ A`` marks, for each firm, the segments it is active in
+        directly or through a sub-segment. Without nesting ``A`` is the
+        identity.
+        """
+        ids = self.segment_ids
+        rows, cols = [np.arange(len(ids))], [np.arange(len(ids))]
+        if self._template is not None:
+            for k, chain in enumerate(self._template.ancestors(s) for s in ids):
+                if chain:
+                    rows.append(np.full(len(chain), k))
+                    cols.append(ids.get_indexer(chain))
+        r, c = np.concatenate(rows), np.concatenate(cols)
+        return sp.csr_array((np.ones(len(r)), (r.astype(np.int32), c.astype(np.int32))),
+                            shape=(len(ids), len(ids)))
+
+    def _membership(self, unknown: bool, nested: bool = False) -> sp.csr_array:
+        """``M`` (``M A`` when ``nested``), with ``unknown`` one more column: the part of each
+        firm in no segment.
+
+        ``(M A)[i, l]`` is the part of firm *i* in segment *l* or one of its sub-segments:
+        each of the firm's segments adds its part once to itself and once to every
+        ancestor, so a row of ``M A`` never exceeds 1 in any column and sums stay whole.
+        """
+        m = self.segment_membership
+        rest = 1.0 - np.asarray(m.sum(axis=1)).ravel() if unknown else None
+        ancestry = self.segment_ancestry
+        if nested and ancestry.nnz > ancestry.shape[0]:
+            m = sp.csr_array(m @ ancestry)
+        if not unknown:
+            return m
+        rest = np.where(rest > 1e-12, rest, 0.0)  # rows of M sum to 1 up to rounding
+        rows = np.flatnonzero(rest)
+        extra = sp.csr_array((rest[rows], (rows, np.zeros(len(rows), dtype=np.int32))),
+                             shape=(self.n_firms, 1))
+        return sp.hstack([m, extra], format="csr")
+
+    def segment_totals(self, values, *, unknown: bool = False, nested: bool = False) -> np.ndarray:
+        """Firm values summed by segment: ``Mᵀ v`` (:attr:`segment_membership`).
+
+        Parameters
+        ----------
+        values : array of shape (n_firms,) or (n_firms, c)
+            One value (or one row of ``c`` values) per firm, in the order of
+            :attr:`firm_ids`.
+        unknown : bool, default False
+            Add a last entry for the firms whose segment is unknown.
+        nested : bool, default False
+            Sum a segment's sub-segments into it too: ``(M A)ᵀ v`` with
+            :attr:`segment_ancestry` ``A``. A firm's part in a sub-segment then
+            counts once in the sub-segment and once in every ancestor (never
+            twice in one segment). The same as ``False`` without nesting.
+
+        Returns
+        -------
+        ndarray of shape (n_segments,) or (n_segments, c)
+            In the order of :attr:`segment_ids` (one more with ``unknown``);
+            0 for a segment without firms.
+        """
+        v = np.asarray(values, dtype=np.float64)
+        if v.shape[:1] != (self.n_firms,) or v.ndim > 2:
+            raise ValueError(
+                f"values must have shape ({self.n_firms},) or ({self.n_firms}, c), got {v.shape}"
+            )
+        return self._membership(unknown, nested).T @ v
+
+    def segment_firm_counts(self, firms=None, *, unknown: bool = False,
+                            nested: bool = False) -> np.ndarray:
+        """How many firms are in each segment: ``(M > 0)ᵀ f``.
+
+        A firm counts once in every segment it is in (however small its part
+        there).
+
+        Parameters
+        ----------
+        firms : bool array of shape (n_firms,) or (n_firms, c), optional
+            Count only the firms where this is true (each column separately).
+            By default every firm counts.
+        unknown : bool, default False
+            Add a last entry for the firms whose segment is unknown.
+        nested : bool, default False
+            Count a firm in every ancestor of its segments too (once per
+            segment, however many of its sub-segments it is in):
+            ``(M A > 0)ᵀ f`` with :attr:`segment_ancestry` ``A``. The same as
+            ``False`` without nesting.
+
+        Returns
+        -------
+        int64 ndarray of shape (n_segments,) or (n_segments, c)
+            In the order of :attr:`segment_ids` (one more with ``unknown``).
+        """
+        f = np.ones(self.n_firms, dtype=bool) if firms is None else np.asarray(firms, dtype=bool)
+        if f.shape[:1] != (self.n_firms,) or f.ndim > 2:
+            raise ValueError(
+                f"firms must have shape ({self.n_firms},) or ({self.n_firms}, c), got {f.shape}"
+            )
+        present = self._membership(unknown, nested).copy()
+        present.data = np.ones_like(present.data)
+        return np.rint(present.T @ f.astype(np.float64)).astype(np.int64)
+
+    def segment_flow_matrix(self, *, firms=None, unknown: bool = False) -> sp.csr_array:
+        """Firm-to-firm flows summed to segment-to-segment flows: ``S = Mᵀ W M``.
+
+        ``S[k, l]`` is what the firms of segment *k* sell to the firms of
+        segment *l* (:attr:`adjacency` ``W``, split by :attr:`segment_membership`).
+
+        Parameters
+        ----------
+        firms : bool array of shape (n_firms,), optional
+            Keep only the links between two of these firms.
+        unknown : bool, default False
+            Add a last row and column for the firms whose segment is unknown.
+
+        Returns
+        -------
+        scipy.sparse.csr_array
+            n_segments × n_segments (one more each with ``unknown``), rows the
+            selling and columns the buying segment, in the order of
+            :attr:`segment_ids`.
+        """
+        m = self._membership(unknown)
+        if firms is not None:
+            f = np.asarray(firms, dtype=bool)
+            if f.shape != (self.n_firms,):
+                raise ValueError(f"firms must have shape ({self.n_firms},), got {f.shape}")
+            e = m.tocoo()
+            keep = f[e.row]
+            m = sp.csr_array((e.data[keep], (e.row[keep], e.col[keep])), shape=m.shape)
+        mt = m.T.tocsr()
+        return sp.csr_array(mt @ self._adjacency @ mt.T)
 
     @cached_property
     def is_foreign(self) -> np.ndarray:
-        """Firms whose ``country`` is given and is not ``CN`` (foreign sources)."""
-        if "country" not in self._firms.columns:
-            return np.zeros(self.n_firms, dtype=bool)
-        c = self._firms["country"]
-        return (c.notna() & (c != "CN")).to_numpy()
+        """Firms whose ``country`` is given and is not :attr:`home` (foreign sources).
+
+        A firm with no country counts as domestic.
+        """
+        return _places.foreign_mask(self._firms, self._home)
 
     @cached_property
     def is_local(self) -> np.ndarray:
-        """Non-foreign firms in the focus region (all non-foreign firms without a region)."""
-        if self._region is None:
-            return ~self.is_foreign
-        target = schema.normalize_region(self._region)
-        prov = self._firms["province"]
-        codes, uniques = pd.factorize(prov)
-        hit = np.array([schema.normalize_region(u) == target for u in uniques], dtype=bool)
-        local = np.zeros(self.n_firms, dtype=bool)
-        known = codes >= 0
-        local[known] = hit[codes[known]]
-        return local & ~self.is_foreign
+        """Non-foreign firms in the focus region: ``province`` or ``city`` matching a
+        province or city region; every non-foreign firm with a country region or none."""
+        return _places.local_mask(self._firms, self._region, self._region_kind, self.is_foreign)
 
     @cached_property
     def location_codes(self) -> np.ndarray:
@@ -378,6 +760,8 @@ class ChainGraph:
         ----------
         firms : iterable of firm ids, optional
         segments : iterable of segment ids, optional
+            Keep firms active in one of these segments (a presence row there or
+            in one of its sub-segments).
         region : str, optional
             Keep firms whose ``province`` is this province.
         """
@@ -389,7 +773,8 @@ class ChainGraph:
             unknown = [s for s in segs if s not in self.segment_ids]
             if unknown:
                 raise ChainDataError(f"unknown segments {schema._examples(unknown)}", column="segment_id")
-            keep &= self._firms["segment_id"].isin(segs).to_numpy() if "segment_id" in self._firms else False
+            active = sp.csr_array(self.segment_membership > 0, dtype=np.float64) @ self.segment_ancestry
+            keep &= np.asarray(active[:, self.segment_ids.get_indexer(segs)].sum(axis=1)).ravel() > 0
         if region is not None:
             if "province" not in self._firms.columns:
                 raise ChainDataError("the firms table has no 'province' column", column="province")
@@ -400,6 +785,35 @@ class ChainGraph:
     def without(self, firms) -> "ChainGraph":
         """The chain with these firms and their links removed."""
         return self._keep(~self._firm_mask(firms))
+
+    def with_region(self, region: str | None, *, home: str | None = None) -> "ChainGraph":
+        """The same firms, links, presence and template seen from another focus region.
+
+        Only what is *local* (and, with ``home``, *foreign*) changes
+        (``region=None``: every non-foreign firm is local). The home country
+        stays, unless ``home`` is given or ``region`` is a country (which is
+        then the home country). The tables are checked again as in
+        :meth:`from_frames`, so a region no firm is in gives the same warning.
+
+        Examples
+        --------
+        >>> import chaingraph as cg
+        >>> cg.load_dataset("shandong-cnc").with_region("江苏")
+        <ChainGraph 'cnc' region=江苏: 1,000 firms (68 local, 740 outside, 192 foreign), 7,869 links>
+        """
+        from .countries import country_code
+
+        if home is None and not (isinstance(region, str) and country_code(region) is not None):
+            home = self._home
+        if self._panel is not None:  # a chain of one year of a panel: keep the other years
+            p = self._panel
+            return ChainGraph.from_frames(p.firms, p.links, self._template, presence=p.presence,
+                                          region=region, home=home,
+                                          unknown_firms=p.unknown_firms, year=self._year)
+        return ChainGraph.from_frames(
+            self._firms.reset_index(), self._links if self.has_links else None, self._template,
+            presence=self._presence, region=region, home=home,
+        )
 
     def _firm_mask(self, firms) -> np.ndarray:
         ids = [firms] if isinstance(firms, str) else list(firms)
@@ -426,11 +840,11 @@ class ChainGraph:
         """
         import networkx as nx
 
-        g = nx.DiGraph(region=self._region)
+        g = nx.DiGraph(region=self._region, home=self._home)
         attrs = self._firms.assign(location=self.location.astype(str))
         records = attrs.to_dict("index")
         g.add_nodes_from(
-            (fid, {k: v for k, v in rec.items() if not _is_missing(v)}) for fid, rec in records.items()
+            (fid, {k: v for k, v in rec.items() if not _is_na_scalar(v)}) for fid, rec in records.items()
         )
         coo = self._adjacency.tocoo()
         ids = self.firm_ids.to_numpy()
@@ -440,47 +854,38 @@ class ChainGraph:
         return g
 
     def summary(self) -> "ChainSummary":
-        """Counts by segment, stage, size class and location; totals and data notes."""
+        """Counts by segment, stage, size class and location; totals and data notes.
+
+        With nested segments a parent segment's row counts the firms of its
+        sub-segments too (see :class:`ChainSummary`).
+        """
         loc = self.location.astype(str).to_numpy()
         size = self._firms["size_class"].fillna("unknown").to_numpy()
-        seg = self._firms["segment_id"].to_numpy() if "segment_id" in self._firms else np.full(self.n_firms, None)
-        frame = pd.DataFrame(
-            {"segment_id": seg, "location": loc, "size_class": size,
-             "sales": self.out_strength, "purchases": self.in_strength}
-        )
-        by_location = frame["location"].value_counts().reindex(list(LOCATIONS), fill_value=0)
-        by_size = frame["size_class"].value_counts().reindex(
+        by_location = pd.Series(loc, name="location").value_counts().reindex(list(LOCATIONS), fill_value=0)
+        by_size = pd.Series(size, name="size_class").value_counts().reindex(
             [*schema.SIZE_CLASSES, "unknown"], fill_value=0
         )
         by_size = by_size[(by_size > 0) | by_size.index.isin(schema.SIZE_CLASSES)]
 
-        counts = pd.crosstab(frame["segment_id"], frame["location"]).reindex(
-            columns=list(LOCATIONS), fill_value=0
-        )
-        sizes = pd.crosstab(frame["segment_id"], frame["size_class"]).reindex(
-            columns=list(schema.SIZE_CLASSES), fill_value=0
-        )
-        money = frame.groupby("segment_id")[["sales", "purchases"]].sum()
+        size_codes = pd.Categorical(self._firms["size_class"], categories=schema.SIZE_CLASSES).codes
+        groups = np.column_stack([
+            self.location_codes[:, None] == np.arange(len(LOCATIONS)),
+            size_codes[:, None] == np.arange(len(schema.SIZE_CLASSES)),
+        ])
+        counts = self.segment_firm_counts(groups, nested=True)
+        money = self.segment_totals(np.column_stack([self.out_strength, self.in_strength]), nested=True)
         seg_index = self.segment_ids
-        by_segment = (
-            pd.DataFrame(index=seg_index)
-            .join(self.segments[["name", "stage"]])
-            .join(counts)
-            .join(sizes)
-            .join(money)
-        )
-        for col in [*LOCATIONS, *schema.SIZE_CLASSES]:
-            by_segment[col] = by_segment[col].fillna(0).astype(int)
-        by_segment[["sales", "purchases"]] = by_segment[["sales", "purchases"]].fillna(0.0)
-        by_segment.insert(2, "firms", by_segment[list(LOCATIONS)].sum(axis=1))
+        by_segment = pd.DataFrame(index=seg_index).join(self.segments[["name", "stage"]])
+        by_segment["firms"] = self.segment_firm_counts(nested=True)
+        for j, col in enumerate([*LOCATIONS, *schema.SIZE_CLASSES]):
+            by_segment[col] = counts[:, j]
+        by_segment["sales"] = money[:, 0]
+        by_segment["purchases"] = money[:, 1]
         by_segment.index.name = "segment_id"
-        by_stage = (
-            by_segment.groupby(by_segment["stage"].fillna("unknown"))[["firms", *LOCATIONS]].sum()
-            if len(by_segment)
-            else pd.DataFrame(columns=["firms", *LOCATIONS])
-        )
+        by_stage = self._firms_by_stage(by_segment["stage"], groups[:, :len(LOCATIONS)])
         totals = {
             "region": self._region,
+            "home": self._home,
             "template": self._template.name if self._template is not None else None,
             "firms": self.n_firms,
             "links (rows)": len(self._links),
@@ -491,19 +896,45 @@ class ChainGraph:
             "segments": len(seg_index),
             "segments with no firm": int((by_segment["firms"] == 0).sum()) if len(by_segment) else 0,
             "segments with no local firm": int((by_segment["local"] == 0).sum()) if len(by_segment) else 0,
-            "firms without segment": int(np.sum(self.segment_codes < 0)),
+            "firms without segment": int(self.segment_firm_counts(unknown=True)[-1]),
         }
+        if self.has_presence:
+            totals["presence rows"] = len(self._presence)
+            totals["aggregates"] = int(self.is_aggregate.sum())
         return ChainSummary(pd.Series(totals, name="value", dtype=object), by_segment,
                             by_stage, by_size.rename("firms"), by_location.rename("firms"))
+
+    def _firms_by_stage(self, stages: pd.Series, by_location: np.ndarray) -> pd.DataFrame:
+        """Firms (and local, outside, foreign firms) in each stage, a firm counted once in
+        every stage one of its segments (or their ancestors) is in; stages in chain order
+        (upstream, midstream, downstream), then any other value, ``"unknown"`` (segments
+        without a stage) last."""
+        cols = ["firms", *LOCATIONS]
+        if not len(stages):
+            return pd.DataFrame(columns=cols)
+        named = stages.fillna("unknown")
+        labels, codes = np.unique(named.astype(str).to_numpy(), return_inverse=True)
+        in_segment = self._membership(False, nested=True)
+        in_stage = (in_segment > 0).astype(np.float64) @ sp.csr_array(
+            (np.ones(len(codes)), (np.arange(len(codes)), codes)), shape=(len(codes), len(labels)))
+        in_stage = np.asarray(sp.csr_array(in_stage).toarray() > 0, dtype=np.int64)
+        table = np.column_stack([in_stage.sum(axis=0), in_stage.T @ by_location.astype(np.int64)])
+        frame = pd.DataFrame(table, index=pd.Index(labels, name="stage", dtype=named.dtype),
+                             columns=cols)
+        rank = {stage: k for k, stage in enumerate(schema.STAGES)}
+        order = sorted(labels.tolist(), key=lambda v: (rank.get(v, len(rank)), v == "unknown", v))
+        return frame.loc[order]
 
     # ------------------------------------------------------------------ repr
     def __repr__(self) -> str:
         loc = self.location.value_counts()
         tname = f" '{self._template.name}'" if self._template is not None else ""
+        home = f" home={self._home}" if self._home != _places.DEFAULT_HOME else ""
         reg = f" region={self._region}" if self._region else ""
+        links = f"{self.n_links:,} links" if self.has_links else "no links"
         return (
-            f"<ChainGraph{tname}{reg}: {self.n_firms:,} firms ({loc['local']:,} local, "
-            f"{loc['outside']:,} outside, {loc['foreign']:,} foreign), {self.n_links:,} links>"
+            f"<ChainGraph{tname}{home}{reg}: {self.n_firms:,} firms ({loc['local']:,} local, "
+            f"{loc['outside']:,} outside, {loc['foreign']:,} foreign), {links}>"
         )
 
     def _repr_html_(self) -> str:
@@ -512,7 +943,63 @@ class ChainGraph:
         return f"<div><p><code>{head}</code></p>{s.by_location.to_frame().T.to_html()}</div>"
 
 
-def _is_missing(v) -> bool:
+def _checked_links(links: pd.DataFrame) -> tuple[pd.DataFrame, TableInfo]:
+    """The links table checked: ids present, amounts finite and non-negative, no self-links."""
+    info = TableInfo.of(links, "links")
+    links = schema.canonical_columns(links, "links")
+    links = schema.coerce_columns(links, schema.LINK_COLUMNS, info)
+    for col in ("supplier_id", "customer_id"):
+        schema.check_ids(links, col, info, unique=False)
+    if "amount" in links.columns:
+        schema.check_amounts(links["amount"], info, "amount", links, allow_missing=False)
+        if not pd.api.types.is_float_dtype(links["amount"].dtype):
+            links = links.assign(amount=links["amount"].astype("float64"))
+    self_link = (links["supplier_id"] == links["customer_id"]).to_numpy()
+    if self_link.any():
+        raise info.error(
+            f"self-links (a firm supplying itself): {schema._examples(links['supplier_id'][self_link])}",
+            "supplier_id", links, self_link,
+        )
+    return links, info
+
+
+def _no_links(id_dtype) -> pd.DataFrame:
+    """The links table of a chain built without links: no rows."""
+    return pd.DataFrame({"supplier_id": pd.Series([], dtype=id_dtype),
+                         "customer_id": pd.Series([], dtype=id_dtype)})
+
+
+def _unknown_firms(df: pd.DataFrame, info: TableInfo, cols, positions, unknown_firms: str,
+                   known: pd.Index):
+    """Firm ids named in ``cols`` of ``df`` that are not in the firms table (``positions``
+    −1): raise, or (``unknown_firms="add"``) return them, with a warning saying how many."""
+    masks = {c: p < 0 for c, p in zip(cols, positions)}
+    any_unknown = np.logical_or.reduce(list(masks.values())) if cols else np.zeros(len(df), bool)
+    if not any_unknown.any():
+        return np.array([], dtype=object)
+    ids = pd.unique(np.concatenate([df[c].to_numpy()[masks[c]] for c in cols]))
+    if unknown_firms == "error":
+        found = [c for c in cols if masks[c].any()]
+        where = "" if len(found) == 1 or len(cols) == 1 else " in supplier_id and customer_id"
+        raise ChainDataError(
+            f"{len(ids)} firms not in the firms table{where}: {schema._examples(ids)}"
+            + schema.invisible_note(ids, known, "firms"),
+            source=info.source, column=found[0] if len(found) == 1 else None,
+            rows=info.rows(df, any_unknown),
+            option=("unknown_firms", "add", "to add them as firms with no attributes"),
+        )
+    warnings.warn(
+        f"{info.source}: added {len(ids)} firms that are not in the firms table "
+        "as firms with no attributes",
+        ChainDataWarning,
+        stacklevel=3,
+    )
+    return np.asarray(ids, dtype=object)
+
+
+def _is_na_scalar(v) -> bool:
+    """Whether ``pd.isna(v)`` says missing (None, NaN, NA, NaT); values it cannot
+    answer with one truth value (lists, arrays) count as present."""
     try:
         return bool(pd.isna(v))
     except (TypeError, ValueError):
@@ -526,14 +1013,22 @@ class ChainSummary:
     Attributes
     ----------
     totals : Series
-        region, template, firms, links (rows and distinct pairs), repeated pair
-        rows merged, firms added from links, total amount (万元), segments, segments
-        with no firm / no local firm, firms without segment.
+        region, home, template, firms, links (rows and distinct pairs), repeated
+        pair rows merged, firms added from links (or presence), total amount
+        (万元), segments, segments with no firm / no local firm, firms without
+        segment; for a chain map also presence rows and aggregates.
     by_segment : DataFrame
         Indexed by ``segment_id``: name, stage, firms, local, outside, foreign,
-        large, medium, small, micro, sales, purchases (万元).
+        large, medium, small, micro, sales, purchases (万元). With nested
+        segments a parent's row includes its sub-segments: a firm active in a
+        sub-segment counts once in the sub-segment and once in every ancestor
+        (never twice in one row), and its sales and purchases are summed there
+        by the same rule (:meth:`ChainGraph.segment_firm_counts` and
+        :meth:`ChainGraph.segment_totals` with ``nested=True``). Without nesting
+        (the built-in templates) each row counts the segment's own firms.
     by_stage : DataFrame
-        firms, local, outside, foreign by stage.
+        firms, local, outside, foreign by stage: a firm counts once in every
+        stage one of its segments is in.
     by_size_class, by_location : Series
         Firm counts.
     """

@@ -1,38 +1,59 @@
 """Read and write chains: a folder of CSV or Parquet files, or one Excel workbook.
 
-A chain on disk is up to four tables — ``firms``, ``links``, ``segments``,
-``flows`` — plus, when chaingraph wrote it, ``chain.json`` (region, template
-name and column types, so that a round trip is exact). CSV files may be UTF-8,
-UTF-8 with BOM, UTF-16 with BOM or GB18030/GBK: the encoding is detected.
+A chain on disk is up to five tables — ``firms``, ``links``, ``presence``,
+``segments``, ``flows`` (only ``firms`` is required; a chain map has
+``presence`` and no ``links``) — plus, when chaingraph wrote it, ``chain.json``
+(region, home country, template name and column types, so that a round trip is
+exact). CSV files may be UTF-8, UTF-8 with BOM, UTF-16 (with or without BOM) or
+GB18030/GBK: the encoding is detected.
+
+Nothing is padded, renamed or read as missing without a word: a short or long
+CSV row, a header naming a column twice, a workbook formula without a saved
+value are errors. Tables read from files are indexed by their line (CSV) or
+row (Excel) numbers, which error messages name.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io as _io
 import json
 import re
+import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .core import ChainGraph
-from .errors import ChainDataError
+from .errors import ChainDataError, format_rows
+from .schema import as_text
 
 __all__ = ["read_chain", "write_chain", "read_table"]
 
-TABLES = ("firms", "links", "segments", "flows")
+TABLES = ("firms", "links", "presence", "segments", "flows")
 _SUFFIXES = (".csv", ".parquet", ".tsv", ".txt")
 _NA_VALUES = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A"]
 META_FILE = "chain.json"
 
 
 def decode_bytes(raw: bytes, source: str) -> tuple[str, str]:
-    """Text and the encoding it was in: UTF-8 (with or without BOM), UTF-16 with BOM, GB18030."""
+    """Text and the encoding it was in: UTF-8 (with or without BOM), UTF-16 (with BOM, or
+    without one when its NUL bytes show it), GB18030."""
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw[3:].decode("utf-8"), "utf-8-sig"
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16"), "utf-16"
+    codec = _utf16_without_bom(raw)
+    if codec is not None:
+        try:
+            return raw.decode(codec), codec
+        except UnicodeDecodeError:
+            raise ChainDataError(
+                "the file looks like UTF-16 without a byte-order mark but does not decode as "
+                f"{codec.upper()}; save it as UTF-8 CSV", source=source,
+            ) from None
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -51,11 +72,65 @@ def decode_bytes(raw: bytes, source: str) -> tuple[str, str]:
         return raw.decode("gb18030"), "gb18030"
     except UnicodeDecodeError:
         pass
-    raise ChainDataError(
-        f"cannot read the file as UTF-8 or GB18030/GBK (byte 0x{raw[utf8_error.start]:02x} "
-        f"on line {line}); save it as UTF-8 CSV",
+    raise _not_gb18030(raw, source)
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """``"utf-16-le"`` or ``"utf-16-be"`` when NUL bytes fill one byte of each pair.
+
+    In UTF-16 every ASCII character (letters of the header, digits, separators, line
+    ends) has a NUL high byte: after the character in little-endian, before it in
+    big-endian. Text in UTF-8 or GBK has no NUL bytes at all.
+    """
+    sample = raw[:4096]
+    sample = sample[: len(sample) // 2 * 2]
+    if not sample:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    pairs = len(sample) // 2
+    if odd >= 0.2 * pairs and even <= 0.05 * odd:
+        return "utf-16-le"
+    if even >= 0.2 * pairs and odd <= 0.05 * even:
+        return "utf-16-be"
+    return None
+
+
+def _not_gb18030(raw: bytes, source: str) -> ChainDataError:
+    """The error for a file that is neither UTF-8 nor GB18030, naming the lines to fix.
+
+    No byte sequence of a GB18030 character spans a line end, so each line can be
+    tried alone: a line that is not GB18030 but is UTF-8 was typed or pasted in UTF-8
+    into a GBK file.
+    """
+    lines = raw.split(b"\n")
+    not_gb = [i for i, text in enumerate(lines, start=1) if not _decodes(text, "gb18030")]
+    utf8 = [i for i in not_gb if _decodes(lines[i - 1], "utf-8")]
+    if utf8 and len(utf8) == len(not_gb):
+        word = "line" if len(utf8) == 1 else "lines"
+        verb = "is" if len(utf8) == 1 else "are"
+        shown = format_rows(utf8).split(" ", 1)[1]
+        return ChainDataError(
+            f"the file is GBK/GB18030 but {word} {shown} {verb} UTF-8; save the whole file in "
+            "one encoding (UTF-8)", source=source,
+        )
+    first = next(i for i in not_gb if i not in utf8)
+    try:
+        lines[first - 1].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        byte = lines[first - 1][exc.start]
+    return ChainDataError(
+        f"cannot read the file as UTF-8 or GB18030/GBK (byte 0x{byte:02x} on line {first}); "
+        "save it as UTF-8 CSV",
         source=source,
     )
+
+
+def _decodes(raw: bytes, codec: str) -> bool:
+    try:
+        raw.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _mostly_utf8(raw: bytes) -> bool:
@@ -71,8 +146,16 @@ def read_table(path, *, encoding: str | None = None, dtypes: dict | None = None)
 
     CSV cells are read as text (so ids keep their leading zeros) and typed
     later by the schema; ``dtypes`` (from ``chain.json``) restores the types of
-    other columns exactly. Row numbers in later error messages are the
-    file's line numbers.
+    other columns exactly. A CSV table is indexed by the file's line numbers
+    (the header is line 1; blank lines are skipped, a quoted value over several
+    lines counts from its first), so later error messages name those lines.
+
+    Raises
+    ------
+    ChainDataError
+        An unknown ``encoding``; a file that cannot be decoded, is empty or holds
+        NUL characters; a header naming a column twice; a row with more or fewer
+        fields than the header.
     """
     path = Path(path)
     if path.suffix.lower() == ".parquet":
@@ -84,13 +167,27 @@ def read_table(path, *, encoding: str | None = None, dtypes: dict | None = None)
         text, _ = decode_bytes(raw, path.name)
     else:
         try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ChainDataError(
+                f"unknown encoding {encoding!r} (give a Python codec name such as 'utf-8', "
+                "'gb18030' or 'utf-16')", source=path.name,
+            ) from None
+        try:
             text = raw.decode(encoding)
         except UnicodeDecodeError as exc:
             raise ChainDataError(f"cannot decode as {encoding}: {exc.reason}", source=path.name) from None
     if not text.strip():
         raise ChainDataError("the file is empty", source=path.name)
-    first_line = text.split("\n", 1)[0]
+    if "\x00" in text:
+        raise ChainDataError(
+            "NUL characters in the text (a binary file, or UTF-16/UTF-32 that could not be "
+            "recognised? save it as UTF-8 CSV)",
+            source=path.name, rows=[text[: text.index("\x00")].count("\n") + 1],
+        )
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
     sep = max([",", "\t", ";"], key=first_line.count)
+    lines = _record_lines(text, sep, path.name)
     try:
         df = pd.read_csv(
             _io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
@@ -100,10 +197,73 @@ def read_table(path, *, encoding: str | None = None, dtypes: dict | None = None)
         )
     except (pd.errors.ParserError, csv.Error) as exc:
         raise ChainDataError(f"not a readable CSV file: {exc}", source=path.name) from None
+    if len(df) != len(lines):  # pandas and the csv module split the records differently
+        raise ChainDataError(
+            "cannot tell the file's rows apart (a double quote that does not close?)",
+            source=path.name,
+        )
+    df.index = pd.Index(lines)
     if dtypes:
         df = _restore_dtypes(df, dtypes)
-    df.attrs.update(source=path.name, first_row=2)
+    df.attrs.update(source=path.name, first_row=None)
     return df
+
+
+def _record_lines(text: str, sep: str, source: str):
+    """The line on which each data record starts, after checking the header and the field counts.
+
+    pandas pads a short row with empty cells, renames a repeated header ``name`` to
+    ``name.1``, and takes the first column of a long first row as the index, all
+    without a word; here each is an error naming the line. Like pandas, a line that
+    is blank and holds no separator is skipped.
+    """
+    if '"' in text:
+        return _quoted_record_lines(text, sep, source)
+    # no quotes: one record per line, and its fields are its separators plus one
+    parts = text.split("\n")
+    counts = np.fromiter((p.count(sep) for p in parts), dtype=np.int64, count=len(parts))
+    head = next(i for i, p in enumerate(parts) if counts[i] or p.strip())
+    _check_header(parts[head].rstrip("\r").split(sep), head + 1, source)
+    record = np.zeros(len(parts), dtype=bool)
+    record[head + 1:] = True
+    for i in np.flatnonzero(counts == 0):
+        record[i] &= bool(parts[i].strip())  # a blank line, skipped
+    bad = np.flatnonzero(record & (counts != counts[head]))
+    if bad.size:
+        _field_count_error(int(counts[bad[0]]) + 1, int(counts[head]) + 1, int(bad[0]) + 1, source)
+    return np.flatnonzero(record) + 1
+
+
+def _quoted_record_lines(text: str, sep: str, source: str) -> list[int]:
+    """:func:`_record_lines` where quoted values may hold separators and line breaks."""
+    reader = csv.reader(_io.StringIO(text, newline=""), delimiter=sep)
+    header, lines, start = None, [], 1
+    for fields in reader:
+        if len(fields) > 1 or (fields and fields[0].strip()):
+            if header is None:
+                header = fields
+                _check_header(header, start, source)
+            elif len(fields) != len(header):
+                _field_count_error(len(fields), len(header), start, source)
+            else:
+                lines.append(start)
+        start = reader.line_num + 1
+    return lines
+
+
+def _check_header(names: list[str], line: int, source: str) -> None:
+    names = [n for n in names if n != ""]  # pandas names empty headers 'Unnamed: i', each its own
+    repeated = next((n for i, n in enumerate(names) if n in names[:i]), None)
+    if repeated is not None:
+        raise ChainDataError("the header names this column more than once", source=source,
+                             column=repeated, rows=[line])
+
+
+def _field_count_error(n: int, expected: int, line: int, source: str):
+    kind = ("a short row; write every cell, empty ones too" if n < expected
+            else "a long row (a separator inside a value? put such values in double quotes)")
+    raise ChainDataError(f"{n} fields where the header has {expected}: {kind}",
+                         source=source, rows=[line])
 
 
 def _restore_dtypes(df: pd.DataFrame, dtypes: dict) -> pd.DataFrame:
@@ -144,22 +304,42 @@ def _find(folder: Path, table: str) -> Path | None:
 
 
 def read_chain(
-    path, *, region: str | None = None, unknown_firms: str = "error", encoding: str | None = None
+    path, *, region: str | None = None, home: str | None = None, unknown_firms: str = "error",
+    encoding: str | None = None, year: int | None = None,
 ) -> ChainGraph:
     """Read a chain from a folder of tables or from one ``.xlsx`` workbook.
 
     Parameters
     ----------
     path : str or Path
-        A folder holding ``firms`` and ``links`` (and optionally ``segments``
-        and ``flows``) as ``.csv``/``.tsv`` or ``.parquet`` files; or an
-        ``.xlsx`` workbook with sheets of those names.
+        A folder holding ``firms`` and optionally ``links``, ``presence``,
+        ``segments`` and ``flows`` as ``.csv``/``.tsv`` or ``.parquet`` files;
+        or an ``.xlsx`` workbook with sheets of those names. Without
+        ``links`` the chain is a chain map (see
+        :meth:`ChainGraph.from_frames` for ``presence``).
     region : str, optional
-        The focus region; overrides the one recorded in ``chain.json``.
+        The focus region (a country, province or city); overrides the one
+        recorded in ``chain.json``.
+    home : str, optional
+        The home country (code or name); overrides the one recorded in
+        ``chain.json`` (default ``CN``).
     unknown_firms : {"error", "add"}
         See :meth:`ChainGraph.from_frames`.
     encoding : str, optional
         Force a CSV encoding instead of detecting it.
+    year : int, optional
+        For data of several years (tables with a ``year`` column): the year
+        to read; by default the latest when the firms (or presence) table has
+        years. See :meth:`ChainGraph.from_frames`; :meth:`ChainGraph.in_year`
+        gives the other years.
+
+    Raises
+    ------
+    ChainDataError
+        Any problem with the files or the data, naming the file (``book.xlsx[sheet]``
+        for a workbook), the column and the rows: see :func:`read_table` and
+        :meth:`ChainGraph.from_frames`; also a malformed ``chain.json`` and a
+        template named there that is not built in while the folder has no segments.
 
     Examples
     --------
@@ -178,35 +358,86 @@ def read_chain(
             tables, meta = _read_workbook(path)
         else:
             raise ChainDataError(
-                "give a folder with firms and links files, or an .xlsx workbook", source=str(path)
+                "give a folder with firms (and links or presence) files, or an .xlsx workbook",
+                source=str(path),
             )
     else:
-        meta_path = path / META_FILE
-        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+        meta = _read_meta_file(path / META_FILE)
         tables = {}
         for table in TABLES:
             found = _find(path, table)
             if found is not None:
                 tables[table] = read_table(
-                    found, encoding=encoding, dtypes=meta.get("dtypes", {}).get(table)
+                    found, encoding=encoding, dtypes=(meta.get("dtypes") or {}).get(table)
                 )
-    for table in ("firms", "links"):
-        if table not in tables:
-            raise ChainDataError(
-                f"no {table} table found (expected {table}.csv, {table}.parquet or a "
-                f"'{table}' sheet)",
-                source=str(path),
-            )
-    segments = _template_from(tables, meta)
+    if "firms" not in tables:
+        raise ChainDataError(
+            "no firms table found (expected firms.csv, firms.parquet or a 'firms' sheet)",
+            source=str(path),
+        )
+    segments = _template_from(tables, meta, META_FILE if path.is_dir() else f"{path.name}[chain]")
     return ChainGraph.from_frames(
-        tables["firms"], tables["links"], segments,
+        tables["firms"], tables.get("links"), segments,
+        presence=tables.get("presence"),
         region=region if region is not None else meta.get("region"),
-        unknown_firms=unknown_firms,
+        home=home if home is not None else meta.get("home"),
+        unknown_firms=unknown_firms, year=year,
     )
 
 
-def _template_from(tables: dict, meta: dict):
-    from .templates import ChainTemplate, get_template
+def _read_meta_file(meta_path: Path) -> dict:
+    """``chain.json``, checked: an object whose known keys have the types chaingraph writes."""
+    if not meta_path.exists():
+        return {}
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ChainDataError("not UTF-8 text", source=meta_path.name) from None
+    except json.JSONDecodeError as exc:
+        raise ChainDataError(
+            f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", source=meta_path.name
+        ) from None
+    return _checked_meta(meta, meta_path.name)
+
+
+def _json_kind(value) -> str:
+    return {dict: "an object", list: "a list", str: "a text", bool: "true/false",
+            int: "a number", float: "a number", type(None): "null"}.get(type(value), "a value")
+
+
+def _checked_meta(meta, source: str) -> dict:
+    """``meta`` when it is a dict whose region, template and dtypes have the expected types."""
+    if not isinstance(meta, dict):
+        raise ChainDataError(
+            f"expected a JSON object with region, template and dtypes, found {_json_kind(meta)}",
+            source=source,
+        )
+    region = meta.get("region")
+    if region is not None and not isinstance(region, str):
+        raise ChainDataError(f"'region' must be a text or null, found {region!r}", source=source)
+    template = meta.get("template")
+    if template is not None and not (
+        isinstance(template, dict) and isinstance(template.get("name"), str)
+        and all(isinstance(template.get(k), (str, type(None))) for k in ("title", "title_en"))
+    ):
+        raise ChainDataError(
+            f"'template' must be an object with a name, found {template!r}", source=source
+        )
+    dtypes = meta.get("dtypes")
+    if dtypes is not None and not (
+        isinstance(dtypes, dict) and all(
+            isinstance(cols, dict) and all(isinstance(t, str) for t in cols.values())
+            for cols in dtypes.values()
+        )
+    ):
+        raise ChainDataError("'dtypes' must map tables to {column: type} objects", source=source)
+    return meta
+
+
+def _template_from(tables: dict, meta: dict, meta_source: str):
+    """The chain's template: from its segments (and flows) table, else a built-in one named
+    in the metadata. A name there is never opened as a file."""
+    from .templates import ChainTemplate, _builtin_names, get_template
 
     tinfo = meta.get("template") or {}
     if "segments" in tables:
@@ -215,32 +446,43 @@ def _template_from(tables: dict, meta: dict):
             name=tinfo.get("name", "custom"),
             title=tinfo.get("title"), title_en=tinfo.get("title_en"),
         )
-    if tinfo.get("name"):
-        return get_template(tinfo["name"])
-    return None
+    name = tinfo.get("name")
+    if not name:
+        return None
+    builtin = _builtin_names()
+    if name not in builtin:
+        raise ChainDataError(
+            f"template {name!r} is not a built-in template ({', '.join(builtin)}), and the "
+            "folder has no segments table; add segments.csv (and flows.csv) or name a "
+            "built-in template",
+            source=meta_source,
+        )
+    return get_template(name)
 
 
 def _read_workbook(path: Path):
+    _check_workbook_file(path)
+    from openpyxl import load_workbook
+
     try:
-        book = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False,
-                             na_values=[""])
+        book = load_workbook(path, read_only=True, data_only=True, keep_links=False)
     except Exception as exc:  # openpyxl raises several unrelated types
         raise ChainDataError(f"not a readable Excel workbook: {exc}", source=path.name) from None
-    by_name = {str(k).strip().lower(): v for k, v in book.items()}
-    tables = {}
-    for table in TABLES:
-        if table in by_name:
-            df = by_name[table]
-            df.attrs.update(source=f"{path.name}[{table}]", first_row=2)
-            tables[table] = df
+    try:
+        sheets = {str(name).strip().lower(): name for name in book.sheetnames}
+        tables = {table: _sheet_frame(book[sheets[table]], f"{path.name}[{table}]")
+                  for table in TABLES if table in sheets}
+        kv = _sheet_frame(book[sheets["chain"]], f"{path.name}[chain]") if "chain" in sheets else None
+    finally:
+        book.close()
+    if tables and _has_formulas(path):
+        _check_formula_values(path, {t: sheets[t] for t in tables}, tables)
     meta = {}
-    if "chain" in by_name:
-        kv = by_name["chain"]
-        if {"key", "value"} <= set(kv.columns):
-            meta = {k: json.loads(v) for k, v in zip(kv["key"], kv["value"])}
+    if kv is not None and {"key", "value"} <= set(kv.columns):
+        meta = _checked_meta(_workbook_meta(kv), f"{path.name}[chain]")
     for table, df in tables.items():
         attrs = df.attrs
-        if "dtypes" in meta:  # written by chaingraph: empty cells are the only missing ones
+        if meta.get("dtypes") is not None:  # written by chaingraph: empty cells are the only missing ones
             df = _restore_dtypes(df, meta["dtypes"].get(table, {}))
         else:  # someone's workbook: the usual spellings of missing count too
             df = df.mask(df.isin(_NA_VALUES))
@@ -249,10 +491,142 @@ def _read_workbook(path: Path):
     return tables, meta
 
 
+def _check_workbook_file(path: Path) -> None:
+    """A clear error for a file that is not an ``.xlsx`` workbook at all."""
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if not head:
+        raise ChainDataError("the file is empty (0 bytes)", source=path.name)
+    if head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise ChainDataError("an Excel 97–2003 (.xls) workbook; save it as .xlsx", source=path.name)
+    if not head.startswith(b"PK"):
+        with open(path, "rb") as fh:
+            sample = fh.read(4096)
+        kind = ("is text: a CSV file named .xlsx?" if _decodes(sample, "utf-8")
+                or _decodes(sample, "gb18030") else "is not")
+        raise ChainDataError(
+            f"not an Excel workbook (an .xlsx file is a zip archive; this one {kind})",
+            source=path.name,
+        )
+    if not zipfile.is_zipfile(path):
+        raise ChainDataError("not an Excel workbook: a damaged or incomplete zip archive",
+                             source=path.name)
+
+
+def _excel_text(value):
+    """A cell's value as the text a CSV file would hold (``None`` for an empty cell).
+
+    Whole numbers lose the ``.0`` Excel stores them with, so ids typed as numbers
+    read as they show; error values (``#N/A``, ``#DIV/0!``) stay as written.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _sheet_frame(ws, source: str) -> pd.DataFrame:
+    """A sheet as text cells under its first row's headers, indexed by sheet row numbers.
+
+    Rows with no value at all are skipped; a column with no header is named
+    ``Unnamed: i`` (as pandas names it) unless it is empty throughout.
+    """
+    rows = ws.iter_rows(min_row=1, min_col=1, values_only=True)
+    header = [_excel_text(v) for v in next(rows, ())]
+    records, numbers = [], []
+    for number, values in enumerate(rows, start=2):
+        cells = [_excel_text(v) for v in values]
+        if any(c is not None for c in cells):
+            records.append(cells)
+            numbers.append(number)
+    width = max([_width(header)] + [_width(r) for r in records])
+    header = (header + [None] * width)[:width]
+    names = [h if h is not None else f"Unnamed: {i}" for i, h in enumerate(header)]
+    repeated = next((h for i, h in enumerate(names) if h in names[:i]), None)
+    if repeated is not None:
+        raise ChainDataError("the header names this column more than once", source=source,
+                             column=repeated, rows=[1])
+    records = [(r + [None] * width)[:width] for r in records]
+    df = pd.DataFrame(records, columns=names, index=pd.Index(numbers, dtype="int64"), dtype=object)
+    df = df.assign(**{c: as_text(df[c]) for c in df.columns}) if len(df.columns) else df
+    df.attrs.update(source=source, first_row=None)
+    return df
+
+
+def _width(cells: list) -> int:
+    """Cells up to the last one with a value."""
+    return max((i + 1 for i, c in enumerate(cells) if c is not None), default=0)
+
+
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet of the workbook holds a formula (a cheap scan of its XML)."""
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                if _FORMULA.search(z.read(name)):
+                    return True
+    return False
+
+
+def _check_formula_values(path: Path, sheet_names: dict, tables: dict) -> None:
+    """A formula cell whose value Excel never saved reads as empty: an error instead.
+
+    Excel stores each formula's last computed value beside it, and that value is
+    what is read; a workbook written by a program that does not compute formulas
+    (openpyxl, some exports) has none.
+    """
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=False, keep_links=False)
+    try:
+        for table, sheet in sheet_names.items():
+            df = tables[table]
+            for cells in book[sheet].iter_rows(min_row=2):
+                for cell in cells:
+                    if getattr(cell, "data_type", None) != "f":
+                        continue
+                    col = cell.column - 1
+                    if col >= df.shape[1] or cell.row not in df.index \
+                            or pd.isna(df.iat[df.index.get_loc(cell.row), col]):
+                        raise ChainDataError(
+                            f"cell {cell.coordinate} holds a formula ({cell.value}) with no saved "
+                            "value; open and save the workbook in Excel, or replace the formula "
+                            "by its value",
+                            source=df.attrs["source"],
+                            column=str(df.columns[col]) if col < df.shape[1] else None,
+                            rows=[cell.row],
+                        )
+    finally:
+        book.close()
+
+
+def _workbook_meta(kv: pd.DataFrame) -> dict:
+    """The ``chain`` sheet's key/value rows: each value is JSON."""
+    meta = {}
+    for row, key, value in zip(kv.index, kv["key"], kv["value"]):
+        try:
+            meta[key] = json.loads(value) if isinstance(value, str) else None
+        except json.JSONDecodeError as exc:
+            raise ChainDataError(f"not valid JSON ({exc.msg})", source=kv.attrs["source"],
+                                 column="value", rows=[row]) from None
+    return meta
+
+
 def _frames_of(chain: ChainGraph) -> dict[str, pd.DataFrame]:
-    frames = {"firms": chain.firms.reset_index(), "links": chain.links}
+    frames = {"firms": chain.firms.reset_index()}
+    if chain.has_links:
+        frames["links"] = chain.links
+    if chain.has_presence:
+        frames["presence"] = chain.presence
     if chain.template is not None:
-        frames["segments"] = chain.template.segments.reset_index()
+        # level is computed from the flows, not part of the input
+        frames["segments"] = chain.template.segments.drop(columns="level").reset_index()
         frames["flows"] = chain.template.flows
     return frames
 
@@ -262,6 +636,7 @@ def _meta_of(chain: ChainGraph, frames) -> dict:
         "format": "chaingraph",
         "version": 1,
         "region": chain.region,
+        "home": chain.home,
         "dtypes": {t: {c: str(df[c].dtype) for c in df.columns} for t, df in frames.items()},
     }
     if chain.template is not None:
@@ -276,6 +651,9 @@ def write_chain(chain: ChainGraph, path, *, format: str | None = None) -> None:
     Parameters
     ----------
     chain : ChainGraph
+        Its firms, links (when it has them), presence (when given), template
+        and, in ``chain.json`` (a ``chain`` sheet in a workbook), its region
+        and home country.
     path : str or Path
         A folder (created if needed), or a file ending in ``.xlsx``. CSV and
         Parquet give every value back exactly; Excel keeps numbers to 15
@@ -288,17 +666,11 @@ def write_chain(chain: ChainGraph, path, *, format: str | None = None) -> None:
     frames = _frames_of(chain)
     meta = _meta_of(chain, frames)
     if path.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
+        from ._excel import save_workbook
 
-        from ._excel import write_sheet
-
-        book = Workbook(write_only=True)
-        for table, df in frames.items():
-            write_sheet(book, table, df)
-        write_sheet(book, "chain", pd.DataFrame(
+        save_workbook(path, {**frames, "chain": pd.DataFrame(
             {"key": list(meta), "value": [json.dumps(v, ensure_ascii=False) for v in meta.values()]}
-        ))
-        book.save(path)
+        )})
         return
     fmt = format or "csv"
     if fmt not in ("csv", "parquet"):

@@ -1,4 +1,4 @@
-"""Canonical columns of the three tables, and their validation and coercion.
+"""Canonical columns of the tables (firms, links, presence), and their validation and coercion.
 
 Every check here raises :class:`~chaingraph.errors.ChainDataError` naming the
 source (file or table), the column, the problem and the offending rows. Rows
@@ -11,25 +11,29 @@ file line numbers; for a DataFrame given directly they are its index labels.
 from __future__ import annotations
 
 import re
+import unicodedata
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .errors import ChainDataError
+from .countries import lookup_iso2, unknown_countries_message
+from .errors import ChainDataError, format_rows
 
 __all__ = [
     "FIRM_COLUMNS",
     "LINK_COLUMNS",
     "SEGMENT_COLUMNS",
     "FLOW_COLUMNS",
+    "PRESENCE_COLUMNS",
     "SIZE_CLASSES",
     "STAGES",
     "FOUNDATIONS",
     "ChainDataWarning",
     "size_class_nbs2017",
     "normalize_region",
+    "credit_code_check_char",
 ]
 
 
@@ -50,6 +54,11 @@ FIRM_COLUMNS: dict[str, str] = {
     "revenue": "amount",
     "designations": "text",
     "founded": "year",
+    "founded_date": "date",
+    "credit_code": "credit_code",
+    "industry_code": "text",
+    "business_scope": "text",
+    "registered_capital": "capital",
     "rd_expense": "amount",
     "rd_staff_share": "fraction",
     "main_business_revenue": "amount",
@@ -61,6 +70,7 @@ FIRM_COLUMNS: dict[str, str] = {
     "ip_class1": "count",
     "equity_financing": "amount",
     "strategic_emerging": "bool",
+    "kind": "firm_kind",
 }
 
 #: Canonical links columns. ``supplier_id`` and ``customer_id`` are required.
@@ -73,6 +83,16 @@ LINK_COLUMNS: dict[str, str] = {
     "year": "year",
 }
 
+#: Presence (a chain map): which firm is active in which segment, with what share of its
+#: market. ``firm_id`` and ``segment_id`` are required; a firm may have many rows.
+PRESENCE_COLUMNS: dict[str, str] = {
+    "firm_id": "id",
+    "segment_id": "id",
+    "share": "fraction",
+    "amount": "amount",
+    "negligible": "bool",
+}
+
 #: Chain template segments. ``segment_id`` is required.
 SEGMENT_COLUMNS: dict[str, str] = {
     "segment_id": "id",
@@ -80,6 +100,8 @@ SEGMENT_COLUMNS: dict[str, str] = {
     "name_en": "text",
     "stage": "stage",
     "foundation": "foundation",
+    "parent": "id",
+    "kind": "segment_kind",
 }
 
 #: Chain template segment flows. ``from_segment`` and ``to_segment`` are required.
@@ -92,26 +114,37 @@ FLOW_COLUMNS: dict[str, str] = {
 REQUIRED = {
     "firms": ("firm_id",),
     "links": ("supplier_id", "customer_id"),
+    "presence": ("firm_id", "segment_id"),
     "segments": ("segment_id",),
     "flows": ("from_segment", "to_segment"),
 }
 
 SIZE_CLASSES = ("large", "medium", "small", "micro")
 STAGES = ("upstream", "midstream", "downstream")
+FIRM_KINDS = ("firm", "aggregate")
+SEGMENT_KINDS = ("product", "process")
 FOUNDATIONS = ("零部件", "元器件", "软件", "材料", "工艺")
 
-_SIZE_ALIASES = {
+# Words users write for the values of category and true/false columns, mapped to the
+# canonical values: one list per meaning, read by every module that takes such values
+# (column coercion here, chain templates, tier rules). Readers look a value up in
+# lower case and as written.
+
+#: Size class words (English, Chinese, abbreviations) → one of :data:`SIZE_CLASSES`.
+SIZE_CLASS_WORDS: dict[str, str] = {
     "large": "large", "大型": "large", "大": "large", "l": "large",
     "medium": "medium", "中型": "medium", "中": "medium", "m": "medium",
     "small": "small", "小型": "small", "小": "small", "s": "small",
     "micro": "micro", "微型": "micro", "微": "micro", "xs": "micro",
 }
-_STAGE_ALIASES = {
+#: Chain stage words → one of :data:`STAGES`.
+STAGE_WORDS: dict[str, str] = {
     "upstream": "upstream", "up": "upstream", "上游": "upstream",
     "midstream": "midstream", "mid": "midstream", "中游": "midstream",
     "downstream": "downstream", "down": "downstream", "下游": "downstream",
 }
-_FOUNDATION_ALIASES = {
+#: 五基 foundation category words → one of :data:`FOUNDATIONS`.
+FOUNDATION_WORDS: dict[str, str] = {
     "零部件": "零部件", "基础零部件": "零部件", "parts": "零部件", "part": "零部件",
     "元器件": "元器件", "基础元器件": "元器件", "基础电子元器件": "元器件",
     "components": "元器件", "component": "元器件", "electronic components": "元器件",
@@ -119,9 +152,47 @@ _FOUNDATION_ALIASES = {
     "材料": "材料", "基础材料": "材料", "materials": "材料", "material": "材料",
     "工艺": "工艺", "基础工艺": "工艺", "processes": "工艺", "process": "工艺",
 }
-_BOOL_ALIASES = {
-    "true": True, "yes": True, "y": True, "1": True, "是": True, "t": True,
-    "false": False, "no": False, "n": False, "0": False, "否": False, "f": False,
+#: Firm kind words → one of :data:`FIRM_KINDS`. An aggregate stands for "the rest of
+#: country X" in a chain map (its provider not named).
+FIRM_KIND_WORDS: dict[str, str] = {
+    "firm": "firm", "企业": "firm", "公司": "firm", "company": "firm",
+    "aggregate": "aggregate", "汇总": "aggregate", "country": "aggregate", "国家": "aggregate",
+    "其他": "aggregate", "other": "aggregate", "others": "aggregate", "rest": "aggregate",
+}
+#: Segment kind words → one of :data:`SEGMENT_KINDS`. A process step (工序) needs no firm of
+#: its own.
+SEGMENT_KIND_WORDS: dict[str, str] = {
+    "product": "product", "产品": "product",
+    "process": "process", "process step": "process", "step": "process", "工序": "process",
+    "工艺": "process", "工艺环节": "process",
+}
+#: True/false words (有/无, "has"/"has not", as tier inputs are often written) → bool.
+BOOL_WORDS: dict[str, bool] = {
+    "true": True, "yes": True, "y": True, "1": True, "是": True, "t": True, "有": True,
+    "false": False, "no": False, "n": False, "0": False, "否": False, "f": False, "无": False,
+}
+#: Intellectual-property grade words (the tier rules' ``ip_grade`` column) → grade codes.
+IP_GRADE_WORDS: dict[str, str] = {
+    "high_value_class1": "high_value_class1", "Ⅰ类高价值知识产权": "high_value_class1",
+    "i类高价值知识产权": "high_value_class1", "高价值": "high_value_class1",
+    "own_class1": "own_class1", "自主研发Ⅰ类知识产权": "own_class1",
+    "自主研发i类知识产权": "own_class1",
+    "class1": "class1", "Ⅰ类知识产权": "class1", "i类知识产权": "class1", "Ⅰ类": "class1",
+    "class2": "class2", "Ⅱ类知识产权": "class2", "ii类知识产权": "class2", "Ⅱ类": "class2",
+    "none": "none", "无": "none",
+}
+#: Industrial cluster type words (the tier rules' ``cluster_type``) → ``pillar`` / ``emerging``.
+CLUSTER_TYPE_WORDS: dict[str, str] = {
+    "pillar": "pillar", "支柱": "pillar", "支柱产业集群": "pillar",
+    "战略性支柱产业集群": "pillar",
+    "emerging": "emerging", "新兴": "emerging", "新兴产业集群": "emerging",
+    "战略性新兴产业集群": "emerging",
+}
+#: Firm columns whose values are read through a word list, and that list.
+FIRM_CATEGORY_WORDS: dict[str, dict[str, str]] = {
+    "size_class": SIZE_CLASS_WORDS,
+    "ip_grade": IP_GRADE_WORDS,
+    "cluster_type": CLUSTER_TYPE_WORDS,
 }
 
 #: Column names as found in Chinese spreadsheets, mapped to canonical names.
@@ -138,10 +209,21 @@ COLUMN_ALIASES: dict[str, str] = {
     "研发费用": "rd_expense",
     "主营业务收入": "main_business_revenue",
     "成立年份": "founded",
+    # firm registers (工商登记 exports)
+    "所属省份": "province", "所属城市": "city",
+    "统一社会信用代码": "credit_code", "社会信用代码": "credit_code", "信用代码": "credit_code",
+    "国标行业": "industry_code", "行业代码": "industry_code", "国民经济行业代码": "industry_code",
+    "经营范围": "business_scope",
+    "注册资本": "registered_capital",
+    "成立日期": "founded_date", "注册日期": "founded_date",
     "供应商id": "supplier_id", "供应商": "supplier_id",
     "客户id": "customer_id", "客户": "customer_id",
     "金额": "amount", "交易额": "amount", "采购额": "amount",
     "年份": "year", "产品": "product",
+}
+#: Column names as found in Chinese spreadsheets that mean a canonical name in one table only.
+TABLE_COLUMN_ALIASES: dict[str, dict[str, str]] = {
+    "presence": {"份额": "share", "市场份额": "share", "产值": "amount", "可忽略": "negligible"},
 }
 
 _PROVINCES = {
@@ -238,19 +320,20 @@ class TableInfo:
         pos = np.flatnonzero(np.asarray(mask))
         if self.first_row is not None:
             return [int(p) + self.first_row for p in pos]
-        return [_plain(v) for v in df.index[pos]]
+        return [_python_scalar(v) for v in df.index[pos]]
 
     def error(self, problem, column=None, df=None, mask=None) -> ChainDataError:
         rows = self.rows(df, mask) if df is not None and mask is not None else None
         return ChainDataError(problem, source=self.source, column=column, rows=rows)
 
 
-def _plain(v):
+def _python_scalar(v):
+    """A numpy scalar as the Python value it holds (for messages); anything else unchanged."""
     return v.item() if hasattr(v, "item") else v
 
 
 def _examples(values, limit: int = 3) -> str:
-    vals = list(dict.fromkeys(_plain(v) for v in values))
+    vals = list(dict.fromkeys(_python_scalar(v) for v in values))
     shown = ", ".join(repr(v) for v in vals[:limit])
     return shown + (", …" if len(vals) > limit else "")
 
@@ -281,11 +364,24 @@ def as_text(s: pd.Series) -> pd.Series:
     return out.mask(missing) if missing.any() else out
 
 
-def _strip_ids(s: pd.Series) -> pd.Series:
+def _strip_ids(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
+    """Ids without the ASCII blanks (space, tab, line breaks) around them, with a
+    :class:`ChainDataWarning` saying how many ids of ``column`` changed and in which rows.
+    Other blank characters (no-break and ideographic spaces, zero-width ones) are kept:
+    they are reported, never removed."""
     s = as_text(s)
-    stripped = s.str.strip()
-    changed = (stripped != s) & s.notna()
-    return stripped if changed.any() else s
+    stripped = s.str.strip(" \t\r\n")
+    changed = ((stripped != s) & s.notna()).to_numpy(dtype=bool)
+    if not changed.any():
+        return s
+    n = int(changed.sum())
+    warnings.warn(
+        f"{info.source}: column '{column}': spaces around {n} id{'s' if n > 1 else ''} were removed "
+        f"({format_rows(info.rows(df, changed))})",
+        ChainDataWarning,
+        stacklevel=5,
+    )
+    return stripped
 
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -308,7 +404,8 @@ def to_number(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> p
         )
     out = out.astype("float64")
     whole = out.dropna()
-    if len(whole) and (whole == np.floor(whole)).all() and not out.isna().any() \
+    if len(whole) and np.isfinite(whole).all() and (whole == np.floor(whole)).all() \
+            and not out.isna().any() \
             and not text.str.contains(r"[.eE]", regex=True).any():
         out = out.astype("int64")
     return pd.Series(out.to_numpy(), index=s.index, name=s.name)
@@ -318,7 +415,7 @@ def to_bool(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.
     if pd.api.types.is_bool_dtype(s.dtype):
         return s
     key = as_text(s).str.strip().str.lower()
-    mapped = key.map(_BOOL_ALIASES)
+    mapped = key.map(BOOL_WORDS)
     bad = mapped.isna() & key.notna()
     if bad.any():
         raise info.error(
@@ -347,6 +444,16 @@ def to_category(
     return as_text(mapped.astype(object))
 
 
+def to_country(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
+    """ISO 3166 alpha-2 codes from codes or names (:mod:`chaingraph.countries`); an unknown
+    name is an error naming its rows."""
+    text = as_text(s).str.strip()
+    codes, bad = lookup_iso2(text.mask(text == ""))
+    if bad.any():
+        raise info.error(unknown_countries_message(s[bad]), column, df, bad)
+    return as_text(pd.Series(codes, index=s.index, name=s.name))
+
+
 def check_amounts(s: pd.Series, info: TableInfo, column: str, df, *, allow_missing: bool):
     """Finite and non-negative; missing only where ``allow_missing``."""
     values = s.to_numpy(dtype="float64", na_value=np.nan)
@@ -359,6 +466,237 @@ def check_amounts(s: pd.Series, info: TableInfo, column: str, df, *, allow_missi
         raise info.error(f"negative values {_examples(s[neg])}", column, df, neg)
 
 
+#: The largest float; a sum above it is ``inf``.
+_FLOAT_MAX = np.finfo(np.float64).max
+_TOO_LARGE = "add up to more than 1.8e308, the largest number a float holds"
+
+
+def check_amount_sums(links: pd.DataFrame, ends, ids: pd.Index, info: TableInfo) -> None:
+    """Each firm's sales and purchases, and all amounts together, must stay finite.
+
+    Amounts that are each finite can add up to ``inf`` (two of ``1e308`` into one
+    customer); every analysis built on the sums would then fail or give NaN.
+    """
+    amount = links["amount"].to_numpy(dtype="float64")
+    with np.errstate(over="ignore"):
+        for end, verb in ((ends[1], "bought by"), (ends[0], "sold by")):
+            sums = np.bincount(end, weights=amount, minlength=len(ids))
+            over = np.flatnonzero(np.isinf(sums))
+            if over.size:
+                raise info.error(
+                    f"the amounts {verb} firm {_python_scalar(ids[over[0]])!r} {_TOO_LARGE}; "
+                    "give amounts in a larger unit", "amount", links, end == over[0],
+                )
+        total = amount.sum()
+    if np.isinf(total):
+        # only amounts above max/n can take a sum of n of them past the largest float
+        raise info.error(f"the amounts {_TOO_LARGE}; give amounts in a larger unit",
+                         "amount", links, amount > _FLOAT_MAX / len(amount))
+
+
+def check_column_totals(df: pd.DataFrame, kinds: dict[str, str], info: TableInfo) -> None:
+    """Amount and count columns must add up to a finite total (they are summed by segment)."""
+    for col, kind in kinds.items():
+        if kind not in ("amount", "count") or col not in df.columns:
+            continue
+        values = df[col].to_numpy(dtype="float64", na_value=np.nan)
+        with np.errstate(over="ignore"):
+            total = np.nansum(values)
+        if np.isinf(total):
+            n = int(np.count_nonzero(~np.isnan(values)))
+            raise info.error(f"the values {_TOO_LARGE}; give them in a larger unit",
+                             col, df, values > _FLOAT_MAX / n)
+
+
+_INVISIBLE_CATEGORIES = ("Cf", "Zs", "Zl", "Zp", "Cc")
+
+
+def _invisible(text: str) -> list[str]:
+    """Characters of ``text`` that show as nothing or as a plain space (not the space itself)."""
+    return [c for c in dict.fromkeys(text)
+            if c != " " and unicodedata.category(c) in _INVISIBLE_CATEGORIES]
+
+
+def _invisible_phrase(chars) -> str:
+    """``"an invisible character, U+200B ZERO WIDTH SPACE"`` (or several)."""
+    what = "an invisible character" if len(chars) == 1 else "invisible characters"
+    return what + ", " + ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'UNNAMED')}" for c in chars)
+
+
+def invisible_note(unknown, known: pd.Index, table: str) -> str:
+    """Why ids that look right are not found: the invisible characters in them, or in the
+    ``known`` ids of ``table`` that they would match without those characters.
+
+    Looks at the first three ``unknown`` ids (those an error message shows). Returns
+    ``" (…)"`` to append to the message, or ``""`` when no invisible character is involved.
+    """
+    unknown = [str(u) for u in list(dict.fromkeys(unknown))[:3]]
+    known_text = pd.Series(known, dtype=object).dropna().astype(str)
+    visible = {}  # known id without its invisible characters -> the known id
+    for k in known_text[known_text.str.contains(r"[^\x21-\x7e]", regex=True)]:
+        chars = _invisible(k)
+        if chars:
+            visible["".join(c for c in k if c not in chars)] = k
+    notes = []
+    for u in unknown:
+        if _invisible(u):
+            note = f"contains {_invisible_phrase(_invisible(u))}"
+        elif u in visible:
+            note = (f"the {table} table has {visible[u]!r}, which differs by "
+                    f"{_invisible_phrase(_invisible(visible[u]))}")
+        else:
+            continue
+        notes.append(note if len(unknown) == 1 else f"{u!r}: {note}")
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
+# --------------------------------------------------------------------------- #
+# firm-register columns: credit codes, registered capital, dates
+
+#: The 31 characters of a unified social credit code (GB 32100-2015, table 1), in the order of
+#: their values 0–30 (I, O, S, V and Z are not used).
+CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_VALUE = {c: i for i, c in enumerate(CREDIT_CODE_CHARS)}
+#: Weights of positions 1–17: W_i = 3^(i−1) mod 31 (GB 32100-2015, 5.2).
+_CREDIT_WEIGHTS = [pow(3, i, 31) for i in range(17)]
+
+
+def credit_code_check_char(code) -> str | None:
+    """The check character (18th) of a unified social credit code (统一社会信用代码).
+
+    GB 32100-2015: with C_i the value of the i-th character (0–9 for digits,
+    then A=10 … Y=30 over the 31 allowed characters) and W_i = 3^(i−1) mod 31,
+    the check character has the value C_18 = 31 − MOD(Σ_{i=1..17} C_i·W_i, 31),
+    where a result of 31 is written 0.
+
+    Parameters
+    ----------
+    code : str
+        The first 17 characters (an 18th, if given, is ignored).
+
+    Returns
+    -------
+    str or None
+        The check character, or ``None`` when ``code`` is shorter than 17
+        characters or uses a character outside the code's character set.
+
+    References
+    ----------
+    GB 32100-2015 法人和其他组织统一社会信用代码编码规则 (Coding rule of the
+    unified social credit identifier for legal entities and other organizations).
+
+    Examples
+    --------
+    >>> credit_code_check_char("91350100M000100Y4")   # the standard's worked example
+    '3'
+    """
+    text = str(code).strip().upper()[:17]
+    if len(text) != 17 or any(c not in _CREDIT_VALUE for c in text):
+        return None
+    total = sum(_CREDIT_VALUE[c] * w for c, w in zip(text, _CREDIT_WEIGHTS))
+    return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
+
+
+def to_credit_code(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
+    """Credit codes stripped and upper-cased; a malformed one is an error naming its rows."""
+    codes = as_text(s).str.strip().str.upper()
+    codes = codes.mask(codes == "")
+    bad = np.zeros(len(codes), dtype=bool)
+    for i, code in enumerate(codes):
+        if isinstance(code, str) and (len(code) != 18 or credit_code_check_char(code) != code[17]):
+            bad[i] = True
+    if bad.any():
+        raise info.error(
+            f"invalid unified social credit codes {_examples(s[bad])} (GB 32100-2015: 18 "
+            "characters from 0-9 and A-Y without I, O, S, V, Z, the last a check character)",
+            column, df, bad,
+        )
+    return codes
+
+
+_CAPITAL = re.compile(
+    r"^(?P<num>[+-]?\d+(?:\.\d+)?)\s*(?P<unit>万|亿)?\s*(?:元)?\s*(?:人民币|rmb|cny)?$"
+)
+
+
+def to_capital(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
+    """Registered capital (注册资本) in 万元 CNY.
+
+    Numbers are taken as 万元; text may carry a unit and the currency as
+    registers write it (``"5000万元人民币"``, ``"1.2亿"``, ``"800 万人民币"``).
+    Another currency (``"500万美元"``) is an error naming the rows: it cannot be
+    converted without an exchange rate.
+    """
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        out = s.astype("float64")
+    else:
+        text = as_text(s).str.strip().str.lower().str.replace(",", "", regex=False)
+        values = np.full(len(text), np.nan)
+        bad = np.zeros(len(text), dtype=bool)
+        for i, cell in enumerate(text):
+            if not isinstance(cell, str) or cell == "":
+                continue
+            m = _CAPITAL.match(cell)
+            if m is None:
+                bad[i] = True
+                continue
+            scale = {"万": 1.0, "亿": 1e4}.get(m["unit"], 1.0)
+            if m["unit"] is None and ("元" in cell):
+                scale = 1e-4  # plain 元
+            values[i] = float(m["num"]) * scale
+        if bad.any():
+            raise info.error(
+                f"cannot read registered capital {_examples(s[bad])} as 万元 CNY (give a number "
+                "in 万元, or text such as '5000万元人民币'; convert other currencies first)",
+                column, df, bad,
+            )
+        out = pd.Series(values, index=s.index, name=s.name)
+    check_amounts(out, info, column, df, allow_missing=True)
+    return out
+
+
+def to_date(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
+    """Dates (``2015-03-12``, ``2015/3/12``, ``20150312``, ``2015年3月12日``); an error names the rows."""
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return s
+    text = as_text(s).str.strip()
+    text = text.mask(text == "")
+    norm = text.str.replace(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$", r"\1-\2-\3", regex=True)
+    norm = norm.str.replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True)
+    norm = norm.str.replace("/", "-", regex=False).str.replace(".", "-", regex=False)
+    out = pd.to_datetime(norm, format="%Y-%m-%d", errors="coerce")
+    bad = (out.isna() & text.notna()).to_numpy()
+    if bad.any():
+        raise info.error(f"cannot read {_examples(s[bad])} as dates (use 2015-03-12)",
+                         column, df, bad)
+    return pd.Series(out.to_numpy(dtype="datetime64[ns]"), index=s.index, name=s.name)
+
+
+def founded_from_date(founded, founded_date, info: TableInfo, df: pd.DataFrame):
+    """The ``founded`` year from ``founded_date`` where the year is missing.
+
+    Returns the year column (``None`` when nothing changes). Where both are
+    given they must agree: a year that differs from the date's year is an
+    error naming the rows.
+    """
+    years = pd.Series(founded_date.dt.year, index=founded_date.index).astype("Int64")
+    if founded is None:
+        return years if years.notna().any() else None
+    given = pd.to_numeric(founded, errors="coerce").astype("Int64")
+    clash = (given.notna() & years.notna() & (given != years)).fillna(False).to_numpy()
+    if clash.any():
+        raise info.error("founded year differs from the year of founded_date",
+                         "founded", df, clash)
+    fill = (given.isna() & years.notna()).to_numpy()
+    if not fill.any():
+        return None
+    warnings.warn(
+        f"{info.source}: founded year taken from founded_date for {int(fill.sum())} firms",
+        ChainDataWarning, stacklevel=4,
+    )
+    return given.where(~fill, years)
+
+
 # --------------------------------------------------------------------------- #
 # whole tables
 
@@ -366,10 +704,15 @@ def check_amounts(s: pd.Series, info: TableInfo, column: str, df, *, allow_missi
 def canonical_columns(df: pd.DataFrame, table: str) -> pd.DataFrame:
     """Strip column names, map known Chinese aliases, check required columns."""
     info = TableInfo.of(df, table)
+    repeated = df.columns[df.columns.duplicated()]
+    if len(repeated):
+        raise ChainDataError(f"column {_python_scalar(repeated[0])!r} appears more than once",
+                             source=info.source)
+    aliases = {**COLUMN_ALIASES, **TABLE_COLUMN_ALIASES.get(table, {})}
     names = {}
     for c in df.columns:
         clean = str(c).strip()
-        canon = clean if clean in _all_canonical() else COLUMN_ALIASES.get(clean.lower(), clean)
+        canon = clean if clean in _all_canonical() else aliases.get(clean.lower(), clean)
         names[c] = canon
     renamed = list(names.values())
     dupes = sorted({n for n in renamed if renamed.count(n) > 1})
@@ -392,7 +735,7 @@ def canonical_columns(df: pd.DataFrame, table: str) -> pd.DataFrame:
 
 
 def _all_canonical():
-    return {**FIRM_COLUMNS, **LINK_COLUMNS, **SEGMENT_COLUMNS, **FLOW_COLUMNS}
+    return {**FIRM_COLUMNS, **LINK_COLUMNS, **PRESENCE_COLUMNS, **SEGMENT_COLUMNS, **FLOW_COLUMNS}
 
 
 def coerce_columns(df: pd.DataFrame, kinds: dict[str, str], info: TableInfo) -> pd.DataFrame:
@@ -407,7 +750,7 @@ def coerce_columns(df: pd.DataFrame, kinds: dict[str, str], info: TableInfo) -> 
             continue
         s = df[col]
         if kind == "id":
-            s = _strip_ids(s)
+            s = _strip_ids(s, info, col, df)
         elif kind == "text":
             s = as_text(s)
         elif kind in ("amount", "count", "fraction", "number", "year"):
@@ -427,22 +770,32 @@ def coerce_columns(df: pd.DataFrame, kinds: dict[str, str], info: TableInfo) -> 
                     )
         elif kind == "bool":
             s = to_bool(s, info, col, df)
+        elif kind == "credit_code":
+            s = to_credit_code(s, info, col, df)
+        elif kind == "capital":
+            s = to_capital(s, info, col, df)
+        elif kind == "date":
+            s = to_date(s, info, col, df)
         elif kind == "size_class":
-            s = to_category(s, _SIZE_ALIASES, SIZE_CLASSES, info, col, df)
+            s = to_category(s, SIZE_CLASS_WORDS, SIZE_CLASSES, info, col, df)
         elif kind == "stage":
-            s = to_category(s, _STAGE_ALIASES, STAGES, info, col, df)
+            s = to_category(s, STAGE_WORDS, STAGES, info, col, df)
         elif kind == "foundation":
-            s = to_category(s, _FOUNDATION_ALIASES, FOUNDATIONS, info, col, df)
+            s = to_category(s, FOUNDATION_WORDS, FOUNDATIONS, info, col, df)
+        elif kind == "firm_kind":
+            s = to_category(s, FIRM_KIND_WORDS, FIRM_KINDS, info, col, df)
+        elif kind == "segment_kind":
+            s = to_category(s, SEGMENT_KIND_WORDS, SEGMENT_KINDS, info, col, df)
         elif kind == "country":
-            s = as_text(s).str.strip().str.upper()
-            bad = ~s.fillna("CN").str.fullmatch(r"[A-Z]{2}")
-            if bad.any():
-                raise info.error(
-                    f"values {_examples(df[col][bad.to_numpy()])} are not ISO 3166 alpha-2 "
-                    "country codes (CN, JP, DE, …)", col, df, bad.to_numpy(),
-                )
+            s = to_country(s, info, col, df)
         if s is not df[col]:
             out[col] = s
+    if "founded_date" in out and "founded" in kinds:
+        # a register's 成立日期 keeps the full date; the year the tier rules read follows from it
+        current = out.get("founded", df["founded"] if "founded" in df.columns else None)
+        year = founded_from_date(current, out["founded_date"], info, df)
+        if year is not None:
+            out["founded"] = year
     for col in df.columns:
         # other columns are kept as they are, except that text held as Python objects takes
         # pandas' string dtype (as the known text columns do), so files give it back exactly

@@ -4,13 +4,17 @@ A :class:`ChainTemplate` holds two tables:
 
 * ``segments`` — one row per chain segment (环节), indexed by ``segment_id``,
   with ``name`` (Chinese), ``name_en``, ``stage`` (``upstream`` / ``midstream``
-  / ``downstream``) and ``foundation``: the 五基 category of a foundation
-  segment (基础零部件, 基础元器件, 基础软件, 基础材料, 基础工艺 →
-  ``零部件``/``元器件``/``软件``/``材料``/``工艺``) or missing;
+  / ``downstream``, or missing), ``foundation``: the 五基 category of a
+  foundation segment (基础零部件, 基础元器件, 基础软件, 基础材料, 基础工艺 →
+  ``零部件``/``元器件``/``软件``/``材料``/``工艺``) or missing; ``parent``: the
+  segment it is a kind of (nested segments, any depth) or missing; ``kind``:
+  ``product``, or ``process`` for a process step (工序) that needs no firm of
+  its own; and ``level``, computed from the flows (0 for a source segment);
 * ``flows`` — one row per segment-to-segment flow (``from_segment`` supplies
   ``to_segment``) with ``essential``: whether the customer segment cannot
   produce without that input (a Leontief input, as in the ESRI cascade) or
-  can substitute or do without it.
+  can substitute or do without it. A nested segment inherits its ancestors'
+  flows (:attr:`ChainTemplate.effective_flows`).
 
 Built-in templates for three of Shandong's key chains ship as TOML files in
 ``chaingraph/chain_templates/``: ``nev`` (新能源汽车), ``cnc`` (工业母机) and
@@ -37,27 +41,14 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
 
 __all__ = ["ChainTemplate", "list_templates", "get_template", "STAGES", "FOUNDATIONS"]
 
-from .schema import FOUNDATIONS, STAGES, TableInfo, _FOUNDATION_ALIASES, _STAGE_ALIASES, to_bool
+from . import _template_nesting as nesting
+from ._template_tables import is_blank, validate_flows, validate_segments
+from .schema import FOUNDATIONS, STAGE_WORDS, STAGES, TableInfo
 
-_SEGMENT_COLUMNS = ["name", "name_en", "stage", "foundation"]
-_FLOW_COLUMNS = ["from_segment", "to_segment", "essential"]
+_CLUSTER_TYPES = ("pillar", "emerging")
 
 _BUILTIN_PACKAGE = "chaingraph"
 _BUILTIN_DIR = "chain_templates"
-
-
-def _is_missing(value) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    if isinstance(value, float) and np.isnan(value):
-        return True
-    return isinstance(value, str) and value.strip() == ""
-
-
-def _clean_text(values: pd.Series) -> pd.Series:
-    """Strings stripped of surrounding blanks; blanks and nulls become ``<NA>``."""
-    out = [pd.NA if _is_missing(v) else str(v).strip() for v in values]
-    return pd.Series(out, index=values.index, dtype="string")
 
 
 class ChainTemplate:
@@ -77,14 +68,28 @@ class ChainTemplate:
         What the template is based on.
     version : str
         Version string of the template data.
+    cluster_type : {"pillar", "emerging"} or None
+        The kind of industrial cluster (产业集群类型) the chain is, which sets
+        the revenue threshold of the lead-firm (链主) tier rule: ``pillar``
+        (战略性支柱产业集群) or ``emerging`` (战略性新兴产业集群); ``None``
+        when the template does not say. The built-in templates follow
+        Guangdong's 2020 list of strategic clusters (汽车 pillar; 高端装备制造
+        and 半导体与集成电路 emerging).
     segments : pandas.DataFrame
         Indexed by ``segment_id`` (str). Columns ``name`` (Chinese),
-        ``name_en``, ``stage`` (``upstream``/``midstream``/``downstream``),
-        ``foundation`` (``零部件``/``元器件``/``软件``/``材料``/``工艺`` or
-        ``<NA>``), plus any extra columns given.
+        ``name_en``, ``stage`` (``upstream``/``midstream``/``downstream`` or
+        ``<NA>``), ``foundation`` (``零部件``/``元器件``/``软件``/``材料``/``工艺``
+        or ``<NA>``), ``parent`` (a segment id or ``<NA>``), ``kind``
+        (``product``/``process``), ``level`` (Int64, computed: the number of
+        flows on the longest path from a source segment, over the flows with
+        the inherited ones; a heading with no flow of its own takes the
+        smallest level of its sub-segments; ``<NA>`` on or after a cycle of
+        flows), plus any extra columns given.
     flows : pandas.DataFrame
         ``from_segment``, ``to_segment`` (segment ids) and ``essential``
-        (bool), with a RangeIndex.
+        (bool), with a RangeIndex: the flows as given.
+    effective_flows : pandas.DataFrame
+        The flows with those nested segments inherit, and ``inherited`` (bool).
 
     Examples
     --------
@@ -113,7 +118,8 @@ class ChainTemplate:
     ['car']
     """
 
-    __slots__ = ("name", "title", "title_en", "source", "version", "_segments", "_flows")
+    __slots__ = ("name", "title", "title_en", "source", "version", "cluster_type", "_segments",
+                 "_flows", "_effective_flows")
 
     def __init__(
         self,
@@ -125,17 +131,20 @@ class ChainTemplate:
         title_en: str | None = None,
         source: str = "",
         version: str = "",
+        cluster_type: str | None = None,
     ) -> None:
         # Trusted constructor: use from_frames / from_toml for user data.
         name = str(name)
         values = {
             "_segments": segments,
             "_flows": flows,
+            "_effective_flows": nesting.effective_flows(segments.index, segments["parent"], flows),
             "name": name,
             "title": title if title is not None else name,
             "title_en": title_en if title_en is not None else name,
             "source": source,
             "version": version,
+            "cluster_type": cluster_type,
         }
         for key, value in values.items():
             object.__setattr__(self, key, value)
@@ -147,7 +156,7 @@ class ChainTemplate:
         return (
             _rebuild_template,
             (self._segments, self._flows, self.name, self.title, self.title_en,
-             self.source, self.version),
+             self.source, self.version, self.cluster_type),
         )
 
     # ------------------------------------------------------------------ build
@@ -162,6 +171,7 @@ class ChainTemplate:
         title_en: str | None = None,
         source: str = "",
         version: str = "",
+        cluster_type: str | None = None,
     ) -> ChainTemplate:
         """Build and validate a template from a segments table and a flows table.
 
@@ -171,16 +181,22 @@ class ChainTemplate:
             Column ``segment_id`` (required; or the index, when it is named
             ``segment_id``); optional ``name``, ``name_en``, ``stage``
             (``upstream``/``midstream``/``downstream`` or ``上游``/``中游``/
-            ``下游``, any case), ``foundation`` (``零部件``/``元器件``/
-            ``软件``/``材料``/``工艺``, also ``基础…`` and the English
-            ``parts``/``components``/``software``/``materials``/``processes``;
-            empty means none). Extra columns are kept.
+            ``下游``, any case; empty means not given), ``foundation``
+            (``零部件``/``元器件``/``软件``/``材料``/``工艺``, also ``基础…`` and
+            the English ``parts``/``components``/``software``/``materials``/
+            ``processes``; empty means none), ``parent`` (the segment this one
+            is a kind of; empty for none), ``kind`` (``product``/``产品`` or
+            ``process``/``工序``; empty means product). ``level`` is computed;
+            a ``level`` column given must agree with it. Extra columns are
+            kept.
         flows : pandas.DataFrame, optional
             ``from_segment``, ``to_segment`` and optional ``essential``
             (bool, 0/1, yes/no, true/false, 是/否; missing column means every
             flow is essential). ``None`` means a template without flows.
         name, title, title_en, source, version : str, optional
             Metadata.
+        cluster_type : {"pillar", "emerging"}, optional
+            The chain's cluster kind (see the class attributes).
 
         Returns
         -------
@@ -190,10 +206,13 @@ class ChainTemplate:
         ------
         ChainDataError
             Missing ``segment_id`` column, empty or duplicate segment ids,
-            unknown stage or foundation values, flows naming unknown
-            segments, self-flows, duplicate flows, unreadable ``essential``
-            values. The error names the table (``segments`` or ``flows``),
-            the column and the offending rows (index labels).
+            unknown stage, foundation or kind values, a parent that is not a
+            segment, segments nested in a loop, a ``level`` that differs from
+            the computed one, flows naming unknown segments, self-flows,
+            duplicate flows, unreadable ``essential`` values, a
+            ``cluster_type`` other than ``pillar`` or ``emerging``.
+            The error names the table (``segments`` or ``flows``), the column
+            and the offending rows (index labels).
 
         Examples
         --------
@@ -205,10 +224,15 @@ class ChainTemplate:
         ...
         chaingraph.errors.ChainDataError: segments: column 'stage': unknown stage 'sideways' (use upstream/midstream/downstream or 上游/中游/下游) (row 1)
         """
-        seg = _validate_segments(segments)
-        fl = _validate_flows(flows, seg.index)
+        seg = validate_segments(segments)
+        fl = validate_flows(flows, seg.index)
+        seg = _with_levels(seg, fl, segments)
+        if cluster_type is not None and cluster_type not in _CLUSTER_TYPES:
+            raise ChainDataError(f"unknown cluster type {cluster_type!r} (use pillar or emerging)",
+                                 source="template", column="cluster_type")
         return cls(
-            seg, fl, name=name, title=title, title_en=title_en, source=source, version=version
+            seg, fl, name=name, title=title, title_en=title_en, source=source, version=version,
+            cluster_type=cluster_type,
         )
 
     @classmethod
@@ -216,11 +240,13 @@ class ChainTemplate:
         """Read a template from a TOML file.
 
         The file has a header (``name``, ``title``, ``title_en``, ``source``,
-        ``version``), an array of tables ``[[segments]]`` (``id``, ``name``,
-        ``name_en``, ``stage``, ``foundation``; other keys become extra
-        columns) and an array ``[[flows]]`` (``from``, ``to``,
-        ``essential``). The data are validated as in :meth:`from_frames`,
-        with the file name as the error source.
+        ``version``, optional ``cluster_type``), an array of tables
+        ``[[segments]]`` (``id``, ``name``, ``name_en``, ``stage``,
+        ``foundation``, ``parent``, ``kind``, each but ``id`` optional; other
+        keys become extra columns) and an array ``[[flows]]`` (``from``,
+        ``to``, ``essential``). The data are
+        validated as in :meth:`from_frames`, with the file name as the error
+        source.
 
         Examples
         --------
@@ -256,6 +282,7 @@ class ChainTemplate:
                 title_en=data.get("title_en"),
                 source=data.get("source", ""),
                 version=str(data.get("version", "")),
+                cluster_type=data.get("cluster_type"),
             )
         except ChainDataError as exc:
             raise ChainDataError(
@@ -273,15 +300,16 @@ class ChainTemplate:
             f"title_en = {_toml_str(self.title_en)}",
             f"source = {_toml_str(self.source)}",
             f"version = {_toml_str(self.version)}",
+            *([f"cluster_type = {_toml_str(self.cluster_type)}"] if self.cluster_type else []),
             "",
         ]
-        seg = self._segments
+        seg = self._segments.drop(columns="level")  # computed, not given
         for sid, row in seg.iterrows():
             lines.append("[[segments]]")
             lines.append(f"id = {_toml_str(sid)}")
             for col in seg.columns:
                 value = row[col]
-                if _is_missing(value):
+                if is_blank(value) or (col == "kind" and value == "product"):
                     continue
                 lines.append(f"{col} = {_toml_value(value)}")
             lines.append("")
@@ -301,8 +329,59 @@ class ChainTemplate:
 
     @property
     def flows(self) -> pd.DataFrame:
-        """The flows table (a copy)."""
+        """The flows table as given (a copy)."""
         return self._flows.copy()
+
+    @property
+    def effective_flows(self) -> pd.DataFrame:
+        """The flows with those that nested segments inherit (a copy).
+
+        A segment takes every flow of its ancestors, in both directions, unless
+        it has a flow of its own for that pair: ``a → b`` holds when some
+        ancestor-or-self of ``a`` flows to some ancestor-or-self of ``b``.
+        ``essential`` comes from the nearest such given flow (fewest parent
+        steps at both ends together; on a tie, essential when one of them is).
+        Columns ``from_segment``, ``to_segment``, ``essential``, ``inherited``
+        (bool); the given flows first.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from chaingraph.templates import ChainTemplate
+        >>> seg = pd.DataFrame({"segment_id": ["glass", "litho", "arf", "fab"],
+        ...                     "parent": [None, None, "litho", None]})
+        >>> flows = pd.DataFrame({"from_segment": ["glass", "litho"], "to_segment": ["arf", "fab"]})
+        >>> t = ChainTemplate.from_frames(seg, flows)
+        >>> t.effective_flows
+          from_segment to_segment  essential  inherited
+        0        glass        arf       True      False
+        1        litho        fab       True      False
+        2          arf        fab       True       True
+        >>> t.segments["level"].tolist()
+        [0, 0, 1, 2]
+        """
+        return self._effective_flows.copy()
+
+    def ancestors(self, segment_id: str) -> list[str]:
+        """The segments ``segment_id`` is nested in, nearest first (parent, grandparent, …)."""
+        self._check_segment(segment_id)
+        return nesting.ancestors(self._segments.index, self._segments["parent"])[segment_id]
+
+    def descendants(self, segment_id: str) -> list[str]:
+        """The segments nested in ``segment_id`` at any depth, in template order."""
+        self._check_segment(segment_id)
+        anc = nesting.ancestors(self._segments.index, self._segments["parent"])
+        return [s for s in self._segments.index if segment_id in anc[s]]
+
+    @property
+    def process_segments(self) -> list[str]:
+        """Segments of kind ``process``: process steps that need no firm of their own."""
+        return list(self._segments.index[(self._segments["kind"] == "process").to_numpy()])
+
+    def _check_segment(self, segment_id) -> None:
+        if segment_id not in self._segments.index:
+            raise ChainDataError(f"unknown segment {segment_id!r}", source="template",
+                                 column="segment_id")
 
     @property
     def segment_ids(self) -> list[str]:
@@ -323,10 +402,11 @@ class ChainTemplate:
 
     def stage_segments(self, stage: str) -> list[str]:
         """Segment ids of one stage (``upstream``, ``midstream`` or ``downstream``)."""
-        canonical = _STAGE_ALIASES.get(str(stage).strip().lower())
+        canonical = STAGE_WORDS.get(str(stage).strip().lower())
         if canonical is None:
             raise ChainDataError(f"unknown stage {stage!r}", source="stage")
-        return list(self._segments.index[self._segments["stage"] == canonical])
+        return list(self._segments.index[(self._segments["stage"] == canonical).fillna(False)
+                                         .to_numpy(dtype=bool)])
 
     @property
     def foundation_segments(self) -> list[str]:
@@ -348,32 +428,19 @@ class ChainTemplate:
         return list(fl["to_segment"])
 
     def topological_order(self) -> list[str]:
-        """Segment ids ordered so that every flow goes forward.
+        """Segment ids ordered so that every flow (inherited ones too) goes forward.
 
         Raises
         ------
         ChainDataError
-            When the flows contain a cycle (the segments on it are named).
+            When the flows contain a cycle (the segments on it, or after it,
+            are named): a template's flows must be acyclic.
         """
-        ids = list(self._segments.index)
-        indeg = dict.fromkeys(ids, 0)
-        succ: dict[str, list[str]] = {s: [] for s in ids}
-        for a, b in zip(self._flows["from_segment"], self._flows["to_segment"]):
-            succ[a].append(b)
-            indeg[b] += 1
-        ready = [s for s in ids if indeg[s] == 0]
-        order = []
-        while ready:
-            s = ready.pop(0)
-            order.append(s)
-            for t in succ[s]:
-                indeg[t] -= 1
-                if indeg[t] == 0:
-                    ready.append(t)
-        if len(order) < len(ids):
-            on_cycle = [s for s in ids if indeg[s] > 0]
+        order, left = nesting.topological_order(self._segments.index, self._effective_flows)
+        if left:
             raise ChainDataError(
-                "the flows contain a cycle through segments " + ", ".join(on_cycle),
+                "the flows contain a cycle through segments " + ", ".join(left)
+                + " (a template's flows, inherited ones included, must be acyclic)",
                 source="flows",
             )
         return order
@@ -385,8 +452,9 @@ class ChainTemplate:
         if not isinstance(other, ChainTemplate):
             return NotImplemented
         return (
-            (self.name, self.title, self.title_en, self.source, self.version)
-            == (other.name, other.title, other.title_en, other.source, other.version)
+            (self.name, self.title, self.title_en, self.source, self.version, self.cluster_type)
+            == (other.name, other.title, other.title_en, other.source, other.version,
+                other.cluster_type)
             and _frames_equal(self._segments, other._segments)
             and _frames_equal(self._flows, other._flows)
         )
@@ -418,13 +486,13 @@ class ChainTemplate:
                     self._flows.loc[self._flows["to_segment"] == sid, "essential"],
                 )
             )
-            found = "" if _is_missing(row["foundation"]) else esc(str(row["foundation"]))
+            found = "" if is_blank(row["foundation"]) else esc(str(row["foundation"]))
             rows.append(
                 "<tr>"
                 f"<td><code>{esc(str(sid))}</code></td>"
                 f"<td>{esc(_text_or_blank(row['name']))}</td>"
                 f"<td>{esc(_text_or_blank(row['name_en']))}</td>"
-                f"<td>{esc(str(row['stage']))}</td><td>{found}</td><td>{ins}</td></tr>"
+                f"<td>{esc(_text_or_blank(row['stage']))}</td><td>{found}</td><td>{ins}</td></tr>"
             )
         table = (
             "<table><thead><tr><th>segment_id</th><th>name</th><th>name_en</th>"
@@ -435,14 +503,40 @@ class ChainTemplate:
         return head + table
 
 
-def _rebuild_template(segments, flows, name, title, title_en, source, version):
+def _with_levels(seg: pd.DataFrame, flows: pd.DataFrame, given_table: pd.DataFrame) -> pd.DataFrame:
+    """The checked segments with ``level`` computed from the flows (inherited ones too).
+
+    A ``level`` column given (a table chaingraph wrote, or the user's own) must agree;
+    ``given_table`` is the segments table as given, for the rows of an error.
+    """
+    info = TableInfo.of(given_table, "segments")
+    computed = nesting.levels(seg.index, seg["parent"],
+                              nesting.effective_flows(seg.index, seg["parent"], flows))
+    if "level" in seg.columns:
+        given = pd.to_numeric(pd.Series(seg["level"].to_numpy(), dtype=object), errors="coerce")
+        differ = ~(given.astype("Float64") == pd.Series(computed, dtype="Float64")).fillna(
+            given.isna() & pd.Series(computed).isna()).to_numpy(dtype=bool)
+        if differ.any():
+            raise ChainDataError(
+                "level is computed from the flows (the longest path from a source segment) and "
+                "the given values differ from it; leave the column out",
+                source=info.source, column="level", rows=info.rows(given_table, differ),
+            )
+    seg = seg.drop(columns="level", errors="ignore")
+    at = list(seg.columns).index("kind") + 1
+    seg.insert(at, "level", computed)
+    return seg
+
+
+def _rebuild_template(segments, flows, name, title, title_en, source, version,
+                      cluster_type=None):
     """Unpickle a :class:`ChainTemplate`."""
     return ChainTemplate(segments, flows, name=name, title=title, title_en=title_en,
-                         source=source, version=version)
+                         source=source, version=version, cluster_type=cluster_type)
 
 
 def _text_or_blank(value) -> str:
-    return "" if _is_missing(value) else str(value)
+    return "" if is_blank(value) else str(value)
 
 
 def _frames_equal(a: pd.DataFrame, b: pd.DataFrame) -> bool:
@@ -473,6 +567,8 @@ def _toml_str(value) -> str:
 
 
 def _toml_value(value) -> str:
+    if isinstance(value, (list, tuple, np.ndarray)):  # list-valued keys such as keywords
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"
     if isinstance(value, (int, np.integer)):
@@ -480,150 +576,6 @@ def _toml_value(value) -> str:
     if isinstance(value, (float, np.floating)):
         return repr(float(value))
     return _toml_str(value)
-
-
-# ---------------------------------------------------------------- validation
-def _validate_segments(segments: pd.DataFrame) -> pd.DataFrame:
-    if not isinstance(segments, pd.DataFrame):
-        raise ChainDataError(
-            f"expected a DataFrame, got {type(segments).__name__}", source="segments"
-        )
-    info = TableInfo.of(segments, "segments")
-    seg = segments.copy()
-    if "segment_id" not in seg.columns:
-        if seg.index.name == "segment_id":
-            seg = seg.reset_index()
-        else:
-            raise ChainDataError("required column is missing", source=info.source,
-                                 column="segment_id")
-
-    def rows(mask):
-        return info.rows(seg, np.asarray(mask))
-
-    ids = _clean_text(seg["segment_id"])
-    empty = ids.isna().to_numpy()
-    if empty.any():
-        raise ChainDataError("empty segment_id", source=info.source, column="segment_id",
-                             rows=rows(empty))
-    dup_mask = ids.duplicated(keep=False).to_numpy()
-    if dup_mask.any():
-        first = ids[dup_mask].iloc[0]
-        n_ids = ids[dup_mask].nunique()
-        more = f" and {n_ids - 1} more duplicated ids" if n_ids > 1 else ""
-        raise ChainDataError(f"duplicate segment_id {first!r}{more}", source=info.source,
-                             column="segment_id", rows=rows((ids == first).to_numpy()))
-
-    out = pd.DataFrame(index=pd.Index(ids.to_numpy(dtype=object), name="segment_id",
-                                      dtype="string"))
-    # names
-    for col in ("name", "name_en"):
-        if col in seg.columns:
-            out[col] = _clean_text(seg[col]).to_numpy()
-        else:
-            out[col] = pd.array([pd.NA] * len(seg), dtype="string")
-    out["name"] = out["name"].fillna(pd.Series(out.index, index=out.index, dtype="string"))
-
-    # stage
-    if "stage" in seg.columns:
-        raw = _clean_text(seg["stage"])
-        canon = [None if pd.isna(v) else _STAGE_ALIASES.get(v.lower()) for v in raw]
-        bad = np.array([c is None for c in canon])
-        if bad.any():
-            value = raw.iloc[int(np.flatnonzero(bad)[0])]
-            what = "missing stage" if pd.isna(value) else f"unknown stage {value!r}"
-            raise ChainDataError(
-                f"{what} (use upstream/midstream/downstream or 上游/中游/下游)",
-                source=info.source, column="stage", rows=rows(bad),
-            )
-        out["stage"] = pd.array(canon, dtype="string")
-    else:
-        raise ChainDataError("required column is missing", source=info.source, column="stage")
-
-    # foundation
-    if "foundation" in seg.columns:
-        raw = _clean_text(seg["foundation"])
-        canon = [pd.NA if pd.isna(v) else _FOUNDATION_ALIASES.get(v.lower()) for v in raw]
-        bad = np.array([c is None for c in canon])
-        if bad.any():
-            raise ChainDataError(
-                f"unknown foundation category {raw.iloc[int(np.flatnonzero(bad)[0])]!r} "
-                "(use 零部件/元器件/软件/材料/工艺, "
-                "parts/components/software/materials/processes, or leave empty)",
-                source=info.source, column="foundation", rows=rows(bad),
-            )
-        out["foundation"] = pd.array(canon, dtype="string")
-    else:
-        out["foundation"] = pd.array([pd.NA] * len(seg), dtype="string")
-
-    for col in seg.columns:
-        if col not in ("segment_id", *_SEGMENT_COLUMNS):
-            out[col] = seg[col].to_numpy()
-    return out
-
-
-def _validate_flows(flows: pd.DataFrame | None, segment_ids: pd.Index) -> pd.DataFrame:
-    if flows is None:
-        return pd.DataFrame({
-            "from_segment": pd.array([], dtype="string"),
-            "to_segment": pd.array([], dtype="string"),
-            "essential": np.array([], dtype=bool),
-        })
-    if not isinstance(flows, pd.DataFrame):
-        raise ChainDataError(f"expected a DataFrame, got {type(flows).__name__}",
-                             source="flows")
-    info = TableInfo.of(flows, "flows")
-
-    def rows(mask):
-        return info.rows(flows, np.asarray(mask))
-
-    cols = {}
-    for col in ("from_segment", "to_segment"):
-        if col not in flows.columns:
-            raise ChainDataError("required column is missing", source=info.source, column=col)
-        vals = _clean_text(flows[col])
-        empty = vals.isna().to_numpy()
-        if empty.any():
-            raise ChainDataError("empty segment id", source=info.source, column=col,
-                                 rows=rows(empty))
-        known = vals.isin(segment_ids).to_numpy()
-        if not known.all():
-            unknown = sorted(set(vals[~known]))
-            raise ChainDataError(
-                "unknown segment " + ", ".join(repr(u) for u in unknown[:5])
-                + " (not in the segments table)",
-                source=info.source, column=col, rows=rows(~known),
-            )
-        cols[col] = vals
-    same = (cols["from_segment"] == cols["to_segment"]).to_numpy()
-    if same.any():
-        raise ChainDataError(
-            f"self-flow from segment {cols['from_segment'][same].iloc[0]!r} to itself",
-            source=info.source, column="to_segment", rows=rows(same),
-        )
-    pairs = pd.DataFrame({"a": cols["from_segment"], "b": cols["to_segment"]})
-    dup = pairs.duplicated(keep=False).to_numpy()
-    if dup.any():
-        a, b = pairs[dup].iloc[0]
-        raise ChainDataError(f"duplicate flow {a!r} -> {b!r}", source=info.source,
-                             column="to_segment",
-                             rows=rows(((pairs["a"] == a) & (pairs["b"] == b)).to_numpy()))
-    if "essential" in flows.columns:
-        essential = to_bool(flows["essential"], info, "essential", flows)
-        if essential.isna().any():
-            raise ChainDataError("missing values (give true or false for every flow)",
-                                 source=info.source, column="essential",
-                                 rows=rows(essential.isna().to_numpy()))
-    else:
-        essential = pd.Series(True, index=flows.index, dtype=bool)
-    out = pd.DataFrame({
-        "from_segment": pd.array(cols["from_segment"].to_numpy(), dtype="string"),
-        "to_segment": pd.array(cols["to_segment"].to_numpy(), dtype="string"),
-        "essential": essential.to_numpy(dtype=bool),
-    })
-    for col in flows.columns:
-        if col not in _FLOW_COLUMNS:
-            out[col] = flows[col].to_numpy()
-    return out
 
 
 # ------------------------------------------------------------------ built-ins

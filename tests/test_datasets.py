@@ -9,10 +9,12 @@ import pandas as pd
 import pytest
 
 import chaingraph as cg
-from chaingraph.datasets import IOTable, _dataset_root, load_planted, synthetic_chain
+from chaingraph.datasets import IOTable, _dataset_root, load_planted
+from chaingraph.synthetic import synthetic_chain
 from chaingraph.errors import ChainDataError
 
-NAMES = ["germany-1995-6", "shandong-cnc", "shandong-nev", "us-bea-2021-15", "us-bea-2021-71"]
+NAMES = ["germany-1995-6", "register-sample", "shandong-cnc", "shandong-nev", "us-bea-2021-15",
+         "us-bea-2021-71", "world-semiconductor-map"]
 
 
 def test_list_datasets():

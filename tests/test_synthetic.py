@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 
 import chaingraph as cg
-from chaingraph.datasets import Planted, synthetic_chain, synthetic_frames
-from chaingraph.errors import ChainDataError
+from chaingraph.synthetic import Planted, synthetic_chain, synthetic_frames
 from chaingraph.schema import size_class_nbs2017
 
 SHANDONG_CITIES = {"济南", "青岛", "淄博", "枣庄", "东营", "烟台", "潍坊", "济宁", "泰安",
@@ -177,7 +176,7 @@ def test_optional_tier_inputs_plausible(generated):
 def test_optional_tier_inputs_leave_the_other_columns_alone(monkeypatch):
     # the optional inputs come from a spawned stream: without them, every other column
     # and the links are the same, draw for draw
-    import chaingraph.datasets as ds
+    import chaingraph.synthetic as ds
 
     firms, links, planted = synthetic_frames("nev", 600, seed=8)
     monkeypatch.setattr(ds, "_tier_extra_columns", lambda *args, **kwargs: {})
@@ -195,6 +194,15 @@ def test_no_cluster_type_for_a_template_without_one():
     firms, _, _ = synthetic_frames(custom, 300, seed=2)
     assert "cluster_type" not in firms.columns
     assert [c for c in EXTRA_COLUMNS if c not in firms.columns] == ["cluster_type"]
+
+
+def test_cluster_type_comes_from_the_template():
+    # the column is the template's cluster kind, whatever the template's name
+    tpl = cg.get_template("nev")
+    custom = cg.ChainTemplate.from_frames(tpl.segments.reset_index(), tpl.flows, name="mychain",
+                                          cluster_type="emerging")
+    firms, _, _ = synthetic_frames(custom, 300, seed=2)
+    assert set(firms["cluster_type"]) == {"emerging"}
 
 
 def test_planted_structure_true_in_data(generated):
@@ -332,8 +340,10 @@ def test_other_region():
     ],
 )
 def test_bad_arguments(kwargs, message):
-    with pytest.raises(ChainDataError, match=message):
+    # bad arguments are parameter errors (ValueError), not problems in the data (ChainDataError)
+    with pytest.raises(ValueError, match=message) as info:
         synthetic_frames("nev", **kwargs)
+    assert type(info.value) is ValueError
 
 
 def test_custom_template():
@@ -359,7 +369,7 @@ def test_sampler_known_probabilities():
     # size weights 1, 1, 1, 3. Closeness 8 : 3 : 1 gives class weights
     # 8·1 : 3·1 : 1·(1 + 3) = 8 : 3 : 4, so the four suppliers are drawn with
     # probabilities 8/15, 3/15, 1/15 and 3/15 (within "elsewhere" by weight 1 : 3).
-    from chaingraph.datasets import _sample_flow
+    from chaingraph.synthetic import _sample_flow
 
     n_c = 30000
     prov = np.array([0, 0, 1, 1] + [0] * n_c)
@@ -374,7 +384,7 @@ def test_sampler_known_probabilities():
 
 
 def test_sampler_without_repeats():
-    from chaingraph.datasets import _sample_flow
+    from chaingraph.synthetic import _sample_flow
 
     prov = np.zeros(13, dtype=np.int64)
     city = np.zeros(13, dtype=np.int64)

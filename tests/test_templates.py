@@ -93,11 +93,12 @@ def test_error_unknown_stage():
     )
 
 
-def test_error_missing_stage_value():
-    with pytest.raises(ChainDataError) as err:
-        ChainTemplate.from_frames(seg_frame(stage=["upstream", None, ""]))
-    assert err.value.rows == [1, 2]
-    assert "missing stage" in str(err.value)
+def test_stage_is_optional_and_missing_stays_missing():
+    t = ChainTemplate.from_frames(seg_frame(stage=["upstream", None, ""]))
+    assert t.segments["stage"].isna().tolist() == [False, True, True]
+    t = ChainTemplate.from_frames(seg_frame().drop(columns="stage"))
+    assert t.segments["stage"].isna().all()
+    assert t.stage_segments("upstream") == []
 
 
 def test_error_unknown_foundation():
@@ -276,6 +277,34 @@ def test_toml_round_trip_custom_with_quotes(tmp_path):
                                   title="玩具", title_en='A "toy"')
     t.to_toml(tmp_path / "toy.toml")
     assert ChainTemplate.from_toml(tmp_path / "toy.toml") == t
+
+
+def test_cluster_type():
+    # built-in chains carry their kind (Guangdong 2020 list); a user's template may say
+    assert {n: get_template(n).cluster_type for n in BUILTINS} == {
+        "nev": "pillar", "cnc": "emerging", "ic": "emerging"}
+    assert ChainTemplate.from_frames(seg_frame(), flow_frame()).cluster_type is None
+    t = ChainTemplate.from_frames(seg_frame(), flow_frame(), name="toy", cluster_type="pillar")
+    assert t.cluster_type == "pillar"
+    assert t != ChainTemplate.from_frames(seg_frame(), flow_frame(), name="toy")
+    with pytest.raises(ChainDataError,
+                       match="template: column 'cluster_type': unknown cluster type 'big'"):
+        ChainTemplate.from_frames(seg_frame(), flow_frame(), cluster_type="big")
+
+
+def test_cluster_type_round_trip(tmp_path):
+    import pickle
+
+    t = ChainTemplate.from_frames(seg_frame(), flow_frame(), name="toy", cluster_type="emerging")
+    t.to_toml(tmp_path / "toy.toml")
+    assert 'cluster_type = "emerging"' in (tmp_path / "toy.toml").read_text(encoding="utf-8")
+    assert ChainTemplate.from_toml(tmp_path / "toy.toml").cluster_type == "emerging"
+    assert pickle.loads(pickle.dumps(t)).cluster_type == "emerging"
+    (tmp_path / "bad.toml").write_text(
+        'name = "bad"\ncluster_type = "pillars"\n[[segments]]\nid = "a"\nstage = "upstream"\n',
+        encoding="utf-8")
+    with pytest.raises(ChainDataError, match="bad.toml \\[template\\]: column 'cluster_type'"):
+        ChainTemplate.from_toml(tmp_path / "bad.toml")
 
 
 def test_toml_errors_name_the_file(tmp_path):

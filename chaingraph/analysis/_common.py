@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+import pandas as pd
+
+from chaingraph.errors import ChainDataError
 
 
 def normalised_weights(defaults: Mapping[str, float], given: Mapping[str, float] | None,
@@ -26,3 +29,25 @@ def normalised_weights(defaults: Mapping[str, float], given: Mapping[str, float]
     if total <= 0:
         raise ValueError(f"at least one {what} weight must be positive")
     return {k: v / total for k, v in w.items()}
+
+
+def require_links(chain, what: str) -> None:
+    """Raise unless the chain has transactions (supplier–customer links).
+
+    A chain map built without links (:attr:`ChainGraph.has_links` false) cannot
+    answer what needs transactions; the error says which analysis asked.
+    """
+    if not chain.has_links:
+        raise ChainDataError(
+            f"{what} needs supplier–customer links (transactions); this chain has none — "
+            "it is a chain map of presence only",
+            source="links",
+        )
+
+
+def with_place(df: pd.DataFrame, chain) -> pd.DataFrame:
+    """``df`` with ``attrs["home"]`` and ``attrs["region"]`` saying which home country and
+    focus region it was computed for (returned, for ``return with_place(out, chain)``)."""
+    df.attrs["home"] = chain.home
+    df.attrs["region"] = chain.region
+    return df

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from chaingraph.analysis import _sparse
-from chaingraph.analysis._common import normalised_weights
+from chaingraph.analysis import _graph_kernels
+from chaingraph.analysis._common import normalised_weights, require_links, with_place
+from chaingraph.core import ChainGraph
 
 __all__ = ["integration", "IntegrationResult", "DEFAULT_INTEGRATION_WEIGHTS", "SPECIALISED_MARKS"]
 
@@ -55,9 +56,13 @@ class IntegrationResult:
         (``100 · weight · value``; they add up to ``score``) and ``meaning``.
     firms : DataFrame
         One row per large firm, indexed by ``firm_id`` (see :func:`integration`).
+
+    Each table's ``attrs["home"]`` and ``attrs["region"]`` say where it was
+    computed from (local firms are those of that region).
     mixing : DataFrame
-        Size-class mixing matrix: share of links from suppliers of the row
-        class to customers of the column class (sums to 1).
+        Size-class mixing matrix, rows ``supplier_size`` and columns
+        ``customer_size`` (large, medium, small, micro): share of links from
+        suppliers of the row class to customers of the column class (sums to 1).
     assortativity : float
         Newman's (2003) size-class assortativity coefficient.
     """
@@ -117,7 +122,7 @@ def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
-def integration(chain, *, weights: Mapping[str, float] | None = None) -> IntegrationResult:
+def integration(chain: ChainGraph, *, weights: Mapping[str, float] | None = None) -> IntegrationResult:
     """Integration of small and large firms (大中小企业融通): a 0–100 index and its parts.
 
     Notation: ``W[s, j]`` what *s* sells to *j*; ``L`` the large firms
@@ -211,6 +216,7 @@ def integration(chain, *, weights: Mapping[str, float] | None = None) -> Integra
     >>> list(result.mixing.index)
     ['large', 'medium', 'small', 'micro']
     """
+    require_links(chain, "integration")
     w = _weights(weights)
     adj, adj_t = chain.adjacency, chain.adjacency_t
     size = chain.firms["size_class"]
@@ -220,7 +226,7 @@ def integration(chain, *, weights: Mapping[str, float] | None = None) -> Integra
     special = _specialised(chain)
 
     # per large firm, direct suppliers -------------------------------------------
-    pat_t = _sparse.pattern(adj_t, np.float64)
+    pat_t = _graph_kernels.pattern(adj_t, np.float64)
     n_sup = np.diff(adj_t.indptr).astype(np.int64)
     sme_sup = pat_t @ sme.astype(float)
     local_sup = pat_t @ local_sme.astype(float)
@@ -229,7 +235,7 @@ def integration(chain, *, weights: Mapping[str, float] | None = None) -> Integra
     purchases = chain.in_strength
 
     rows = np.flatnonzero(large)
-    reached = _sparse.reach_counts([adj_t, adj], 2, masks=[sme], rows=rows)[:, 1]
+    reached = _graph_kernels.reach_counts([adj_t, adj], 2, masks=[sme], rows=rows)[:, 1]
     firms = pd.DataFrame(
         {
             "n_suppliers": n_sup[rows],
@@ -249,16 +255,16 @@ def integration(chain, *, weights: Mapping[str, float] | None = None) -> Integra
     buying = rows[n_sup[rows] > 0]
     c_local = float(np.mean(local_sup[buying] > 0)) if len(buying) else np.nan
     if large.any() and sme.any():
-        near = (_sparse.reach_distance(adj_t, large, 2) >= 0) | (
-            _sparse.reach_distance(adj, large, 2) >= 0
+        near = (_graph_kernels.reach_distance(adj_t, large, 2) >= 0) | (
+            _graph_kernels.reach_distance(adj, large, 2) >= 0
         )
         c_reach = float((near & sme).sum() / sme.sum())
     else:
         c_reach = np.nan
 
     codes = pd.Categorical(size, categories=list(SIZE_ORDER)).codes.astype(np.int64)
-    counts = _sparse.class_mixing(adj, codes, len(SIZE_ORDER))
-    r = _sparse.newman_assortativity(counts)
+    counts = _graph_kernels.class_mixing(adj, codes, len(SIZE_ORDER))
+    r = _graph_kernels.newman_assortativity(counts)
     total = counts.sum()
     e = counts / total if total > 0 else np.full_like(counts, np.nan)
     mixing = pd.DataFrame(
@@ -295,5 +301,6 @@ def integration(chain, *, weights: Mapping[str, float] | None = None) -> Integra
     else:
         score = float(np.nansum(components["points"].to_numpy()))
     return IntegrationResult(
-        score=score, components=components, firms=firms, mixing=mixing, assortativity=float(r)
+        score=score, components=with_place(components, chain), firms=with_place(firms, chain),
+        mixing=with_place(mixing, chain), assortativity=float(r)
     )

@@ -14,9 +14,11 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from chaingraph.analysis import _sparse
-from chaingraph.analysis._common import normalised_weights
+from chaingraph.analysis import _graph_kernels
+from chaingraph.analysis._common import normalised_weights, require_links, with_place
+from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError
+from chaingraph.rules import load_rules
 
 __all__ = ["lead_firms", "ecosystem", "DEFAULT_LEAD_WEIGHTS", "LEAD_RULES"]
 
@@ -47,8 +49,6 @@ def revenue_floor(rule: str) -> float:
     >>> revenue_floor("guangdong-pillar"), revenue_floor("guangdong-emerging")
     (500000.0, 100000.0)
     """
-    from .tiers import load_rules
-
     file, cluster = LEAD_RULES[rule]
     criterion = load_rules(file).criteria["lead.revenue"]
     return float(criterion.thresholds[cluster])
@@ -97,8 +97,11 @@ def _weights(weights: Mapping[str, float] | None) -> dict[str, float]:
 
 
 def _size(chain) -> np.ndarray:
-    """Revenue where known, else the larger of network sales and purchases (万元)."""
+    """Revenue where known, else the larger of network sales and purchases (万元); unknown
+    (NaN) for a firm with neither revenue nor links."""
     flow = np.maximum(chain.out_strength, chain.in_strength)
+    linked = (np.diff(chain.adjacency.indptr) + np.diff(chain.adjacency_t.indptr)) > 0
+    flow = np.where(linked, flow, np.nan)
     if "revenue" in chain.firms.columns:
         rev = pd.to_numeric(chain.firms["revenue"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         return np.where(np.isnan(rev), flow, rev)
@@ -106,7 +109,7 @@ def _size(chain) -> np.ndarray:
 
 
 def lead_firms(
-    chain,
+    chain: ChainGraph,
     *,
     weights: Mapping[str, float] | None = None,
     top: int | None = None,
@@ -128,14 +131,16 @@ def lead_firms(
         ``log_scale(sales_share)`` with ``sales_share_i = size_i / Σ size``;
         ``size`` is the firm's ``revenue`` where given, else the larger of its
         sales and purchases in the network (an end producer sells little in
-        the network but buys a lot).
+        the network but buys a lot); unknown for a firm with neither revenue
+        nor links, and then so are ``scale`` and ``lead_score`` (unless the
+        ``scale`` weight is 0).
     ``pull`` (0.20)
         ``log_scale(pagerank)``: PageRank on the customer-weighted supply
         network — a walker at *s* moves to customer *j* with probability
         ``W[s, j] / out_s`` (damping 0.85, uniform teleport, dangling mass
         spread uniformly), so rank accumulates at firms that buy much from
         firms that themselves buy much. Power iteration stops when the L1
-        change falls below 1e-10 (absolute, see :func:`chaingraph.analysis._sparse.pagerank`).
+        change falls below 1e-10 (absolute, see :func:`chaingraph.analysis._graph_kernels.pagerank`).
     ``upstream_firms`` (0.10)
         ``log_scale(|S²(i)|)``: distinct suppliers within two tiers.
     ``upstream_amount`` (0.10)
@@ -183,9 +188,11 @@ def lead_firms(
         * ``"guangdong-pillar"`` / ``"guangdong-emerging"``: Guangdong's 2022
           revenue floors for 链主, ≥ 500 000 万元 (50 亿元) or ≥ 100 000 万元
           (10 亿元) of ``revenue`` (the rule's market-share evidence is not
-          in chain data and is not checked).
+          in chain data and is not checked; a firm without revenue is
+          unknown).
         * a callable ``rule(scores, chain) -> bool array`` given the score
-          table (before ``top`` is applied) and the chain.
+          table (before ``top`` is applied) and the chain (a missing value
+          means unknown).
 
     Returns
     -------
@@ -193,11 +200,15 @@ def lead_firms(
         Indexed by ``firm_id``, sorted by ``rank``, with columns
 
         ``lead_score``
-            Weighted sum of the components, 0–1.
+            Weighted sum of the components, 0–1; missing when a weighted
+            component is unknown, and for a country aggregate
+            (``firms.kind == "aggregate"``), which is never a 链主.
         ``rank``
-            1 for the highest score (ties share the better rank).
+            1 for the highest score (ties share the better rank); missing
+            where the score is (such firms come last).
         ``is_lead``
-            bool, by ``rule``.
+            By ``rule``; missing where the rule cannot tell (an unknown
+            score; a revenue rule and no revenue), false for an aggregate.
         ``scale``, ``pull``, ``upstream_firms``, ``upstream_amount``, ``upstream_local_smes``, ``dependence``, ``downstream``, ``span``
             The components, 0–1, as defined above.
         ``size``
@@ -250,6 +261,7 @@ def lead_firms(
     >>> leads.attrs["weights"]["pull"]
     0.2
     """
+    require_links(chain, "lead_firms")
     w = _weights(weights)
     if top is not None:
         if isinstance(top, (bool, np.bool_)) or not isinstance(top, (int, np.integer)) or top < 0:
@@ -260,14 +272,14 @@ def lead_firms(
     sales, purchases = chain.out_strength, chain.in_strength
 
     size = _size(chain)
-    total = size.sum()
-    sales_share = size / total if total > 0 else np.zeros(n)
+    total = np.nansum(size)
+    sales_share = size / total if total > 0 else np.where(np.isnan(size), np.nan, 0.0)
 
-    pr, n_iter = _sparse.pagerank(adj, alpha=PAGERANK_ALPHA, tol=PAGERANK_TOL)
+    pr, n_iter = _graph_kernels.pagerank(adj, alpha=PAGERANK_ALPHA, tol=PAGERANK_TOL)
 
     local_sme = chain.is_local & chain.is_sme
-    up = _sparse.reach_counts(adj_t, 2, masks=[local_sme])
-    down = _sparse.reach_counts(adj, 2)[:, 0]
+    up = _graph_kernels.reach_counts(adj_t, 2, masks=[local_sme])
+    down = _graph_kernels.reach_counts(adj, 2)[:, 0]
 
     # tier-2 purchases attributed through each supplier: Σ_s W[s,i]·in_s/out_s
     ratio = np.zeros(n)
@@ -276,14 +288,14 @@ def lead_firms(
     amount2 = purchases + adj_t @ ratio
 
     # supplier dependence: in_i / Σ_{s∈S¹(i)} out_s
-    supplier_sales = _sparse.pattern(adj_t, np.float64) @ sales
+    supplier_sales = _graph_kernels.pattern(adj_t, np.float64) @ sales
     dependence = np.zeros(n)
     has_sup = supplier_sales > 0
     dependence[has_sup] = purchases[has_sup] / supplier_sales[has_sup]
 
     codes = chain.segment_codes
     n_seg_chain = len(np.unique(codes[codes >= 0]))
-    n_segments = _sparse.reach_label_counts([adj, adj_t], codes, len(chain.segment_ids), 2)
+    n_segments = _graph_kernels.reach_label_counts([adj, adj_t], codes, len(chain.segment_ids), 2)
     span = n_segments / n_seg_chain if n_seg_chain else np.zeros(n)
 
     comp = {
@@ -296,12 +308,16 @@ def lead_firms(
         "downstream": log_scale(down),
         "span": span,
     }
-    score = sum(w[k] * comp[k] for k in w)
+    # a component with weight 0 is dropped, so its unknowns do not make the score unknown
+    score = sum(w[k] * comp[k] for k in w if w[k] > 0)
     score = np.clip(score, 0.0, 1.0)
+    score = np.where(chain.is_aggregate, np.nan, score)  # an aggregate is never a 链主
+    unknown = np.isnan(score)
 
     df = pd.DataFrame(index=chain.firm_ids.copy())
     df["lead_score"] = score
-    df["rank"] = pd.Series(score, index=df.index).rank(ascending=False, method="min").astype("int64")
+    rank = pd.Series(score, index=df.index).rank(ascending=False, method="min")
+    df["rank"] = rank.astype("Int64" if unknown.any() else "int64")
     df["is_lead"] = False
     for k in DEFAULT_LEAD_WEIGHTS:
         df[k] = comp[k]
@@ -316,8 +332,8 @@ def lead_firms(
     df["n_segments"] = n_segments
 
     is_lead, rule_text = _apply_rule(rule, df, chain)
-    df["is_lead"] = is_lead
-    order = np.argsort(df["rank"].to_numpy(), kind="stable")
+    df["is_lead"] = _with_unknowns(is_lead, chain)
+    order = np.argsort(df["rank"].to_numpy(dtype=float, na_value=np.inf), kind="stable")
     df = df.iloc[order]
     if top is not None:
         df = df.iloc[:top]
@@ -328,15 +344,29 @@ def lead_firms(
         "normalisation": "log_scale: log(1 + x/median⁺) / log(1 + max/median⁺); "
         "dependence as is; span = segments covered / segments in chain",
     }
-    return df
+    return with_place(df, chain)
+
+
+def _with_unknowns(hit: np.ndarray, chain):
+    """``is_lead``: the rule's verdict, missing where it is unknown (NaN in ``hit``), False for
+    aggregates; a bool array when nothing is unknown."""
+    hit = np.asarray(hit, dtype=float)
+    unknown = np.isnan(hit) & ~chain.is_aggregate
+    verdict = np.nan_to_num(hit, nan=0.0) > 0
+    if not unknown.any():
+        return verdict
+    return pd.arrays.BooleanArray(verdict, unknown)
 
 
 def _apply_rule(rule, df: pd.DataFrame, chain) -> tuple[np.ndarray, str]:
+    """``is_lead`` by ``rule`` as floats (1, 0, NaN where unknown) and the rule's text."""
     if rule is None or rule == "default":
         large = chain.is_large
         score = df["lead_score"].to_numpy()
-        best = score.max() if len(score) else 0.0
-        hit = (large & (score >= DEFAULT_RELATIVE * best)) | (score >= DEFAULT_ABSOLUTE)
+        best = np.nanmax(score) if (~np.isnan(score)).any() else 0.0
+        with np.errstate(invalid="ignore"):
+            hit = (large & (score >= DEFAULT_RELATIVE * best)) | (score >= DEFAULT_ABSOLUTE)
+        hit = np.where(np.isnan(score), np.nan, hit)
         return hit, (
             f"default: large firm with lead_score ≥ {DEFAULT_RELATIVE} × top score, "
             f"or lead_score ≥ {DEFAULT_ABSOLUTE}"
@@ -350,17 +380,20 @@ def _apply_rule(rule, df: pd.DataFrame, chain) -> tuple[np.ndarray, str]:
             )
         floor = revenue_floor(rule)
         rev = pd.to_numeric(chain.firms["revenue"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        hit = np.nan_to_num(rev, nan=-np.inf) >= floor
+        with np.errstate(invalid="ignore"):
+            hit = np.where(np.isnan(rev), np.nan, rev >= floor)
         return hit, f"{rule}: revenue ≥ {floor:,.0f} 万元 (market-share evidence not checked)"
     if callable(rule):
-        hit = np.asarray(rule(df.copy(), chain), dtype=bool)
-        if hit.shape != (len(df),):
-            raise ValueError(f"the lead rule returned {hit.shape} values for {len(df)} firms")
+        given = np.asarray(rule(df.copy(), chain), dtype=object)
+        if given.shape != (len(df),):
+            raise ValueError(f"the lead rule returned {given.shape} values for {len(df)} firms")
+        unknown = pd.isna(given)  # a rule may say it cannot tell (None, NaN, pd.NA)
+        hit = np.where(unknown, np.nan, np.where(unknown, False, given).astype(bool))
         return hit, f"custom: {getattr(rule, '__name__', repr(rule))}"
     raise TypeError("rule must be None, a rule name or a callable")
 
 
-def ecosystem(chain, firm_id, *, depth: int = 2, direction: str = "both"):
+def ecosystem(chain: ChainGraph, firm_id, *, depth: int = 2, direction: str = "both"):
     """The ecosystem (生态圈) of a firm: its suppliers and customers up to ``depth`` tiers.
 
     The firm set is ``{i} ∪ S^d(i) ∪ C^d(i)`` where ``S^d(i)`` are the firms
@@ -397,6 +430,7 @@ def ecosystem(chain, firm_id, *, depth: int = 2, direction: str = "both"):
     >>> eco.n_firms == 1 + (chain.adjacency_t[[chain.firm_ids.get_loc(lead)]].nnz)
     True
     """
+    require_links(chain, "ecosystem")
     if direction not in ("both", "upstream", "downstream"):
         raise ValueError("direction must be 'both', 'upstream' or 'downstream'")
     if int(depth) != depth or depth < 1:
@@ -407,7 +441,7 @@ def ecosystem(chain, firm_id, *, depth: int = 2, direction: str = "both"):
     keep = np.zeros(chain.n_firms, dtype=bool)
     keep[pos] = True
     if direction in ("both", "upstream"):
-        keep |= _sparse.reach_distance(chain.adjacency_t, [pos], int(depth)) >= 0
+        keep |= _graph_kernels.reach_distance(chain.adjacency_t, [pos], int(depth)) >= 0
     if direction in ("both", "downstream"):
-        keep |= _sparse.reach_distance(chain.adjacency, [pos], int(depth)) >= 0
+        keep |= _graph_kernels.reach_distance(chain.adjacency, [pos], int(depth)) >= 0
     return chain.subchain(firms=chain.firm_ids[keep])

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,8 @@ import numpy as np
 import pandas as pd
 
 from chaingraph import schema
+from chaingraph.analysis._common import require_links, with_place
+from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError
 
 __all__ = ["systemic_risk", "simulate_disruption", "DisruptionResult", "read_essentiality"]
@@ -362,6 +365,12 @@ def _weights(chain, weight) -> tuple[np.ndarray, str]:
     return np.ascontiguousarray(w, dtype=np.float64), label
 
 
+def output_weight(chain: ChainGraph) -> np.ndarray:
+    """Each firm's output, ESRI's default weight: its ``revenue`` where the firms
+    table gives one, else the larger of its sales and purchases in the network."""
+    return _weights(chain, "output")[0]
+
+
 def _is_number(value) -> bool:
     """A real number (Python or numpy scalar), not a bool."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
@@ -414,6 +423,9 @@ def _threads(n):
         numba.set_num_threads(before)
 
 
+_KERNEL_LOCK = threading.Lock()
+
+
 def _run_batch(net: _Network, weight: np.ndarray, tol, positions: np.ndarray, n_jobs=None):
     """Single-firm failure scenarios for the firms at ``positions`` (one batch)."""
     from chaingraph.analysis import _cascade  # numba compiles on first use: import when needed
@@ -422,7 +434,10 @@ def _run_batch(net: _Network, weight: np.ndarray, tol, positions: np.ndarray, n_
     ptr = np.arange(m + 1, dtype=np.int64)
     idx = np.ascontiguousarray(positions, dtype=np.int32)
     b = np.ones(m)
-    with _threads(n_jobs) as threads:
+    # one batch at a time per process, each on all its threads: a Dask worker
+    # with several threads would otherwise start parallel kernels side by side
+    # (which numba's default workqueue threading layer does not allow)
+    with _KERNEL_LOCK, _threads(n_jobs) as threads:
         if tol:
             return _cascade.esri_batch_jacobi(ptr, idx, b, net.down, net.up, weight, float(tol),
                                               threads)
@@ -510,7 +525,7 @@ def _positions(chain, firms) -> np.ndarray:
 
 
 def systemic_risk(
-    chain,
+    chain: ChainGraph,
     *,
     sector: str = "segment_id",
     essentiality="linear",
@@ -609,9 +624,11 @@ def systemic_risk(
         - ``esri_upstream``: the same using ``hᵘ`` only (suppliers' side);
         - ``iterations`` (only with ``tol``): steps of the plain iteration.
 
-        ``attrs`` says what was computed: ``weight`` (the weight used),
-        ``method``, ``essentiality``, ``replaceability``, ``reference``, and
-        all of it in one sentence, ``settings``.
+        ``attrs`` says what was computed: ``weight`` (the weight used, in
+        words), ``weight_setting`` (the ``weight`` argument), ``method``,
+        ``tol`` (None when exact), ``essentiality``, ``replaceability``,
+        ``reference``, all of it in one sentence, ``settings``, and the
+        chain's ``home`` country and focus ``region``.
 
     Raises
     ------
@@ -662,6 +679,7 @@ def systemic_risk(
     B         1.0         0.761905       0.619048
     C         1.0         1.000000       0.238095
     """
+    require_links(chain, "systemic_risk")
     _check_tol(tol)
     _check_n_jobs(n_jobs)
     essentiality, described = _essentiality_setting(essentiality)
@@ -684,16 +702,19 @@ def systemic_risk(
         _warn_uncertified(extra)
     out = pd.DataFrame(columns, index=chain.firm_ids[positions])
     out.index.name = "firm_id"
-    out.attrs.update(_settings(described, replaceability, tol, label))
-    return out
+    out.attrs.update(_settings(described, replaceability, tol, weight, label))
+    return with_place(out, chain)
 
 
-def _settings(essentiality: str, replaceability: bool, tol, weight_label: str) -> dict:
+def _settings(essentiality: str, replaceability: bool, tol, weight: str,
+              weight_label: str) -> dict:
     """What a result says about how it was computed (its ``attrs``)."""
     method = _method(tol)
     return {
         "weight": weight_label,
+        "weight_setting": weight,
         "method": method,
+        "tol": float(tol) if tol else None,
         "essentiality": essentiality,
         "replaceability": bool(replaceability),
         "reference": "Diem et al. (2022), Sci. Rep. 12:7719",
@@ -838,7 +859,7 @@ def _shock_vector(chain, shock, intensity) -> tuple[np.ndarray, str]:
 
 
 def simulate_disruption(
-    chain,
+    chain: ChainGraph,
     shock,
     *,
     intensity: float = 1.0,
@@ -888,8 +909,9 @@ def simulate_disruption(
         loss_share_upstream) and ``summary`` (shock, firms_shocked, firms_hit,
         loss_share, loss_share_downstream, loss_share_upstream, weight_lost,
         local_loss_share, weight, method, and iterations with ``tol``); see
-        :class:`DisruptionResult`. ``firm_impacts.attrs`` holds the settings
-        as in :func:`systemic_risk`.
+        :class:`DisruptionResult`. ``firm_impacts.attrs`` and
+        ``segment_impacts.attrs`` hold the settings and place as in
+        :func:`systemic_risk`.
 
     References
     ----------
@@ -911,6 +933,7 @@ def simulate_disruption(
     >>> res.summary["method"]
     'exact fixed point'
     """
+    require_links(chain, "simulate_disruption")
     _check_tol(tol)
     x, description = _shock_vector(chain, shock, intensity)
     essentiality, described = _essentiality_setting(essentiality)
@@ -943,7 +966,8 @@ def simulate_disruption(
         index=chain.firm_ids,
     )
     firm.index.name = "firm_id"
-    firm.attrs.update(_settings(described, replaceability, tol, label))
+    firm.attrs.update(_settings(described, replaceability, tol, weight, label))
+    with_place(firm, chain)
     total = w.sum()
 
     if "segment_id" in chain.firms.columns:
@@ -998,4 +1022,5 @@ def simulate_disruption(
     if tol:
         values["iterations"] = int(iters)
     summary = pd.Series(values, name="value", dtype=object)
-    return DisruptionResult(firm, seg_out, summary)
+    seg_out.attrs.update(firm.attrs)
+    return DisruptionResult(firm, with_place(seg_out, chain), summary)

@@ -1,8 +1,7 @@
-"""Input–output methods for sector tables and for chain segments (环节).
+"""Input–output methods for sector tables (投入产出分析), also of chain segments (环节).
 
 Key sectors by the Rasmussen–Hirschman linkages (影响力系数 / 感应度系数),
-hypothetical extraction, upstreamness, and the segment × segment flow matrix
-that lets the same methods run on firm-level chain data.
+hypothetical extraction and upstreamness.
 
 Every table function takes an inter-industry flow matrix ``Z`` (``z_ij`` =
 what sector *i* sells to sector *j*) and gross output ``x``, as numpy
@@ -25,6 +24,9 @@ Notation and conventions (Miller & Blair 2009, ch. 2, 6 and 12):
   :func:`ghosh_inverse` its coefficients are 0 (``0/0 := 0``), giving it a
   unit row and column.  A sector with zero gross output but non-zero sales
   or purchases, or with negative gross output, is an error.
+
+Tables made from chain segments, files and datasets come from
+:mod:`chaingraph.analysis.sector_tables`.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from chaingraph.analysis import _io_kernels as _k
+from chaingraph.analysis import _input_output_kernels as _k
 from chaingraph.errors import ChainDataError
 
 __all__ = [
@@ -45,9 +47,6 @@ __all__ = [
     "key_sectors",
     "extraction",
     "upstreamness",
-    "segment_flows",
-    "segment_output",
-    "read_io_table",
 ]
 
 SECTOR_CLASSES = ("key", "strong backward", "strong forward", "weak")
@@ -407,7 +406,7 @@ def key_sectors(Z, x, *, forward: str = "ghosh") -> pd.DataFrame:
     ['key', 'key', 'strong backward', 'weak', 'strong forward', 'weak']
     """
     if forward not in ("ghosh", "leontief"):
-        raise ChainDataError(f"forward must be 'ghosh' or 'leontief', got {forward!r}", source="forward")
+        raise ValueError(f"forward must be 'ghosh' or 'leontief', got {forward!r}")
     tab = _read_table(Z, x)
     n = len(tab.x)
     cols = ["output_multiplier", "backward_linkage", "forward_linkage", "backward_cv", "forward_cv"]
@@ -644,7 +643,7 @@ def upstreamness(Z, x) -> pd.Series:
     cells, and the vehicle sells only to final users.
 
     >>> chain = cg.load_dataset("shandong-nev")
-    >>> u = upstreamness(segment_flows(chain), segment_output(chain))
+    >>> u = upstreamness(cg.segment_flows(chain), cg.segment_output(chain))
     >>> bool(u["lithium_resources"] > u["battery_cell"] > u["vehicle"]), float(u["vehicle"])
     (True, 1.0)
     """
@@ -660,264 +659,3 @@ def upstreamness(Z, x) -> pd.Series:
     else:
         values = np.full(tab.n_all, np.nan)
     return pd.Series(values, index=tab.labels, name="upstreamness")
-
-
-# --------------------------------------------------------------------------
-# chain segments (环节) as sectors
-# --------------------------------------------------------------------------
-
-
-def _segment_indicator(chain, mask: np.ndarray | None = None):
-    """Sparse (segments × firms) 0/1 matrix of firm membership; unknown segments dropped."""
-    codes = np.asarray(chain.segment_codes)
-    keep = codes >= 0
-    if mask is not None:
-        keep &= mask
-    firms = np.flatnonzero(keep)
-    n_seg = len(chain.segment_ids)
-    return sp.csr_array(
-        (np.ones(len(firms)), (codes[firms], firms)),
-        shape=(n_seg, len(codes)),
-    )
-
-
-def segment_flows(chain, *, local_only: bool = False) -> pd.DataFrame:
-    """Segment × segment flow matrix (环节间流量矩阵) summed from firm links.
-
-    ``S[k, l] = sum of W[s, j]`` over firms *s* in segment *k* and *j* in
-    segment *l*, with ``W = chain.adjacency`` (what firm *s* sells to firm
-    *j*).  As a matrix product, ``S = P W P^T`` with ``P`` the segments ×
-    firms membership matrix.  ``S`` plays the part of ``Z`` in
-    :func:`key_sectors`, :func:`extraction` and :func:`upstreamness`, with
-    :func:`segment_output` as gross output, so the input–output methods run
-    at segment level on firm data.
-
-    Parameters
-    ----------
-    chain : ChainGraph
-    local_only : bool, default False
-        Keep only links between two local firms (``chain.is_local``): the
-        region's own segment flows.
-
-    Returns
-    -------
-    DataFrame
-        Square, indexed by ``segment_id`` (rows: supplying segment) with
-        columns ``segment_id`` (using segment), in the order of
-        ``chain.segment_ids``; segments without firms or links give zero rows
-        and columns.  Flows in the units of the links' ``amount`` (万元), or
-        link counts when the links have no amount.
-
-    Warns
-    -----
-    UserWarning
-        When links touch firms of unknown segment: how much flow is left out.
-
-    References
-    ----------
-    Miller, R. E. & Blair, P. D. (2009). *Input-Output Analysis*, 2nd ed.,
-    ch. 4 (aggregation of sectors).
-
-    Examples
-    --------
-    >>> import chaingraph as cg
-    >>> chain = cg.load_dataset("shandong-nev")
-    >>> S = segment_flows(chain)
-    >>> S.shape == (len(chain.segment_ids),) * 2
-    True
-    >>> bool(S.loc["battery_pack", "vehicle"] > 0), float(S.loc["vehicle", "battery_pack"])
-    (True, 0.0)
-
-    Key sectors at segment (环节) level; the battery cell pulls on its
-    suppliers more than the average segment:
-
-    >>> ks = key_sectors(S, segment_output(chain))
-    >>> bool(ks.loc["battery_cell", "backward_linkage"] > 1)
-    True
-    >>> bool(ks["sector_class"].isin(["key", "strong backward", "strong forward", "weak"]).all())
-    True
-    """
-    W = sp.csr_array(chain.adjacency)
-    mask = np.asarray(chain.is_local, dtype=bool) if local_only else None
-    if mask is not None:
-        m = mask.astype(float)
-        W = sp.csr_array(W.multiply(m[:, None]).multiply(m[None, :]))
-    codes = np.asarray(chain.segment_codes)
-    unknown = codes < 0
-    if unknown.any() and W.nnz:
-        coo = W.tocoo()
-        touch = unknown[coo.row] | unknown[coo.col]
-        lost = float(coo.data[touch].sum())
-        if touch.any():
-            warnings.warn(
-                f"{int(touch.sum())} firm pairs ({lost:,.6g} of {float(coo.data.sum()):,.6g} in flow) involve "
-                "firms without a segment and are left out of the segment flows",
-                UserWarning,
-                stacklevel=2,
-            )
-    P = _segment_indicator(chain)
-    S = (P @ W @ P.T).toarray()
-    index = pd.Index(chain.segment_ids, name="segment_id")
-    return pd.DataFrame(S, index=index, columns=index.copy())
-
-
-def segment_output(chain, *, local_only: bool = False) -> pd.Series:
-    """Gross output per segment (环节总产出), to go with :func:`segment_flows`.
-
-    A firm's output is its ``revenue`` when the firms table has that column
-    and the value is given; otherwise the larger of its sales and its
-    purchases in the network, ``max(out_strength, in_strength)``.  That is a
-    lower bound on what it produces: a firm makes at least what it sells to
-    the firms in the data, and, with non-negative value added, at least what
-    it buys — so a revenue below that bound is raised to it (with a warning).  (Sales alone would give a final producer, which sells to
-    consumers outside the data, zero output despite its inputs.)  A segment's
-    output is the sum over its firms.
-
-    Parameters
-    ----------
-    chain : ChainGraph
-    local_only : bool, default False
-        Sum over local firms only (to go with ``segment_flows(chain,
-        local_only=True)``).
-
-    Returns
-    -------
-    Series named ``output``
-        Indexed by ``segment_id`` in the order of ``chain.segment_ids``;
-        0 for a segment without firms.
-
-    Warns
-    -----
-    UserWarning
-        When ``revenue`` exists but is missing for some firms, or is below a
-        firm's sales or purchases in the network: how many firms used the
-        network figure instead.
-
-    Examples
-    --------
-    >>> import chaingraph as cg
-    >>> chain = cg.load_dataset("shandong-nev")
-    >>> out = segment_output(chain)
-    >>> bool(out.index.equals(chain.segment_ids)), bool((out > 0).all())
-    (True, True)
-    """
-    out_s = np.asarray(chain.out_strength, dtype=float)
-    in_s = np.asarray(chain.in_strength, dtype=float)
-    est = np.maximum(out_s, in_s)
-    if "revenue" in chain.firms.columns:
-        rev = pd.to_numeric(chain.firms["revenue"], errors="coerce").to_numpy(dtype=float)
-        missing = ~np.isfinite(rev)
-        if missing.any():
-            warnings.warn(
-                f"{int(missing.sum())} of {len(rev)} firms have no revenue; their output is taken as "
-                "max(sales, purchases) in the network",
-                UserWarning,
-                stacklevel=2,
-            )
-        low = ~missing & (rev < est)
-        if low.any():
-            warnings.warn(
-                f"{int(low.sum())} firms have a revenue below their sales or purchases in the "
-                "network; their output is taken as max(sales, purchases)",
-                UserWarning,
-                stacklevel=2,
-            )
-        per_firm = np.where(missing, est, np.maximum(rev, est))
-    else:
-        per_firm = est
-    mask = np.asarray(chain.is_local, dtype=bool) if local_only else None
-    P = _segment_indicator(chain, mask)
-    return pd.Series(P @ per_firm, index=pd.Index(chain.segment_ids, name="segment_id"), name="output")
-
-
-# --------------------------------------------------------------------------
-# reading a table from a file
-# --------------------------------------------------------------------------
-
-
-def read_io_table(path) -> tuple[pd.DataFrame, pd.Series]:
-    """Read an input–output table (投入产出表) from one CSV file.
-
-    The layout: sector labels in the first column; one column per sector,
-    headed by the same labels (in any order), holding the square ``Z`` block
-    (row = selling sector, column = buying sector); and gross output in a
-    column named ``x`` or ``output``.  Any other column (final demand,
-    totals) is ignored.  Encoding (UTF-8, with or without BOM, or GB18030)
-    and separator (comma, tab, semicolon) are detected.  Empty cells in the
-    ``Z`` block are taken as 0, with a warning.
-
-    Parameters
-    ----------
-    path : str or Path
-
-    Returns
-    -------
-    Z : DataFrame
-        Square, indexed and labelled by sector.
-    x : Series named ``output``
-        Gross output, indexed by sector.
-
-    Raises
-    ------
-    ChainDataError
-        No output column, a sector without its column, repeated sectors,
-        non-numeric cells (naming the column and the file's line numbers),
-        or missing output.
-
-    Examples
-    --------
-    >>> import pathlib, tempfile
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "io.csv"
-    >>> _ = path.write_text("sector,farm,mill,household,output\\n"
-    ...                     "farm,20,30,50,100\\nmill,40,10,150,200\\n", encoding="utf-8")
-    >>> Z, x = read_io_table(path)
-    >>> key_sectors(Z, x)["sector_class"].tolist()
-    ['key', 'weak']
-    """
-    from pathlib import Path
-
-    from chaingraph.io import read_table
-
-    path = Path(path)
-    raw = read_table(path)
-    source = path.name
-    if raw.shape[1] < 2:
-        raise ChainDataError("needs a label column, the Z block and an output column", source=source)
-    label_col = raw.columns[0]
-    labels = pd.Index(raw[label_col].astype(str).str.strip(), name="sector" if label_col == "" else str(label_col))
-    line = np.arange(len(raw)) + 2  # header is line 1
-    dup = labels.duplicated()
-    if dup.any():
-        raise ChainDataError("repeated sector label", source=source, column=str(label_col), rows=line[dup].tolist())
-    out_col = next((c for c in ("x", "output") if c in raw.columns), None)
-    if out_col is None:
-        raise ChainDataError("no gross-output column: name it 'x' or 'output'", source=source)
-    missing = [s for s in labels if s not in set(raw.columns)]
-    if missing:
-        raise ChainDataError(
-            f"sectors without a column in the Z block: {missing[:5]}", source=source, column=str(label_col)
-        )
-
-    def numeric(col: str) -> np.ndarray:
-        text = raw[col]
-        vals = pd.to_numeric(text, errors="coerce")
-        bad = text.notna().to_numpy() & vals.isna().to_numpy()
-        if bad.any():
-            raise ChainDataError("not a number", source=source, column=str(col), rows=line[bad].tolist())
-        return vals.to_numpy(dtype=float)
-
-    block = np.column_stack([numeric(s) for s in labels]) if len(labels) else np.zeros((0, 0))
-    empty = np.isnan(block)
-    if empty.any():
-        warnings.warn(
-            f"{source}: {int(empty.sum())} empty cells in the Z block were taken as 0",
-            UserWarning,
-            stacklevel=2,
-        )
-        block = np.where(empty, 0.0, block)
-    xv = numeric(out_col)
-    bad = np.isnan(xv)
-    if bad.any():
-        raise ChainDataError("missing gross output", source=source, column=out_col, rows=line[bad].tolist())
-    Z = pd.DataFrame(block, index=labels, columns=labels.copy())
-    return Z, pd.Series(xv, index=labels, name="output")

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import chaingraph as cg
-from chaingraph.analysis import _sparse
+from chaingraph.analysis import _graph_kernels
 from chaingraph.analysis.leads import DEFAULT_LEAD_WEIGHTS, ecosystem, lead_firms, log_scale
 
 
@@ -68,7 +68,7 @@ def test_pagerank_two_nodes_by_hand():
     import scipy.sparse as sp
 
     w = sp.csr_array(np.array([[0.0, 1.0], [0.0, 0.0]]))
-    x, it = _sparse.pagerank(w, alpha=0.85, tol=1e-13)
+    x, it = _graph_kernels.pagerank(w, alpha=0.85, tol=1e-13)
     assert x == pytest.approx([20 / 57, 37 / 57], abs=1e-12)
     assert it > 1
 
@@ -164,16 +164,29 @@ def test_does_not_modify_chain(hand_chain):
     pd.testing.assert_frame_equal(hand_chain.firms, firms)
 
 
-def test_isolated_firm():
+def test_isolated_firm_without_revenue_is_unknown_not_zero():
     firms = pd.DataFrame({"firm_id": ["A", "B", "Z"], "size_class": ["large", "small", "small"]})
     links = pd.DataFrame({"supplier_id": ["B"], "customer_id": ["A"]})
-    df = lead_firms(cg.ChainGraph.from_frames(firms, links))
-    # no revenue: size is network throughput (1 for A and B, 0 for Z)
-    assert df.loc["Z", ["size", "n_suppliers_2", "n_customers_2", "supplier_dependence"]].tolist() == [0, 0, 0, 0]
-    assert df.loc["Z", "rank"] == 3
+    chain = cg.ChainGraph.from_frames(firms, links)
+    df = lead_firms(chain)
+    # no revenue: size is network throughput (1 for A and B); Z has neither revenue nor
+    # links, so its size, scale and hence score, rank and verdict are unknown, not 0
+    assert df.loc[["A", "B"], "size"].tolist() == [1.0, 1.0]
+    for col in ("size", "sales_share", "scale", "lead_score"):
+        assert np.isnan(df.loc["Z", col]), col
+    assert df.loc["Z", "rank"] is pd.NA and df.loc["Z", "is_lead"] is pd.NA
+    assert df.index[-1] == "Z" and df.loc[["A", "B"], "rank"].notna().all()
+    # what the network says is known: no suppliers, no customers
+    assert df.loc["Z", ["n_suppliers_2", "n_customers_2", "supplier_dependence"]].tolist() == [0, 0, 0]
     # A → dependence 1/1, without segments the span is 0
     assert df.loc["A", "supplier_dependence"] == 1.0
     assert (df["span"] == 0).all()
+    # with the scale component dropped the score no longer depends on the size
+    unscaled = lead_firms(chain, weights={"scale": 0})
+    assert unscaled["lead_score"].notna().all() and unscaled["rank"].dtype == "int64"
+    # with revenue Z is known again
+    known = lead_firms(cg.ChainGraph.from_frames(firms.assign(revenue=[5.0, 2.0, 1.0]), links))
+    assert known.loc["Z", "size"] == 1.0 and known["rank"].dtype == "int64"
 
 
 def test_reach_counts_against_networkx():
@@ -189,7 +202,7 @@ def test_reach_counts_against_networkx():
     g.add_edges_from(zip(s[ok].tolist(), t[ok].tolist()))
     mask = rng.random(n) < 0.3
     # a tiny budget forces many batches
-    got = _sparse.reach_counts(w, 2, masks=[mask], budget=50)
+    got = _graph_kernels.reach_counts(w, 2, masks=[mask], budget=50)
     for i in range(n):
         d = nx.single_source_shortest_path_length(g, i, cutoff=2)
         d.pop(i)
@@ -204,7 +217,7 @@ def test_reach_counts_against_networkx():
     "n_firms,seed", [(500, 1), (500, 5), (1500, 2), (1500, 3), (3000, 4), (3000, 6), (6000, 1), (6000, 5)]
 )
 def test_planted_leads_recovered(n_firms, seed):
-    from chaingraph.datasets import synthetic_chain
+    from chaingraph.synthetic import synthetic_chain
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -233,7 +246,7 @@ def test_cli_leads(hand_chain, tmp_path):
     result = CliRunner().invoke(cli, ["leads", str(tmp_path), "--region", "山东", "--top", "2",
                                       "--format", "json"])
     assert result.exit_code == 0, result.output
-    payload = json.loads(result.output)
+    payload = json.loads(result.stdout)
     assert [r["firm_id"] for r in payload["data"]] == ["A", lead_firms(hand_chain).index[1]]
     assert "weights: scale=0.25" in payload["note"]
     bad = CliRunner().invoke(cli, ["leads", str(tmp_path), "--rule", "guangdong-pillar"])

@@ -6,6 +6,8 @@ The exact fixed point against fully converged references is tested in
 
 from __future__ import annotations
 
+import html
+
 import warnings
 
 import numpy as np
@@ -510,8 +512,8 @@ def test_cli_disrupt(nev):
     result = run("disrupt", "--dataset", "shandong-nev", "--country", "JP", "--top", "3",
                  "--format", "csv")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("# supplies from JP cut off: 86 firms")
-    assert len(result.output.strip().splitlines()) == 2 + 3
+    assert "note: supplies from JP cut off: 86 firms" in result.stderr
+    assert len(result.stdout.strip().splitlines()) == 1 + 3
     result = run("disrupt", "--dataset", "shandong-nev", "--segment", "cathode", "--by-segment")
     assert result.exit_code == 0 and "battery_cell" in result.output
     result = run("disrupt", "--dataset", "shandong-nev", "--firm", "X", "--country", "JP")
@@ -644,26 +646,34 @@ def test_cli_risk_states_settings_and_takes_tol(nev):
     result = run("risk", "--dataset", "shandong-nev", "--essentiality", "template",
                  "--weight", "network_sales", "--top", "3", "--format", "csv", "--quiet")
     assert result.exit_code == 0, result.output
-    note = result.output.splitlines()[0]
-    assert note.startswith("# ESRI (Diem et al. 2022): essentiality=template")
-    assert "weight=network_sales" in note and note.endswith("exact fixed point")
+    assert "note: ESRI (Diem et al. 2022): essentiality=template" in result.stderr
+    assert "weight=network_sales" in result.stderr and "exact fixed point" in result.stderr
+    assert result.stdout.splitlines()[0] == "firm_id,esri,esri_downstream,esri_upstream"
     result = run("risk", "--dataset", "shandong-nev", "--tol", "0.01", "--top", "2",
                  "--format", "csv", "--quiet")
-    assert "plain iteration, stopped at tol=0.01" in result.output.splitlines()[0]
-    assert "iterations" in result.output.splitlines()[1]
+    assert "plain iteration, stopped at tol=0.01" in result.stderr
+    assert "iterations" in result.stdout.splitlines()[0]
 
 
-def test_report_uses_and_states_risk_settings(nev):
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_report_uses_and_states_risk_settings(nev, lang):
     from chaingraph.report import build_report
 
     settings = dict(essentiality="template", weight="network_sales", replaceability=True)
-    report = build_report(nev, lang="en", sections=["resilience"], risk=settings)
+    report = build_report(nev, lang=lang, sections=["resilience"], risk=settings)
     sec = report.sections["resilience"]
     expected = esri(nev, **settings).sort_values("esri", ascending=False)
     np.testing.assert_allclose(sec.lists["risk"]["esri"].to_numpy(), expected["esri"].to_numpy())
-    assert sec.facts["esri_settings"] == expected.attrs["settings"]
-    assert "replaceability=True" in report.html and "weight=network_sales" in report.html
-    assert "ESRI settings" in report.html
+    # the settings in words, not as argument codes
+    words = {"en": ["inputs: the template's essential flows", "replaceability: yes",
+                    "weight: sales in the network (the original definition)",
+                    "method: exact fixed point", "ESRI settings"],
+             "zh": ["投入必要性：按图谱标注的必需流向", "可替代性：是", "权重：网络内销售额（原始定义）",
+                    "方法：精确不动点", "ESRI 计算设置"]}[lang]
+    shown = html.unescape(report.html)
+    for text in words:
+        assert text in shown
+    assert "network_sales" not in report.html and "replaceability=" not in report.html
     with pytest.raises(ValueError, match="unknown risk settings"):
         build_report(nev, sections=["resilience"], risk={"essentialty": "template"})
 
@@ -675,4 +685,5 @@ def test_cli_report_takes_risk_settings(tmp_path):
                  "network_sales", "-o", out)
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
-    assert "essentiality=leontief" in text and "weight=network_sales" in text
+    assert "inputs: Leontief (every input essential)" in text
+    assert "weight: sales in the network (the original definition)" in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -11,16 +12,19 @@ import pytest
 import scipy.sparse as sp
 
 import chaingraph as cg
-from chaingraph.analysis import _io_kernels
+from chaingraph.analysis import _input_output_kernels
 from chaingraph.analysis.sectors import (
     extraction,
     ghosh_inverse,
     key_sectors,
     leontief_inverse,
+    upstreamness,
+)
+from chaingraph.analysis.sector_tables import (
     read_io_table,
+    sector_table,
     segment_flows,
     segment_output,
-    upstreamness,
 )
 from chaingraph.errors import ChainDataError
 
@@ -261,8 +265,8 @@ def test_sparse_block_path_matches_dense(us15, monkeypatch):
     ref_k = key_sectors(Z, x)
     ref_kl = key_sectors(Z, x, forward="leontief")
     ref_e = extraction(Z, x)
-    monkeypatch.setattr(_io_kernels, "SPARSE_THRESHOLD", 4)
-    monkeypatch.setattr(_io_kernels, "BLOCK", 4)
+    monkeypatch.setattr(_input_output_kernels, "SPARSE_THRESHOLD", 4)
+    monkeypatch.setattr(_input_output_kernels, "BLOCK", 4)
     Zs = sp.csr_array(Z.to_numpy())
     got = key_sectors(Zs, x)
     np.testing.assert_allclose(got.iloc[:, :5].to_numpy(), ref_k.iloc[:, :5].to_numpy(), rtol=1e-10)
@@ -341,8 +345,9 @@ def test_bad_input_errors():
         key_sectors(pd.DataFrame(Z, index=["a", "b"], columns=["a", "c"]), [10.0, 10.0])
     with pytest.raises(ChainDataError, match="not indexed by the sectors"):
         key_sectors(pd.DataFrame(Z, index=["a", "b"], columns=["a", "b"]), pd.Series({"a": 10.0, "c": 10.0}))
-    with pytest.raises(ChainDataError, match="forward"):
+    with pytest.raises(ValueError, match="forward") as bad_option:  # an option, not the data
         key_sectors(Z, [10.0, 10.0], forward="supply")
+    assert type(bad_option.value) is ValueError
     with pytest.raises(ChainDataError, match="not numeric"):
         key_sectors(pd.DataFrame([["a", 1], [1, 1]]), [10.0, 10.0])
     # columns of A summing to one: I - A singular
@@ -511,6 +516,48 @@ def test_cli_sectors(tmp_path, germany):
     assert res.exit_code == 2 and "gross-output" in res.output
 
 
+def test_sector_table_every_kind_of_input(tmp_path, tiny_chain, germany):
+    io = cg.load_dataset("germany-1995-6")
+    assert all(a is b for a, b in zip(sector_table(io), (io.Z, io.x)))
+    Z, x = sector_table(dataset="germany-1995-6")
+    pd.testing.assert_frame_equal(Z, io.Z)
+    pd.testing.assert_series_equal(x, io.x)
+    # a chain, its folder and its workbook: the segment flows and output
+    chain, _, _ = tiny_chain
+    cg.write_chain(chain, tmp_path / "chain")
+    cg.write_chain(chain, tmp_path / "chain.xlsx")
+    for local_only in (False, True):
+        with pytest.warns(UserWarning, match="without a segment"):
+            S = segment_flows(chain, local_only=local_only)
+        out = segment_output(chain, local_only=local_only)
+        for source in (chain, tmp_path / "chain", str(tmp_path / "chain.xlsx")):
+            # read back, the repeated pair A -> C is summed again, with a warning
+            with pytest.warns(UserWarning) as caught:
+                Z, x = sector_table(source, local_only=local_only)
+            assert any("without a segment" in str(w.message) for w in caught)
+            pd.testing.assert_frame_equal(Z, S)
+            pd.testing.assert_series_equal(x, out)
+    # any other file: an input-output table CSV
+    Zg, xg = germany
+    Zg.assign(x=xg).to_csv(tmp_path / "de.csv")
+    for source in (tmp_path / "de.csv", str(tmp_path / "de.csv")):
+        Z, x = sector_table(source)
+        np.testing.assert_array_equal(Z.to_numpy(), Zg.to_numpy())
+        np.testing.assert_array_equal(x.to_numpy(), xg.to_numpy())
+        assert x.name == "output" and list(Z.index) == list(Zg.index)
+
+
+def test_sector_table_errors():
+    with pytest.raises(ValueError, match="either source or dataset"):
+        sector_table()
+    with pytest.raises(ValueError, match="either source or dataset"):
+        sector_table("x.csv", dataset="germany-1995-6")
+    with pytest.raises(TypeError, match="got DataFrame"):
+        sector_table(pd.DataFrame())
+    with pytest.raises(ChainDataError, match="unknown dataset 'atlantis'"):
+        sector_table(dataset="atlantis")
+
+
 def test_shipped_germany_dataset_matches_its_published_figures():
     io = cg.load_dataset("germany-1995-6")
     ks = key_sectors(io.Z, io.x)
@@ -531,3 +578,89 @@ def test_segment_output_raises_revenue_below_network_flows(tiny_chain):
     with pytest.warns(UserWarning, match="2 firms have a revenue below their sales or purchases"):
         out = segment_output(chain2)
     np.testing.assert_allclose(out, [20 + 3, 10, 40])
+
+
+def test_segment_flows_warning_counts_the_pairs_it_leaves_out():
+    # A (s1), B (s2), C (no segment) in 山东; D (no segment) in 江苏.
+    # All links: A->C 2, D->B 3, C->B 1 touch a firm without segment: 3 pairs, 6 of 11.
+    # Local only: A->B 5, A->C 2, C->B 1 are kept; A->C and C->B touch C: 2 pairs, 3 of 8.
+    firms = pd.DataFrame({"firm_id": list("ABCD"), "segment_id": ["s1", "s2", None, None],
+                          "province": ["山东", "山东", "山东", "江苏"]})
+    links = pd.DataFrame({"supplier_id": list("AADC"), "customer_id": list("BCBB"),
+                          "amount": [5.0, 2.0, 3.0, 1.0]})
+    chain = cg.ChainGraph.from_frames(firms, links, region="山东")
+    with pytest.warns(UserWarning, match=re.escape("3 firm pairs (6 of 11 in flow)")):
+        S = segment_flows(chain)
+    assert S.to_numpy().tolist() == [[0.0, 5.0], [0.0, 0.0]]
+    with pytest.warns(UserWarning, match=re.escape("2 firm pairs (3 of 8 in flow)")):
+        segment_flows(chain, local_only=True)
+
+
+def test_segment_output_of_a_chain_map_is_missing_where_unknown(small_chain_map):
+    # conftest's small chain map: no links, no revenue; presence amounts only for KR-rest
+    # (material 250, chip 750). material: KR-rest 250 known, JP-rest and NSIG unknown → 250
+    # (a lower bound, with a warning); litho, arf: nobody's output known → missing; fab: no
+    # firm → 0; chip: KR-rest 750 known, INTEL and SMIC unknown → 750.
+    with pytest.warns(UserWarning, match=r"9 of 11 presence rows.*2 segments sum.*2 are missing"):
+        out = segment_output(small_chain_map)
+    assert out.index.tolist() == ["material", "litho", "arf", "fab", "chip"]
+    np.testing.assert_array_equal(out.to_numpy(), [250.0, np.nan, np.nan, 0.0, 750.0])
+
+
+def test_segment_output_of_a_chain_map_with_revenue(small_chain_map_frames):
+    # revenue: NSIG 40, ASML 1000 (in litho and arf, no amounts: equal parts 500 + 500),
+    # INTEL 300, KR-rest 1200 (its amounts 250 + 750 cover every row of it: the amounts).
+    # material 250 + 40 = 290, litho 500, arf 500, fab 0, chip 750 + 300 = 1050;
+    # still unknown: JP-rest, NIKON (litho, arf), SMEE, SMIC → 5 rows.
+    t = small_chain_map_frames
+    t["firms"]["revenue"] = [1000.0, None, None, 40.0, None, 300.0, None, 1200.0]
+    template = cg.ChainTemplate.from_frames(t["segments"], t["flows"])
+    chain = cg.ChainGraph.from_frames(t["firms"], segments=template, presence=t["presence"])
+    with pytest.warns(UserWarning, match=r"5 of 11 presence rows.*4 segments sum.*0 are missing"):
+        out = segment_output(chain)
+    np.testing.assert_array_equal(out.to_numpy(), [290.0, 500.0, 500.0, 0.0, 1050.0])
+    # local only (home CN: SMEE, NSIG, SMIC): material 40, litho (SMEE) and chip (SMIC)
+    # unknown, arf and fab have no local firm → 0
+    with pytest.warns(UserWarning, match="2 of 3 presence rows of local firms"):
+        local = segment_output(chain, local_only=True)
+    np.testing.assert_array_equal(local.to_numpy(), [40.0, np.nan, 0.0, 0.0, np.nan])
+
+
+def test_segment_output_splits_revenue_over_the_rows_without_amount():
+    # A: revenue 1000, in x with amount 300 and in y without → y gets 1000 − 300 = 700.
+    # B: revenue 100 below its amount 150 in x: the amount stands, its row in y is unknown.
+    firms = pd.DataFrame({"firm_id": ["A", "B"], "revenue": [1000.0, 100.0]})
+    presence = pd.DataFrame({"firm_id": ["A", "A", "B", "B"], "segment_id": ["x", "y", "x", "y"],
+                             "amount": [300.0, None, 150.0, None]})
+    chain = cg.ChainGraph.from_frames(firms, presence=presence)
+    with pytest.warns(UserWarning) as caught:
+        out = segment_output(chain)
+    messages = " | ".join(str(w.message) for w in caught)
+    assert "1 firms have a revenue below the sum of their presence amounts" in messages
+    np.testing.assert_array_equal(out.to_numpy(), [450.0, 700.0])
+
+
+def test_sector_table_local_only_applies_to_chains_only(tmp_path, germany):
+    io = cg.load_dataset("germany-1995-6")
+    Zg, xg = germany
+    Zg.assign(x=xg).to_csv(tmp_path / "de.csv")
+    for kw in ({"source": io}, {"dataset": "germany-1995-6"}, {"source": tmp_path / "de.csv"}):
+        with pytest.raises(ValueError, match="local_only applies to chains only"):
+            sector_table(**kw, local_only=True)
+
+
+def test_read_io_table_names_file_lines_across_blank_lines(tmp_path):
+    # the header is line 1, line 3 is blank: sector b's row is line 4
+    path = tmp_path / "gap.csv"
+    path.write_text("s,a,b,x\na,1,2,10\n\nb,oops,4,5\n", encoding="utf-8")
+    with pytest.raises(ChainDataError, match="not a number") as err:
+        read_io_table(path)
+    assert err.value.column == "a" and err.value.rows == [4]
+    path.write_text("s,a,b,x\na,1,2,10\n\nb,3,4,\n", encoding="utf-8")
+    with pytest.raises(ChainDataError, match="missing gross output") as err:
+        read_io_table(path)
+    assert err.value.rows == [4]
+    path.write_text("s,a,x\na,1,10\n\na,3,10\n", encoding="utf-8")
+    with pytest.raises(ChainDataError, match="repeated sector") as err:
+        read_io_table(path)
+    assert err.value.rows == [4]

@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from chaingraph import schema
 from chaingraph.analysis import tiers as T
 from chaingraph.analysis.tiers import evaluate_rules, load_rules
 from chaingraph.errors import ChainDataError
+from tests.analysis.tier_oracle import reference_row
 
 try:
     import tomllib
@@ -382,6 +384,42 @@ def test_nbs_2017_rule_file_agrees_with_the_core():
     assert size_class_nbs2017([19, 10**6], [10**9, 299])[0:2].tolist() == ["micro", "micro"]
 
 
+def _read_as_a_chain_reads(firms: pd.DataFrame) -> pd.DataFrame:
+    from chaingraph.core import ChainGraph
+
+    links = pd.DataFrame({"supplier_id": [firms.index[0]], "customer_id": [firms.index[-1]]})
+    return ChainGraph.from_frames(firms.reset_index(), links).firms
+
+
+@pytest.mark.parametrize("word", sorted(schema.SIZE_CLASS_WORDS))
+def test_size_class_words_are_those_a_chain_accepts(word):
+    # one list of size-class words: '大' (and 'L', '小', …) were read by read_chain and
+    # rejected by the tier rules
+    firms = pd.DataFrame({"size_class": [word, word.upper(), f" {word} "]},
+                         index=pd.Index(["A", "B", "C"], name="firm_id"))
+    got = evaluate_rules(firms, "miit-2022")["size_class"].tolist()
+    assert got == [schema.SIZE_CLASS_WORDS[word]] * 3
+    assert got == _read_as_a_chain_reads(firms)["size_class"].tolist()
+
+
+def test_size_class_da_is_large_and_sme_fails():
+    out = run([{"size_class": "大"}, {"size_class": "小"}], "miit-2022")
+    assert out["size_class"].tolist() == ["large", "small"]
+    assert out["innovative.sme"].tolist() == ["fail", "pass"]
+
+
+@pytest.mark.parametrize("word", sorted(schema.BOOL_WORDS))
+def test_yes_no_words_are_those_a_chain_accepts(word):
+    # one list of yes/no words; the 创新型 field indicator scores 10 for a strategic
+    # emerging field and 5 otherwise
+    firms = pd.DataFrame({"strategic_emerging": [word, word.upper()]},
+                         index=pd.Index(["A", "B"], name="firm_id"))
+    points = evaluate_rules(firms, "miit-2022")["innovative.points.field"].tolist()
+    flags = _read_as_a_chain_reads(firms)["strategic_emerging"].tolist()
+    assert points == [10.0 if schema.BOOL_WORDS[word] else 5.0] * 2
+    assert points == [10.0 if f else 5.0 for f in flags]
+
+
 def test_lead_threshold_with_unknown_cluster_type():
     base = {**LARGE, "cluster_type": None}
     out = run([{**base, "revenue": 600000.0}, {**base, "revenue": 300000.0},
@@ -391,6 +429,35 @@ def test_lead_threshold_with_unknown_cluster_type():
     out2 = run([{**base, "revenue": 300000.0}], cluster_type="emerging")
     assert out2["lead.revenue"].iloc[0] == "pass"
     assert out2["lead.revenue.threshold"].iloc[0] == 100000.0
+
+
+def test_tiers_takes_the_cluster_type_from_the_template():
+    import chaingraph as cg
+
+    # a 30 亿元 large firm with no cluster_type column: above the emerging threshold (10 亿元),
+    # below the pillar one (50 亿元)
+    firms = pd.DataFrame([{**LARGE, "cluster_type": None, "revenue": 300000.0,
+                           "segment_id": "s"}]).drop(columns="cluster_type").assign(firm_id="A")
+    for kind, outcome in (("pillar", "fail"), ("emerging", "pass")):
+        template = cg.ChainTemplate.from_frames(pd.DataFrame({"segment_id": ["s"]}), None,
+                                                name="t", cluster_type=kind)
+        chain = cg.ChainGraph.from_frames(firms, segments=template)
+        t = T.tiers(chain)
+        assert t.loc["A", "lead.revenue"] == outcome and t.attrs["cluster_type"] == kind
+        # the argument wins over the template
+        other = "emerging" if kind == "pillar" else "pillar"
+        t = T.tiers(chain, cluster_type=other)
+        assert t.attrs["cluster_type"] == other and t.loc["A", "lead.revenue"] != outcome
+        assert T.tier_progress(chain).attrs["cluster_type"] == kind
+    # the CLI names it too
+    from click.testing import CliRunner
+
+    from chaingraph.cli import cli
+    r = CliRunner().invoke(cli, ["tiers", "-d", "shandong-cnc", "--format", "csv"])
+    assert r.exit_code == 0 and "; cluster type: emerging" in r.output.splitlines()[0]
+    # no template, no argument: unknown between the two thresholds
+    t = T.tiers(cg.ChainGraph.from_frames(firms))
+    assert t.loc["A", "lead.revenue"] == "unknown" and t.attrs["cluster_type"] is None
 
 
 # --------------------------------------------------------------------------- #
@@ -579,7 +646,7 @@ def test_vectorised_matches_reference(seed):
     fast = evaluate_rules(firms, rs, detail=False)
     records = firms.to_dict("index")
     for fid, row in records.items():
-        ref = T._reference_row({k: v for k, v in row.items()}, rs)
+        ref = reference_row({k: v for k, v in row.items()}, rs)
         for t in rs.tier_ids:
             assert fast.at[fid, f"{t}.status"] == ref[f"{t}.status"], (fid, t)
         assert fast.at[fid, "innovative.score_min"] == ref["innovative.score_min"]
@@ -649,6 +716,43 @@ def test_progress_by_city_and_own_targets():
         T.tier_progress(chain, {"隐形冠军": 1})
 
 
+def test_progress_without_designations_counts_none_held():
+    from chaingraph.core import ChainGraph
+
+    base = small_chain()
+    chain = ChainGraph.from_frames(base.firms.drop(columns="designations").reset_index(),
+                                   base.links, region="山东")
+    p = T.tier_progress(chain)
+    # unknown designations are not held: every qualifying local firm is a candidate
+    assert (p["designated"] == 0).all()
+    assert (p["candidates"] == p["qualifying"]).all()
+    assert p.loc[("山东", "specialised"), "qualifying"] == 2  # L1, L2 (O1 is not local)
+    assert (p["gap"].dropna() == p["target"].dropna()).all()
+
+
+def test_tiers_near_miss_lists_the_nearest_first():
+    from chaingraph.core import ChainGraph
+
+    # next-tier distances: N1 专精特新 R&D 570 / 20000 = 2.85 %, (3 − 2.85) / 3 = 0.05;
+    # N2 and N4 (小巨人) 单项冠军 revenue 20000 of 40000, (40000 − 20000) / 40000 = 0.5;
+    # N3 R&D 594 / 20000 = 2.97 %, (3 − 2.97) / 3 = 0.01; N5 (链主) has no next tier
+    rows = [{**SME, "firm_id": "N1", "rd_expense": 570.0}, {**SME, "firm_id": "N2"},
+            {**SME, "firm_id": "N3", "rd_expense": 594.0}, {**SME, "firm_id": "N4"},
+            {**LARGE, "firm_id": "N5"}]
+    links = pd.DataFrame({"supplier_id": ["N1", "N2", "N3", "N4"], "customer_id": ["N5"] * 4})
+    chain = ChainGraph.from_frames(pd.DataFrame(rows), links)
+    full = T.tiers(chain, detail=False)
+    assert full["next_distance"].tolist() == pytest.approx([0.05, 0.5, 0.01, 0.5, np.nan],
+                                                           nan_ok=True)
+    near = T.tiers(chain, detail=False, near_miss=0.06)
+    assert near.index.tolist() == ["N3", "N1"]
+    assert near.attrs["rules"] == list(T.DEFAULT_RULES)
+    pd.testing.assert_frame_equal(near, full.loc[["N3", "N1"]])
+    # the bound is included; equal distances keep the chain's order
+    assert T.tiers(chain, near_miss=0.5).index.tolist() == ["N3", "N1", "N2", "N4"]
+    assert T.tiers(chain, near_miss=0.0).empty
+
+
 def test_cli_tiers(tmp_path):
     from click.testing import CliRunner
 
@@ -660,15 +764,14 @@ def test_cli_tiers(tmp_path):
     runner = CliRunner()
     res = runner.invoke(cli, ["tiers", str(folder), "--region", "山东", "--format", "csv"])
     assert res.exit_code == 0, res.output
-    first, header = res.output.splitlines()[:2]
-    assert first.startswith("# rules: miit-2022, champion-2023, lead-guangdong-2022")
-    assert header.startswith("firm_id,size_class,designation,tier")
+    assert "note: rules: miit-2022, champion-2023, lead-guangdong-2022" in res.stderr
+    assert res.stdout.startswith("firm_id,size_class,designation,tier")
     res = runner.invoke(cli, ["tiers", str(folder), "--region", "山东", "--near-miss", "0.06",
                               "--rules", "miit-2022", "--format", "json"])
     assert res.exit_code == 0, res.output
     import json
 
-    payload = json.loads(res.output)
+    payload = json.loads(res.stdout)
     assert payload["note"].startswith("rules: miit-2022;")
     assert [r["firm_id"] for r in payload["data"]] == ["L3"]
     res = runner.invoke(cli, ["tiers", str(folder), "--region", "山东", "--progress", "region"])

@@ -25,7 +25,7 @@ import pytest
 import scipy.sparse as sp
 
 import chaingraph as cg
-from chaingraph.analysis import _sparse
+from chaingraph.analysis import _graph_kernels
 from chaingraph.analysis.weak import chokepoints, single_sourcing, weak_links
 
 
@@ -130,15 +130,16 @@ def test_weak_links_known_answer():
         "local_share; hhi; few_local_firms; chokepoint", "no_local_firm; few_local_firms",
         "hhi", "few_local_firms",
     ]
-    # severity = weight · risk; weight 1 for 五基 segments, 0.7 otherwise
+    # severity = (band + weight · risk) / 4, band 3 missing, 2 foreign, 1 weak, 0 ok;
+    # weight 1 for 五基 segments, 0.7 otherwise
     expected = [
-        1.0,                    # ore: missing
-        0.34375,                # part: max(0.5·0.25, 0.34375, 0)
-        0.8,                    # chip: max(0.8, 0.38, 0)
-        89 / 169,               # soft: max(0.5·8/13, 89/169, 1 − 1/2)
-        0.7,                    # paint: missing, not a 五基 segment
-        0.7 * 0.53125,          # asm: HHI
-        0.7 * 0.5,              # car: thin, 1 − 1/2
+        (3 + 1.0) / 4,              # ore: missing, risk 1
+        0.34375 / 4,                # part: ok, risk max(0.5·0.25, 0.34375, 0)
+        (2 + 0.8) / 4,              # chip: foreign, risk max(0.8, 0.38, 0)
+        (1 + 89 / 169) / 4,         # soft: weak, risk max(0.5·8/13, 89/169, 1 − 1/2)
+        (3 + 0.7) / 4,              # paint: missing, not a 五基 segment
+        (1 + 0.7 * 0.53125) / 4,    # asm: weak, risk HHI
+        (1 + 0.7 * 0.5) / 4,        # car: weak, risk thin, 1 − 1/2
     ]
     np.testing.assert_allclose(wl["severity"], expected)
     shares = wl[["local_share", "outside_share", "foreign_share"]].dropna().sum(axis=1)
@@ -303,7 +304,7 @@ def test_immediate_dominators_match_networkx():
         keep = r != c
         adj = sp.csr_array((np.ones(keep.sum()), (r[keep], c[keep])), shape=(n, n))
         src = rng.choice(n, int(rng.integers(1, min(4, n) + 1)), replace=False)
-        idom = _sparse.immediate_dominators(adj, src)
+        idom = _graph_kernels.immediate_dominators(adj, src)
         g = nx.DiGraph()
         g.add_nodes_from(range(n + 1))
         g.add_edges_from(zip(*adj.nonzero()))
@@ -313,9 +314,9 @@ def test_immediate_dominators_match_networkx():
             if v != n:
                 expected[v] = d
         np.testing.assert_array_equal(idom, expected)
-        depth = _sparse.tree_depths(idom)
-        size = np.rint(_sparse.tree_subtree_sums(idom, np.ones(n))).astype(int)
-        pre = _sparse.tree_preorder(idom, size, depth)
+        depth = _graph_kernels.tree_depths(idom)
+        size = np.rint(_graph_kernels.tree_subtree_sums(idom, np.ones(n))).astype(int)
+        pre = _graph_kernels.tree_preorder(idom, size, depth)
         assert sorted(pre.tolist()) == list(range(n))
         for u in range(n):
             ancestors, v = set(), u
