@@ -21,7 +21,7 @@ import pandas as pd
 from chaingraph import _places, schema
 from chaingraph.analysis import _attraction_kernels as K
 from chaingraph.analysis._common import normalised_weights, with_place
-from chaingraph.analysis.resilience import simulate_disruption
+from chaingraph.analysis.resilience import output_weight, simulate_disruption
 from chaingraph.analysis.weak import single_sourcing
 from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError, format_rows
@@ -309,17 +309,6 @@ def _read_candidates(chain: ChainGraph, table) -> _Candidates:
 # systemic risk
 
 
-def _firm_output(chain: ChainGraph) -> np.ndarray:
-    """Each firm's output: its revenue where known, else the larger of its sales and
-    purchases in the network."""
-    network = np.maximum(chain.out_strength, chain.in_strength).astype(float)
-    if "revenue" not in chain.firms.columns:
-        return network
-    revenue = pd.to_numeric(chain.firms["revenue"], errors="coerce").to_numpy(dtype=float,
-                                                                              na_value=np.nan)
-    return np.where(np.isnan(revenue), network, revenue)
-
-
 def _risk_settings(chain: ChainGraph) -> dict:
     t = chain.template
     placed = "segment_id" in chain.firms.columns and bool(chain.firms["segment_id"].notna().all())
@@ -336,8 +325,7 @@ def _outside_supply_loss(chain: ChainGraph, segments: np.ndarray, to_local: np.n
     sales to local customers ``to_local``) stop."""
     m = chain.segment_membership.tocoo()
     supplies = ~chain.is_local[m.row] & (to_local[m.row] * m.data > 0)
-    w = _firm_output(chain)
-    local_w = w[chain.is_local].sum()
+    local_w = output_weight(chain)[chain.is_local].sum()
     ids = chain.firm_ids.to_numpy(dtype=object)
     out = np.full(len(segments), np.nan)
     if not local_w > 0:
@@ -350,9 +338,8 @@ def _outside_supply_loss(chain: ChainGraph, segments: np.ndarray, to_local: np.n
         res = simulate_disruption(
             chain, list(ids[shocked]), intensity=settings["intensity"],
             essentiality=settings["essentiality"], replaceability=settings["replaceability"],
-            tol=settings["tol"])
-        loss = res.firm_impacts["loss"].to_numpy(dtype=float)
-        out[i] = float((w * loss)[chain.is_local].sum() / local_w)
+            tol=settings["tol"], weight="output")
+        out[i] = float(res.summary["local_loss_share"])
     return out
 
 
