@@ -1,0 +1,381 @@
+"""The network sides of the ESRI cascade and the map they define: arrays in, arrays out.
+
+Pure numeric kernels (numpy and numba; no pandas, no ``ChainGraph``), shared
+by the exact method (:mod:`._cascade_exact`) and the plain iteration
+(:mod:`._cascade_jacobi`); :mod:`._cascade` runs batches of scenarios.
+
+The map
+-------
+Write every firm's state as its *loss* ``y = 1 − h`` (``h`` the remaining
+production). The two directions of the cascade are independent fixed-point
+problems of the same shape. For firm ``j`` with shock ``bⱼ = 1 − ψⱼ``::
+
+    yⱼ = min(1, max(bⱼ, max_g Σ_{e ∈ g} λₑ σ_{src(e)} y_{src(e)}))        (F)
+
+where the *groups* ``g`` of ``j`` are, downstream, one group per essential
+supplier sector (the ``min`` over ``πⱼₖ`` of the paper), and one group holding
+all non-essential suppliers (the paper's ``1 − Σ_{E=1}(1 − πⱼₖ)``), with
+``λ = Λᵈ[s, j]``; upstream, one group of ``j``'s customers with
+``λ = Λᵘ[j, c]`` and ``σ = 1``. With replaceability ``σₛ = min(1, s_out(s) /
+Aₖ)``, ``Aₖ = Σ_{s′ ∈ k} (1 − y_{s′}) s_out(s′)`` (``σ = 1`` when
+``Aₖ ≤ 10⁻¹⁰``); otherwise ``σ = 1``. This is exactly the update of Diem et al.
+(2022) with ``h = 1 − y``.
+
+``F`` is monotone (a larger loss anywhere never lowers a loss) and bounded by
+1, and ``F(0) ≥ 0``, so the paper's iteration from ``h = ψ`` — which is
+iteration of ``F`` from ``y = b = F(0)`` — increases to the **least fixed
+point** ``y*`` of ``F`` (Kleene). Every fixed point lies above ``y*``. The
+iteration approaches ``y*`` only geometrically, at the rate of the
+near-closed supply loops, which can be arbitrarily close to 1.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+from numba import njit
+
+#: Below this, a sector's available output counts as none (σ = 1).
+SECTOR_FLOOR = 1e-10
+#: Largest loop (firms) whose ``(I − R)⁻¹`` is kept, and the total kept (entries).
+REF_MAX = 3000
+REF_BUDGET = 20_000_000
+#: ``‖(I − R)⁻¹‖∞`` above this means the loop is closed (singular up to
+#: rounding): such loops go to step 3 of :mod:`._cascade_exact`, which solves them with the shock inside.
+REF_COND = 1e10
+#: Flag bits of a scenario the method could not certify (see :data:`UNCERTIFIED`).
+_FLAG_ROUNDS, _FLAG_OUTER, _FLAG_CAP = 1, 2, 4
+#: Any of these flag bits set: the scenario's value is the best found, not certified.
+UNCERTIFIED = _FLAG_ROUNDS | _FLAG_OUTER | _FLAG_CAP
+
+_FLOOR = -1
+_CAP = -2
+#: Counters kept per worker (see :func:`._cascade.profile`).
+_N_STATS = 9
+(_ST_BLOCKS, _ST_ROUNDS, _ST_EVALS, _ST_SOLVES, _ST_SOLVE_WORK, _ST_SWEEPS, _ST_REF, _ST_UNDO,
+ _ST_GMRES) = range(9)
+
+#: One direction of the cascade as arrays.
+#:
+#: ``g_ptr``/``e_ptr``/``e_src``/``e_lam``: firm ``j``'s groups are
+#: ``g_ptr[j]:g_ptr[j+1]``, group ``g``'s links ``e_ptr[g]:e_ptr[g+1]``, each
+#: with the firm ``e_src`` whose loss it carries and its coefficient ``λ > 0``.
+#: ``o_ptr``/``o_dst``: the same links from the other end (who is reached from
+#: whom). ``comp``: strongly connected component of each firm, numbered in
+#: dependency order; ``c_ptr``/``c_mem``: members of each component, ``loc``
+#: each firm's position among them; ``c_plain``: a single firm without a
+#: self-link. ``r_off``/``r_data``: for components solved by step 4 of
+#: :mod:`._cascade_exact`, the offset
+#: of ``(I − R)⁻¹`` (stored by columns) in ``r_data``, else −1.
+#: ``firm_sec``/``s_out``/``sector_total``/``replace``: replaceability.
+Side = namedtuple("Side", [
+    "g_ptr", "e_ptr", "e_src", "e_lam", "o_ptr", "o_dst",
+    "comp", "c_ptr", "c_mem", "loc", "c_plain", "r_off", "r_data",
+    "firm_sec", "s_out", "sector_total", "replace",
+])
+
+_Work = namedtuple("_Work", [
+    "y", "b", "mark", "R", "pol", "keys",
+    "t_index", "t_low", "t_stack", "t_onstk", "t_call", "t_epos",
+    "sidx", "sc_mem", "sc_ptr", "tmp1", "tmp2", "pol2", "swap", "lock", "sig",
+    "avail", "sec_mark", "sec_list", "ctr", "stats",
+])
+
+
+# ---------------------------------------------------------------------------
+# building a side
+
+
+@njit(cache=True, nogil=True)
+def _components(g_ptr, e_ptr, e_src):
+    """Strongly connected components of ``j → e_src`` (Tarjan, iterative).
+
+    Components are numbered in the order Tarjan closes them, which puts every
+    component after all components it depends on.
+    """
+    n = g_ptr.shape[0] - 1
+    index = np.full(n, -1, dtype=np.int32)
+    low = np.zeros(n, dtype=np.int32)
+    onstk = np.zeros(n, dtype=np.bool_)
+    stack = np.empty(n, dtype=np.int32)
+    call = np.empty(n, dtype=np.int32)
+    epos = np.empty(n, dtype=np.int64)
+    comp = np.full(n, -1, dtype=np.int32)
+    sp = 0
+    cp = 0
+    nc = 0
+    counter = 0
+    for r in range(n):
+        if index[r] != -1:
+            continue
+        index[r] = counter
+        low[r] = counter
+        counter += 1
+        stack[sp] = r
+        sp += 1
+        onstk[r] = True
+        call[cp] = r
+        cp += 1
+        epos[r] = e_ptr[g_ptr[r]]
+        while cp > 0:
+            v = call[cp - 1]
+            end = e_ptr[g_ptr[v + 1]]
+            pushed = False
+            while epos[v] < end:
+                w = e_src[epos[v]]
+                epos[v] += 1
+                if index[w] == -1:
+                    index[w] = counter
+                    low[w] = counter
+                    counter += 1
+                    stack[sp] = w
+                    sp += 1
+                    onstk[w] = True
+                    call[cp] = w
+                    cp += 1
+                    epos[w] = e_ptr[g_ptr[w]]
+                    pushed = True
+                    break
+                if onstk[w] and index[w] < low[v]:
+                    low[v] = index[w]
+            if pushed:
+                continue
+            if low[v] == index[v]:
+                while True:
+                    sp -= 1
+                    w = stack[sp]
+                    onstk[w] = False
+                    comp[w] = nc
+                    if w == v:
+                        break
+                nc += 1
+            cp -= 1
+            if cp > 0:
+                u = call[cp - 1]
+                if low[v] < low[u]:
+                    low[u] = low[v]
+    return comp, nc
+
+
+def side_arrays(owner, key, src, lam, n, *, firm_sec=None, s_out=None, sector_total=None,
+                replace=False, single_group=None):
+    """Build a :data:`Side` from its links.
+
+    Parameters
+    ----------
+    owner, key, src, lam : arrays of one length
+        Link ``e`` feeds firm ``owner[e]`` with the loss of ``src[e]`` at
+        coefficient ``lam[e]``; links of one owner with equal ``key`` form one
+        group. Links with ``lam <= 0`` carry nothing and are dropped.
+    n : int
+        Number of firms.
+    firm_sec, s_out, sector_total, replace
+        Replaceability (downstream only).
+    single_group : bool array, optional
+        Firms whose one group is the reference piece of step 4 (all firms when
+        omitted); loops made only of such firms get ``(I − R)⁻¹``.
+    """
+    keep = lam > 0
+    owner = np.asarray(owner, dtype=np.int64)[keep]
+    key = np.asarray(key, dtype=np.int64)[keep]
+    src = np.asarray(src, dtype=np.int32)[keep]
+    lam = np.asarray(lam, dtype=np.float64)[keep]
+    order = np.lexsort((src, key, owner))
+    owner, key, src, lam = owner[order], key[order], src[order], lam[order]
+    m = len(owner)
+    if m:
+        new_group = np.r_[True, (owner[1:] != owner[:-1]) | (key[1:] != key[:-1])]
+    else:
+        new_group = np.zeros(0, dtype=bool)
+    starts = np.flatnonzero(new_group)
+    e_ptr = np.r_[starts, m].astype(np.int64)
+    g_owner = owner[starts]
+    g_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(g_owner, minlength=n), out=g_ptr[1:])
+    # the other end: who is reached from whom
+    o_order = np.lexsort((owner, src))
+    o_dst = owner[o_order].astype(np.int32)
+    o_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=o_ptr[1:])
+
+    comp, nc = _components(g_ptr, e_ptr, src)
+    sizes = np.bincount(comp, minlength=nc)
+    c_ptr = np.zeros(nc + 1, dtype=np.int64)
+    np.cumsum(sizes, out=c_ptr[1:])
+    c_mem = np.argsort(comp, kind="stable").astype(np.int32)
+    loc = np.empty(n, dtype=np.int32)
+    loc[c_mem] = np.arange(n, dtype=np.int32) - c_ptr[comp[c_mem]].astype(np.int32)
+    self_link = np.zeros(nc, dtype=bool)
+    self_link[comp[src[src == owner]]] = True
+    c_plain = (sizes == 1) & ~self_link
+
+    r_off = np.full(nc, -1, dtype=np.int64)
+    blocks = np.flatnonzero(~c_plain & (sizes <= REF_MAX))
+    if single_group is None:
+        single = np.ones(n, dtype=bool)
+    else:
+        single = np.asarray(single_group, dtype=bool)
+    single = single & (np.diff(g_ptr) == 1)
+    if replace:
+        blocks = blocks[:0]
+    chunks = []
+    used = 0
+    for c in blocks[np.argsort(sizes[blocks], kind="stable")]:
+        mem = c_mem[c_ptr[c]:c_ptr[c + 1]]
+        nb = len(mem)
+        if not single[mem].all() or used + nb * nb > REF_BUDGET:
+            continue
+        inv = _reference_inverse(mem, comp, c, loc, g_ptr, e_ptr, src, lam)
+        if inv is None:
+            continue
+        r_off[c] = used
+        chunks.append(inv.ravel())  # row a of inv.T is column a of (I − R)⁻¹
+        used += nb * nb
+    r_data = np.concatenate(chunks) if chunks else np.zeros(0)
+
+    if firm_sec is None:
+        firm_sec = np.zeros(n, dtype=np.int32)
+        s_out = np.zeros(n)
+        sector_total = np.zeros(1)
+    return Side(
+        g_ptr=g_ptr, e_ptr=e_ptr, e_src=np.ascontiguousarray(src),
+        e_lam=np.ascontiguousarray(lam), o_ptr=o_ptr, o_dst=np.ascontiguousarray(o_dst),
+        comp=comp, c_ptr=c_ptr, c_mem=c_mem, loc=loc, c_plain=c_plain,
+        r_off=r_off, r_data=r_data,
+        firm_sec=np.ascontiguousarray(firm_sec, dtype=np.int32),
+        s_out=np.ascontiguousarray(s_out, dtype=np.float64),
+        sector_total=np.ascontiguousarray(sector_total, dtype=np.float64),
+        replace=bool(replace),
+    )
+
+
+def _reference_inverse(mem, comp, c, loc, g_ptr, e_ptr, src, lam):
+    """``(I − R)ᵀ⁻¹`` of one loop, or None when ``I − R`` is not a nonsingular M-matrix."""
+    nb = len(mem)
+    M = np.eye(nb)
+    for a, j in enumerate(mem):
+        for e in range(e_ptr[g_ptr[j]], e_ptr[g_ptr[j + 1]]):
+            s = src[e]
+            if comp[s] == c:
+                M[a, loc[s]] -= lam[e]
+    try:
+        inv = np.linalg.inv(M)
+    except np.linalg.LinAlgError:
+        return None
+    size = np.abs(inv).sum(axis=1).max() if nb else 0.0
+    if not np.isfinite(size) or size > REF_COND or inv.min() < -1e-12 * max(1.0, inv.max()):
+        return None  # a closed loop (singular up to rounding) or one that amplifies losses
+    return np.ascontiguousarray(np.maximum(inv, 0.0).T)
+
+
+
+# ---------------------------------------------------------------------------
+# evaluating the map
+
+
+@njit(cache=True, nogil=True)
+def _fill_sigma(side, wk, firms, count):
+    """``wk.sig`` of the listed firms from the sectors' available output ``wk.avail``."""
+    for a in range(count):
+        s = firms[a]
+        v = 1.0
+        av = wk.avail[side.firm_sec[s]]
+        if av > SECTOR_FLOOR:
+            v = side.s_out[s] / av
+            if v > 1.0:
+                v = 1.0
+        wk.sig[s] = v
+
+
+
+# The three functions below run for every link a cascade touches: they take the
+# arrays they read (not the Side, whose many fields would be copied at each call)
+# and are inlined.
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _group_loss(g, e_ptr, e_src, e_lam, y, sig, use_sig):
+    """Loss carried by group ``g``: ``Σₑ λₑ σ y``."""
+    t = 0.0
+    for e in range(e_ptr[g], e_ptr[g + 1]):
+        s = e_src[e]
+        x = y[s]
+        if x > 0.0:
+            lo = e_lam[e] * x
+            if use_sig:
+                lo *= sig[s]
+            t += lo
+    return t
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _best_group(j, g_ptr, e_ptr, e_src, e_lam, y, sig, use_sig):
+    """The largest group loss of firm ``j`` and its group (−1 if ``j`` has none)."""
+    best = 0.0
+    bg = -1
+    for g in range(g_ptr[j], g_ptr[j + 1]):
+        t = _group_loss(g, e_ptr, e_src, e_lam, y, sig, use_sig)
+        if bg < 0 or t > best:
+            best = t
+            bg = g
+    return best, bg
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _value(j, g_ptr, e_ptr, e_src, e_lam, y, b, sig, use_sig):
+    """``F(y)ⱼ``."""
+    best, _ = _best_group(j, g_ptr, e_ptr, e_src, e_lam, y, sig, use_sig)
+    v = b[j] if b[j] > best else best
+    return 1.0 if v > 1.0 else v
+
+
+@njit(cache=True, nogil=True)
+def _sector_avail(side, wk, nR, st):
+    """``Aₖ`` for the sectors of the reached firms, from the current losses."""
+    avail = wk.avail
+    ns = 0
+    for a in range(nR):
+        j = wk.R[a]
+        k = side.firm_sec[j]
+        if wk.sec_mark[k] != st:
+            wk.sec_mark[k] = st
+            wk.sec_list[ns] = k
+            ns += 1
+            avail[k] = side.sector_total[k]
+    for a in range(nR):
+        j = wk.R[a]
+        avail[side.firm_sec[j]] -= side.s_out[j] * wk.y[j]
+    _fill_sigma(side, wk, wk.R, nR)
+    return ns
+
+
+
+# ---------------------------------------------------------------------------
+# work arrays of one scenario on one side
+
+
+@njit(cache=True, nogil=True)
+def _work(n, k):
+    return _Work(
+        np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.int64), np.empty(n, dtype=np.int32),
+        np.zeros(n, dtype=np.int64), np.empty(n, dtype=np.int32),
+        np.full(n, -1, dtype=np.int32), np.zeros(n, dtype=np.int32),
+        np.empty(n, dtype=np.int32), np.zeros(n, dtype=np.bool_),
+        np.empty(n, dtype=np.int32), np.zeros(n, dtype=np.int64),
+        np.full(n, -1, dtype=np.int32), np.empty(n, dtype=np.int32),
+        np.zeros(n + 1, dtype=np.int64), np.zeros(n), np.zeros(n),
+        np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64),
+        np.ones(n), np.zeros(max(k, 1)), np.zeros(max(k, 1), dtype=np.int64),
+        np.empty(max(k, 1), dtype=np.int32), np.zeros(2, dtype=np.int64),
+        np.zeros(_N_STATS, dtype=np.int64),
+    )
+
+
+@njit(cache=True, nogil=True)
+def _reset(wk, nR):
+    for a in range(nR):
+        j = wk.R[a]
+        wk.y[j] = 0.0
+        wk.b[j] = 0.0
+
