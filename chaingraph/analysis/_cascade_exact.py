@@ -86,7 +86,7 @@ from chaingraph.analysis._cascade_linear import _gmres, _lu_solve
 from chaingraph.analysis._cascade_map import (
     _CAP, _FLAG_CAP, _FLAG_OUTER, _FLAG_ROUNDS, _FLOOR, _ST_BLOCKS, _ST_EVALS, _ST_REF,
     _ST_ROUNDS, _ST_SOLVE_WORK, _ST_SOLVES, _ST_SWEEPS, _ST_UNDO, _best_group, _group_loss,
-    _sector_avail, _value,
+    _sector_avail, _tarjan, _value,
 )
 
 #: A piece replaces a firm's current one only when larger by more than this
@@ -366,73 +366,16 @@ def _evaluate_policy(c, members, side, wk):
     b = wk.b
     pol = wk.pol
     index = wk.t_index
-    low = wk.t_low
-    stack = wk.t_stack
-    onstk = wk.t_onstk
-    call = wk.t_call
-    epos = wk.t_epos
     sc_mem = wk.sc_mem
     sc_ptr = wk.sc_ptr
-    counter = 0
-    sp = 0
-    nsc = 0
-    out = 0
-    sc_ptr[0] = 0
+    # the policy's graph: each firm's links of its chosen group, inside c
     for r0 in range(members.shape[0]):
         r = members[r0]
-        if index[r] != -1:
-            continue
-        index[r] = counter
-        low[r] = counter
-        counter += 1
-        stack[sp] = r
-        sp += 1
-        onstk[r] = True
-        cp = 0
-        call[cp] = r
-        cp += 1
-        epos[r] = side.e_ptr[pol[r]] if pol[r] >= 0 else 0
-        while cp > 0:
-            v = call[cp - 1]
-            end = side.e_ptr[pol[v] + 1] if pol[v] >= 0 else 0
-            pushed = False
-            while epos[v] < end:
-                w = side.e_src[epos[v]]
-                epos[v] += 1
-                if side.comp[w] != c:
-                    continue
-                if index[w] == -1:
-                    index[w] = counter
-                    low[w] = counter
-                    counter += 1
-                    stack[sp] = w
-                    sp += 1
-                    onstk[w] = True
-                    call[cp] = w
-                    cp += 1
-                    epos[w] = side.e_ptr[pol[w]] if pol[w] >= 0 else 0
-                    pushed = True
-                    break
-                if onstk[w] and index[w] < low[v]:
-                    low[v] = index[w]
-            if pushed:
-                continue
-            if low[v] == index[v]:
-                while True:
-                    sp -= 1
-                    w = stack[sp]
-                    onstk[w] = False
-                    sc_mem[out] = w
-                    out += 1
-                    if w == v:
-                        break
-                nsc += 1
-                sc_ptr[nsc] = out
-            cp -= 1
-            if cp > 0:
-                u = call[cp - 1]
-                if low[v] < low[u]:
-                    low[u] = low[v]
+        p = pol[r]
+        wk.t_lo[r] = side.e_ptr[p] if p >= 0 else 0
+        wk.t_hi[r] = side.e_ptr[p + 1] if p >= 0 else 0
+    nsc = _tarjan(members, wk.t_lo, wk.t_hi, side.e_src, side.comp, c, index, wk.t_low,
+                  wk.t_onstk, wk.t_stack, wk.t_call, wk.t_epos, sc_mem, sc_ptr)
     for r0 in range(members.shape[0]):
         index[members[r0]] = -1
     flag = 0

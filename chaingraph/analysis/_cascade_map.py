@@ -77,7 +77,7 @@ Side = namedtuple("Side", [
 
 _Work = namedtuple("_Work", [
     "y", "b", "mark", "R", "pol", "keys",
-    "t_index", "t_low", "t_stack", "t_onstk", "t_call", "t_epos",
+    "t_index", "t_low", "t_stack", "t_onstk", "t_call", "t_epos", "t_lo", "t_hi",
     "sidx", "sc_mem", "sc_ptr", "tmp1", "tmp2", "pol2", "swap", "lock", "sig",
     "avail", "sec_mark", "sec_list", "ctr", "stats",
 ])
@@ -88,25 +88,23 @@ _Work = namedtuple("_Work", [
 
 
 @njit(cache=True, nogil=True)
-def _components(g_ptr, e_ptr, e_src):
-    """Strongly connected components of ``j → e_src`` (Tarjan, iterative).
+def _tarjan(roots, lo, hi, e_src, keep, c, index, low, onstk, stack, call, epos, mem, ptr):
+    """Strongly connected components reached from ``roots`` (Tarjan, iterative).
 
-    Components are numbered in the order Tarjan closes them, which puts every
-    component after all components it depends on.
+    Node ``v``'s edges go to ``e_src[lo[v]:hi[v]]``, only to nodes ``w`` with
+    ``keep[w] == c``. ``index`` must be −1 at every node not yet visited;
+    ``low``, ``onstk``, ``stack``, ``call`` and ``epos`` are scratch. The
+    members of component ``q`` are written to ``mem[ptr[q]:ptr[q + 1]]``,
+    components in the order Tarjan closes them, which puts every component
+    after all components it depends on. Returns the number of components.
     """
-    n = g_ptr.shape[0] - 1
-    index = np.full(n, -1, dtype=np.int32)
-    low = np.zeros(n, dtype=np.int32)
-    onstk = np.zeros(n, dtype=np.bool_)
-    stack = np.empty(n, dtype=np.int32)
-    call = np.empty(n, dtype=np.int32)
-    epos = np.empty(n, dtype=np.int64)
-    comp = np.full(n, -1, dtype=np.int32)
-    sp = 0
-    cp = 0
-    nc = 0
     counter = 0
-    for r in range(n):
+    sp = 0
+    nsc = 0
+    out = 0
+    ptr[0] = 0
+    for r0 in range(roots.shape[0]):
+        r = roots[r0]
         if index[r] != -1:
             continue
         index[r] = counter
@@ -115,16 +113,19 @@ def _components(g_ptr, e_ptr, e_src):
         stack[sp] = r
         sp += 1
         onstk[r] = True
+        cp = 0
         call[cp] = r
         cp += 1
-        epos[r] = e_ptr[g_ptr[r]]
+        epos[r] = lo[r]
         while cp > 0:
             v = call[cp - 1]
-            end = e_ptr[g_ptr[v + 1]]
+            end = hi[v]
             pushed = False
             while epos[v] < end:
                 w = e_src[epos[v]]
                 epos[v] += 1
+                if keep[w] != c:
+                    continue
                 if index[w] == -1:
                     index[w] = counter
                     low[w] = counter
@@ -134,7 +135,7 @@ def _components(g_ptr, e_ptr, e_src):
                     onstk[w] = True
                     call[cp] = w
                     cp += 1
-                    epos[w] = e_ptr[g_ptr[w]]
+                    epos[w] = lo[w]
                     pushed = True
                     break
                 if onstk[w] and index[w] < low[v]:
@@ -146,15 +147,39 @@ def _components(g_ptr, e_ptr, e_src):
                     sp -= 1
                     w = stack[sp]
                     onstk[w] = False
-                    comp[w] = nc
+                    mem[out] = w
+                    out += 1
                     if w == v:
                         break
-                nc += 1
+                nsc += 1
+                ptr[nsc] = out
             cp -= 1
             if cp > 0:
                 u = call[cp - 1]
                 if low[v] < low[u]:
                     low[u] = low[v]
+    return nsc
+
+
+@njit(cache=True, nogil=True)
+def _components(g_ptr, e_ptr, e_src):
+    """Strongly connected components of ``j → e_src`` over all of ``j``'s groups.
+
+    Returns each firm's component, numbered in dependency order (see
+    :func:`_tarjan`), and the number of components.
+    """
+    n = g_ptr.shape[0] - 1
+    mem = np.empty(n, dtype=np.int32)
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    nc = _tarjan(np.arange(n), e_ptr[g_ptr[:-1]], e_ptr[g_ptr[1:]], e_src,
+                 np.zeros(n, dtype=np.int32), 0, np.full(n, -1, dtype=np.int32),
+                 np.zeros(n, dtype=np.int32), np.zeros(n, dtype=np.bool_),
+                 np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32),
+                 np.empty(n, dtype=np.int64), mem, ptr)
+    comp = np.empty(n, dtype=np.int32)
+    for q in range(nc):
+        for a in range(ptr[q], ptr[q + 1]):
+            comp[mem[a]] = q
     return comp, nc
 
 
@@ -363,6 +388,7 @@ def _work(n, k):
         np.full(n, -1, dtype=np.int32), np.zeros(n, dtype=np.int32),
         np.empty(n, dtype=np.int32), np.zeros(n, dtype=np.bool_),
         np.empty(n, dtype=np.int32), np.zeros(n, dtype=np.int64),
+        np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64),
         np.full(n, -1, dtype=np.int32), np.empty(n, dtype=np.int32),
         np.zeros(n + 1, dtype=np.int64), np.zeros(n), np.zeros(n),
         np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64),

@@ -11,10 +11,10 @@ some firms, a segment, a city's lockdown, or a country's supplies cut off
 essentiality matrix from a CSV file.
 
 Both return the cascade's exact fixed point, computed in a compiled kernel
-(:mod:`chaingraph.analysis._cascade`, whose docstring gives the method and why
-it is exact) that only visits the firms a shock reaches; scenarios run in
-parallel on the local cores, or on a Dask cluster. ``tol=`` switches to the
-paper's plain iteration with its stopping rule instead.
+(:mod:`chaingraph.analysis._cascade`; the method and why it is exact are in
+:mod:`chaingraph.analysis._cascade_exact`) that only visits the firms a shock
+reaches; scenarios run in parallel on the local cores, or on a Dask cluster.
+``tol=`` switches to the paper's plain iteration with its stopping rule instead.
 """
 
 from __future__ import annotations
