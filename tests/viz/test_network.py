@@ -177,11 +177,10 @@ def test_scores_from_installed_analyses():
 
 
 def test_an_analysis_that_cannot_run_is_left_out_with_a_warning():
-    # the vehicle makers of shandong-nev sell to no one in the chain, so systemic_risk's
-    # default weights (sales in the chain) sum to zero and it raises ChainDataError
-    vehicles = cg.load_dataset("shandong-nev").subchain(segments=["vehicle"])
+    # a chain map has no transactions, so systemic_risk raises ChainDataError
+    chain_map = cg.load_dataset("world-semiconductor-map")
     with pytest.warns(UserWarning, match="systemic_risk could not run on this chain"):
-        net = to_pyvis(vehicles, scores=["systemic_risk", "tiers"])
+        net = to_pyvis(chain_map, scores=["systemic_risk", "tiers"])
     row = dict(next(iter(net.tips.values())))
     assert "梯度 tier" in row and "系统性风险 ESRI" not in row
 
