@@ -1,26 +1,33 @@
 """ESRI for every firm, beside the plain ways of computing the same cascade.
 
-* ``chaingraph``: :func:`chaingraph.systemic_risk` (compiled frontier kernel,
-  scenarios in two threads), every firm of the 10^3, 10^4 and 10^5-firm
-  synthetic chains.
+* ``chaingraph``: :func:`chaingraph.systemic_risk` (exact fixed points, scenarios
+  in two threads), every firm of the 10^3, 10^4 and 10^5-firm synthetic chains.
 * ``plain scipy``: per scenario, full Jacobi sweeps over the whole network
   with sparse matrix–vector products (the straightforward numpy/scipy
-  implementation of the same linear cascade). Too slow to run for every firm,
-  so it is timed on a fixed sample of scenarios and extrapolated to all
-  firms; its results are checked against chaingraph's on that sample.
+  implementation of the same linear cascade, stopped at tol 10⁻²). Too slow to
+  run for every firm, so it is timed on a fixed sample of scenarios and
+  extrapolated to all firms; its results are checked against chaingraph's
+  plain iteration at the same tolerance on that sample.
 * ``networkx``: the same full sweeps over an ``nx.DiGraph`` (dict of dicts),
   on a small sample of the 10^3-firm chain, extrapolated likewise.
+* scale-free networks of 500 and 2,000 firms (the networks of
+  ``tests/data/esri/scale_free.py``; GLcascade's recorded times are on networks
+  of this kind): every firm, exact, beside chaingraph's plain iteration at
+  tol 10⁻⁸, linear and Leontief, with edge updates per second and a measured
+  memory-bandwidth limit.
 * memory: peak resident memory of a fresh process computing ESRI for every
   firm of the 10^5-firm chain.
+* ``-m national`` only: every firm of ``synthetic_chain("nev", 10**6,
+  links_per_firm=10)``.
 
 Run with ``pytest benchmarks/bench_resilience.py --benchmark-only -s``.
 """
-
 from __future__ import annotations
 
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -43,8 +50,7 @@ def test_esri_chaingraph(benchmark, request, label):
     benchmark.group = f"ESRI, every firm, {label}"
     result = benchmark.pedantic(esri_all, args=(chain,), rounds=ROUNDS[label], iterations=1)
     assert len(result) == chain.n_firms
-    benchmark.extra_info.update(firms=chain.n_firms, links=chain.n_links,
-                                mean_iterations=float(result["iterations"].mean()))
+    benchmark.extra_info.update(firms=chain.n_firms, links=chain.n_links)
 
 
 @pytest.mark.parametrize("label", ["1e4", "1e5"])
@@ -56,8 +62,8 @@ def test_esri_chaingraph_essential_replaceable(benchmark, request, label):
         esri_all, args=(chain,), kwargs={"essentiality": "template", "replaceability": True},
         rounds=1, iterations=1,
     )
-    benchmark.extra_info.update(firms=chain.n_firms, links=chain.n_links,
-                                mean_iterations=float(result["iterations"].mean()))
+    benchmark.extra_info.update(firms=chain.n_firms, links=chain.n_links)
+    assert len(result) == chain.n_firms
 
 
 # --------------------------------------------------------------------------
@@ -115,6 +121,8 @@ def networkx_esri(g, weight, scenarios, tol=1e-2):
 
 
 SAMPLE = {"1e3": 100, "1e4": 40, "1e5": 8}
+#: What the plain ways compute: the paper's weights, stopped at their tolerance.
+PLAIN = {"tol": 1e-2, "weight": "network_sales"}
 
 
 @pytest.mark.parametrize("label", ["1e3", "1e4", "1e5"])
@@ -124,7 +132,7 @@ def test_esri_plain_scipy(benchmark, request, label):
     positions = np.sort(rng.choice(chain.n_firms, SAMPLE[label], replace=False))
     benchmark.group = f"ESRI, every firm, {label}"
     plain = benchmark.pedantic(plain_scipy_esri, args=(chain, positions), rounds=1, iterations=1)
-    ours = esri_all(chain, firms=chain.firm_ids[positions])["esri"].to_numpy()
+    ours = esri_all(chain, firms=chain.firm_ids[positions], **PLAIN)["esri"].to_numpy()
     np.testing.assert_allclose(plain, ours, atol=1e-9)
     per = benchmark.stats.stats.mean / len(positions)
     benchmark.extra_info.update(scenarios_timed=len(positions), seconds_per_scenario=per,
@@ -139,13 +147,110 @@ def test_esri_networkx(benchmark, chain_1e3):
     scenarios = list(chain_1e3.firm_ids[::100])
     benchmark.group = "ESRI, every firm, 1e3"
     plain = benchmark.pedantic(networkx_esri, args=(g, weight, scenarios), rounds=1, iterations=1)
-    ours = esri_all(chain_1e3, firms=scenarios)["esri"].to_numpy()
+    ours = esri_all(chain_1e3, firms=scenarios, **PLAIN)["esri"].to_numpy()
     np.testing.assert_allclose(plain, ours, atol=1e-9)
     per = benchmark.stats.stats.mean / len(scenarios)
     benchmark.extra_info.update(scenarios_timed=len(scenarios), seconds_per_scenario=per,
                                 extrapolated_all_firms_s=per * chain_1e3.n_firms)
     print(f"\nnetworkx 1e3: {per * 1e3:.1f} ms/scenario -> "
           f"{per * chain_1e3.n_firms:.0f} s for all firms (extrapolated)")
+
+
+# --------------------------------------------------------------------------
+# exact against the plain iteration at tight tolerance, scale-free networks
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "tests" / "data" / "esri"))
+from scale_free import scale_free_frames  # noqa: E402
+
+#: GLcascade (R/C++, one thread, tol 10⁻⁸), every firm, as recorded on networks
+#: of this kind (seconds).
+GLCASCADE = {("500", "linear"): 72, ("500", "leontief"): 66,
+             ("2000", "linear"): 396, ("2000", "leontief"): 2190}
+TIGHT = 1e-8
+SEED_NATIONAL = 20261130
+
+
+@pytest.fixture(scope="module", params=["500", "2000"])
+def scale_free(request):
+    firms, links = scale_free_frames(int(request.param), seed=12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cg.ChainDataWarning)
+        return request.param, cg.ChainGraph.from_frames(firms, links)
+
+
+def memory_bandwidth():
+    """Bytes per second of one thread streaming ``c = a + b`` over 3 × 64 MB arrays."""
+    a, b = np.ones(8 << 20), np.ones(8 << 20)
+    c = np.empty_like(a)
+    best = float("inf")
+    for _ in range(5):
+        t = time.perf_counter()
+        np.add(a, b, out=c)
+        best = min(best, time.perf_counter() - t)
+    return 3 * a.nbytes / best
+
+
+#: Bytes an edge update reads at the least: the source's index (4), the
+#: coefficient (8) and the source's loss (8).
+EDGE_BYTES = 20
+
+
+@pytest.mark.parametrize("essentiality", ["linear", "leontief"])
+def test_esri_scale_free_exact_and_tight(benchmark, scale_free, essentiality):
+    size, chain = scale_free
+    kw = dict(essentiality=essentiality, sector="sector", weight="network_sales")
+    esri_all(chain, firms=chain.firm_ids[:5], **kw)  # compile outside the timing
+    benchmark.group = f"ESRI every firm, scale-free {size}, {essentiality}"
+    exact = benchmark.pedantic(esri_all, args=(chain,), kwargs=kw, rounds=1, iterations=1)
+    t_exact = benchmark.stats.stats.mean
+    t = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = esri_all(chain, tol=TIGHT, **kw)
+    t_plain = time.perf_counter() - t
+    # edge updates: the steps of the plain iteration times the links (each step
+    # of a linear cascade recomputes about the whole reached network)
+    updates = float(plain["iterations"].sum()) * chain.n_links
+    limit = memory_bandwidth() / EDGE_BYTES
+    diff = float((exact["esri"] - plain["esri"]).abs().max())
+    gl = GLCASCADE[(size, essentiality)]
+    benchmark.extra_info.update(
+        firms=chain.n_firms, links=chain.n_links, exact_s=t_exact, plain_tol_1e8_s=t_plain,
+        glcascade_recorded_s=gl, speedup_vs_glcascade=gl / t_exact,
+        plain_steps_total=int(plain["iterations"].sum()),
+        plain_steps_max=int(plain["iterations"].max()),
+        plain_edge_updates_per_s=updates / t_plain,
+        exact_equivalent_edge_updates_per_s=updates / t_exact,
+        bandwidth_limit_edge_updates_per_s=limit, max_abs_diff_exact_vs_plain=diff)
+    print(f"\nscale-free {size} {essentiality}: exact {t_exact:.2f} s, plain tol 1e-8 "
+          f"{t_plain:.1f} s (steps max {plain['iterations'].max()}), GLcascade recorded {gl} s "
+          f"({gl / t_exact:.0f}x); plain {updates / t_plain / 1e6:.0f} M edge updates/s, exact "
+          f"{updates / t_exact / 1e6:.0f} M/s equivalent, bandwidth limit {limit / 1e6:.0f} M/s; "
+          f"max |exact - plain| {diff:.1e}")
+
+
+# --------------------------------------------------------------------------
+# national scale (opt in: -m national)
+
+
+@pytest.mark.national
+def test_esri_national_every_firm(benchmark, request):
+    """Every firm of a 10^6-firm, ~10^7-link synthetic chain, exact, on the local cores."""
+    if "national" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("national size: run with -m national")
+    from chaingraph.synthetic import synthetic_chain
+
+    t = time.perf_counter()
+    chain = synthetic_chain("nev", 1_000_000, links_per_firm=10, seed=SEED_NATIONAL).chain
+    built = time.perf_counter() - t
+    esri_all(chain, firms=chain.firm_ids[:10])  # compile outside the timing
+    benchmark.group = "ESRI every firm, 10^6 firms"
+    result = benchmark.pedantic(esri_all, args=(chain,), rounds=1, iterations=1)
+    assert len(result) == chain.n_firms
+    benchmark.extra_info.update(firms=chain.n_firms, links=chain.n_links,
+                                chain_build_s=built)
+    print(f"\nESRI every firm, {chain.n_firms:,} firms / {chain.n_links:,} links: "
+          f"{benchmark.stats.stats.mean:.0f} s (chain built in {built:.0f} s)")
 
 
 # --------------------------------------------------------------------------
