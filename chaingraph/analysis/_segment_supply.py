@@ -72,13 +72,13 @@ def _essential_matrix(chain) -> np.ndarray | None:
 def _essential_edges(chain, ks: np.ndarray, lc: np.ndarray) -> np.ndarray:
     """Which edges (supplier segment ``ks``, customer segment ``lc``) are on an essential flow."""
     e = _essential_matrix(chain)
-    known = ks >= 0
     if e is None:
-        return known
-    ok = known & (lc >= 0)
-    out = np.zeros(len(ks), dtype=bool)
-    out[ok] = e[ks[ok], lc[ok]]
-    return out
+        return ks >= 0
+    # one lookup per edge in E with a last row and column of False for "no segment" (−1)
+    n_seg = len(e)
+    padded = np.zeros((n_seg + 1, n_seg + 1), dtype=bool)
+    padded[:n_seg, :n_seg] = e
+    return padded.ravel()[np.where(ks < 0, n_seg, ks) * (n_seg + 1) + np.where(lc < 0, n_seg, lc)]
 
 
 def _id_rank(chain) -> np.ndarray:

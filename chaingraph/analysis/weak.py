@@ -35,8 +35,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from chaingraph.analysis import _graph_kernels
+from chaingraph.analysis._common import per_chain
 from chaingraph.analysis._segment_supply import (
     _check_fraction,
     _edges,
@@ -177,19 +179,9 @@ def single_sourcing(chain: ChainGraph) -> pd.DataFrame:
 
 def _single_sourcing(chain) -> pd.DataFrame:
     """:func:`single_sourcing` without the segment check (empty when no firm has a segment)."""
-    s, c, a = _edges(chain)
-    seg = chain.segment_codes.astype(np.int64)
-    ks = seg[s]
-    lc = seg[c]
-    ess = _essential_edges(chain, ks, lc)
-    s, c, a, ks, lc = s[ess], c[ess], a[ess], ks[ess], lc[ess]
-    n_seg = max(len(chain.segment_ids), 1)
-    key = c * n_seg + ks
-    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    one = counts[inverse.ravel()] == 1
-    s, c, a, ks, lc = s[one], c[one], a[one], ks[one], lc[one]
-    order = np.lexsort((ks, c, -a))
-    s, c, a, ks, lc = s[order], c[order], a[order], ks[order], lc[order]
+    ss = _single_sourced(chain)
+    c, ks, s, a = ss["customer"], ss["segment"], ss["supplier"], ss["amount"]
+    lc = chain.segment_codes.astype(np.int64)[c]
     ids = chain.firm_ids
     seg_ids = chain.segment_ids
     cust_seg = pd.array(np.where(lc >= 0, seg_ids.to_numpy(dtype=object)[np.maximum(lc, 0)], None)
@@ -205,6 +197,34 @@ def _single_sourcing(chain) -> pd.DataFrame:
             "supplier_location": _location_categorical(chain.location_codes[s]),
         }
     )
+
+
+def _single_sourced(chain) -> dict:
+    """The rows of :func:`single_sourcing` as positions, worked out once per chain:
+    ``customer``, ``segment`` (input segment), ``supplier`` and ``amount`` arrays."""
+    return per_chain(chain, "single_sourced", lambda: _find_single_sourced(chain))
+
+
+def _find_single_sourced(chain) -> dict:
+    s, c, a = _edges(chain)
+    seg = chain.segment_codes.astype(np.int64)
+    ks = seg[s]
+    ess = _essential_edges(chain, ks, seg[c])
+    s, c, a, ks = s[ess], c[ess], a[ess], ks[ess]
+    # by (customer, input segment): the number of suppliers and, where there is one, the
+    # supplier and the amount (sums over that one link); a CSR build groups the links
+    # without sorting them
+    shape = (chain.n_firms, max(len(chain.segment_ids), 1))
+    n_sup = sp.csr_array((np.ones(len(s)), (c, ks)), shape=shape)
+    sup = sp.csr_array((s + 1.0, (c, ks)), shape=shape)
+    amt = sp.csr_array((a, (c, ks)), shape=shape)
+    one = n_sup.data == 1
+    c = np.repeat(np.arange(shape[0], dtype=np.int64), np.diff(n_sup.indptr))[one]
+    ks = n_sup.indices[one].astype(np.int64)
+    s = np.rint(sup.data[one]).astype(np.int64) - 1
+    a = amt.data[one]
+    order = np.lexsort((ks, c, -a))
+    return {"customer": c[order], "segment": ks[order], "supplier": s[order], "amount": a[order]}
 
 
 # --------------------------------------------------------------------------- #
@@ -308,6 +328,12 @@ def chokepoints(chain: ChainGraph, *, leads=None, sources=None) -> pd.DataFrame:
     >>> bool(cp.loc[planted.chokepoints, "rule"].str.contains("sole_flow").all())
     True
     """
+    if leads is None and sources is None:  # the default table, shared within the chain
+        return per_chain(chain, "chokepoints", lambda: _chokepoints(chain, None, None)).copy()
+    return _chokepoints(chain, leads, sources)
+
+
+def _chokepoints(chain, leads, sources) -> pd.DataFrame:
     n = chain.n_firms
     seg = chain.segment_codes.astype(np.int64)
     n_seg = len(chain.segment_ids)
@@ -317,10 +343,13 @@ def chokepoints(chain: ChainGraph, *, leads=None, sources=None) -> pd.DataFrame:
     ks, lc = seg[s], seg[c]
     ess = _essential_edges(chain, ks, lc) & (lc >= 0) & (ks != lc)
     flow = ks[ess] * max(n_seg, 1) + lc[ess]
-    pairs = np.unique(np.stack([flow, s[ess]], axis=1), axis=0) if ess.any() else np.empty((0, 2), np.int64)
-    fkeys, fcounts = np.unique(pairs[:, 0], return_counts=True)
-    sole_keys = fkeys[fcounts == 1]
-    sole_rows = pairs[np.isin(pairs[:, 0], sole_keys)]
+    # a flow has one supplier when its smallest and largest supplier are the same firm
+    lowest = np.full(max(n_seg, 1) ** 2, n, dtype=np.int64)
+    highest = np.full(max(n_seg, 1) ** 2, -1, dtype=np.int64)
+    np.minimum.at(lowest, flow, s[ess])
+    np.maximum.at(highest, flow, s[ess])
+    sole_keys = np.flatnonzero(lowest == highest)
+    sole_rows = np.column_stack([sole_keys, lowest[sole_keys]])
     n_sole_flows = np.bincount(sole_rows[:, 1], minlength=n) if len(sole_rows) else np.zeros(n, int)
     sole_flow_text = {}
     if len(sole_rows):
@@ -330,10 +359,8 @@ def chokepoints(chain: ChainGraph, *, leads=None, sources=None) -> pd.DataFrame:
             sole_flow_text.setdefault(firm, []).append(text)
 
     # ---- single-sourced customers of each firm
-    ss = _single_sourcing(chain)  # the dominator rule needs no segments
-    ss_sup = chain.firm_ids.get_indexer(ss["supplier_id"]).astype(np.int64)
-    ss_cus = chain.firm_ids.get_indexer(ss["customer_id"]).astype(np.int64)
-    ss_amt = ss["amount"].to_numpy(dtype=float)
+    ss = _single_sourced(chain)  # the dominator rule needs no segments
+    ss_sup, ss_cus, ss_amt = ss["supplier"], ss["customer"], ss["amount"]
 
     # ---- rule 2: dominators of lead firms
     lead_pos = _default_leads(chain) if leads is None else _firm_positions(chain, leads, "leads")
@@ -546,10 +573,8 @@ def weak_links(
         hhi = np.where(pos, sup["sumsq"] / (d * d), np.nan)
         top_share = np.where(pos, sup["top_val"] / d, np.nan)
 
-    ss = single_sourcing(chain)
-    local_cust = chain.is_local[chain.firm_ids.get_indexer(ss["customer_id"])]
-    ss_seg = seg_ids.get_indexer(ss["segment_id"][local_cust])
-    single = np.bincount(ss_seg[ss_seg >= 0], minlength=n_seg)
+    ss = _single_sourced(chain)
+    single = np.bincount(ss["segment"][chain.is_local[ss["customer"]]], minlength=n_seg)
 
     cp = chokepoints(chain, leads=leads) if chokepoint_table is None else chokepoint_table
     cp_seg = seg_ids.get_indexer(cp["segment_id"].dropna())
