@@ -31,6 +31,8 @@ __all__ = [
     "reach_distance",
     "reach_label_counts",
     "reach_summary",
+    "sole_sources",
+    "source_range_by_label_pair",
     "class_mixing",
     "newman_assortativity",
 ]
@@ -38,10 +40,13 @@ __all__ = [
 
 def pattern(adj, dtype=np.float32) -> sp.csr_array:
     """The 0/1 pattern of ``adj`` as CSR with sorted indices."""
-    a = sp.csr_array(adj, copy=True)
+    a = sp.csr_array(adj)
+    if a.has_canonical_format:  # sorted, no repeated entries: only the values change
+        return sp.csr_array((np.ones(a.nnz, dtype=dtype), a.indices.copy(), a.indptr.copy()),
+                            shape=a.shape)
+    a = a.copy()
     a.sum_duplicates()
     a.data = np.ones(a.nnz, dtype=dtype)
-    a.sort_indices()
     return a
 
 
@@ -96,21 +101,67 @@ def pagerank(
             raise ValueError("personalization must be n non-negative numbers with a positive sum")
         v = v / v.sum()
     at = sp.csr_array(adj_t) if adj_t is not None else a.T.tocsr()
-    x = v.copy()
-    for it in range(1, max_iter + 1):
-        y = at @ (inv_out * x)
-        y *= alpha
-        y += (alpha * x[dangling].sum() + (1.0 - alpha)) * v
-        err = np.abs(y - x).sum()
-        x = y
-        if err < tol:
-            return x / x.sum(), it
+    with _RowProduct(at) as product:
+        x = v.copy()
+        for it in range(1, max_iter + 1):
+            y = product(inv_out * x)
+            y *= alpha
+            y += (alpha * x[dangling].sum() + (1.0 - alpha)) * v
+            err = np.abs(y - x).sum()
+            x = y
+            if err < tol:
+                return x / x.sum(), it
     warnings.warn(
         f"PageRank did not reach tol={tol:g} in {max_iter} iterations (last L1 change {err:.2e})",
         RuntimeWarning,
         stacklevel=2,
     )
     return x / x.sum(), max_iter
+
+
+class _RowProduct:
+    """``a @ x`` for a CSR matrix, its rows split in blocks of equal entries between
+    ``os.cpu_count()`` threads (each row summed in stored order, as scipy does, so the
+    result is the same to the last bit). A context manager: the threads live as long
+    as it does."""
+
+    def __init__(self, a):
+        # unsigned positions: numba then skips the check for negative indices
+        self.indptr = a.indptr.astype(np.uint64)
+        self.indices = a.indices.view(np.uint32 if a.indices.dtype == np.int32 else np.uint64)
+        self.data = np.asarray(a.data, dtype=np.float64)
+        n = a.shape[0]
+        workers = min(os.cpu_count() or 1, max(1, a.nnz // 1_000_000))
+        cuts = np.searchsorted(self.indptr, np.linspace(0, a.nnz, workers + 1)[1:-1])
+        self.blocks = list(zip(np.r_[0, cuts], np.r_[cuts, n]))
+        self.pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+
+    def __call__(self, x):
+        y = np.empty(len(self.indptr) - 1)
+        args = (self.indptr, self.indices, self.data, np.ascontiguousarray(x, dtype=np.float64),
+                y)
+        if self.pool is None:
+            _rows_times(*args, 0, len(y))
+        else:
+            for f in [self.pool.submit(_rows_times, *args, lo, hi) for lo, hi in self.blocks]:
+                f.result()
+        return y
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.shutdown()
+
+
+@njit(cache=True, nogil=True)
+def _rows_times(indptr, indices, data, x, y, lo, hi):  # pragma: no cover - numba
+    for i in range(lo, hi):
+        total = 0.0
+        for e in range(indptr[i], indptr[i + 1]):
+            total += data[e] * x[indices[e]]
+        y[i] = total
 
 
 # --------------------------------------------------------------------------- reachability
@@ -277,7 +328,7 @@ def _renumbered(indptr, indices, n_nets, n, order, inv):  # pragma: no cover - n
             new_ptr[base + p] = pos
             u = order[p]
             for e in range(indptr[base + u], indptr[base + u + 1]):
-                new_idx[pos] = inv[indices[e]]
+                new_idx[pos] = inv[np.uint64(indices[e])]  # unsigned: no negative-index check
                 pos += 1
         new_ptr[base + n] = pos
     return new_ptr, new_idx
@@ -335,7 +386,7 @@ def _reach_rows(indptr, indices, n_nets, n, depth, rows, union, mask_bits, node_
     the current search, its nodes listed in ``queue``; each row's labels are a bit
     set, a row of ``label_bits``, counted at the end.
     """
-    one = np.uint64(1)
+    one, six, low = np.uint64(1), np.uint64(6), np.uint64(63)
     n_rows = len(rows)
     n_masks = mask_bits.shape[0]
     single = len(node_label) > 0
@@ -361,6 +412,7 @@ def _reach_rows(indptr, indices, n_nets, n, depth, rows, union, mask_bits, node_
             seen[0] = i
             n_seen = 1
         with_self = n_labels > 0 and include_self and net == 0
+        self_ = np.uint64(i)
         # breadth-first search from i along network `net`, cut at `depth`
         base = net * (n + 1)
         visited[i >> 6] |= one << np.uint64(i & 63)
@@ -372,11 +424,12 @@ def _reach_rows(indptr, indices, n_nets, n, depth, rows, union, mask_bits, node_
                 u = queue[head]
                 head += 1
                 for e in range(indptr[base + u], indptr[base + u + 1]):
-                    v = indices[e]
-                    word = v >> 6
-                    bit = one << np.uint64(v & 63)
+                    # unsigned positions: numba skips the check for negative indices
+                    v = np.uint64(indices[e])
+                    word = v >> six
+                    bit = one << (v & low)
                     if visited[word] & bit:
-                        if v == i:  # back to itself: its labels count
+                        if v == self_:  # back to itself: its labels count
                             with_self = n_labels > 0
                         continue
                     visited[word] |= bit
@@ -462,6 +515,120 @@ def reach_distance(adj, sources, depth: int | None = None) -> np.ndarray:
         dist[nxt] = step
         frontier = nxt
     return dist
+
+
+# --------------------------------------------------------------------------- labelled arcs
+
+
+def _label_codes(labels: np.ndarray, n_labels: int) -> np.ndarray:
+    """Labels with "none" (negative) as ``n_labels``, the last row and column of ``allowed``."""
+    labels = np.asarray(labels, dtype=np.int64)
+    return np.where(labels < 0, n_labels, labels)
+
+
+def sole_sources(adj_t, labels: np.ndarray, allowed: np.ndarray):
+    """The (node, label) pairs with exactly one in-neighbour of that label.
+
+    For node ``j`` and label ``k``, the set ``S(j, k)`` holds the distinct
+    nodes ``i`` with an arc ``i → j`` (a stored entry ``adj_t[j, i]``),
+    ``labels[i] = k`` and ``allowed[k, labels[j]]``; a negative label means
+    none, looked up as ``n_labels`` (``allowed`` is ``(n_labels + 1)²``).
+    In a supply network (``adj_t = Wᵀ``, labels = segments, ``allowed`` the
+    essential flows) these are the single-sourced (customer, input) pairs.
+    One pass over the arcs, whatever the number of labels (repeated entries
+    of an arc are summed first).
+
+    Returns
+    -------
+    node, label, source : int64 arrays
+        One entry per pair with ``|S(j, k)| = 1``, by node and label.
+    weight : float array
+        ``adj_t[j, i]`` of that one arc.
+    """
+    a = sp.csr_array(adj_t)
+    if not a.has_canonical_format:
+        a = a.copy()
+        a.sum_duplicates()
+    n_labels = len(allowed) - 1
+    return _sole_sources(a.indptr.astype(np.int64), a.indices, a.data.astype(np.float64),
+                         _label_codes(labels, n_labels), np.asarray(allowed, dtype=np.bool_))
+
+
+@njit(cache=True, nogil=True)
+def _sole_sources(indptr, indices, data, labels, allowed):  # pragma: no cover - numba
+    n = len(indptr) - 1
+    n_codes = len(allowed)
+    count = np.zeros(n_codes, np.int64)
+    last = np.full(n_codes, -1, np.int64)  # the entry of the last source by label
+    touched = np.empty(n_codes, np.int64)
+    node, label, source = np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
+    weight = np.empty(0, np.float64)
+    for fill in range(2):  # count, then fill
+        n_out = 0
+        for j in range(n):
+            lj = labels[j]
+            n_touched = 0
+            for e in range(indptr[j], indptr[j + 1]):
+                k = labels[np.uint64(indices[e])]  # unsigned: no negative-index check
+                if not allowed[k, lj]:
+                    continue
+                if count[k] == 0:
+                    touched[n_touched] = k
+                    n_touched += 1
+                count[k] += 1
+                last[k] = e
+            for t in range(n_touched):
+                k = touched[t]
+                if count[k] == 1:
+                    if fill:
+                        node[n_out] = j
+                        label[n_out] = k
+                        source[n_out] = indices[last[k]]
+                        weight[n_out] = data[last[k]]
+                    n_out += 1
+                count[k] = 0
+        if not fill:
+            node = np.empty(n_out, np.int64)
+            label = np.empty(n_out, np.int64)
+            source = np.empty(n_out, np.int64)
+            weight = np.empty(n_out, np.float64)
+    return node, label, source, weight
+
+
+def source_range_by_label_pair(adj, labels: np.ndarray, allowed: np.ndarray):
+    """Smallest and largest source node of the arcs between each pair of labels.
+
+    Over the arcs ``i → j`` (stored entries ``adj[i, j]``) with
+    ``allowed[labels[i], labels[j]]`` (negative labels looked up as
+    ``n_labels``, as in :func:`sole_sources`), for each pair ``(k, l)`` the
+    smallest and the largest ``i`` with ``labels[i] = k``, ``labels[j] = l``.
+    The pair has a single source exactly when both are the same node.
+
+    Returns
+    -------
+    lowest, highest : int64 arrays of shape ``(n_labels + 1, n_labels + 1)``
+        ``n`` and ``−1`` for a pair without arcs.
+    """
+    a = sp.csr_array(adj)
+    n_labels = len(allowed) - 1
+    return _source_range(a.indptr.astype(np.int64), a.indices, _label_codes(labels, n_labels),
+                         np.asarray(allowed, dtype=np.bool_))
+
+
+@njit(cache=True, nogil=True)
+def _source_range(indptr, indices, labels, allowed):  # pragma: no cover - numba
+    n = len(indptr) - 1
+    n_codes = len(allowed)
+    lowest = np.full((n_codes, n_codes), n, np.int64)
+    highest = np.full((n_codes, n_codes), -1, np.int64)
+    for i in range(n):
+        k = labels[i]
+        for e in range(indptr[i], indptr[i + 1]):
+            l = labels[np.uint64(indices[e])]  # unsigned: no negative-index check
+            if allowed[k, l]:
+                lowest[k, l] = min(lowest[k, l], i)
+                highest[k, l] = max(highest[k, l], i)
+    return lowest, highest
 
 
 # --------------------------------------------------------------------------- mixing
@@ -581,15 +748,11 @@ def immediate_dominators(adj, sources, adj_t=None) -> np.ndarray:
     num[order] = np.arange(1, m, dtype=np.int64)
 
     # predecessor lists in number space, sorted by predecessor number
-    rev = rev.tocoo()
-    rows = num[np.asarray(rev.row, dtype=np.int64)]
-    cols = num[np.asarray(rev.col, dtype=np.int64)]
-    keep = (rows >= 0) & (cols >= 0)
-    rows = np.concatenate([rows[keep], num[src]])
-    cols = np.concatenate([cols[keep], np.zeros(len(src), dtype=np.int64)])
-    pred = sp.csr_array((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(m, m))
-    pred.sort_indices()
-    doms = _cooper_harvey_kennedy(pred.indptr.astype(np.int64), pred.indices, m)
+    is_source = np.zeros(n, dtype=np.bool_)
+    is_source[src] = True
+    pptr, pind = _numbered_predecessors(rev.indptr.astype(np.int64), rev.indices, order, num,
+                                        is_source)
+    doms = _cooper_harvey_kennedy(pptr, pind, m)
     d = doms[1:]  # idom numbers of order[0..]
     back = np.concatenate([[n], order])  # number -> node (root -> n)
     idom[order] = back[d]
@@ -630,6 +793,37 @@ def _dfs_postorder(indptr, indices, sources, n):  # pragma: no cover - numba
                 post[n_post] = v
                 n_post += 1
     return post[:n_post]
+
+
+@njit(cache=True, nogil=True)
+def _numbered_predecessors(indptr, indices, order, num, is_source):  # pragma: no cover - numba
+    """CSR lists of the predecessors of nodes numbered ``1 .. len(order)`` (node
+    ``order[b − 1]`` is number ``b``; 0 is the virtual root, the predecessor of every
+    source), as numbers in increasing order; ``indptr``/``indices`` list each node's
+    predecessors, unreached ones (``num < 0``) are left out."""
+    m = len(order) + 1
+    pptr = np.zeros(m + 1, np.int64)
+    for b in range(1, m):
+        v = order[b - 1]
+        count = 1 if is_source[v] else 0
+        for e in range(indptr[v], indptr[v + 1]):
+            if num[np.uint64(indices[e])] >= 0:  # unsigned: no negative-index check
+                count += 1
+        pptr[b + 1] = pptr[b] + count
+    pind = np.empty(pptr[m], np.int64)
+    for b in range(1, m):
+        v = order[b - 1]
+        pos = pptr[b]
+        if is_source[v]:
+            pind[pos] = 0
+            pos += 1
+        for e in range(indptr[v], indptr[v + 1]):
+            p = num[np.uint64(indices[e])]
+            if p >= 0:
+                pind[pos] = p
+                pos += 1
+        pind[pptr[b]:pos] = np.sort(pind[pptr[b]:pos])
+    return pptr, pind
 
 
 @njit(cache=True, nogil=True)

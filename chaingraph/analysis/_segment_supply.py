@@ -69,16 +69,24 @@ def _essential_matrix(chain) -> np.ndarray | None:
     return e
 
 
+def _essential_pairs(chain) -> np.ndarray:
+    """Bool ``(n_seg + 1)²``: links from a firm of the row's segment to a firm of the column's
+    are on an essential flow, the last row and column standing for firms without a segment
+    (the lookup table of :func:`_essential_edges`, for the kernels)."""
+    n_seg = len(chain.segment_ids)
+    e = _essential_matrix(chain)
+    pairs = np.zeros((n_seg + 1, n_seg + 1), dtype=bool)
+    if e is None:
+        pairs[:n_seg, :] = True  # every link whose supplier has a segment
+    else:
+        pairs[:n_seg, :n_seg] = e
+    return pairs
+
+
 def _essential_edges(chain, ks: np.ndarray, lc: np.ndarray) -> np.ndarray:
     """Which edges (supplier segment ``ks``, customer segment ``lc``) are on an essential flow."""
-    e = _essential_matrix(chain)
-    if e is None:
-        return ks >= 0
-    # one lookup per edge in E with a last row and column of False for "no segment" (−1)
-    n_seg = len(e)
-    padded = np.zeros((n_seg + 1, n_seg + 1), dtype=bool)
-    padded[:n_seg, :n_seg] = e
-    return padded.ravel()[np.where(ks < 0, n_seg, ks) * (n_seg + 1) + np.where(lc < 0, n_seg, lc)]
+    n_seg = len(chain.segment_ids)
+    return _essential_pairs(chain)[np.where(ks < 0, n_seg, ks), np.where(lc < 0, n_seg, lc)]
 
 
 def _id_rank(chain) -> np.ndarray:

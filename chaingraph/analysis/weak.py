@@ -35,14 +35,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from chaingraph.analysis import _graph_kernels
 from chaingraph.analysis._common import per_chain
 from chaingraph.analysis._segment_supply import (
     _check_fraction,
-    _edges,
-    _essential_edges,
+    _essential_pairs,
     _location_categorical,
     _require_segments,
     _segment_supply,
@@ -206,23 +204,8 @@ def _single_sourced(chain) -> dict:
 
 
 def _find_single_sourced(chain) -> dict:
-    s, c, a = _edges(chain)
-    seg = chain.segment_codes.astype(np.int64)
-    ks = seg[s]
-    ess = _essential_edges(chain, ks, seg[c])
-    s, c, a, ks = s[ess], c[ess], a[ess], ks[ess]
-    # by (customer, input segment): the number of suppliers and, where there is one, the
-    # supplier and the amount (sums over that one link); a CSR build groups the links
-    # without sorting them
-    shape = (chain.n_firms, max(len(chain.segment_ids), 1))
-    n_sup = sp.csr_array((np.ones(len(s)), (c, ks)), shape=shape)
-    sup = sp.csr_array((s + 1.0, (c, ks)), shape=shape)
-    amt = sp.csr_array((a, (c, ks)), shape=shape)
-    one = n_sup.data == 1
-    c = np.repeat(np.arange(shape[0], dtype=np.int64), np.diff(n_sup.indptr))[one]
-    ks = n_sup.indices[one].astype(np.int64)
-    s = np.rint(sup.data[one]).astype(np.int64) - 1
-    a = amt.data[one]
+    c, ks, s, a = _graph_kernels.sole_sources(chain.adjacency_t, chain.segment_codes,
+                                              _essential_pairs(chain))
     order = np.lexsort((ks, c, -a))
     return {"customer": c[order], "segment": ks[order], "supplier": s[order], "amount": a[order]}
 
@@ -337,19 +320,15 @@ def _chokepoints(chain, leads, sources) -> pd.DataFrame:
     n = chain.n_firms
     seg = chain.segment_codes.astype(np.int64)
     n_seg = len(chain.segment_ids)
-    s, c, a = _edges(chain)
 
-    # ---- rule 1: sole supplier of an essential segment flow
-    ks, lc = seg[s], seg[c]
-    ess = _essential_edges(chain, ks, lc) & (lc >= 0) & (ks != lc)
-    flow = ks[ess] * max(n_seg, 1) + lc[ess]
-    # a flow has one supplier when its smallest and largest supplier are the same firm
-    lowest = np.full(max(n_seg, 1) ** 2, n, dtype=np.int64)
-    highest = np.full(max(n_seg, 1) ** 2, -1, dtype=np.int64)
-    np.minimum.at(lowest, flow, s[ess])
-    np.maximum.at(highest, flow, s[ess])
-    sole_keys = np.flatnonzero(lowest == highest)
-    sole_rows = np.column_stack([sole_keys, lowest[sole_keys]])
+    # ---- rule 1: sole supplier of an essential segment flow k → l (k ≠ l, both known):
+    # its smallest and largest supplier are the same firm
+    flows = _essential_pairs(chain)
+    flows[:, n_seg] = False
+    np.fill_diagonal(flows, False)
+    lowest, highest = _graph_kernels.source_range_by_label_pair(chain.adjacency, seg, flows)
+    sole_k, sole_l = np.nonzero(lowest == highest)
+    sole_rows = np.column_stack([sole_k * max(n_seg, 1) + sole_l, lowest[sole_k, sole_l]])
     n_sole_flows = np.bincount(sole_rows[:, 1], minlength=n) if len(sole_rows) else np.zeros(n, int)
     sole_flow_text = {}
     if len(sole_rows):
