@@ -29,6 +29,12 @@ def per_chain(chain, key: Hashable, compute: Callable):
     return store[key]
 
 
+def forget(chain) -> None:
+    """Drop what :func:`per_chain` keeps for ``chain`` (benchmarks use it to time an
+    analysis from scratch on a chain other analyses have seen)."""
+    _PER_CHAIN.pop(chain, None)
+
+
 def normalised_weights(defaults: Mapping[str, float], given: Mapping[str, float] | None,
                        what: str) -> dict[str, float]:
     """Component weights: the defaults updated by ``given``, rescaled to sum to 1.

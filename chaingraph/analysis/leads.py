@@ -270,28 +270,20 @@ def lead_firms(
     score = sum(w[k] * comp[k] for k in w)
     score = np.clip(score, 0.0, 1.0)
 
-    df = pd.DataFrame(index=chain.firm_ids.copy())
-    df["lead_score"] = score
-    df["rank"] = pd.Series(score, index=df.index).rank(ascending=False, method="min").astype("int64")
-    df["is_lead"] = False
-    for k in DEFAULT_LEAD_WEIGHTS:
-        df[k] = comp[k]
-    df["size"] = m["size"]
-    df["sales_share"] = sales_share
-    df["pagerank"] = m["pagerank"]
-    df["n_suppliers_2"] = up[:, 0]
-    df["supplier_amount_2"] = m["amount2"]
-    df["n_local_sme_suppliers_2"] = up[:, 1]
-    df["supplier_dependence"] = m["dependence"]
-    df["n_customers_2"] = down
-    df["n_segments"] = m["n_segments"]
-
-    is_lead, rule_text = _apply_rule(rule, df, chain)
-    df["is_lead"] = is_lead
-    order = np.argsort(df["rank"].to_numpy(), kind="stable")
-    df = df.iloc[order]
+    rank = pd.Series(score).rank(ascending=False, method="min").to_numpy().astype(np.int64)
+    columns = {"lead_score": score, "rank": rank, "is_lead": np.zeros(len(score), dtype=bool),
+               **{k: comp[k] for k in DEFAULT_LEAD_WEIGHTS},
+               "size": m["size"], "sales_share": sales_share, "pagerank": m["pagerank"],
+               "n_suppliers_2": up[:, 0], "supplier_amount_2": m["amount2"],
+               "n_local_sme_suppliers_2": up[:, 1], "supplier_dependence": m["dependence"],
+               "n_customers_2": down, "n_segments": m["n_segments"]}
+    # the rule sees the firms in chain order; the table is then built once, best first
+    columns["is_lead"], rule_text = _apply_rule(
+        rule, pd.DataFrame(columns, index=chain.firm_ids.copy()), chain)
+    order = np.argsort(rank, kind="stable")
     if top is not None:
-        df = df.iloc[:top]
+        order = order[:top]
+    df = pd.DataFrame({k: v[order] for k, v in columns.items()}, index=chain.firm_ids.take(order))
     df.attrs = {
         "weights": w,
         "rule": rule_text,
@@ -333,7 +325,7 @@ def _measures(chain) -> dict:
     has_sup = supplier_sales > 0
     dependence[has_sup] = purchases[has_sup] / supplier_sales[has_sup]
 
-    n_seg_chain = len(np.unique(codes[codes >= 0]))
+    n_seg_chain = int(np.count_nonzero(np.bincount(codes[codes >= 0])))
     span = n_segments / n_seg_chain if n_seg_chain else np.zeros(n)
     return {"size": size, "sales_share": sales_share, "pagerank": pr, "n_iter": n_iter,
             "up": reached[:, 0, :], "down": reached[:, 1, 0], "amount2": amount2,

@@ -39,6 +39,7 @@ import pandas as pd
 from ..core import ChainGraph
 from ..errors import ChainDataError
 from ..rules import DEFAULT_RULES, RuleSet, list_rules, load_rules
+from ._common import per_chain
 from ._tier_engine import DERIVED_MEASURES, evaluate
 
 __all__ = [
@@ -244,8 +245,23 @@ def tiers(chain: ChainGraph, *, rules=DEFAULT_RULES, cluster_type=None, detail: 
     NEV00917  specialised       0.012000    specialised.rd_expense
     NEV01429     champion       0.013291    champion.product_share
     """
-    out = evaluate_rules(chain.firms, rules, cluster_type=cluster_type, detail=detail)
+    def table():
+        return evaluate_rules(chain.firms, rules, cluster_type=cluster_type, detail=detail)
+
+    if not detail and _shipped(rules) and (cluster_type is None or isinstance(cluster_type, str)):
+        # shipped rules cannot change: the summary is kept for the chain (tier_progress and a
+        # report ask for it again); the detailed table is too large to keep
+        out = per_chain(chain, ("tiers", rules, cluster_type), table).copy()
+    else:
+        out = table()
     return out if near_miss is None else _near_misses(out, near_miss)
+
+
+def _shipped(rules) -> bool:
+    """Whether ``rules`` names shipped rule versions only (no file, no RuleSet)."""
+    names = (rules,) if isinstance(rules, str) else rules
+    return isinstance(names, tuple) and all(
+        isinstance(r, str) and not r.lower().endswith(".toml") for r in names)
 
 
 def _near_misses(t: pd.DataFrame, within: float) -> pd.DataFrame:
