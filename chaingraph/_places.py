@@ -36,6 +36,8 @@ from .schema import _PROVINCES, ChainDataWarning, TableInfo, normalize_region
 
 DEFAULT_HOME = "CN"
 REGION_KINDS = ("country", "province", "city")
+#: Where a firm is, in the order of :attr:`ChainGraph.location_codes` (0, 1, 2).
+LOCATIONS = ("local", "outside", "foreign")
 
 _CITY_SUFFIX = re.compile(r"(市|区)$")
 

@@ -692,7 +692,7 @@ def founded_from_date(founded, founded_date, info: TableInfo, df: pd.DataFrame):
         return None
     warnings.warn(
         f"{info.source}: founded year taken from founded_date for {int(fill.sum())} firms",
-        ChainDataWarning, stacklevel=4,
+        ChainDataWarning, stacklevel=5,
     )
     return given.where(~fill, years)
 
