@@ -22,17 +22,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._credit_code import credit_code_check_char
-# The words users write (and the canonical values they mean) live in _vocabulary; they are
-# read from here too, beside the columns they fill.
+from ._credit_code import CREDIT_CODE_CHARS, credit_code_check_char
+# The words users write (and the canonical values they mean) live in _vocabulary; every
+# list is read from here too, beside the columns it fills.
 from ._vocabulary import (
     BOOL_WORDS,
+    CLUSTER_TYPE_WORDS,
     COLUMN_ALIASES,
     FIRM_CATEGORY_WORDS,
     FIRM_KIND_WORDS,
     FIRM_KINDS,
     FOUNDATION_WORDS,
     FOUNDATIONS,
+    IP_GRADE_WORDS,
     SEGMENT_KIND_WORDS,
     SEGMENT_KINDS,
     SIZE_CLASS_WORDS,
