@@ -22,7 +22,7 @@ Design choices, so that nothing changes without a word:
   ``rejects=PATH`` writes the rows themselves out.
 - **Files as chaingraph reads them elsewhere.** CSV text as UTF-8, UTF-8
   with BOM, UTF-16 with BOM or GB18030/GBK, decided as
-  :func:`chaingraph.io.decode_bytes` does (but reading the file in chunks);
+  :func:`chaingraph._text_files.decode_bytes` does (but reading the file in chunks);
   files not in UTF-8 are transcoded to a temporary UTF-8 copy, chunk by chunk.
   Ids stay text (leading zeros kept). Chinese headers (供应商ID, 客户ID, 金额, …)
   are recognised through the alias table of :mod:`chaingraph.schema`.
@@ -41,8 +41,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._text_files import MISSING_SPELLINGS, mostly_utf8
 from .errors import ChainDataError
-from .io import _NA_VALUES, _mostly_utf8
 from .schema import COLUMN_ALIASES, ChainDataWarning
 
 __all__ = ["ingest_transactions", "REJECT_CAUSES", "AMOUNT_SCALE"]
@@ -422,7 +422,7 @@ def _open_bytes(path: Path):
 
 
 def _csv_encoding(path: Path) -> str:
-    """The file's encoding, decided as :func:`chaingraph.io.decode_bytes` decides it.
+    """The file's encoding, decided as :func:`chaingraph._text_files.decode_bytes` decides it.
 
     A byte-order mark gives UTF-8 or UTF-16; otherwise the whole file is
     checked as UTF-8, a chunk at a time. A file that is not UTF-8 is GB18030
@@ -443,7 +443,7 @@ def _csv_encoding(path: Path) -> str:
                     try:
                         decoder.decode(chunk)
                     except UnicodeDecodeError as exc:
-                        if not _mostly_utf8(chunk):
+                        if not mostly_utf8(chunk):
                             return "gb18030"
                         at = line + chunk[: max(exc.start, 0)].count(b"\n")
                         raise ChainDataError(
@@ -517,7 +517,7 @@ def _stripped(text: str) -> str:
     """SQL: ``text`` without surrounding spaces, NULL when nothing or a spelling of
     "missing" (``NA``, ``null``, … as :mod:`chaingraph.io` reads CSV) is left."""
     clean = f"trim({text}, {_literal(_SPACES)})"
-    missing = ", ".join(_literal(v) for v in _NA_VALUES)
+    missing = ", ".join(_literal(v) for v in MISSING_SPELLINGS)
     return f"CASE WHEN {clean} IN ({missing}) THEN NULL ELSE {clean} END"
 
 
@@ -525,7 +525,7 @@ def _needs_cleaning(text: str) -> str:
     """SQL: whether :func:`_stripped` would change ``text`` (cheaper than running it:
     ``trim`` with a set of characters is slow, ``ascii`` gives a code point)."""
     codes = ", ".join(str(ord(ch)) for ch in _SPACES)
-    missing = ", ".join(_literal(v) for v in _NA_VALUES)
+    missing = ", ".join(_literal(v) for v in MISSING_SPELLINGS)
     return f"(ascii({text}) IN ({codes}) OR ascii({text}[-1]) IN ({codes}) OR {text} IN ({missing}))"
 
 
