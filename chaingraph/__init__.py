@@ -11,10 +11,12 @@ from .templates import ChainTemplate, get_template, list_templates
 from .core import ChainGraph, ChainSummary
 from .io import read_chain, write_chain
 from .assign import assign_segments, read_register
+from .ingest import ingest_transactions
 
 # -- datasets --
-from .datasets import IOTable, list_datasets, load_dataset, load_planted
+from .datasets import IOTable, list_datasets, load_dataset, load_planted, load_prospects
 from .synthetic import Planted, SyntheticChain, synthetic_chain, synthetic_frames
+from .synthetic_map import PlantedMap, SyntheticChainMap, synthetic_chain_map
 
 # -- analysis --
 from .analysis.leads import ecosystem, lead_firms
@@ -25,6 +27,9 @@ from .analysis.resilience import DisruptionResult, simulate_disruption, systemic
 from .analysis.weak import chokepoints, single_sourcing, weak_links
 from .analysis.gaps import gap_candidates, gaps
 from .analysis.tiers import tier_progress, tiers
+from .analysis.attraction import attraction_list
+from .analysis.change import ChainChange, compare
+from .analysis.whatif import WhatIf, what_if
 
 # -- viz and reports --
 from .report import Report, build_report
@@ -57,14 +62,19 @@ __all__ = [
     "write_chain",
     "assign_segments",
     "read_register",
+    "ingest_transactions",
     "IOTable",
     "Planted",
+    "PlantedMap",
     "SyntheticChain",
+    "SyntheticChainMap",
     "list_datasets",
     "load_dataset",
     "load_planted",
+    "load_prospects",
     "synthetic_chain",
     "synthetic_frames",
+    "synthetic_chain_map",
     "DisruptionResult",
     "simulate_disruption",
     "systemic_risk",
@@ -88,6 +98,11 @@ __all__ = [
     "gap_candidates",
     "tiers",
     "tier_progress",
+    "attraction_list",
+    "compare",
+    "ChainChange",
+    "what_if",
+    "WhatIf",
     "to_pyvis",
     "Report",
     "build_report",

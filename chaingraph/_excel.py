@@ -3,8 +3,10 @@
 openpyxl (and so ``DataFrame.to_excel``) stores a string that starts with
 ``=`` as a formula: a firm called ``=HYPERLINK("http://…")`` would become a
 live link, and the name would not read back. Here every string cell is
-written with the text data type, characters Excel cannot hold are replaced by
-U+FFFD, and numbers, booleans and dates keep their types.
+written with the text data type, characters Excel cannot hold (C0 control
+characters other than tab, newline and carriage return) are replaced by
+U+FFFD with a warning naming the cells, and numbers, booleans and dates keep
+their types.
 
 An Excel cell holds at most 32,767 characters (Excel's own limit: longer text
 is cut when Excel opens the file). A longer string is an error naming the
@@ -15,12 +17,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .errors import ChainDataError
+from .schema import ChainDataWarning
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -33,7 +37,8 @@ def save_workbook(path, sheets: dict, *, header=str) -> None:
 
     Every cell is checked against Excel's limits before anything is written:
     an error (a cell too long, a missing folder) leaves no file and no
-    half-built workbook behind.
+    half-built workbook behind; control characters are replaced, with a
+    :class:`ChainDataWarning` naming the cells.
 
     Raises
     ------
@@ -47,7 +52,7 @@ def save_workbook(path, sheets: dict, *, header=str) -> None:
 
     path = Path(path)
     for title, df in sheets.items():
-        check_cell_lengths(df, f"{path.name}[{sheet_title(title)}]", header=header)
+        check_cells(df, f"{path.name}[{sheet_title(title)}]", header=header)
     book = Workbook(write_only=True)
     for title, df in sheets.items():
         _append_sheet(book, title, df, header)
@@ -75,8 +80,9 @@ def sheet_title(title: str) -> str:
     return re.sub(r"[\[\]:*?/\\]", "_", title)[:31]
 
 
-def check_cell_lengths(df: pd.DataFrame, source: str, *, header=str, index: bool = False) -> None:
-    """Raise a :class:`ChainDataError` for a string longer than an Excel cell holds."""
+def check_cells(df: pd.DataFrame, source: str, *, header=str, index: bool = False) -> None:
+    """Raise a :class:`ChainDataError` for a string longer than an Excel cell holds; warn
+    (:class:`ChainDataWarning`) which cells hold control characters, written as U+FFFD."""
     from openpyxl.utils import get_column_letter
 
     frame = df.reset_index() if index else df
@@ -84,15 +90,29 @@ def check_cell_lengths(df: pd.DataFrame, source: str, *, header=str, index: bool
         label = str(header(col))
         lengths = [len(label)]
         rows = [1]
+        controls = [1] if _ILLEGAL.search(label) else []
         values = frame.iloc[:, pos]
         if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
             try:
-                n = values.str.len().fillna(0).to_numpy(dtype=np.int64)
+                text = values.str
+                n = text.len().fillna(0).to_numpy(dtype=np.int64)
+                has_control = text.contains(_ILLEGAL).fillna(False).to_numpy(dtype=bool)
             except AttributeError:  # an object column holding no strings
                 n = np.zeros(len(values), dtype=np.int64)
+                has_control = np.zeros(len(values), dtype=bool)
             over = np.flatnonzero(n > MAX_CELL_CHARS)
             lengths += n[over].tolist()
             rows += (over + 2).tolist()
+            controls += (np.flatnonzero(has_control) + 2).tolist()
+        if controls:
+            letter = get_column_letter(pos + 1)
+            cells = ", ".join(f"{letter}{r}" for r in controls[:5]) + (", …" if len(controls) > 5 else "")
+            warnings.warn(
+                f"{source}: column {label!r}: {len(controls)} cells ({cells}) hold control characters "
+                "an Excel cell cannot store; they are written as U+FFFD (write CSV or Parquet to keep them)",
+                ChainDataWarning,
+                stacklevel=3,
+            )
         for length, row in zip(lengths, rows):
             if length > MAX_CELL_CHARS:
                 raise ChainDataError(
@@ -112,7 +132,7 @@ def write_sheet(book, title: str, df: pd.DataFrame, *, header=str, index: bool =
     """
     frame = df.reset_index() if index else df
     try:
-        check_cell_lengths(frame, f"sheet {sheet_title(title)!r}", header=header)
+        check_cells(frame, f"sheet {sheet_title(title)!r}", header=header)
     except ChainDataError:
         _discard(book)  # the book cannot be saved whole: close its other sheets
         raise

@@ -2,7 +2,7 @@
 
 Every problem raises :class:`~chaingraph.errors.ChainDataError` naming the
 table, the column and the rows. :class:`chaingraph.ChainTemplate` builds on the
-checked tables; the words accepted for ``stage``, ``foundation`` and
+checked tables; the words accepted for ``stage``, ``foundation``, ``kind`` and
 ``essential`` are those of :mod:`chaingraph.schema`.
 """
 
@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import ChainDataError
-from .schema import FOUNDATION_WORDS, STAGE_WORDS, TableInfo, to_bool
+from .schema import FOUNDATION_WORDS, SEGMENT_KIND_WORDS, STAGE_WORDS, TableInfo, to_bool
 
-_SEGMENT_COLUMNS = ["name", "name_en", "stage", "foundation"]
+_SEGMENT_COLUMNS = ["name", "name_en", "stage", "foundation", "parent", "kind"]
 _FLOW_COLUMNS = ["from_segment", "to_segment", "essential"]
 
 
@@ -34,7 +34,12 @@ def clean_text(values: pd.Series) -> pd.Series:
 
 
 def validate_segments(segments: pd.DataFrame) -> pd.DataFrame:
-    """The segments table indexed by ``segment_id``: names, canonical stage and foundation."""
+    """The segments table indexed by ``segment_id``: names, canonical stage, foundation and
+    kind, and the parent of each nested segment (known, and no segment its own ancestor).
+
+    ``stage`` and ``parent`` are optional and stay missing where not given; ``kind`` is
+    ``product`` where not given.
+    """
     if not isinstance(segments, pd.DataFrame):
         raise ChainDataError(
             f"expected a DataFrame, got {type(segments).__name__}", source="segments"
@@ -74,21 +79,20 @@ def validate_segments(segments: pd.DataFrame) -> pd.DataFrame:
             out[col] = pd.array([pd.NA] * len(seg), dtype="string")
     out["name"] = out["name"].fillna(pd.Series(out.index, index=out.index, dtype="string"))
 
-    # stage
+    # stage (optional: missing stays missing)
     if "stage" in seg.columns:
         raw = clean_text(seg["stage"])
-        canon = [None if pd.isna(v) else STAGE_WORDS.get(v.lower()) for v in raw]
+        canon = [pd.NA if pd.isna(v) else STAGE_WORDS.get(v.lower()) for v in raw]
         bad = np.array([c is None for c in canon])
         if bad.any():
-            value = raw.iloc[int(np.flatnonzero(bad)[0])]
-            what = "missing stage" if pd.isna(value) else f"unknown stage {value!r}"
             raise ChainDataError(
-                f"{what} (use upstream/midstream/downstream or 上游/中游/下游)",
+                f"unknown stage {raw.iloc[int(np.flatnonzero(bad)[0])]!r} "
+                "(use upstream/midstream/downstream or 上游/中游/下游)",
                 source=info.source, column="stage", rows=rows(bad),
             )
         out["stage"] = pd.array(canon, dtype="string")
     else:
-        raise ChainDataError("required column is missing", source=info.source, column="stage")
+        out["stage"] = pd.array([pd.NA] * len(seg), dtype="string")
 
     # foundation
     if "foundation" in seg.columns:
@@ -106,10 +110,60 @@ def validate_segments(segments: pd.DataFrame) -> pd.DataFrame:
     else:
         out["foundation"] = pd.array([pd.NA] * len(seg), dtype="string")
 
+    out["parent"] = _parents(seg, ids, info)
+    out["kind"] = _kinds(seg, info)
     for col in seg.columns:
         if col not in ("segment_id", *_SEGMENT_COLUMNS):
             out[col] = seg[col].to_numpy()
     return out
+
+
+def _parents(seg: pd.DataFrame, ids: pd.Series, info: TableInfo) -> pd.arrays.StringArray:
+    """The ``parent`` column: each a known segment, none its own ancestor."""
+    if "parent" not in seg.columns:
+        return pd.array([pd.NA] * len(seg), dtype="string")
+    parent = clean_text(seg["parent"])
+    unknown = (parent.notna() & ~parent.isin(ids)).to_numpy()
+    if unknown.any():
+        raise ChainDataError(
+            f"parent {parent[unknown].iloc[0]!r} is not a segment of the table",
+            source=info.source, column="parent", rows=info.rows(seg, unknown),
+        )
+    up = dict(zip(ids, parent))
+    for start in ids:
+        seen = [start]
+        node = up[start]
+        while not pd.isna(node):
+            if node in seen:
+                loop = seen[seen.index(node):]
+                raise ChainDataError(
+                    "segments nested in a loop (each its own ancestor): " + " -> ".join(
+                        [*loop, node]),
+                    source=info.source, column="parent",
+                    rows=info.rows(seg, ids.isin(loop).to_numpy()),
+                )
+            seen.append(node)
+            node = up[node]
+    return pd.array(parent.to_numpy(dtype=object), dtype="string")
+
+
+def _kinds(seg: pd.DataFrame, info: TableInfo) -> pd.arrays.StringArray:
+    """The ``kind`` column: ``product`` (the default) or ``process``."""
+    if "kind" not in seg.columns:
+        return pd.array(["product"] * len(seg), dtype="string")
+    raw = clean_text(seg["kind"])
+    canon = [
+        "product" if pd.isna(v) else SEGMENT_KIND_WORDS.get(v.lower(), SEGMENT_KIND_WORDS.get(v))
+        for v in raw
+    ]
+    bad = np.array([c is None for c in canon])
+    if bad.any():
+        raise ChainDataError(
+            f"unknown segment kind {raw.iloc[int(np.flatnonzero(bad)[0])]!r} "
+            "(use product/产品 or process/工序, or leave empty for product)",
+            source=info.source, column="kind", rows=info.rows(seg, bad),
+        )
+    return pd.array(canon, dtype="string")
 
 
 def validate_flows(flows: pd.DataFrame | None, segment_ids: pd.Index) -> pd.DataFrame:

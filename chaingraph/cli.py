@@ -1,7 +1,17 @@
 """The ``chaingraph`` command line: each command reads, calls one library function, writes.
 
 Bad input ends with exit code 2 and a one-line message saying what is wrong
-and where; warnings about the data (pairs summed, firms added) go to stderr.
+and where; warnings about the data (pairs summed, firms added) go to stderr,
+and so does, after its output, the focus region a command used (or a warning that there
+was none).
+
+Tables go to the terminal for people: firm and segment names beside ids, the
+first 20 rows and the main columns (``--all`` for everything), aligned by
+display width (a Chinese character takes two columns). With ``-o FILE`` or
+``--format csv|json`` the whole table is written as the library returns it; a
+CSV holds the table only (its note — weights, rule versions — goes to
+stderr), and a text cell that a spreadsheet would run as a formula (starting
+with ``= + - @``) is written with a leading ``'``.
 """
 
 from __future__ import annotations
@@ -14,9 +24,13 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from ._text_tables import csv_safe, named_ids, terminal_table
 from .errors import ChainDataError
 
 FORMATS = ("table", "csv", "json")
+#: Rows a table shows on the terminal without --all.
+TERMINAL_ROWS = 20
+_SHOW_ALL = "chaingraph.show_all"
 
 
 class _Group(click.Group):
@@ -62,8 +76,9 @@ def cli():
     """chaingraph: analyse an industry chain (产业链) as a supplier→customer network.
 
     A chain is a folder with firms.csv and links.csv (and optionally
-    segments.csv and flows.csv), or an .xlsx workbook with those sheets.
-    Shipped examples: see `chaingraph datasets`.
+    presence.csv, segments.csv and flows.csv), or an .xlsx workbook with those
+    sheets; a chain map has presence.csv and no links. Shipped examples: see
+    `chaingraph datasets`.
     """
 
 
@@ -77,25 +92,47 @@ unknown_firms_option = click.option(
     help="Links to firms missing from the firms table: stop with an error, or add those "
          "firms with no attributes (a warning says how many).")
 
+_REGION_HELP = ("Focus region: a province, city or country (default: as recorded in the "
+                "data).")
+_HOME_HELP = ("Home country (code or name: CN, USA, Japan, 德国); firms of other countries are "
+              "foreign (default: as recorded in the data, else CN).")
+_YEAR_HELP = "For data of several years (a year column): the year to read (default: the latest)."
+
 
 def chain_input(func):
-    """Add ``PATH | --dataset NAME``, ``--region`` and ``--unknown-firms``; pass the loaded
-    chain as ``chain``."""
+    """Add ``PATH | --dataset NAME``, ``--region``, ``--home`` and ``--unknown-firms``; pass
+    the loaded chain as ``chain``."""
 
     @click.argument("path", required=False, type=click.Path(path_type=Path))
     @click.option("--dataset", "-d", metavar="NAME", help="A shipped dataset instead of PATH.")
-    @click.option("--region", metavar="PROVINCE", help="Focus region (default: as recorded in the data).")
+    @click.option("--region", metavar="REGION", help=_REGION_HELP)
+    @click.option("--home", metavar="COUNTRY", help=_HOME_HELP)
+    @click.option("--year", type=int, default=None, metavar="YEAR", help=_YEAR_HELP)
     @unknown_firms_option
     @functools.wraps(func)
-    def wrapper(path, dataset, region, unknown_firms, **kwargs):
-        kwargs["chain"] = load_chain_arg(path, dataset, region, unknown_firms)
-        return func(**kwargs)
+    def wrapper(path, dataset, region, home, year, unknown_firms, **kwargs):
+        chain = load_chain_arg(path, dataset, region, home, unknown_firms, year)
+        result = func(chain=chain, **kwargs)
+        say_region(chain)
+        return result
 
     return wrapper
 
 
-def load_chain_arg(path, dataset, region=None, unknown_firms="error"):
-    """The chain named on the command line by PATH or --dataset."""
+def say_region(chain) -> None:
+    """Tell on stderr which focus region and home country decided what is local, or warn that
+    there was no region (after the command's output, so that an error stays one line)."""
+    if chain.region:
+        click.echo(f"focus region: {chain.region} ({chain.region_kind}; local: firms there; "
+                   f"foreign: firms outside {chain.home})", err=True)
+    else:
+        click.echo(f"warning: no focus region: every firm in {chain.home} counts as local; "
+                   "give --region", err=True)
+
+
+def load_chain_arg(path, dataset, region=None, home=None, unknown_firms="error", year=None):
+    """The chain named on the command line by PATH or --dataset (of ``year``, for data of
+    several years)."""
     from .core import ChainGraph
     from .io import read_chain
 
@@ -104,23 +141,31 @@ def load_chain_arg(path, dataset, region=None, unknown_firms="error"):
     if dataset is not None:
         from .datasets import load_dataset
 
-        chain = load_dataset(dataset)
+        chain = load_dataset(dataset) if year is None else load_dataset(dataset, year=year)
         if not isinstance(chain, ChainGraph):
             raise click.UsageError(f"{dataset} is an input–output table, not a chain "
                                    f"(`chaingraph sectors --dataset {dataset}` analyses it)")
-        return chain if region is None else chain.with_region(region)
-    return read_chain(path, region=region, unknown_firms=unknown_firms)
+        if region is None and home is None:
+            return chain
+        return chain.with_region(region if region is not None else chain.region, home=home)
+    return read_chain(path, region=region, home=home, unknown_firms=unknown_firms, year=year)
 
 
 def table_output(func):
-    """Add ``--format table|csv|json`` and ``-o FILE``."""
+    """Add ``--format table|csv|json``, ``-o FILE`` and ``--all``."""
 
     @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
                   help="Output format (default: from the -o suffix, else table).")
     @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-                  help="Write to FILE instead of the terminal (.csv, .json, .xlsx or text).")
+                  help="Write the whole table to FILE instead of the terminal (.csv, .json, .xlsx "
+                       "or text). Text cells that a spreadsheet would run as a formula (starting "
+                       "with = + - @) are written with a leading '.")
+    @click.option("--all", "show_all", is_flag=True,
+                  help=f"On the terminal, every row and column, cells in full (default: the first "
+                       f"{TERMINAL_ROWS} rows and the main columns, long cells cut).")
     @functools.wraps(func)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args, show_all=False, **kwargs):
+        click.get_current_context().meta[_SHOW_ALL] = show_all
         return func(*args, **kwargs)
 
     return wrapper
@@ -129,8 +174,16 @@ def table_output(func):
 _SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}
 
 
-def emit(df: pd.DataFrame, fmt: str | None, output: Path | None, *, note: str | None = None) -> None:
-    """Write a DataFrame as a table, CSV, JSON or Excel; ``note`` (e.g. rule version) goes along."""
+def emit(df: pd.DataFrame, fmt: str | None, output: Path | None, *, note: str | None = None,
+         chain=None, columns=None, rows_asked: bool = False) -> None:
+    """Write a DataFrame as a table, CSV, JSON or Excel; ``note`` (e.g. rule version) goes along.
+
+    CSV, JSON and Excel hold ``df`` as it is (a CSV's note goes to stderr). The
+    terminal table adds the names of ``chain``'s firms and segments beside their
+    ids and, unless ``--all``, shows only ``columns`` (besides names) and the first
+    :data:`TERMINAL_ROWS` rows (all of them when ``rows_asked``: the user chose
+    how many, e.g. with ``--top``).
+    """
     suffix = output.suffix.lower() if output is not None else ""
     implied = _SUFFIX_FORMATS.get(suffix)
     if fmt is not None and implied is not None and fmt != implied:
@@ -146,24 +199,90 @@ def emit(df: pd.DataFrame, fmt: str | None, output: Path | None, *, note: str | 
         save_workbook(output, sheets)
         return
     if fmt == "csv":
-        text = df.to_csv()
+        text = csv_safe(df).to_csv()
         if note:
-            text = f"# {note}\n" + text
+            click.echo(f"note: {note}", err=True)
     elif fmt == "json":
         payload = {"data": json.loads(df.reset_index().to_json(orient="records", force_ascii=False))}
         if note:
             payload = {"note": note, **payload}
         text = json.dumps(payload, ensure_ascii=False, indent=1) + "\n"
     else:
-        with pd.option_context("display.width", 200, "display.max_columns", 50,
-                               "display.max_rows", None):
-            text = df.to_string() + "\n"
+        ctx = click.get_current_context(silent=True)
+        show_all = output is not None or bool(ctx and ctx.meta.get(_SHOW_ALL))
+        text = _terminal_text(df, chain=chain, columns=None if show_all else columns,
+                              max_rows=None if show_all or rows_asked else TERMINAL_ROWS,
+                              max_width=10_000 if show_all else 40)
         if note:
             text = f"{note}\n{text}"
     if output is None:
         click.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+#: Columns that name what a row is about; the terminal keeps them whatever ``columns`` says.
+_NAME_COLUMNS = ("firm_id", "firm_name", "name", "segment_id", "segment")
+
+
+def _terminal_text(df: pd.DataFrame, *, chain=None, columns=None, max_rows=None,
+                   max_width: int = 40,
+                   hint: str = "--all shows them, -o FILE (.csv, .xlsx) writes the whole table") -> str:
+    """``df`` as an aligned text table with names beside ids, cut to ``columns`` and
+    ``max_rows``, and a last line saying what was left out."""
+    shown = _with_names(df, chain) if chain is not None else df
+    n_rows, n_cols = len(shown), len(shown.columns)
+    if columns is not None:
+        shown = shown[[c for c in shown.columns if c in _NAME_COLUMNS or c in columns]]
+    if max_rows is not None:
+        shown = shown.head(max_rows)
+    text = terminal_table(shown, max_width=max_width) + "\n"
+    left_out = []
+    if len(shown) < n_rows:
+        left_out.append(f"{n_rows - len(shown):,} more rows")
+    if len(shown.columns) < n_cols:
+        left_out.append(f"{n_cols - len(shown.columns)} more columns")
+    if left_out:
+        text += f"... {' and '.join(left_out)}: {hint}\n"
+    return text
+
+
+def _with_names(df: pd.DataFrame, chain) -> pd.DataFrame:
+    """``df`` with the names of the chain's firms and segments beside their ids: ``name``
+    (and the firm's ``segment``) first for a table by firm, ``name`` for a table by
+    segment, ``firm_name`` after a ``firm_id`` column, and candidate lists as
+    "name (id)"."""
+    firms, segs = chain.firms, chain.segments
+    firm_names = firms["name"] if "name" in firms.columns else None
+    seg_names = segs["name"] if "name" in segs.columns else None
+
+    def segment_name(ids):
+        ids = pd.Series(ids, dtype=object)
+        if seg_names is None:
+            return ids
+        named = ids.map(seg_names)
+        return named.where(named.notna(), ids)
+
+    out = df.copy()
+    if out.index.name == "firm_id" and firm_names is not None:
+        front = {}
+        if "name" not in out.columns:
+            front["name"] = firm_names.reindex(out.index).to_numpy()
+        if "segment_id" in firms.columns and not {"segment", "segment_id"} & set(out.columns):
+            front["segment"] = segment_name(firms["segment_id"].reindex(out.index).to_numpy()).to_numpy()
+        out = pd.concat([pd.DataFrame(front, index=out.index), out], axis=1)
+        if "segment_id" in out.columns and "segment" not in out.columns:
+            out.insert(out.columns.get_loc("segment_id") + 1, "segment",
+                       segment_name(out["segment_id"].to_numpy()).to_numpy())
+    if out.index.name == "segment_id" and "name" not in out.columns and seg_names is not None:
+        out.insert(0, "name", segment_name(out.index.to_numpy()).to_numpy())
+    if "firm_id" in out.columns and "firm_name" not in out.columns and firm_names is not None:
+        out.insert(out.columns.get_loc("firm_id") + 1, "firm_name",
+                   firm_names.reindex(out["firm_id"]).to_numpy())
+    for col in ("candidates", "extend_candidates"):
+        if col in out.columns and firm_names is not None:
+            out[col] = out[col].map(lambda v: named_ids(v, firm_names) if isinstance(v, str) else v)
+    return out
 
 
 # --------------------------------------------------------------------------- #
@@ -190,14 +309,34 @@ def templates(fmt, output):
 
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--region", metavar="PROVINCE", help="Focus region to check against.")
+@click.option("--region", metavar="REGION", help="Focus region to check against.")
+@click.option("--home", metavar="COUNTRY", help=_HOME_HELP)
 @unknown_firms_option
-def validate(path, region, unknown_firms):
+def validate(path, region, home, unknown_firms):
     """Check a chain folder or workbook; exit 2 with the first problem found."""
     from .io import read_chain
 
-    chain = read_chain(path, region=region, unknown_firms=unknown_firms)
+    chain = read_chain(path, region=region, home=home, unknown_firms=unknown_firms)
     click.echo(f"OK: {chain!r}")
+    region_text = f"{chain.region} ({chain.region_kind})" if chain.region else "none"
+    if chain.has_presence:
+        p = chain.presence
+        presence = (f"{len(p):,} rows, {p['firm_id'].nunique():,} firms in "
+                    f"{p['segment_id'].nunique():,} segments, {int(p['share'].notna().sum()):,} "
+                    f"with a share, {int(p['negligible'].fillna(False).sum()):,} negligible; "
+                    f"{int(chain.is_aggregate.sum()):,} aggregates")
+    else:
+        presence = "none (each firm's segment_id)"
+    click.echo(f"home: {chain.home}; region: {region_text}")
+    click.echo(f"presence: {presence}")
+    click.echo(f"links: {chain.n_links:,} supplier–customer pairs" if chain.has_links
+               else "links: none (a chain map: analyses that need transactions are not available)")
+    if len(chain.years) > 1:
+        for year in chain.years:
+            if year != chain.year:
+                chain.in_year(year)  # each year's rows checked as the shown year's
+        shown = f"; shown: {chain.year}" if chain.year is not None else "; shown: every year"
+        click.echo(f"years: {', '.join(map(str, chain.years))} (each checked{shown})")
 
 
 @cli.command("assign")
@@ -236,12 +375,79 @@ def assign_command(register, template, min_score, text, code, sheet, fmt, output
 
 
 @cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Links file to write: .parquet or .csv (UTF-8).")
+@click.option("--supplier", default="supplier_id", show_default=True, metavar="COL",
+              help="Column of the selling firm's id (供应商ID also matches).")
+@click.option("--customer", default="customer_id", show_default=True, metavar="COL",
+              help="Column of the buying firm's id (客户ID also matches).")
+@click.option("--amount", default="amount", show_default=True, metavar="COL",
+              help="Column of the amount (金额 also matches).")
+@click.option("--date", default=None, metavar="COL",
+              help="Column of the transaction date: adds first_date and last_date.")
+@click.option("--by-year", is_flag=True, help="One link per supplier, customer and year (needs --date).")
+@click.option("--memory-limit", default=None, metavar="SIZE",
+              help="Memory for DuckDB, e.g. 2GB; beyond it the work spills to disk.")
+@click.option("--rejects", type=click.Path(path_type=Path), default=None,
+              help="Write the rejected rows here (.csv or .parquet) with the reason for each.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def ingest(sources, output, supplier, customer, amount, date, by_year, memory_limit, rejects, quiet):
+    """Links from invoice-level transactions (交易流水): one row per supplier→customer pair.
+
+    SOURCES are CSV or Parquet files, folders or quoted glob patterns, e.g.
+    `chaingraph ingest 'invoices/*.parquet' -o chain/links.parquet`. Amounts are
+    summed exactly; rejected rows are counted by cause (and written with --rejects).
+    Needs DuckDB: pip install 'chaingraph[scale]'.
+    """
+    from .ingest import ingest_transactions
+
+    if output.suffix.lower() not in (".parquet", ".csv"):
+        raise click.BadParameter("use a .parquet or .csv file", param_hint="-o/--output")
+    if by_year and date is None:
+        raise click.UsageError("--by-year needs --date COL")
+    try:
+        links = ingest_transactions(
+            list(sources), supplier=supplier, customer=customer, amount=amount, date=date,
+            by_year=by_year, memory_limit=memory_limit, rejects=rejects, progress=not quiet)
+    except ImportError as exc:
+        raise click.ClickException(str(exc)) from None
+    except ValueError as exc:
+        if isinstance(exc, ChainDataError):
+            raise
+        raise click.BadParameter(str(exc), param_hint="--memory-limit") from None
+    except MemoryError as exc:
+        raise click.ClickException(str(exc)) from None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if output.suffix.lower() == ".parquet":
+        links.to_parquet(output, index=False)
+    else:
+        links.to_csv(output, index=False, encoding="utf-8")
+    n_rejected = sum(links.attrs["rejected"].values())
+    click.echo(f"wrote {output}: {len(links):,} links from {links.attrs['transactions']:,} "
+               f"transactions" + (f" ({n_rejected:,} rejected)" if n_rejected else ""))
+
+
+@cli.command()
 @chain_input
-def summary(chain):
+@click.option("--all", "show_all", is_flag=True,
+              help=f"Every segment (default: the first {TERMINAL_ROWS}).")
+def summary(chain, show_all):
     """Counts by segment, stage, size class and location (local/outside/foreign)."""
-    with pd.option_context("display.width", 200, "display.max_columns", 50, "display.max_rows", None):
-        click.echo(repr(chain))
-        click.echo(str(chain.summary()))
+    s = chain.summary()
+    totals = pd.DataFrame({"value": s.totals.astype(object).to_numpy()},
+                          index=pd.Index(s.totals.index, name="total"))
+    parts = [
+        repr(chain), "",
+        terminal_table(totals), "",
+        "firms by location:", terminal_table(s.by_location.to_frame()), "",
+        "firms by size class:", terminal_table(s.by_size_class.to_frame()), "",
+        "firms by stage (upstream first):", terminal_table(s.by_stage), "",
+        "firms by segment:",
+        _terminal_text(s.by_segment, max_rows=None if show_all else TERMINAL_ROWS,
+                       hint="--all shows them").rstrip("\n"),
+    ]
+    click.echo("\n".join(parts))
 
 
 # -- analysis commands --
@@ -301,7 +507,7 @@ def risk(chain, essentiality, sector, replaceability, tol, weight, top, quiet, f
     result = result.sort_values("esri", ascending=False, kind="stable")
     if top is not None:
         result = result.head(top)
-    emit(result, fmt, output,
+    emit(result, fmt, output, chain=chain, rows_asked=top is not None,
          note=f"ESRI (Diem et al. 2022), essentiality={essentiality}, "
               f"replaceability={replaceability}, tol={tol}")
 
@@ -309,11 +515,13 @@ def risk(chain, essentiality, sector, replaceability, tol, weight, top, quiet, f
 @cli.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--dataset", "-d", metavar="NAME", help="A shipped dataset instead of PATH.")
-@click.option("--focus-region", metavar="PROVINCE",
-              help="Focus region for the local loss share (default: as recorded in the data).")
+@click.option("--region", metavar="REGION",
+              help="Focus region, for the local loss share (default: as recorded in the data).")
+@click.option("--focus-region", hidden=True, help="Deprecated name of --region.")
+@click.option("--home", metavar="COUNTRY", help=_HOME_HELP)
 @click.option("--firm", "firms", multiple=True, metavar="ID", help="A firm that stops (repeatable).")
 @click.option("--segment", metavar="S", help="Every firm of this segment stops.")
-@click.option("--region", "shock_region", metavar="R",
+@click.option("--cut-region", metavar="R",
               help="Every firm whose city or province is R stops (a lockdown).")
 @click.option("--country", metavar="C", help="Every firm of this country (ISO code) stops (卡脖子).")
 @click.option("--intensity", type=float, default=1.0, show_default=True,
@@ -323,24 +531,33 @@ def risk(chain, essentiality, sector, replaceability, tol, weight, top, quiet, f
 @click.option("--top", type=int, default=None, metavar="N", help="Only the N firms losing most.")
 @unknown_firms_option
 @table_output
-def disrupt(path, dataset, focus_region, firms, segment, shock_region, country, intensity,
-            essentiality, sector, replaceability, tol, weight, by_segment, top, unknown_firms,
-            fmt, output):
+def disrupt(path, dataset, region, focus_region, home, firms, segment, cut_region, country,
+            intensity, essentiality, sector, replaceability, tol, weight, by_segment, top,
+            unknown_firms, fmt, output):
     """Disruption scenario (断链情景): what losing firms, a segment, a region or a country does.
 
-    Here --region names the region that stops (a city or a province); the
-    focus region of the chain is --focus-region. Example:
-    `chaingraph disrupt --dataset shandong-nev --country JP --top 20`.
+    Give one of --firm, --segment, --cut-region (a city or province that
+    stops) or --country. As in every command, --region is the focus region.
+    Example: `chaingraph disrupt --dataset shandong-nev --country JP --top 20`.
     """
     from .analysis.resilience import simulate_disruption
 
-    chain = load_chain_arg(path, dataset, focus_region, unknown_firms)
-    given = [("firm", firms), ("segment", segment), ("region", shock_region), ("country", country)]
+    if focus_region is not None:
+        click.echo("warning: --focus-region is deprecated: the focus region is --region, as in "
+                   "every command", err=True)
+        if region is not None and region != focus_region:
+            raise click.UsageError("give the focus region once, with --region")
+        region = focus_region
+    given = [("firm", firms), ("segment", segment), ("region", cut_region), ("country", country)]
     given = [(k, v) for k, v in given if v]
     if len(given) != 1:
-        hint = (" (in this command --region is the region that shuts down; the focus region "
-                "is --focus-region)" if shock_region and len(given) > 1 else "")
-        raise click.UsageError("give exactly one of --firm, --segment, --region, --country" + hint)
+        message = "give exactly one of --firm, --segment, --cut-region, --country"
+        if not given and region is not None:
+            message += (f". --region is the focus region, as in every command (in this command it "
+                        f"used to name the region that stops); to stop every firm of {region}, "
+                        f"give --cut-region {region}")
+        raise click.UsageError(message)
+    chain = load_chain_arg(path, dataset, region, home, unknown_firms)
     kind, value = given[0]
     shock = list(value) if kind == "firm" else f"{kind}:{value}"
     res = simulate_disruption(chain, shock, intensity=intensity, sector=sector,
@@ -357,7 +574,9 @@ def disrupt(path, dataset, focus_region, firms, segment, shock_region, country, 
     note = (f"{s['shock']}; {s['firms_hit']} firms hit; loss share {s['loss_share']:.4f} "
             f"(downstream {s['loss_share_downstream']:.4f}, upstream "
             f"{s['loss_share_upstream']:.4f}); iterations {s['iterations']}")
-    emit(table, fmt, output, note=note)
+    emit(table, fmt, output, note=note, chain=chain, rows_asked=top is not None,
+         columns=("shock", "loss", "weight", "weight_lost", "firms", "firms_hit", "loss_share"))
+    say_region(chain)
 
 
 @cli.command()
@@ -369,17 +588,66 @@ def disrupt(path, dataset, focus_region, firms, segment, shock_region, country, 
 @click.option("--section", "sections", multiple=True,
               type=click.Choice(["summary", "leads", "weak", "gaps", "integration", "resilience", "tiers"]),
               help="Only these sections (repeatable; the summary is always included).")
-def report(chain, output, lang, sections):
+@click.option("--title", default=None, metavar="TEXT",
+              help="The chain's name in the heading (default: the template's title, else "
+                   "'<region>产业链').")
+@click.option("--previous-year", type=int, default=None, metavar="YEAR",
+              help="Add the changes since this earlier year of the same data (年度变化).")
+def report(chain, output, lang, sections, title, previous_year):
     """Chain gap report (产业链诊断报告): one map, several lists, as HTML, Markdown or Excel."""
     from .report import build_report
 
     if output.suffix.lower() not in (".html", ".htm", ".md", ".markdown", ".xlsx"):
         raise click.BadParameter("use a .html, .md or .xlsx file", param_hint="-o/--output")
-    built = build_report(chain, lang=lang, sections=list(sections) or None)
+    previous = chain.in_year(previous_year) if previous_year is not None else None
+    built = build_report(chain, lang=lang, sections=list(sections) or None, title=title,
+                         previous=previous)
     built.save(output)
     missing = [s.title for s in built.sections.values() if s.unavailable]
     click.echo(f"wrote {output}: {len(built.sections)} sections"
                + (f" ({len(missing)} not available for this chain)" if missing else ""))
+
+
+@cli.command("compare")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--dataset", "-d", metavar="NAME", help="A shipped dataset instead of PATH.")
+@click.option("--years", nargs=2, type=int, default=None, metavar="BEFORE AFTER",
+              help="The two years to compare, of one PATH (or --dataset) of several years; with "
+                   "two PATHs, the year to read from each.")
+@click.option("--region", metavar="REGION", help=_REGION_HELP)
+@click.option("--home", metavar="COUNTRY", help=_HOME_HELP)
+@unknown_firms_option
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="change.html (one self-contained page) or change.xlsx (every table); "
+                   "without it, the counts by status.")
+def compare_command(paths, dataset, years, region, home, unknown_firms, output):
+    """What changed between two years (年度变化): gaps, chokepoints, lead firms, tiers, firms, links.
+
+    Two chains (BEFORE AFTER), or one chain of several years with --years,
+    e.g. `chaingraph compare --dataset shandong-nev --years 2021 2023 -o change.html`.
+    """
+    from .analysis.change import compare
+
+    if output is not None and output.suffix.lower() not in (".html", ".htm", ".xlsx"):
+        raise click.BadParameter("use a .html or .xlsx file", param_hint="-o/--output")
+    first, second = years if years is not None else (None, None)
+    if len(paths) == 2 and dataset is None:
+        before = load_chain_arg(paths[0], None, region, home, unknown_firms, first)
+        after = load_chain_arg(paths[1], None, region, home, unknown_firms, second)
+    elif len(paths) + (dataset is not None) == 1 and years is not None:
+        path = paths[0] if paths else None
+        after = load_chain_arg(path, dataset, region, home, unknown_firms, second)
+        before = after.in_year(first)
+    else:
+        raise click.UsageError("give BEFORE AFTER (two chains), or one PATH or --dataset NAME "
+                               "with --years BEFORE AFTER")
+    change = compare(before, after)
+    if output is None:
+        click.echo(repr(change))
+        emit(change.summary(), None, None, rows_asked=True)
+        return
+    change.save(output)
+    click.echo(f"wrote {output}: {change.labels[0]} → {change.labels[1]}")
 
 
 @cli.command()
@@ -392,12 +660,13 @@ def report(chain, output, lang, sections):
 @click.option("--segment", "segments", metavar="SEGMENT_ID", multiple=True,
               help="Draw these segments' firms and their direct partners (repeatable).")
 @click.option("--segment-map", is_flag=True, help="Draw one node per segment (环节).")
-@click.option("--color-by", default="segment", show_default=True,
-              help="segment, stage, location, size_class, tier or a firms column.")
+@click.option("--color-by", default=None,
+              help="segment (default), size_group (default for --ecosystem), stage, location, size_class, "
+                   "tier or a firms column.")
 @click.option("--size-by", default="revenue", show_default=True, help="A numeric firms or score column.")
 @click.option("--highlight", metavar="FIRM_IDS|leads", default=None,
               help="Comma-separated firm ids to mark, or 'leads' for the lead firms.")
-@click.option("--max-nodes", type=int, default=2500, show_default=True,
+@click.option("--max-nodes", type=int, default=500, show_default=True,
               help="Above this many firms, draw the segment map.")
 def viz(chain, output, ecosystem, depth, segments, segment_map, color_by, size_by, highlight, max_nodes):
     """Interactive network of the chain as one offline HTML file (vis-network inlined)."""
@@ -409,7 +678,10 @@ def viz(chain, output, ecosystem, depth, segments, segment_map, color_by, size_b
                    max_nodes=max_nodes, view="segments" if segment_map else "auto",
                    segment=list(segments) or None, ecosystem=ecosystem, depth=depth)
     net.save_graph(output)
-    click.echo(f"wrote {output}: {net.view} view, {len(net.nodes):,} nodes, {len(net.edges):,} edges")
+    folded = sum(1 for n in net.nodes if n.get("hidden"))
+    more = f" ({folded:,} more folded)" if folded else ""
+    click.echo(f"wrote {output}: {net.view} view, {len(net.nodes) - folded:,} nodes drawn{more}, "
+               f"{len(net.edges):,} edges")
 
 
 @cli.command()
@@ -424,7 +696,9 @@ def leads(chain, top, rule, fmt, output):
 
     df = lead_firms(chain, top=top, rule=rule)
     weights = ", ".join(f"{k}={v:.2f}" for k, v in df.attrs["weights"].items())
-    emit(df, fmt, output, note=f"weights: {weights}; is_lead rule: {df.attrs['rule']}")
+    emit(df, fmt, output, note=f"weights: {weights}; is_lead rule: {df.attrs['rule']}",
+         chain=chain, rows_asked=top is not None,
+         columns=("lead_score", "rank", "is_lead", "n_suppliers_2", "n_customers_2"))
 
 
 @cli.command()
@@ -439,7 +713,7 @@ def integration(chain, part, fmt, output):
 
     res = run(chain)
     table = {"components": res.components, "firms": res.firms, "mixing": res.mixing}[part]
-    emit(table, fmt, output,
+    emit(table, fmt, output, chain=chain,
          note=f"融通 index {res.score:.1f}/100; size-class assortativity {res.assortativity:.3f}")
 
 
@@ -498,7 +772,9 @@ def weak(chain, max_hhi, min_local_share, max_foreign_share, min_local_firms, le
 
     emit(weak_links(chain, max_hhi=max_hhi, min_local_share=min_local_share,
                     max_foreign_share=max_foreign_share, min_local_firms=min_local_firms,
-                    leads=_id_list(leads)), fmt, output)
+                    leads=_id_list(leads)), fmt, output, chain=chain,
+         columns=("stage", "n_firms", "n_local", "local_share", "foreign_share", "hhi", "weakness",
+                  "reasons", "severity"))
 
 
 @cli.command("chokepoints")
@@ -510,7 +786,8 @@ def chokepoints_command(chain, leads, sources, fmt, output):
     """Chokepoint firms (堵点): sole suppliers of essential flows and dominators of lead firms."""
     from .analysis.weak import chokepoints
 
-    emit(chokepoints(chain, leads=_id_list(leads), sources=_id_list(sources)), fmt, output)
+    emit(chokepoints(chain, leads=_id_list(leads), sources=_id_list(sources)), fmt, output,
+         chain=chain, columns=("location", "rule", "cut_firms", "cut_amount"))
 
 
 @cli.command("gaps")
@@ -527,7 +804,29 @@ def gaps_command(chain, leakage_threshold, top, long, fmt, output):
     from .analysis.gaps import gap_candidates, gaps
 
     func = gap_candidates if long else gaps
-    emit(func(chain, leakage_threshold=leakage_threshold, top=top), fmt, output)
+    emit(func(chain, leakage_threshold=leakage_threshold, top=top), fmt, output, chain=chain)
+
+
+@cli.command()
+@chain_input
+@click.option("--candidates", "candidates_file", type=click.Path(path_type=Path), default=None,
+              metavar="FILE", help="Prospective firms (firm_id, segment_id, revenue or amount, "
+                                   "province or country, …) instead of the chain's outside firms.")
+@click.option("--top", type=int, default=20, show_default=True, help="The N best-ranked candidates.")
+@click.option("--no-risk", is_flag=True,
+              help="Skip risk_reduction (one disruption cascade per segment).")
+@table_output
+def attract(chain, candidates_file, top, no_risk, fmt, output):
+    """Whom to attract (补链招商清单): candidates ranked by the gaps they close and the demand they serve."""
+    from .analysis.attraction import attraction_list
+    from .io import read_table
+
+    table = read_table(candidates_file) if candidates_file is not None else None
+    df = attraction_list(chain, table, top=top, risk=not no_risk)
+    weights = ", ".join(f"{k}={v:.2f}" for k, v in df.attrs["weights"].items())
+    emit(df, fmt, output, note=f"weights: {weights}; candidates: {df.attrs['n_candidates']}",
+         chain=chain, rows_asked=True,
+         columns=("location", "gaps_closed", "local_demand_served", "risk_reduction", "score", "rank"))
 
 
 @cli.command("tiers")
@@ -539,13 +838,19 @@ def gaps_command(chain, leakage_threshold, top, long, fmt, output):
               help="Only firms whose next tier fails within relative distance X, nearest first "
                    "(with --progress: count and list them per tier).")
 @click.option("--cluster-type", type=click.Choice(["pillar", "emerging"]), default=None,
-              help="Cluster kind for the 链主 revenue threshold where the data has none.")
+              help="Cluster kind for the 链主 revenue threshold where the data has none "
+                   "(default: the chain template's).")
 @click.option("--detail", is_flag=True, help="Add every criterion's value, threshold and outcome.")
 @click.option("--progress", type=click.Choice(["region", "city"]), default=None,
               help="Counts by tier against Shandong's 2025 targets instead of the firm list.")
 @table_output
 def tiers_command(chain, rules, near_miss, cluster_type, detail, progress, fmt, output):
-    """Tier pool (梯度培育库): each firm's tier, its next tier and what it misses."""
+    """Tier pool (梯度培育库): each firm's tier, its next tier and what it misses.
+
+    Firms nearest to their next tier come first: the smallest distance, then the
+    ones whose next tier fails on a yes/no condition (distance inf, "n/a" on the
+    terminal), then unknown ones.
+    """
     from .analysis.tiers import DEFAULT_RULES, tier_progress, tiers
 
     rules = list(rules) or DEFAULT_RULES
@@ -555,7 +860,11 @@ def tiers_command(chain, rules, near_miss, cluster_type, detail, progress, fmt, 
     else:
         df = tiers(chain, rules=rules, cluster_type=cluster_type, detail=detail,
                    near_miss=near_miss)
+        df = df.sort_values("next_distance", kind="stable", na_position="last")
     note = "rules: " + ", ".join(df.attrs["rules"])
+    note += f"; cluster type: {df.attrs['cluster_type'] or 'unknown'}"
     if df.attrs.get("unconfirmed"):
         note += "; unconfirmed values used: " + ", ".join(df.attrs["unconfirmed"])
-    emit(df, fmt, output, note=note)
+    emit(df, fmt, output, note=note, chain=chain,
+         columns=None if progress else ("size_class", "designation", "tier", "next_tier",
+                                        "next_distance", "next_missing"))

@@ -1,23 +1,31 @@
-"""The :class:`ChainGraph`: validated firm, link and segment tables over integer CSR arrays."""
+"""The :class:`ChainGraph`: validated firm, link and segment tables over integer CSR arrays.
+
+Why this module is longer than the package's guide of about 700 lines: it is the one
+object and its whole public surface (the tables, the arrays, the sums by segment, the
+views), each property and method documented where it is defined; about 380 of its lines
+are those docstrings. The work behind them lives in modules beside it: each input table's
+checks in :mod:`chaingraph._firms`, :mod:`chaingraph._links` and
+:mod:`chaingraph._presence`, the regions in :mod:`chaingraph._places`, the years in
+:mod:`chaingraph._panel`, and :meth:`ChainGraph.summary` in :mod:`chaingraph._summary`.
+"""
 
 from __future__ import annotations
 
 import html
 import warnings
-from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from . import schema
+from . import _firms, _links, _panel, _places, _presence, _summary, schema
+from ._places import LOCATIONS
+from ._summary import ChainSummary
 from .errors import ChainDataError
 from .schema import ChainDataWarning, TableInfo
 
 __all__ = ["ChainGraph", "ChainSummary"]
-
-LOCATIONS = ("local", "outside", "foreign")
 
 
 class ChainGraph:
@@ -25,7 +33,9 @@ class ChainGraph:
 
     Build one with :meth:`from_frames` or :func:`chaingraph.read_chain`. The
     object is treated as immutable: views such as :meth:`subchain` and
-    :meth:`without` return new chains and analyses never modify it.
+    :meth:`without` return new chains and analyses never modify it. Changing
+    a chain's tables in place (``chain.firms.loc[...] = ...``) is not
+    supported: analyses keep their results per chain and would not see it.
 
     Internally the supply network is a sparse matrix ``W`` in CSR form
     (:attr:`adjacency`): ``W[s, j]`` is what firm ``s`` sells to firm ``j``,
@@ -47,14 +57,25 @@ class ChainGraph:
            [0., 5., 0.]])
     """
 
-    def __init__(self, firms, links, template, region, *, info: dict | None = None, ends=None):
+    def __init__(self, firms, links, template, region, *, presence=None, home: str = "CN",
+                 region_kind: str | None = None, info: dict | None = None, ends=None,
+                 year: int | None = None, panel=None):
         # Private: use from_frames / read_chain. Arguments are already validated;
-        # ``ends`` are the links' supplier and customer positions when known.
+        # ``presence`` is the given presence table (None: derived from firms.segment_id);
+        # ``ends`` are the links' supplier and customer positions when known;
+        # ``info["has_links"]`` is False for a chain built without a links table;
+        # ``year`` the chain's year and ``panel`` (a _panel.Panel) the tables of every year.
+        self._year = year
+        self._panel = panel
         self._firms = firms
         self._links = links
         self._template = template
         self._region = region
+        self._region_kind = region_kind if region is not None else None
+        self._home = home
+        self._presence = presence
         self._info = dict(info or {})
+        self._info.setdefault("has_links", True)
         n = len(firms)
         s, c = ends if ends is not None else self._link_ends()
         data = (
@@ -75,53 +96,127 @@ class ChainGraph:
     def from_frames(
         cls,
         firms: pd.DataFrame,
-        links: pd.DataFrame,
+        links: pd.DataFrame | None = None,
         segments=None,
         *,
+        presence: pd.DataFrame | None = None,
         region: str | None = None,
+        home: str | None = None,
         unknown_firms: str = "error",
+        year: int | None = None,
     ) -> "ChainGraph":
-        """Validate firm, link and segment tables and build a chain.
+        """Validate firm, link, presence and segment tables and build a chain.
 
         Parameters
         ----------
         firms : DataFrame
             One row per firm; ``firm_id`` required (see :data:`chaingraph.schema.FIRM_COLUMNS`
             for the other known columns; any other column is kept as it is).
-        links : DataFrame
+            ``country`` may be an ISO 3166 alpha-2 or alpha-3 code or an English
+            or Chinese name (``CN``, ``CHN``, ``China``, ``中国``); it is stored
+            as the alpha-2 code. ``kind`` is ``firm`` (the default) or
+            ``aggregate`` (汇总: "the rest of country X", a provider not named).
+        links : DataFrame, optional
             One row per supply relation or transaction: ``supplier_id`` and
             ``customer_id`` required, ``amount`` (万元) optional (without it
             every link counts 1). Repeated supplier–customer pairs are summed
             into one edge of the graph; :attr:`links` keeps every row. A link
             with amount 0 is kept as a relation: it counts for structure
-            (suppliers, reach, ecosystems) and carries no amount.
+            (suppliers, reach, ecosystems) and carries no amount. Without
+            links the chain is a chain map: :attr:`has_links` is false and the
+            analyses that need transactions say so.
         segments : ChainTemplate, str, DataFrame or None
             The chain template (产业链图谱): a :class:`~chaingraph.ChainTemplate`,
             a built-in template's name or a TOML path, or a bare segments table
-            (``segment_id``, ``name``, ``stage``, ``foundation``; no flows).
-            With a template, every firm's ``segment_id`` must be in it.
+            (``segment_id``, ``name``, ``stage``, ``foundation``, ``parent``,
+            ``kind``; no flows). With a template, every firm's ``segment_id``
+            and every presence segment must be in it.
+        presence : DataFrame, optional
+            A chain map: one row per firm and segment it is active in,
+            ``firm_id`` and ``segment_id`` required, ``share`` (fraction of the
+            segment's market, 0–1), ``amount`` (万元) and ``negligible`` (bool)
+            optional (:data:`chaingraph.schema.PRESENCE_COLUMNS`). A pair given
+            twice, a segment whose shares sum above 1.01, or a negligible
+            provider with a share above 0.05 is an error (a sum in (1, 1.01]
+            warns). With presence, ``firms.segment_id`` is optional: where
+            given it must be one of the firm's presence segments (its primary
+            segment). Without presence, one row per firm is derived from
+            ``firms.segment_id``.
         region : str, optional
-            The focus region, a province (``"山东"``, ``"山东省"`` and
-            ``"Shandong"`` are the same). A firm is *local* when its
-            ``province`` is the region, *foreign* when its ``country`` is given
-            and not ``CN``, otherwise *outside*. Without a region every
-            non-foreign firm is local.
+            The focus region: a country (``"JP"``, ``"Japan"``, ``"日本"``), a
+            province (``"山东"``, ``"山东省"`` and ``"Shandong"`` are the same)
+            or a city (``"苏州"`` or ``"苏州市"``), resolved in that order
+            (:attr:`region_kind` says which). A country region is the home
+            country.
+        home : str, optional
+            The home country (default ``CN``; codes and names as for
+            ``country``). A firm is *foreign* when its ``country`` is given and
+            is not the home country (a firm with no country counts as
+            domestic), *local* when it is not foreign and in the region (every
+            domestic firm without a region, or with a country region),
+            otherwise *outside*.
         unknown_firms : {"error", "add"}
-            What to do with link ends that are not in the firms table: raise,
-            or add them as firms with no attributes (a warning says how many).
+            What to do with link ends and presence firms that are not in the
+            firms table: raise, or add them as firms with no attributes (a
+            warning says how many).
+        year : int, optional
+            Data of several years (a panel): any of the three tables may have
+            a ``year`` column (年份). The chain is of one year when ``year`` is
+            given or when the firms or presence table has years (then, by
+            default, the latest, with a warning when there are several): the
+            rows of that year of every table with years, every row of a table
+            without (a firm without years is present every year). Its firms
+            and presence tables drop their ``year`` column (the year is
+            :attr:`year`); links keep theirs. When only the links have years
+            and ``year`` is not given, every link row counts. The other years
+            stay available: :attr:`years`, :meth:`in_year`.
 
         Raises
         ------
         ChainDataError
-            On any problem in the data, naming the table, column and rows.
+            On any problem in the data, naming the table, column and rows; also
+            a ``year`` that is not in the data, and, when a year is chosen,
+            rows without a year in a table that has a ``year`` column.
+        ValueError
+            A home country chaingraph does not know, or a country region that
+            differs from ``home``.
+        TypeError
+            A ``year`` that is not a whole number.
+
+        Examples
+        --------
+        A chain map: providers (two firms and "the rest of Japan") in two
+        segments, with market shares, and no transactions:
+
+        >>> import pandas as pd, chaingraph as cg
+        >>> firms = pd.DataFrame({"firm_id": ["ASML", "SMEE", "JP-rest"],
+        ...                       "country": ["NLD", "中国", "Japan"],
+        ...                       "kind": ["firm", "firm", "aggregate"]})
+        >>> presence = pd.DataFrame({"firm_id": ["ASML", "JP-rest", "SMEE", "ASML"],
+        ...                          "segment_id": ["euv", "duv", "duv", "duv"],
+        ...                          "share": [1.0, 0.1, None, 0.9],
+        ...                          "negligible": [False, False, True, False]})
+        >>> chain = cg.ChainGraph.from_frames(firms, presence=presence)
+        >>> chain
+        <ChainGraph: 3 firms (1 local, 0 outside, 2 foreign), no links>
+        >>> chain.firms["country"].tolist(), chain.is_aggregate.tolist()
+        (['NL', 'CN', 'JP'], [False, False, True])
+        >>> chain.segment_ids.tolist(), chain.segment_codes.tolist()
+        (['euv', 'duv'], [0, 1, 1])
+        >>> cg.ChainGraph.from_frames(firms, presence=presence, home="Netherlands")
+        <ChainGraph home=NL: 3 firms (1 local, 0 outside, 2 foreign), no links>
         """
         from .templates import ChainTemplate, get_template
 
         if unknown_firms not in ("error", "add"):
             raise ValueError("unknown_firms must be 'error' or 'add'")
-        for name, df in (("firms", firms), ("links", links)):
-            if not isinstance(df, pd.DataFrame):
+        for name, df in (("firms", firms), ("links", links), ("presence", presence)):
+            if df is not None and not isinstance(df, pd.DataFrame):
                 raise TypeError(f"{name} must be a pandas DataFrame, not {type(df).__name__}")
+        if firms is None:
+            raise TypeError("firms must be a pandas DataFrame, not NoneType")
+        chosen = _panel.choose_year(firms, links, presence, year, unknown_firms)
+        firms, links, presence = chosen.firms, chosen.links, chosen.presence
 
         template = None
         if isinstance(segments, ChainTemplate):
@@ -131,86 +226,38 @@ class ChainGraph:
         elif segments is not None:
             template = get_template(segments)
 
-        firms_info = TableInfo.of(firms, "firms")
-        links_info = TableInfo.of(links, "links")
-        firms = schema.canonical_columns(firms, "firms")
-        firms = schema.coerce_columns(firms, schema.FIRM_COLUMNS, firms_info)
-        schema.check_ids(firms, "firm_id", firms_info, unique=True)
-        firms = schema.derive_size_class(firms, firms_info)
-        schema.check_column_totals(firms, schema.FIRM_COLUMNS, firms_info)
+        firms, firms_info = _firms.checked_firms(firms)
+        has_links = links is not None
+        if has_links and len(links) == 0 and chosen.selected:  # no transaction in that year
+            links, links_info = _links.no_links(firms["firm_id"].dtype), TableInfo.of(links, "links")
+        elif has_links:
+            links, links_info = _links.checked_links(links)
+        else:
+            links, links_info = _links.no_links(firms["firm_id"].dtype), TableInfo("links", None)
+        presence_info = None
+        if presence is not None:
+            presence, presence_info = _presence.checked_presence(presence, template)
+        _firms.check_template_segments(firms, firms_info, template)
 
-        links = schema.canonical_columns(links, "links")
-        links = schema.coerce_columns(links, schema.LINK_COLUMNS, links_info)
-        for col in ("supplier_id", "customer_id"):
-            schema.check_ids(links, col, links_info, unique=False)
-        if "amount" in links.columns:
-            schema.check_amounts(links["amount"], links_info, "amount", links, allow_missing=False)
-            if not pd.api.types.is_float_dtype(links["amount"].dtype):
-                links = links.assign(amount=links["amount"].astype("float64"))
-        self_link = (links["supplier_id"] == links["customer_id"]).to_numpy()
-        if self_link.any():
-            raise links_info.error(
-                f"self-links (a firm supplying itself): {schema._examples(links['supplier_id'][self_link])}",
-                "supplier_id", links, self_link,
-            )
-
-        if template is not None and "segment_id" in firms.columns:
-            known = template.segments.index
-            bad = (schema.positions(firms["segment_id"], known) < 0) & firms["segment_id"].notna().to_numpy()
-            if bad.any():
-                raise firms_info.error(
-                    f"segments {schema._examples(firms['segment_id'][bad])} are not in the "
-                    f"template '{template.name}'"
-                    + schema.invisible_note(firms["segment_id"][bad], known, "template's segments"),
-                    "segment_id", firms, bad,
-                )
-
-        info = {}
-        index = pd.Index(firms["firm_id"], name="firm_id")
-        ends = [schema.positions(links[col], index) for col in ("supplier_id", "customer_id")]
-        unknown_mask = {"supplier_id": ends[0] < 0, "customer_id": ends[1] < 0}
-        any_unknown = unknown_mask["supplier_id"] | unknown_mask["customer_id"]
-        if any_unknown.any():
-            ids = pd.unique(
-                np.concatenate(
-                    [links[c].to_numpy()[unknown_mask[c]] for c in ("supplier_id", "customer_id")]
-                )
-            )
-            if unknown_firms == "error":
-                cols = [c for c in ("supplier_id", "customer_id") if unknown_mask[c].any()]
-                where = "" if len(cols) == 1 else " in supplier_id and customer_id"
-                raise ChainDataError(
-                    f"{len(ids)} firms not in the firms table{where}: {schema._examples(ids)}"
-                    + schema.invisible_note(ids, index, "firms"),
-                    source=links_info.source, column=cols[0] if len(cols) == 1 else None,
-                    rows=links_info.rows(links, any_unknown),
-                    option=("unknown_firms", "add", "to add them as firms with no attributes"),
-                )
-            added = pd.DataFrame({"firm_id": pd.array(ids, dtype=firms["firm_id"].dtype)})
-            firms = pd.concat([firms, added], ignore_index=True)
-            ends = None  # positions change: recomputed from the grown firms table
-            info["added_firms"] = len(ids)
-            warnings.warn(
-                f"{links_info.source}: added {len(ids)} firms that are not in the firms table "
-                "as firms with no attributes",
-                ChainDataWarning,
-                stacklevel=2,
-            )
+        firms, ends, added = _firms.with_unknown_firms(firms, links, links_info, presence,
+                                                       presence_info, unknown_firms)
+        info = {"has_links": has_links}
+        if added:
+            info["added_firms"] = added
+        if presence is not None:
+            _presence.check_primary_segments(firms, presence, firms_info)
+            presence = presence.reset_index(drop=True)
+            presence.attrs = {"derived": False}
         firms = firms.set_index("firm_id")
         if "amount" in links.columns:
             if ends is None:
                 ends = [schema.positions(links[c], firms.index) for c in ("supplier_id", "customer_id")]
             schema.check_amount_sums(links, ends, firms.index, links_info)
+        region, region_kind, home = _places.resolve_region(region, home, firms, firms_info)
 
-        if region is not None:
-            if "province" not in firms.columns:
-                raise ChainDataError(
-                    f"region={region!r} needs a 'province' column to tell local firms",
-                    source=firms_info.source,
-                )
-            region = str(region).strip()
-
-        chain = cls(firms, links.reset_index(drop=True), template, region, info=info, ends=ends)
+        chain = cls(firms, links.reset_index(drop=True), template, region, presence=presence,
+                    home=home, region_kind=region_kind, info=info, ends=ends,
+                    year=chosen.year, panel=chosen.panel)
         if chain._info["merged_pairs"]:
             rows = len(links) - chain.n_links
             warnings.warn(
@@ -220,12 +267,7 @@ class ChainGraph:
                 ChainDataWarning,
                 stacklevel=2,
             )
-        if region is not None and not chain.is_local.any():
-            warnings.warn(
-                f"no firm's province is {region!r}: every firm is outside the focus region",
-                ChainDataWarning,
-                stacklevel=2,
-            )
+        _places.warn_if_nobody_local(region, region_kind, chain.is_local)
         return chain
 
     def _link_ends(self) -> tuple[np.ndarray, np.ndarray]:
@@ -241,8 +283,16 @@ class ChainGraph:
         return int((counts > 1).sum())
 
     def _derive(self, firms, links) -> "ChainGraph":
-        """A new chain over already validated tables (for views)."""
-        return ChainGraph(firms, links.reset_index(drop=True), self._template, self._region)
+        """A new chain over already validated tables (for views): the presence rows of the
+        kept firms, the same template, home and region."""
+        presence = None
+        if self._presence is not None:
+            presence = self._presence[self._presence["firm_id"].isin(firms.index)
+                                      .to_numpy()].reset_index(drop=True)
+            presence.attrs = {"derived": False}
+        return ChainGraph(firms, links.reset_index(drop=True), self._template, self._region,
+                          presence=presence, home=self._home, region_kind=self._region_kind,
+                          info={"has_links": self.has_links}, year=self._year)
 
     # ------------------------------------------------------------- the tables
     @property
@@ -260,26 +310,141 @@ class ChainGraph:
         """The :class:`~chaingraph.ChainTemplate`, or ``None``."""
         return self._template
 
+    @property
+    def presence(self) -> pd.DataFrame:
+        """Which firm is active in which segment (a chain map), one row per pair.
+
+        Columns ``firm_id``, ``segment_id``, ``share`` (float, fraction of the
+        segment's market), ``amount`` (float, 万元), ``negligible`` (nullable
+        boolean), then any other columns given; a RangeIndex. A column the
+        input did not have is all missing. Without a presence table it is
+        derived from ``firms.segment_id`` (one row per firm with a segment;
+        share, amount and negligible missing) and ``attrs["derived"]`` is
+        true (:attr:`has_presence` false).
+        """
+        return self._presence if self._presence is not None else self._derived_presence
+
+    @cached_property
+    def _derived_presence(self) -> pd.DataFrame:
+        return _presence.derived_presence(self._firms)
+
+    @property
+    def has_presence(self) -> bool:
+        """Whether a presence table was given (a chain map), rather than derived from
+        ``firms.segment_id``."""
+        return self._presence is not None
+
+    @property
+    def has_links(self) -> bool:
+        """Whether the chain has transactions: false for a chain built without a links table
+        (a chain map of presence only). A view of a chain with links keeps them known even
+        when none of its links remain."""
+        return bool(self._info["has_links"])
+
     @cached_property
     def segments(self) -> pd.DataFrame:
-        """Segments (环节) indexed by ``segment_id``: name, name_en, stage, foundation."""
+        """Segments (环节) indexed by ``segment_id``: name, name_en, stage, foundation, parent,
+        kind, level (see :class:`~chaingraph.ChainTemplate`).
+
+        Without a template: the segment ids found in the presence table (or
+        ``firms.segment_id``), in order of appearance, with missing attributes
+        and kind ``product``.
+        """
         if self._template is not None:
             return self._template.segments
-        ids = (
-            pd.unique(self._firms["segment_id"].dropna())
-            if "segment_id" in self._firms.columns
-            else []
-        )
+        if self.has_presence:
+            ids = pd.unique(self._presence["segment_id"])
+        elif "segment_id" in self._firms.columns:
+            ids = pd.unique(self._firms["segment_id"].dropna())
+        else:
+            ids = []
+        n = len(ids)
         frame = pd.DataFrame(
-            {c: pd.Series([None] * len(ids), dtype=object) for c in ("name", "name_en", "stage", "foundation")},
+            {c: pd.Series([None] * n, dtype=object) for c in ("name", "name_en", "stage", "foundation")},
         )
+        frame["parent"] = pd.array([pd.NA] * n, dtype="string")
+        frame["kind"] = pd.array(["product"] * n, dtype="string")
+        frame["level"] = pd.array([pd.NA] * n, dtype="Int64")
         frame.index = pd.Index(ids, name="segment_id")
         return frame
 
     @property
     def region(self) -> str | None:
-        """The focus region (a province), or ``None``."""
+        """The focus region, or ``None``: a province or city as given, a country as its
+        ISO 3166 alpha-2 code (:attr:`region_kind` says which)."""
         return self._region
+
+    @property
+    def region_kind(self) -> str | None:
+        """``"country"``, ``"province"`` or ``"city"``: what the focus region is (``None``
+        without a region, when the home country is the focus)."""
+        return self._region_kind
+
+    @property
+    def home(self) -> str:
+        """The home country, an ISO 3166 alpha-2 code (``CN`` unless given): firms of
+        another country are foreign."""
+        return self._home
+
+    # ------------------------------------------------------------- the years
+    @property
+    def year(self) -> int | None:
+        """The year this chain is of, or ``None``.
+
+        Set when a year was chosen (``year=`` in :meth:`from_frames` /
+        :func:`~chaingraph.read_chain`, :meth:`in_year`) or when the firms or
+        presence table has years (the latest by default); otherwise the one
+        year of the links when all of them are of the same year, else
+        ``None`` (links of several years, all counted).
+        """
+        return self._year
+
+    @property
+    def years(self) -> list[int]:
+        """The years in the data this chain was built from, ascending (empty without years).
+
+        Every year of every table with a ``year`` column — also those of the
+        other years of a panel, which :meth:`in_year` gives. A view
+        (:meth:`subchain`, :meth:`without`) knows the years of its own links only.
+        """
+        if self._panel is not None:
+            return list(self._panel.years)
+        return _panel.years_in(*(_panel.table_years(df, name) for name, df in
+                                 (("links", self._links), ("presence", self._presence))))
+
+    def in_year(self, year: int) -> "ChainGraph":
+        """The chain of one year of the data (a panel of several years).
+
+        Firms, presence and links rows of that year, from the tables this
+        chain was built from (a table without a ``year`` column holds for
+        every year), with the same template, region and home; checked as in
+        :meth:`from_frames`, whose ``year`` parameter describes the rules.
+
+        Raises
+        ------
+        ChainDataError
+            A year that is not in the data (:attr:`years` lists them), or a
+            problem in that year's rows (naming the rows of the whole table).
+        TypeError
+            A year that is not a whole number.
+
+        Examples
+        --------
+        >>> import chaingraph as cg
+        >>> chain = cg.load_dataset("shandong-nev")
+        >>> chain.year, chain.years
+        (2023, [2021, 2022, 2023])
+        >>> chain.in_year(2021)
+        <ChainGraph 'nev' region=山东: 1,989 firms (995 local, 726 outside, 268 foreign), 17,206 links>
+        """
+        src = self._panel
+        if src is None:
+            src = _panel.Panel(self._firms.reset_index(), self._links if self.has_links else None,
+                               self._presence, "error", tuple(self.years))
+        return ChainGraph.from_frames(
+            src.firms, src.links, self._template, presence=src.presence, region=self._region,
+            home=self._home, unknown_firms=src.unknown_firms, year=year,
+        )
 
     # ------------------------------------------------------------- the arrays
     @property
@@ -325,10 +490,28 @@ class ChainGraph:
 
     @cached_property
     def segment_codes(self) -> np.ndarray:
-        """int32: each firm's position in :attr:`segment_ids`, −1 when unknown."""
-        if "segment_id" not in self._firms.columns:
-            return np.full(self.n_firms, -1, dtype=np.int32)
-        return self.segment_ids.get_indexer(self._firms["segment_id"]).astype(np.int32)
+        """int32: each firm's **primary** segment's position in :attr:`segment_ids`, −1 when
+        unknown.
+
+        The primary segment is ``firms.segment_id`` where given; in a chain
+        map without it, the firm's presence row with the largest share (ties:
+        the larger amount, then the first row). Firm-level tables show the
+        primary segment; sums and counts by segment go through
+        :attr:`segment_membership`, which has every presence row.
+        """
+        given = None
+        if "segment_id" in self._firms.columns:
+            given = self.segment_ids.get_indexer(self._firms["segment_id"]).astype(np.int32)
+        if not self.has_presence:
+            return given if given is not None else np.full(self.n_firms, -1, dtype=np.int32)
+        return _presence.primary_codes(self._presence, self.firm_ids, self.segment_ids, given)
+
+    @cached_property
+    def is_aggregate(self) -> np.ndarray:
+        """Firms of kind ``aggregate`` (汇总: "the rest of country X", a provider not named)."""
+        if "kind" not in self._firms.columns:
+            return np.zeros(self.n_firms, dtype=bool)
+        return (self._firms["kind"] == "aggregate").fillna(False).to_numpy(dtype=bool)
 
     # ------------------------------------------------- segment aggregation
     @cached_property
@@ -336,11 +519,14 @@ class ChainGraph:
         """``M``, n_firms × n_segments CSR (float64): the part of firm *i* that is in segment *k*.
 
         A row sums to 1 for a firm placed in segments and is empty for a firm
-        whose segment is unknown. Each firm has one segment today
-        (``firms.segment_id``), so ``M`` is one-hot: ``M[i, segment_codes[i]] = 1``.
-        Every segment-level sum in the package is taken through ``M``
-        (:meth:`segment_totals`, :meth:`segment_firm_counts`,
-        :meth:`segment_flow_matrix`).
+        whose segment is unknown. Without a presence table each firm has one
+        segment (``firms.segment_id``), so ``M`` is one-hot:
+        ``M[i, segment_codes[i]] = 1``. With one (:attr:`presence`), row *i*
+        has an entry for each of firm *i*'s presence rows: its amounts over
+        their sum when every one of its rows has a positive amount, else
+        equal parts (1 / its number of rows). Every segment-level sum in the
+        package is taken through ``M`` (:meth:`segment_totals`,
+        :meth:`segment_firm_counts`, :meth:`segment_flow_matrix`).
 
         Examples
         --------
@@ -364,6 +550,8 @@ class ChainGraph:
                [0., 0., 0.],
                [0., 2., 0.]])
         """
+        if self.has_presence:
+            return _presence.membership(self._presence, self.firm_ids, self.segment_ids)
         codes = self.segment_codes
         placed = codes >= 0
         indptr = np.zeros(self.n_firms + 1, dtype=np.int32)
@@ -373,19 +561,49 @@ class ChainGraph:
             shape=(self.n_firms, len(self.segment_ids)),
         )
 
-    def _membership(self, unknown: bool) -> sp.csr_array:
-        """``M``, with ``unknown`` one more column: the part of each firm in no segment."""
+    @cached_property
+    def segment_ancestry(self) -> sp.csr_array:
+        """``A``, n_segments × n_segments CSR (float64): ``A[k, l] = 1`` when segment *l* is
+        segment *k* or one of its ancestors (:attr:`ChainTemplate.ancestors`).
+
+        Presence in a sub-segment counts as presence in every ancestor:
+        ``(M > 0) @ A`` marks, for each firm, the segments it is active in
+        directly or through a sub-segment. Without nesting ``A`` is the
+        identity.
+        """
+        ids = self.segment_ids
+        rows, cols = [np.arange(len(ids))], [np.arange(len(ids))]
+        if self._template is not None:
+            for k, chain in enumerate(self._template.ancestors(s) for s in ids):
+                if chain:
+                    rows.append(np.full(len(chain), k))
+                    cols.append(ids.get_indexer(chain))
+        r, c = np.concatenate(rows), np.concatenate(cols)
+        return sp.csr_array((np.ones(len(r)), (r.astype(np.int32), c.astype(np.int32))),
+                            shape=(len(ids), len(ids)))
+
+    def _membership(self, unknown: bool, nested: bool = False) -> sp.csr_array:
+        """``M`` (``M A`` when ``nested``), with ``unknown`` one more column: the part of each
+        firm in no segment.
+
+        ``(M A)[i, l]`` is the part of firm *i* in segment *l* or one of its sub-segments:
+        each of the firm's segments adds its part once to itself and once to every
+        ancestor, so a row of ``M A`` never exceeds 1 in any column and sums stay whole.
+        """
         m = self.segment_membership
+        rest = 1.0 - np.asarray(m.sum(axis=1)).ravel() if unknown else None
+        ancestry = self.segment_ancestry
+        if nested and ancestry.nnz > ancestry.shape[0]:
+            m = sp.csr_array(m @ ancestry)
         if not unknown:
             return m
-        rest = 1.0 - np.asarray(m.sum(axis=1)).ravel()
         rest = np.where(rest > 1e-12, rest, 0.0)  # rows of M sum to 1 up to rounding
         rows = np.flatnonzero(rest)
         extra = sp.csr_array((rest[rows], (rows, np.zeros(len(rows), dtype=np.int32))),
                              shape=(self.n_firms, 1))
         return sp.hstack([m, extra], format="csr")
 
-    def segment_totals(self, values, *, unknown: bool = False) -> np.ndarray:
+    def segment_totals(self, values, *, unknown: bool = False, nested: bool = False) -> np.ndarray:
         """Firm values summed by segment: ``Mᵀ v`` (:attr:`segment_membership`).
 
         Parameters
@@ -395,6 +613,11 @@ class ChainGraph:
             :attr:`firm_ids`.
         unknown : bool, default False
             Add a last entry for the firms whose segment is unknown.
+        nested : bool, default False
+            Sum a segment's sub-segments into it too: ``(M A)ᵀ v`` with
+            :attr:`segment_ancestry` ``A``. A firm's part in a sub-segment then
+            counts once in the sub-segment and once in every ancestor (never
+            twice in one segment). The same as ``False`` without nesting.
 
         Returns
         -------
@@ -407,9 +630,10 @@ class ChainGraph:
             raise ValueError(
                 f"values must have shape ({self.n_firms},) or ({self.n_firms}, c), got {v.shape}"
             )
-        return self._membership(unknown).T @ v
+        return self._membership(unknown, nested).T @ v
 
-    def segment_firm_counts(self, firms=None, *, unknown: bool = False) -> np.ndarray:
+    def segment_firm_counts(self, firms=None, *, unknown: bool = False,
+                            nested: bool = False) -> np.ndarray:
         """How many firms are in each segment: ``(M > 0)ᵀ f``.
 
         A firm counts once in every segment it is in (however small its part
@@ -422,6 +646,11 @@ class ChainGraph:
             By default every firm counts.
         unknown : bool, default False
             Add a last entry for the firms whose segment is unknown.
+        nested : bool, default False
+            Count a firm in every ancestor of its segments too (once per
+            segment, however many of its sub-segments it is in):
+            ``(M A > 0)ᵀ f`` with :attr:`segment_ancestry` ``A``. The same as
+            ``False`` without nesting.
 
         Returns
         -------
@@ -433,7 +662,7 @@ class ChainGraph:
             raise ValueError(
                 f"firms must have shape ({self.n_firms},) or ({self.n_firms}, c), got {f.shape}"
             )
-        present = self._membership(unknown).copy()
+        present = self._membership(unknown, nested).copy()
         present.data = np.ones_like(present.data)
         return np.rint(present.T @ f.astype(np.float64)).astype(np.int64)
 
@@ -470,25 +699,17 @@ class ChainGraph:
 
     @cached_property
     def is_foreign(self) -> np.ndarray:
-        """Firms whose ``country`` is given and is not ``CN`` (foreign sources)."""
-        if "country" not in self._firms.columns:
-            return np.zeros(self.n_firms, dtype=bool)
-        c = self._firms["country"]
-        return (c.notna() & (c != "CN")).to_numpy()
+        """Firms whose ``country`` is given and is not :attr:`home` (foreign sources).
+
+        A firm with no country counts as domestic.
+        """
+        return _places.foreign_mask(self._firms, self._home)
 
     @cached_property
     def is_local(self) -> np.ndarray:
-        """Non-foreign firms in the focus region (all non-foreign firms without a region)."""
-        if self._region is None:
-            return ~self.is_foreign
-        target = schema.normalize_region(self._region)
-        prov = self._firms["province"]
-        codes, uniques = pd.factorize(prov)
-        hit = np.array([schema.normalize_region(u) == target for u in uniques], dtype=bool)
-        local = np.zeros(self.n_firms, dtype=bool)
-        known = codes >= 0
-        local[known] = hit[codes[known]]
-        return local & ~self.is_foreign
+        """Non-foreign firms in the focus region: ``province`` or ``city`` matching a
+        province or city region; every non-foreign firm with a country region or none."""
+        return _places.local_mask(self._firms, self._region, self._region_kind, self.is_foreign)
 
     @cached_property
     def location_codes(self) -> np.ndarray:
@@ -524,6 +745,8 @@ class ChainGraph:
         ----------
         firms : iterable of firm ids, optional
         segments : iterable of segment ids, optional
+            Keep firms active in one of these segments (a presence row there or
+            in one of its sub-segments).
         region : str, optional
             Keep firms whose ``province`` is this province.
         """
@@ -535,7 +758,8 @@ class ChainGraph:
             unknown = [s for s in segs if s not in self.segment_ids]
             if unknown:
                 raise ChainDataError(f"unknown segments {schema._examples(unknown)}", column="segment_id")
-            keep &= self._firms["segment_id"].isin(segs).to_numpy() if "segment_id" in self._firms else False
+            active = sp.csr_array(self.segment_membership > 0, dtype=np.float64) @ self.segment_ancestry
+            keep &= np.asarray(active[:, self.segment_ids.get_indexer(segs)].sum(axis=1)).ravel() > 0
         if region is not None:
             if "province" not in self._firms.columns:
                 raise ChainDataError("the firms table has no 'province' column", column="province")
@@ -547,12 +771,14 @@ class ChainGraph:
         """The chain with these firms and their links removed."""
         return self._keep(~self._firm_mask(firms))
 
-    def with_region(self, region: str | None) -> "ChainGraph":
-        """The same firms, links and template seen from another focus region.
+    def with_region(self, region: str | None, *, home: str | None = None) -> "ChainGraph":
+        """The same firms, links, presence and template seen from another focus region.
 
-        Only what is *local* changes (``None``: every non-foreign firm is
-        local). The tables are checked again as in :meth:`from_frames`, so a
-        region no firm is in gives the same warning.
+        Only what is *local* (and, with ``home``, *foreign*) changes
+        (``region=None``: every non-foreign firm is local). The home country
+        stays, unless ``home`` is given or ``region`` is a country (which is
+        then the home country). The tables are checked again as in
+        :meth:`from_frames`, so a region no firm is in gives the same warning.
 
         Examples
         --------
@@ -560,8 +786,19 @@ class ChainGraph:
         >>> cg.load_dataset("shandong-cnc").with_region("江苏")
         <ChainGraph 'cnc' region=江苏: 1,000 firms (68 local, 740 outside, 192 foreign), 7,869 links>
         """
-        return ChainGraph.from_frames(self._firms.reset_index(), self._links, self._template,
-                                      region=region)
+        from .countries import country_code
+
+        if home is None and not (isinstance(region, str) and country_code(region) is not None):
+            home = self._home
+        if self._panel is not None:  # a chain of one year of a panel: keep the other years
+            p = self._panel
+            return ChainGraph.from_frames(p.firms, p.links, self._template, presence=p.presence,
+                                          region=region, home=home,
+                                          unknown_firms=p.unknown_firms, year=self._year)
+        return ChainGraph.from_frames(
+            self._firms.reset_index(), self._links if self.has_links else None, self._template,
+            presence=self._presence, region=region, home=home,
+        )
 
     def _firm_mask(self, firms) -> np.ndarray:
         ids = [firms] if isinstance(firms, str) else list(firms)
@@ -588,7 +825,7 @@ class ChainGraph:
         """
         import networkx as nx
 
-        g = nx.DiGraph(region=self._region)
+        g = nx.DiGraph(region=self._region, home=self._home)
         attrs = self._firms.assign(location=self.location.astype(str))
         records = attrs.to_dict("index")
         g.add_nodes_from(
@@ -601,61 +838,24 @@ class ChainGraph:
         )
         return g
 
-    def summary(self) -> "ChainSummary":
-        """Counts by segment, stage, size class and location; totals and data notes."""
-        loc = self.location.astype(str).to_numpy()
-        size = self._firms["size_class"].fillna("unknown").to_numpy()
-        by_location = pd.Series(loc, name="location").value_counts().reindex(list(LOCATIONS), fill_value=0)
-        by_size = pd.Series(size, name="size_class").value_counts().reindex(
-            [*schema.SIZE_CLASSES, "unknown"], fill_value=0
-        )
-        by_size = by_size[(by_size > 0) | by_size.index.isin(schema.SIZE_CLASSES)]
+    def summary(self) -> ChainSummary:
+        """Counts by segment, stage, size class and location; totals and data notes.
 
-        size_codes = pd.Categorical(self._firms["size_class"], categories=schema.SIZE_CLASSES).codes
-        groups = np.column_stack([
-            self.location_codes[:, None] == np.arange(len(LOCATIONS)),
-            size_codes[:, None] == np.arange(len(schema.SIZE_CLASSES)),
-        ])
-        counts = self.segment_firm_counts(groups)
-        money = self.segment_totals(np.column_stack([self.out_strength, self.in_strength]))
-        seg_index = self.segment_ids
-        by_segment = pd.DataFrame(index=seg_index).join(self.segments[["name", "stage"]])
-        by_segment["firms"] = self.segment_firm_counts()
-        for j, col in enumerate([*LOCATIONS, *schema.SIZE_CLASSES]):
-            by_segment[col] = counts[:, j]
-        by_segment["sales"] = money[:, 0]
-        by_segment["purchases"] = money[:, 1]
-        by_segment.index.name = "segment_id"
-        by_stage = (
-            by_segment.groupby(by_segment["stage"].fillna("unknown"))[["firms", *LOCATIONS]].sum()
-            if len(by_segment)
-            else pd.DataFrame(columns=["firms", *LOCATIONS])
-        )
-        totals = {
-            "region": self._region,
-            "template": self._template.name if self._template is not None else None,
-            "firms": self.n_firms,
-            "links (rows)": len(self._links),
-            "links (supplier–customer pairs)": self.n_links,
-            "repeated pair rows merged": int(self._info.get("merged_pairs", 0)),
-            "firms added from links": int(self._info.get("added_firms", 0)),
-            "total amount (万元)": float(self._adjacency.sum()),
-            "segments": len(seg_index),
-            "segments with no firm": int((by_segment["firms"] == 0).sum()) if len(by_segment) else 0,
-            "segments with no local firm": int((by_segment["local"] == 0).sum()) if len(by_segment) else 0,
-            "firms without segment": int(self.segment_firm_counts(unknown=True)[-1]),
-        }
-        return ChainSummary(pd.Series(totals, name="value", dtype=object), by_segment,
-                            by_stage, by_size.rename("firms"), by_location.rename("firms"))
+        With nested segments a parent segment's row counts the firms of its
+        sub-segments too (see :class:`ChainSummary`).
+        """
+        return _summary.chain_summary(self, added_firms=self._info.get("added_firms", 0))
 
     # ------------------------------------------------------------------ repr
     def __repr__(self) -> str:
         loc = self.location.value_counts()
         tname = f" '{self._template.name}'" if self._template is not None else ""
+        home = f" home={self._home}" if self._home != _places.DEFAULT_HOME else ""
         reg = f" region={self._region}" if self._region else ""
+        links = f"{self.n_links:,} links" if self.has_links else "no links"
         return (
-            f"<ChainGraph{tname}{reg}: {self.n_firms:,} firms ({loc['local']:,} local, "
-            f"{loc['outside']:,} outside, {loc['foreign']:,} foreign), {self.n_links:,} links>"
+            f"<ChainGraph{tname}{home}{reg}: {self.n_firms:,} firms ({loc['local']:,} local, "
+            f"{loc['outside']:,} outside, {loc['foreign']:,} foreign), {links}>"
         )
 
     def _repr_html_(self) -> str:
@@ -671,51 +871,3 @@ def _is_na_scalar(v) -> bool:
         return bool(pd.isna(v))
     except (TypeError, ValueError):
         return False
-
-
-@dataclass
-class ChainSummary:
-    """What :meth:`ChainGraph.summary` returns.
-
-    Attributes
-    ----------
-    totals : Series
-        region, template, firms, links (rows and distinct pairs), repeated pair
-        rows merged, firms added from links, total amount (万元), segments, segments
-        with no firm / no local firm, firms without segment.
-    by_segment : DataFrame
-        Indexed by ``segment_id``: name, stage, firms, local, outside, foreign,
-        large, medium, small, micro, sales, purchases (万元).
-    by_stage : DataFrame
-        firms, local, outside, foreign by stage.
-    by_size_class, by_location : Series
-        Firm counts.
-    """
-
-    totals: pd.Series
-    by_segment: pd.DataFrame
-    by_stage: pd.DataFrame
-    by_size_class: pd.Series
-    by_location: pd.Series = field(default=None)
-
-    def __str__(self) -> str:
-        parts = [
-            self.totals.to_string(),
-            "",
-            "firms by location:\n" + self.by_location.to_string(),
-            "",
-            "firms by size class:\n" + self.by_size_class.to_string(),
-            "",
-            "by stage:\n" + self.by_stage.to_string(),
-            "",
-            "by segment:\n" + self.by_segment.to_string(),
-        ]
-        return "\n".join(parts)
-
-    def _repr_html_(self) -> str:
-        return (
-            self.totals.to_frame().to_html()
-            + self.by_location.to_frame().T.to_html()
-            + self.by_size_class.to_frame().T.to_html()
-            + self.by_segment.to_html()
-        )

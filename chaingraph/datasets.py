@@ -4,10 +4,14 @@
 package (in the wheel under ``chaingraph/_datasets``, in a source checkout in
 the top-level ``datasets/`` folder): two synthetic Shandong chains
 (``shandong-nev``, ``shandong-cnc``, made by
-:func:`~chaingraph.synthetic.synthetic_chain`; :func:`load_planted` gives the
-structure planted in them) and three real input–output tables
-(``us-bea-2021-15``, ``us-bea-2021-71``, ``germany-1995-6``, read as
-:class:`IOTable`).
+:func:`~chaingraph.synthetic.synthetic_chain`), a synthetic world chain map
+(``world-semiconductor-map``, made by
+:func:`~chaingraph.synthetic_map.synthetic_chain_map`; :func:`load_planted`
+gives the structure planted in the synthetic ones;
+``shandong-nev`` is a panel of 2021–2023 whose planted changes
+:func:`load_planted_changes` gives) and three real
+input–output tables (``us-bea-2021-15``, ``us-bea-2021-71``,
+``germany-1995-6``, read as :class:`IOTable`).
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ import pandas as pd
 
 from chaingraph.errors import ChainDataError
 from chaingraph.synthetic import Planted
+from chaingraph.synthetic_map import PlantedMap
 
-__all__ = ["IOTable", "list_datasets", "load_dataset", "load_planted"]
+__all__ = ["IOTable", "list_datasets", "load_dataset", "load_planted", "load_planted_changes",
+           "load_prospects"]
 
 # --------------------------------------------------------------------------- #
 # shipped datasets
@@ -165,30 +171,36 @@ def list_datasets() -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per dataset, columns ``name``, ``kind`` (``chain``,
-        ``register`` or ``io-table``), ``description``, ``n_firms`` (chains
-        and registers) and ``n_links`` (chains),
-        ``n_sectors`` (input–output tables); missing where not applicable.
+        ``chain-map`` — providers and their market shares, no transactions —,
+        ``register`` or ``io-table``), ``description``, ``n_firms`` (chains,
+        chain maps with their country aggregates, and registers) and
+        ``n_links`` (chains and chain maps, 0 for a chain map; of the latest
+        year for a chain of several years), ``n_sectors``
+        (input–output tables); missing where not applicable.
 
     Examples
     --------
     >>> from chaingraph.datasets import list_datasets
     >>> list_datasets()[["name", "kind"]]
-                 name      kind
-    0  germany-1995-6  io-table
-    1 register-sample  register
-    2    shandong-cnc     chain
-    3    shandong-nev     chain
-    4  us-bea-2021-15  io-table
-    5  us-bea-2021-71  io-table
+                          name       kind
+    0           germany-1995-6   io-table
+    1          register-sample   register
+    2             shandong-cnc      chain
+    3             shandong-nev      chain
+    4           us-bea-2021-15   io-table
+    5           us-bea-2021-71   io-table
+    6  world-semiconductor-map  chain-map
     """
     rows = []
     for name, meta in _registry().items():
         row = {"name": name, "kind": meta["kind"], "description": meta["description"],
                "n_firms": pd.NA, "n_links": pd.NA, "n_sectors": pd.NA}
-        if meta["kind"] == "chain":
+        if meta["kind"] in ("chain", "chain-map"):
             folder = meta["folder"]
-            row["n_firms"] = _count_rows(folder / "firms.csv")
-            row["n_links"] = _count_rows(folder / "links.csv")
+            latest = max(meta["years"]) if meta.get("years") else None
+            row["n_firms"] = _count_rows(folder / "firms.csv", latest)
+            links = folder / "links.csv"
+            row["n_links"] = _count_rows(links, latest) if links.exists() else 0
         elif meta["kind"] == "register":
             row["n_firms"] = _count_rows(meta["folder"] / meta["file"])
         else:
@@ -200,31 +212,45 @@ def list_datasets() -> pd.DataFrame:
     return out
 
 
-def _count_rows(path: Path) -> int:
+def _count_rows(path: Path, year: int | None = None) -> int:
+    """Data rows of a CSV file; with ``year``, the rows of that year (a panel's latest)."""
+    if year is not None:
+        return int((pd.read_csv(path, usecols=["year"])["year"] == year).sum())
     with open(path, "rb") as fh:
         return max(0, sum(1 for line in fh if line.strip()) - 1)
 
 
-def load_dataset(name: str):
+def load_dataset(name: str, *, home: str | None = None, year: int | None = None):
     """Load a shipped dataset.
 
     Parameters
     ----------
     name : str
         A name from :func:`list_datasets`.
+    home : str, optional
+        For a chain or chain map: the home country (ISO alpha-2 or alpha-3
+        code, English or Chinese name), as in :func:`~chaingraph.read_chain`;
+        by default ``CN``.
+    year : int, optional
+        For a chain of several years (``shandong-nev`` has 2021–2023): the
+        year to load; by default the latest (``chain.years`` lists them,
+        ``chain.in_year(y)`` gives another).
 
     Returns
     -------
     ChainGraph, IOTable or DataFrame
         A chain (with its template and ``region="山东"``) for ``kind ==
-        "chain"``; an :class:`IOTable` for input–output tables; the table
-        as the file has it (Chinese headers, every cell text) for a firm
-        register (``kind == "register"``).
+        "chain"``; a chain of presence rows and no links (with its template,
+        no region) for ``kind == "chain-map"``; an :class:`IOTable` for
+        input–output tables; the table as the file has it (Chinese headers,
+        every cell text) for a firm register (``kind == "register"``).
 
     Raises
     ------
     ChainDataError
         An unknown name (the message lists the shipped datasets).
+    ValueError
+        ``home`` or ``year`` given for a dataset that is not a chain or chain map.
 
     Examples
     --------
@@ -237,6 +263,9 @@ def load_dataset(name: str):
     [1.0339, 1.4292, 1.0289]
     >>> io.published["L_diagonal"]
     [1.0339, 1.4292, 1.0289]
+    >>> world = load_dataset("world-semiconductor-map", home="USA")
+    >>> world.home, world.has_links, len(world.presence) > world.n_firms
+    ('US', False, True)
     """
     reg = _registry()
     if name not in reg:
@@ -246,10 +275,15 @@ def load_dataset(name: str):
         )
     meta = reg[name]
     folder = meta["folder"]
-    if meta["kind"] == "chain":
+    if meta["kind"] in ("chain", "chain-map"):
         from chaingraph.io import read_chain
 
-        return read_chain(folder, region=meta.get("region"))
+        if year is None and meta.get("years"):
+            year = max(meta["years"])
+        return read_chain(folder, region=meta.get("region"), home=home, year=year)
+    if home is not None or year is not None:
+        raise ValueError(f"load_dataset: home= and year= apply to chains and chain maps; "
+                         f"{name!r} is of kind {meta['kind']!r}")
     if meta["kind"] == "register":  # a firm register export, as its file has it
         from chaingraph.io import read_table
 
@@ -262,14 +296,22 @@ def load_dataset(name: str):
                          source=str(folder / _META))
 
 
-def load_planted(name: str) -> Planted:
-    """The structure planted in a shipped synthetic chain (``planted.json``).
+def load_planted(name: str) -> Planted | PlantedMap:
+    """The structure planted in a shipped synthetic dataset (``planted.json``).
+
+    Returns
+    -------
+    Planted or PlantedMap
+        A :class:`~chaingraph.synthetic.Planted` for a synthetic chain, a
+        :class:`~chaingraph.synthetic_map.PlantedMap` for a synthetic chain map.
 
     Examples
     --------
     >>> from chaingraph.datasets import load_planted
     >>> load_planted("shandong-nev").missing_segments
     [...]
+    >>> load_planted("world-semiconductor-map").missing_segments["CN"]
+    ['euv_scanners', 'euv_light_sources', 'euv_resists', 'mask_inspection']
     """
     reg = _registry()
     if name not in reg or not (reg[name]["folder"] / "planted.json").exists():
@@ -280,4 +322,58 @@ def load_planted(name: str) -> Planted:
             source="datasets",
         )
     data = json.loads((reg[name]["folder"] / "planted.json").read_text(encoding="utf-8"))
+    if reg[name]["kind"] == "chain-map":
+        return PlantedMap.from_dict(data)
     return Planted.from_dict(data)
+
+
+def load_planted_changes(name: str) -> dict:
+    """The changes planted between the years of a shipped panel (``planted.json``, ``changes``).
+
+    Keys: ``years``; ``gap_filled`` and ``gap_opened`` (``segment``, ``year``,
+    ``kind``, and the firms that filled or the firm that left);
+    ``chokepoint_resolved`` (``firm``, ``segment``, ``year``, ``second_suppliers``);
+    ``lead_rising`` (``firm``, ``year``, ``not_lead_in``); ``tier_up``,
+    ``entered`` and ``exited`` (year → firm ids). A change's ``year`` is the
+    first year that shows it. The rules are in
+    :mod:`chaingraph._synthetic_panel`.
+
+    Examples
+    --------
+    >>> from chaingraph.datasets import load_planted_changes
+    >>> changes = load_planted_changes("shandong-nev")
+    >>> changes["years"], changes["gap_filled"]["segment"], changes["lead_rising"]["firm"]
+    ([2021, 2022, 2023], 'bms', 'NEV00387')
+    """
+    load_planted(name)  # the same error for a dataset without planted structure
+    data = json.loads((_registry()[name]["folder"] / "planted.json").read_text(encoding="utf-8"))
+    if "changes" not in data:
+        panels = [k for k, v in _registry().items() if v.get("years")]
+        raise ChainDataError(f"dataset {name!r} is of one year: no planted changes (panels: "
+                             f"{', '.join(panels)})", source="datasets")
+    return data["changes"]
+
+
+def load_prospects(name: str) -> pd.DataFrame:
+    """The prospective firms (招商 candidates) shipped with a chain dataset (``prospects.csv``),
+    for :func:`~chaingraph.attraction_list`; its datasheet says what is planted in them.
+
+    Examples
+    --------
+    >>> from chaingraph.datasets import load_prospects
+    >>> load_prospects("shandong-nev")[["firm_id", "segment_id"]].head(2)
+      firm_id         segment_id
+    2   PRO01  lithium_resources
+    3   PRO02            chassis
+    """
+    reg = _registry()
+    path = reg[name]["folder"] / "prospects.csv" if name in reg else None
+    if path is None or not path.exists():
+        shipped = [k for k, v in reg.items() if (v["folder"] / "prospects.csv").exists()]
+        raise ChainDataError(
+            f"no prospects table for dataset {name!r} (datasets with one: {', '.join(shipped)})",
+            source="datasets",
+        )
+    from chaingraph.io import read_table
+
+    return read_table(path)

@@ -1,10 +1,11 @@
 """Read and write chains: a folder of CSV or Parquet files, or one Excel workbook.
 
-A chain on disk is up to four tables — ``firms``, ``links``, ``segments``,
-``flows`` — plus, when chaingraph wrote it, ``chain.json`` (region, template
-name and column types, so that a round trip is exact). CSV files may be UTF-8,
-UTF-8 with BOM, UTF-16 (with or without BOM) or GB18030/GBK: the encoding is
-detected.
+A chain on disk is up to five tables — ``firms``, ``links``, ``presence``,
+``segments``, ``flows`` (only ``firms`` is required; a chain map has
+``presence`` and no ``links``) — plus, when chaingraph wrote it, ``chain.json``
+(region, home country, template name and column types, so that a round trip is
+exact). CSV files may be UTF-8, UTF-8 with BOM, UTF-16 (with or without BOM) or
+GB18030/GBK: the encoding is detected.
 
 Nothing is padded, renamed or read as missing without a word: a short or long
 CSV row, a header naming a column twice, a workbook formula without a saved
@@ -26,118 +27,15 @@ import numpy as np
 import pandas as pd
 
 from .core import ChainGraph
-from .errors import ChainDataError, format_rows
+from ._text_files import MISSING_SPELLINGS, decode_bytes, decodes
+from .errors import ChainDataError
 from .schema import as_text
 
 __all__ = ["read_chain", "write_chain", "read_table"]
 
-TABLES = ("firms", "links", "segments", "flows")
+TABLES = ("firms", "links", "presence", "segments", "flows")
 _SUFFIXES = (".csv", ".parquet", ".tsv", ".txt")
-_NA_VALUES = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A"]
 META_FILE = "chain.json"
-
-
-def decode_bytes(raw: bytes, source: str) -> tuple[str, str]:
-    """Text and the encoding it was in: UTF-8 (with or without BOM), UTF-16 (with BOM, or
-    without one when its NUL bytes show it), GB18030."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8"), "utf-8-sig"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16"
-    codec = _utf16_without_bom(raw)
-    if codec is not None:
-        try:
-            return raw.decode(codec), codec
-        except UnicodeDecodeError:
-            raise ChainDataError(
-                "the file looks like UTF-16 without a byte-order mark but does not decode as "
-                f"{codec.upper()}; save it as UTF-8 CSV", source=source,
-            ) from None
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as exc:
-        utf8_error = exc
-    line = raw[: utf8_error.start].count(b"\n") + 1
-    if _mostly_utf8(raw):
-        # Nearly all non-ASCII text is valid UTF-8: a UTF-8 file with a damaged byte, not a
-        # GBK file (whose Chinese is rarely valid UTF-8). Reading it as GB18030 would turn
-        # every Chinese name into mojibake without a word.
-        raise ChainDataError(
-            f"the file is UTF-8 but has an invalid byte 0x{raw[utf8_error.start]:02x} on line "
-            f"{line}; fix or retype that line",
-            source=source,
-        )
-    try:
-        return raw.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError:
-        pass
-    raise _not_gb18030(raw, source)
-
-
-def _utf16_without_bom(raw: bytes) -> str | None:
-    """``"utf-16-le"`` or ``"utf-16-be"`` when NUL bytes fill one byte of each pair.
-
-    In UTF-16 every ASCII character (letters of the header, digits, separators, line
-    ends) has a NUL high byte: after the character in little-endian, before it in
-    big-endian. Text in UTF-8 or GBK has no NUL bytes at all.
-    """
-    sample = raw[:4096]
-    sample = sample[: len(sample) // 2 * 2]
-    if not sample:
-        return None
-    even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    pairs = len(sample) // 2
-    if odd >= 0.2 * pairs and even <= 0.05 * odd:
-        return "utf-16-le"
-    if even >= 0.2 * pairs and odd <= 0.05 * even:
-        return "utf-16-be"
-    return None
-
-
-def _not_gb18030(raw: bytes, source: str) -> ChainDataError:
-    """The error for a file that is neither UTF-8 nor GB18030, naming the lines to fix.
-
-    No byte sequence of a GB18030 character spans a line end, so each line can be
-    tried alone: a line that is not GB18030 but is UTF-8 was typed or pasted in UTF-8
-    into a GBK file.
-    """
-    lines = raw.split(b"\n")
-    not_gb = [i for i, text in enumerate(lines, start=1) if not _decodes(text, "gb18030")]
-    utf8 = [i for i in not_gb if _decodes(lines[i - 1], "utf-8")]
-    if utf8 and len(utf8) == len(not_gb):
-        word = "line" if len(utf8) == 1 else "lines"
-        verb = "is" if len(utf8) == 1 else "are"
-        shown = format_rows(utf8).split(" ", 1)[1]
-        return ChainDataError(
-            f"the file is GBK/GB18030 but {word} {shown} {verb} UTF-8; save the whole file in "
-            "one encoding (UTF-8)", source=source,
-        )
-    first = next(i for i in not_gb if i not in utf8)
-    try:
-        lines[first - 1].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        byte = lines[first - 1][exc.start]
-    return ChainDataError(
-        f"cannot read the file as UTF-8 or GB18030/GBK (byte 0x{byte:02x} on line {first}); "
-        "save it as UTF-8 CSV",
-        source=source,
-    )
-
-
-def _decodes(raw: bytes, codec: str) -> bool:
-    try:
-        raw.decode(codec)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _mostly_utf8(raw: bytes) -> bool:
-    """Whether at least 95% of the non-ASCII characters decode as UTF-8."""
-    text = raw.decode("utf-8", errors="replace")
-    bad = text.count("\ufffd")
-    good = len(re.findall(r"[^\x00-\x7f\ufffd]", text))
-    return good >= 19 * bad
 
 
 def read_table(path, *, encoding: str | None = None, dtypes: dict | None = None) -> pd.DataFrame:
@@ -192,7 +90,7 @@ def read_table(path, *, encoding: str | None = None, dtypes: dict | None = None)
             _io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
             # a file chaingraph wrote (with its chain.json) marks missing cells as empty only,
             # so a firm called "NA" stays "NA"; other files use the usual spellings of missing
-            na_values=[""] if dtypes else _NA_VALUES, skipinitialspace=False,
+            na_values=[""] if dtypes else MISSING_SPELLINGS, skipinitialspace=False,
         )
     except (pd.errors.ParserError, csv.Error) as exc:
         raise ChainDataError(f"not a readable CSV file: {exc}", source=path.name) from None
@@ -303,22 +201,34 @@ def _find(folder: Path, table: str) -> Path | None:
 
 
 def read_chain(
-    path, *, region: str | None = None, unknown_firms: str = "error", encoding: str | None = None
+    path, *, region: str | None = None, home: str | None = None, unknown_firms: str = "error",
+    encoding: str | None = None, year: int | None = None,
 ) -> ChainGraph:
     """Read a chain from a folder of tables or from one ``.xlsx`` workbook.
 
     Parameters
     ----------
     path : str or Path
-        A folder holding ``firms`` and ``links`` (and optionally ``segments``
-        and ``flows``) as ``.csv``/``.tsv`` or ``.parquet`` files; or an
-        ``.xlsx`` workbook with sheets of those names.
+        A folder holding ``firms`` and optionally ``links``, ``presence``,
+        ``segments`` and ``flows`` as ``.csv``/``.tsv`` or ``.parquet`` files;
+        or an ``.xlsx`` workbook with sheets of those names. Without
+        ``links`` the chain is a chain map (see
+        :meth:`ChainGraph.from_frames` for ``presence``).
     region : str, optional
-        The focus region; overrides the one recorded in ``chain.json``.
+        The focus region (a country, province or city); overrides the one
+        recorded in ``chain.json``.
+    home : str, optional
+        The home country (code or name); overrides the one recorded in
+        ``chain.json`` (default ``CN``).
     unknown_firms : {"error", "add"}
         See :meth:`ChainGraph.from_frames`.
     encoding : str, optional
         Force a CSV encoding instead of detecting it.
+    year : int, optional
+        For data of several years (tables with a ``year`` column): the year
+        to read; by default the latest when the firms (or presence) table has
+        years. See :meth:`ChainGraph.from_frames`; :meth:`ChainGraph.in_year`
+        gives the other years.
 
     Raises
     ------
@@ -345,7 +255,8 @@ def read_chain(
             tables, meta = _read_workbook(path)
         else:
             raise ChainDataError(
-                "give a folder with firms and links files, or an .xlsx workbook", source=str(path)
+                "give a folder with firms (and links or presence) files, or an .xlsx workbook",
+                source=str(path),
             )
     else:
         meta = _read_meta_file(path / META_FILE)
@@ -356,18 +267,18 @@ def read_chain(
                 tables[table] = read_table(
                     found, encoding=encoding, dtypes=(meta.get("dtypes") or {}).get(table)
                 )
-    for table in ("firms", "links"):
-        if table not in tables:
-            raise ChainDataError(
-                f"no {table} table found (expected {table}.csv, {table}.parquet or a "
-                f"'{table}' sheet)",
-                source=str(path),
-            )
+    if "firms" not in tables:
+        raise ChainDataError(
+            "no firms table found (expected firms.csv, firms.parquet or a 'firms' sheet)",
+            source=str(path),
+        )
     segments = _template_from(tables, meta, META_FILE if path.is_dir() else f"{path.name}[chain]")
     return ChainGraph.from_frames(
-        tables["firms"], tables["links"], segments,
+        tables["firms"], tables.get("links"), segments,
+        presence=tables.get("presence"),
         region=region if region is not None else meta.get("region"),
-        unknown_firms=unknown_firms,
+        home=home if home is not None else meta.get("home"),
+        unknown_firms=unknown_firms, year=year,
     )
 
 
@@ -471,7 +382,7 @@ def _read_workbook(path: Path):
         if meta.get("dtypes") is not None:  # written by chaingraph: empty cells are the only missing ones
             df = _restore_dtypes(df, meta["dtypes"].get(table, {}))
         else:  # someone's workbook: the usual spellings of missing count too
-            df = df.mask(df.isin(_NA_VALUES))
+            df = df.mask(df.isin(MISSING_SPELLINGS))
         df.attrs.update(attrs)
         tables[table] = df
     return tables, meta
@@ -488,8 +399,8 @@ def _check_workbook_file(path: Path) -> None:
     if not head.startswith(b"PK"):
         with open(path, "rb") as fh:
             sample = fh.read(4096)
-        kind = ("is text: a CSV file named .xlsx?" if _decodes(sample, "utf-8")
-                or _decodes(sample, "gb18030") else "is not")
+        kind = ("is text: a CSV file named .xlsx?" if decodes(sample, "utf-8")
+                or decodes(sample, "gb18030") else "is not")
         raise ChainDataError(
             f"not an Excel workbook (an .xlsx file is a zip archive; this one {kind})",
             source=path.name,
@@ -605,9 +516,14 @@ def _workbook_meta(kv: pd.DataFrame) -> dict:
 
 
 def _frames_of(chain: ChainGraph) -> dict[str, pd.DataFrame]:
-    frames = {"firms": chain.firms.reset_index(), "links": chain.links}
+    frames = {"firms": chain.firms.reset_index()}
+    if chain.has_links:
+        frames["links"] = chain.links
+    if chain.has_presence:
+        frames["presence"] = chain.presence
     if chain.template is not None:
-        frames["segments"] = chain.template.segments.reset_index()
+        # level is computed from the flows, not part of the input
+        frames["segments"] = chain.template.segments.drop(columns="level").reset_index()
         frames["flows"] = chain.template.flows
     return frames
 
@@ -617,6 +533,7 @@ def _meta_of(chain: ChainGraph, frames) -> dict:
         "format": "chaingraph",
         "version": 1,
         "region": chain.region,
+        "home": chain.home,
         "dtypes": {t: {c: str(df[c].dtype) for c in df.columns} for t, df in frames.items()},
     }
     if chain.template is not None:
@@ -631,6 +548,9 @@ def write_chain(chain: ChainGraph, path, *, format: str | None = None) -> None:
     Parameters
     ----------
     chain : ChainGraph
+        Its firms, links (when it has them), presence (when given), template
+        and, in ``chain.json`` (a ``chain`` sheet in a workbook), its region
+        and home country.
     path : str or Path
         A folder (created if needed), or a file ending in ``.xlsx``. CSV and
         Parquet give every value back exactly; Excel keeps numbers to 15

@@ -176,7 +176,7 @@ def synthetic_chain(
        1.5 to 4 times the largest other revenue.
     5. *Links.* For every flow A → B, each firm *j* of B draws
        kⱼ ~ Poisson(λ·(rⱼ/median r)^0.4) suppliers from A (half the rate for
-       non-essential flows; at least one for essential flows; at most |A|),
+       non-essential flows; at least one for essential flows; at most the number of firms in A),
        λ set so that the chain has about ``links_per_firm`` links per firm.
        A draw picks the customer's city, the rest of its province or
        elsewhere with weights 8 : 3 : 1 times the suppliers' total size

@@ -4,13 +4,17 @@ A :class:`ChainTemplate` holds two tables:
 
 * ``segments`` — one row per chain segment (环节), indexed by ``segment_id``,
   with ``name`` (Chinese), ``name_en``, ``stage`` (``upstream`` / ``midstream``
-  / ``downstream``) and ``foundation``: the 五基 category of a foundation
-  segment (基础零部件, 基础元器件, 基础软件, 基础材料, 基础工艺 →
-  ``零部件``/``元器件``/``软件``/``材料``/``工艺``) or missing;
+  / ``downstream``, or missing), ``foundation``: the 五基 category of a
+  foundation segment (基础零部件, 基础元器件, 基础软件, 基础材料, 基础工艺 →
+  ``零部件``/``元器件``/``软件``/``材料``/``工艺``) or missing; ``parent``: the
+  segment it is a kind of (nested segments, any depth) or missing; ``kind``:
+  ``product``, or ``process`` for a process step (工序) that needs no firm of
+  its own; and ``level``, computed from the flows (0 for a source segment);
 * ``flows`` — one row per segment-to-segment flow (``from_segment`` supplies
   ``to_segment``) with ``essential``: whether the customer segment cannot
   produce without that input (a Leontief input, as in the ESRI cascade) or
-  can substitute or do without it.
+  can substitute or do without it. A nested segment inherits its ancestors'
+  flows (:attr:`ChainTemplate.effective_flows`).
 
 Built-in templates for three of Shandong's key chains ship as TOML files in
 ``chaingraph/chain_templates/``: ``nev`` (新能源汽车), ``cnc`` (工业母机) and
@@ -37,8 +41,9 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
 
 __all__ = ["ChainTemplate", "list_templates", "get_template", "STAGES", "FOUNDATIONS"]
 
+from . import _template_nesting as nesting
 from ._template_tables import is_blank, validate_flows, validate_segments
-from .schema import FOUNDATIONS, STAGE_WORDS, STAGES
+from .schema import FOUNDATIONS, STAGE_WORDS, STAGES, TableInfo
 
 _CLUSTER_TYPES = ("pillar", "emerging")
 
@@ -72,12 +77,19 @@ class ChainTemplate:
         and 半导体与集成电路 emerging).
     segments : pandas.DataFrame
         Indexed by ``segment_id`` (str). Columns ``name`` (Chinese),
-        ``name_en``, ``stage`` (``upstream``/``midstream``/``downstream``),
-        ``foundation`` (``零部件``/``元器件``/``软件``/``材料``/``工艺`` or
-        ``<NA>``), plus any extra columns given.
+        ``name_en``, ``stage`` (``upstream``/``midstream``/``downstream`` or
+        ``<NA>``), ``foundation`` (``零部件``/``元器件``/``软件``/``材料``/``工艺``
+        or ``<NA>``), ``parent`` (a segment id or ``<NA>``), ``kind``
+        (``product``/``process``), ``level`` (Int64, computed: the number of
+        flows on the longest path from a source segment, over the flows with
+        the inherited ones; a heading with no flow of its own takes the
+        smallest level of its sub-segments; ``<NA>`` on or after a cycle of
+        flows), plus any extra columns given.
     flows : pandas.DataFrame
         ``from_segment``, ``to_segment`` (segment ids) and ``essential``
-        (bool), with a RangeIndex.
+        (bool), with a RangeIndex: the flows as given.
+    effective_flows : pandas.DataFrame
+        The flows with those nested segments inherit, and ``inherited`` (bool).
 
     Examples
     --------
@@ -107,7 +119,7 @@ class ChainTemplate:
     """
 
     __slots__ = ("name", "title", "title_en", "source", "version", "cluster_type", "_segments",
-                 "_flows")
+                 "_flows", "_effective_flows")
 
     def __init__(
         self,
@@ -126,6 +138,7 @@ class ChainTemplate:
         values = {
             "_segments": segments,
             "_flows": flows,
+            "_effective_flows": nesting.effective_flows(segments.index, segments["parent"], flows),
             "name": name,
             "title": title if title is not None else name,
             "title_en": title_en if title_en is not None else name,
@@ -168,10 +181,14 @@ class ChainTemplate:
             Column ``segment_id`` (required; or the index, when it is named
             ``segment_id``); optional ``name``, ``name_en``, ``stage``
             (``upstream``/``midstream``/``downstream`` or ``上游``/``中游``/
-            ``下游``, any case), ``foundation`` (``零部件``/``元器件``/
-            ``软件``/``材料``/``工艺``, also ``基础…`` and the English
-            ``parts``/``components``/``software``/``materials``/``processes``;
-            empty means none). Extra columns are kept.
+            ``下游``, any case; empty means not given), ``foundation``
+            (``零部件``/``元器件``/``软件``/``材料``/``工艺``, also ``基础…`` and
+            the English ``parts``/``components``/``software``/``materials``/
+            ``processes``; empty means none), ``parent`` (the segment this one
+            is a kind of; empty for none), ``kind`` (``product``/``产品`` or
+            ``process``/``工序``; empty means product). ``level`` is computed;
+            a ``level`` column given must agree with it. Extra columns are
+            kept.
         flows : pandas.DataFrame, optional
             ``from_segment``, ``to_segment`` and optional ``essential``
             (bool, 0/1, yes/no, true/false, 是/否; missing column means every
@@ -189,9 +206,11 @@ class ChainTemplate:
         ------
         ChainDataError
             Missing ``segment_id`` column, empty or duplicate segment ids,
-            unknown stage or foundation values, flows naming unknown
-            segments, self-flows, duplicate flows, unreadable ``essential``
-            values, a ``cluster_type`` other than ``pillar`` or ``emerging``.
+            unknown stage, foundation or kind values, a parent that is not a
+            segment, segments nested in a loop, a ``level`` that differs from
+            the computed one, flows naming unknown segments, self-flows,
+            duplicate flows, unreadable ``essential`` values, a
+            ``cluster_type`` other than ``pillar`` or ``emerging``.
             The error names the table (``segments`` or ``flows``), the column
             and the offending rows (index labels).
 
@@ -207,6 +226,7 @@ class ChainTemplate:
         """
         seg = validate_segments(segments)
         fl = validate_flows(flows, seg.index)
+        seg = _with_levels(seg, fl, segments)
         if cluster_type is not None and cluster_type not in _CLUSTER_TYPES:
             raise ChainDataError(f"unknown cluster type {cluster_type!r} (use pillar or emerging)",
                                  source="template", column="cluster_type")
@@ -222,8 +242,9 @@ class ChainTemplate:
         The file has a header (``name``, ``title``, ``title_en``, ``source``,
         ``version``, optional ``cluster_type``), an array of tables
         ``[[segments]]`` (``id``, ``name``, ``name_en``, ``stage``,
-        ``foundation``; other keys become extra columns) and an array
-        ``[[flows]]`` (``from``, ``to``, ``essential``). The data are
+        ``foundation``, ``parent``, ``kind``, each but ``id`` optional; other
+        keys become extra columns) and an array ``[[flows]]`` (``from``,
+        ``to``, ``essential``). The data are
         validated as in :meth:`from_frames`, with the file name as the error
         source.
 
@@ -282,13 +303,13 @@ class ChainTemplate:
             *([f"cluster_type = {_toml_str(self.cluster_type)}"] if self.cluster_type else []),
             "",
         ]
-        seg = self._segments
+        seg = self._segments.drop(columns="level")  # computed, not given
         for sid, row in seg.iterrows():
             lines.append("[[segments]]")
             lines.append(f"id = {_toml_str(sid)}")
             for col in seg.columns:
                 value = row[col]
-                if is_blank(value):
+                if is_blank(value) or (col == "kind" and value == "product"):
                     continue
                 lines.append(f"{col} = {_toml_value(value)}")
             lines.append("")
@@ -308,8 +329,59 @@ class ChainTemplate:
 
     @property
     def flows(self) -> pd.DataFrame:
-        """The flows table (a copy)."""
+        """The flows table as given (a copy)."""
         return self._flows.copy()
+
+    @property
+    def effective_flows(self) -> pd.DataFrame:
+        """The flows with those that nested segments inherit (a copy).
+
+        A segment takes every flow of its ancestors, in both directions, unless
+        it has a flow of its own for that pair: ``a → b`` holds when some
+        ancestor-or-self of ``a`` flows to some ancestor-or-self of ``b``.
+        ``essential`` comes from the nearest such given flow (fewest parent
+        steps at both ends together; on a tie, essential when one of them is).
+        Columns ``from_segment``, ``to_segment``, ``essential``, ``inherited``
+        (bool); the given flows first.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from chaingraph.templates import ChainTemplate
+        >>> seg = pd.DataFrame({"segment_id": ["glass", "litho", "arf", "fab"],
+        ...                     "parent": [None, None, "litho", None]})
+        >>> flows = pd.DataFrame({"from_segment": ["glass", "litho"], "to_segment": ["arf", "fab"]})
+        >>> t = ChainTemplate.from_frames(seg, flows)
+        >>> t.effective_flows
+          from_segment to_segment  essential  inherited
+        0        glass        arf       True      False
+        1        litho        fab       True      False
+        2          arf        fab       True       True
+        >>> t.segments["level"].tolist()
+        [0, 0, 1, 2]
+        """
+        return self._effective_flows.copy()
+
+    def ancestors(self, segment_id: str) -> list[str]:
+        """The segments ``segment_id`` is nested in, nearest first (parent, grandparent, …)."""
+        self._check_segment(segment_id)
+        return nesting.ancestors(self._segments.index, self._segments["parent"])[segment_id]
+
+    def descendants(self, segment_id: str) -> list[str]:
+        """The segments nested in ``segment_id`` at any depth, in template order."""
+        self._check_segment(segment_id)
+        anc = nesting.ancestors(self._segments.index, self._segments["parent"])
+        return [s for s in self._segments.index if segment_id in anc[s]]
+
+    @property
+    def process_segments(self) -> list[str]:
+        """Segments of kind ``process``: process steps that need no firm of their own."""
+        return list(self._segments.index[(self._segments["kind"] == "process").to_numpy()])
+
+    def _check_segment(self, segment_id) -> None:
+        if segment_id not in self._segments.index:
+            raise ChainDataError(f"unknown segment {segment_id!r}", source="template",
+                                 column="segment_id")
 
     @property
     def segment_ids(self) -> list[str]:
@@ -333,7 +405,8 @@ class ChainTemplate:
         canonical = STAGE_WORDS.get(str(stage).strip().lower())
         if canonical is None:
             raise ChainDataError(f"unknown stage {stage!r}", source="stage")
-        return list(self._segments.index[self._segments["stage"] == canonical])
+        return list(self._segments.index[(self._segments["stage"] == canonical).fillna(False)
+                                         .to_numpy(dtype=bool)])
 
     @property
     def foundation_segments(self) -> list[str]:
@@ -355,32 +428,19 @@ class ChainTemplate:
         return list(fl["to_segment"])
 
     def topological_order(self) -> list[str]:
-        """Segment ids ordered so that every flow goes forward.
+        """Segment ids ordered so that every flow (inherited ones too) goes forward.
 
         Raises
         ------
         ChainDataError
-            When the flows contain a cycle (the segments on it are named).
+            When the flows contain a cycle (the segments on it, or after it,
+            are named): a template's flows must be acyclic.
         """
-        ids = list(self._segments.index)
-        indeg = dict.fromkeys(ids, 0)
-        succ: dict[str, list[str]] = {s: [] for s in ids}
-        for a, b in zip(self._flows["from_segment"], self._flows["to_segment"]):
-            succ[a].append(b)
-            indeg[b] += 1
-        ready = [s for s in ids if indeg[s] == 0]
-        order = []
-        while ready:
-            s = ready.pop(0)
-            order.append(s)
-            for t in succ[s]:
-                indeg[t] -= 1
-                if indeg[t] == 0:
-                    ready.append(t)
-        if len(order) < len(ids):
-            on_cycle = [s for s in ids if indeg[s] > 0]
+        order, left = nesting.topological_order(self._segments.index, self._effective_flows)
+        if left:
             raise ChainDataError(
-                "the flows contain a cycle through segments " + ", ".join(on_cycle),
+                "the flows contain a cycle through segments " + ", ".join(left)
+                + " (a template's flows, inherited ones included, must be acyclic)",
                 source="flows",
             )
         return order
@@ -432,7 +492,7 @@ class ChainTemplate:
                 f"<td><code>{esc(str(sid))}</code></td>"
                 f"<td>{esc(_text_or_blank(row['name']))}</td>"
                 f"<td>{esc(_text_or_blank(row['name_en']))}</td>"
-                f"<td>{esc(str(row['stage']))}</td><td>{found}</td><td>{ins}</td></tr>"
+                f"<td>{esc(_text_or_blank(row['stage']))}</td><td>{found}</td><td>{ins}</td></tr>"
             )
         table = (
             "<table><thead><tr><th>segment_id</th><th>name</th><th>name_en</th>"
@@ -441,6 +501,31 @@ class ChainTemplate:
             + "</tbody></table>"
         )
         return head + table
+
+
+def _with_levels(seg: pd.DataFrame, flows: pd.DataFrame, given_table: pd.DataFrame) -> pd.DataFrame:
+    """The checked segments with ``level`` computed from the flows (inherited ones too).
+
+    A ``level`` column given (a table chaingraph wrote, or the user's own) must agree;
+    ``given_table`` is the segments table as given, for the rows of an error.
+    """
+    info = TableInfo.of(given_table, "segments")
+    computed = nesting.levels(seg.index, seg["parent"],
+                              nesting.effective_flows(seg.index, seg["parent"], flows))
+    if "level" in seg.columns:
+        given = pd.to_numeric(pd.Series(seg["level"].to_numpy(), dtype=object), errors="coerce")
+        differ = ~(given.astype("Float64") == pd.Series(computed, dtype="Float64")).fillna(
+            given.isna() & pd.Series(computed).isna()).to_numpy(dtype=bool)
+        if differ.any():
+            raise ChainDataError(
+                "level is computed from the flows (the longest path from a source segment) and "
+                "the given values differ from it; leave the column out",
+                source=info.source, column="level", rows=info.rows(given_table, differ),
+            )
+    seg = seg.drop(columns="level", errors="ignore")
+    at = list(seg.columns).index("kind") + 1
+    seg.insert(at, "level", computed)
+    return seg
 
 
 def _rebuild_template(segments, flows, name, title, title_en, source, version,

@@ -80,3 +80,125 @@ def hand_chain():
         }
     )
     return cg.ChainGraph.from_frames(firms, links, region="山东")
+
+
+# A small chain map (no links), worked by hand. Segments (template order), flows, levels:
+#
+#   material (硅片) ──> fab (晶圆制造, a process step) ──> chip (芯片)
+#   litho (光刻设备) ──> fab           material ──> arf (ArF scanners, a kind of litho)
+#
+#   arf inherits litho → fab, so the flows with the inherited one are
+#   material→fab, litho→fab, fab→chip, material→arf, arf→fab, and the levels
+#   (longest path from a source) are material 0, litho 0, arf 1, fab 2, chip 3.
+#
+# Providers (country as written → ISO2; kind):
+#   ASML NLD→NL, NIKON Japan→JP, SMEE 中国→CN (上海), NSIG CHN→CN (上海市),
+#   SMIC cn→CN (北京, 企业), INTEL USA→US (Oregon, Hillsboro),
+#   JP-rest 日本→JP aggregate, KR-rest "South Korea"→KR aggregate (汇总).
+#
+# Presence (share; amount 万元; negligible), shares per segment:
+#   material: JP-rest .60, KR-rest .25 (250), NSIG .10             Σ .95
+#   litho:    ASML .80, NIKON .15, SMEE negligible (no share)       Σ .95
+#   arf:      ASML .95, NIKON .05                                   Σ 1.00
+#   fab:      nobody (a process step)
+#   chip:     INTEL .40, KR-rest .35 (750), SMIC .10                Σ .85
+#
+# Primary segments: ASML arf (.95 > .80); NIKON arf (firms.segment_id given, though
+# litho's .15 is larger); SMEE litho; NSIG material; SMIC chip; INTEL chip (given);
+# JP-rest material; KR-rest chip (.35 > .25).
+#
+# Locations, home CN, no region: local SMEE, NSIG, SMIC; foreign the other five.
+#            home US, no region: local INTEL; foreign the other seven.
+#            home CN, region 上海 (province): local SMEE, NSIG; outside SMIC; foreign five.
+def small_chain_map_tables():
+    """The raw tables of the small chain map, as a user would give them."""
+    segments = pd.DataFrame({
+        "segment_id": ["material", "litho", "arf", "fab", "chip"],
+        "name": ["硅片", "光刻设备", "ArF浸没式光刻机", "晶圆制造", "芯片"],
+        "name_en": ["Silicon wafers", "Lithography tools", "ArF immersion scanners",
+                    "Wafer fabrication", "Chips"],
+        "stage": ["upstream", None, None, "midstream", "downstream"],
+        "parent": [None, None, "litho", None, None],
+        "kind": [None, "product", None, "工序", "产品"],
+    })
+    flows = pd.DataFrame({
+        "from_segment": ["material", "litho", "fab", "material"],
+        "to_segment": ["fab", "fab", "chip", "arf"],
+        "essential": [True, True, True, False],
+    })
+    firms = pd.DataFrame({
+        "firm_id": ["ASML", "NIKON", "SMEE", "NSIG", "SMIC", "INTEL", "JP-rest", "KR-rest"],
+        "name": ["ASML", "尼康", "上海微电子", "沪硅产业", "中芯国际", "Intel", "日本其他", "韩国其他"],
+        "country": ["NLD", "Japan", "中国", "CHN", "cn", "USA", "日本", "South Korea"],
+        "kind": ["firm", "firm", "firm", "firm", "企业", "firm", "aggregate", "汇总"],
+        "province": [None, None, "上海", "上海市", "北京", "Oregon", None, None],
+        "city": ["Veldhoven", "东京", "上海市", "上海", "北京市", "Hillsboro", None, None],
+        "segment_id": [None, "arf", None, None, None, "chip", None, None],
+    })
+    presence = pd.DataFrame({
+        "firm_id": ["JP-rest", "KR-rest", "NSIG", "ASML", "NIKON", "SMEE", "ASML", "NIKON",
+                    "INTEL", "KR-rest", "SMIC"],
+        "segment_id": ["material", "material", "material", "litho", "litho", "litho", "arf",
+                       "arf", "chip", "chip", "chip"],
+        "share": [0.60, 0.25, 0.10, 0.80, 0.15, None, 0.95, 0.05, 0.40, 0.35, 0.10],
+        "amount": [None, 250.0, None, None, None, None, None, None, None, 750.0, None],
+        "negligible": [None, None, None, None, None, True, None, False, None, None, None],
+    })
+    return {"firms": firms, "presence": presence, "segments": segments, "flows": flows}
+
+
+@pytest.fixture
+def small_chain_map_frames():
+    """The raw tables of the small chain map (firms, presence, segments, flows; no links)."""
+    return small_chain_map_tables()
+
+
+@pytest.fixture
+def small_chain_map():
+    """The small chain map as a ChainGraph, home CN, no region (see the comment above)."""
+    t = small_chain_map_tables()
+    template = cg.ChainTemplate.from_frames(t["segments"], t["flows"], name="chips")
+    return cg.ChainGraph.from_frames(t["firms"], segments=template, presence=t["presence"])
+
+
+# The extended chain map: the small chain map above with six more segments (eda, euv — a
+# kind of litho —, resist, gas, pkg — a process step with providers —, mask — nobody) and
+# twelve more firms, with shares, amounts, negligible flags and a share not given. Its
+# providers, bases and known answers are worked by hand in
+# tests/analysis/test_chain_map_analyses.py.
+def extended_chain_map_tables():
+    """The small chain map with six more segments and twelve more firms (see above)."""
+    t = small_chain_map_tables()
+    t["segments"] = pd.concat([
+        t["segments"].assign(foundation=None),
+        pd.DataFrame({
+            "segment_id": ["eda", "euv", "resist", "gas", "pkg", "mask"],
+            "name": ["EDA软件", "EUV光源", "光刻胶", "电子特气", "封装", "光掩模"],
+            "parent": [None, "litho", None, None, None, None],
+            "kind": ["product", "product", "product", "product", "process", "product"],
+            "foundation": ["软件", None, "材料", None, None, None],
+        })], ignore_index=True)
+    t["flows"] = pd.concat([t["flows"], pd.DataFrame({
+        "from_segment": ["eda", "resist", "gas", "chip", "mask"],
+        "to_segment": ["chip", "fab", "fab", "pkg", "fab"],
+        "essential": [True, True, True, True, False],
+    })], ignore_index=True)
+    new_firms = {  # firm: country
+        "SYN": "US", "CDN": "US", "MNT": "US", "EMP": "CN", "CYM": "US", "GIG": "JP",
+        "JSR": "JP", "DOW": "US", "LND": "DE", "ASE": "TW", "JCET": "CN", "AMK": "US",
+    }
+    t["firms"] = pd.concat([t["firms"], pd.DataFrame({
+        "firm_id": list(new_firms), "name": list(new_firms), "country": list(new_firms.values()),
+        "kind": "firm"})], ignore_index=True)
+    rows = [  # firm, segment, share, amount, negligible
+        ("SYN", "eda", .60, None, None), ("CDN", "eda", .20, None, None),
+        ("MNT", "eda", .10, None, None), ("EMP", "eda", .05, None, None),
+        ("CYM", "euv", .97, None, None), ("GIG", "euv", .03, None, None),
+        ("JSR", "resist", 1.0, None, None), ("DOW", "resist", None, None, True),
+        ("LND", "gas", None, None, None), ("NSIG", "gas", None, None, True),
+        ("ASE", "pkg", None, 600.0, None), ("JCET", "pkg", None, 300.0, None),
+        ("AMK", "pkg", None, 100.0, None),
+    ]
+    t["presence"] = pd.concat([t["presence"], pd.DataFrame(rows, columns=t["presence"].columns)],
+                              ignore_index=True)
+    return t

@@ -10,7 +10,9 @@ Which rules apply to which names:
 - every *analysis function* — a public function defined in
   ``chaingraph.analysis`` — except the input–output table functions in
   ``IO_TABLE_FUNCTIONS``, which take a table ``Z, x`` (or a file) rather than
-  a chain: ``chain`` is its first parameter; its numpydoc docstring has a
+  a chain: ``chain`` is its first parameter (a function of two chains,
+  ``TWO_CHAIN_FUNCTIONS``, takes ``before, after`` first, both annotated
+  ``ChainGraph``); its numpydoc docstring has a
   ``Returns`` section and an ``Examples`` section on a shipped dataset; and
   run on a shipped chain, every column and index name of what it returns
   (or of each table of a result object) is named in ``Returns`` or in the
@@ -36,8 +38,12 @@ import chaingraph as cg
 IO_TABLE_FUNCTIONS = {"key_sectors", "leontief_inverse", "ghosh_inverse", "upstreamness",
                       "extraction", "read_io_table", "sector_table"}
 
+#: Public functions of chaingraph.analysis that take two chains, ``before`` and ``after``.
+TWO_CHAIN_FUNCTIONS = {"compare"}
+
 #: Arguments, besides the chain, that an analysis function needs to run (the rest stay default).
 CALLS = {
+    "compare": lambda chain: {"after": chain},
     "ecosystem": lambda chain: {"firm_id": chain.firm_ids[0]},
     "simulate_disruption": lambda chain: {"shock": "country:JP"},
     "systemic_risk": lambda chain: {"progress": False},
@@ -62,6 +68,7 @@ def test_the_rules_cover_the_analyses():
     assert {"lead_firms", "weak_links", "gaps", "systemic_risk", "tiers"} <= set(ANALYSIS_FUNCTIONS)
     assert {"write_chain", "to_pyvis", "build_report"} <= set(CHAIN_FUNCTIONS)
     assert IO_TABLE_FUNCTIONS <= set(PUBLIC_FUNCTIONS)
+    assert TWO_CHAIN_FUNCTIONS <= set(ANALYSIS_FUNCTIONS)
 
 
 @pytest.mark.parametrize("name", PUBLIC_FUNCTIONS)
@@ -83,7 +90,12 @@ def test_chain_is_annotated_as_chaingraph(name):
 @pytest.mark.parametrize("name", ANALYSIS_FUNCTIONS)
 def test_analysis_takes_chain_first_and_documents_returns_and_examples(name):
     func = getattr(cg, name)
-    assert name in CHAIN_FUNCTIONS, f"{name}'s first parameter is not `chain`"
+    if name in TWO_CHAIN_FUNCTIONS:
+        params = list(inspect.signature(func).parameters.values())[:2]
+        assert [p.name for p in params] == ["before", "after"], name
+        assert all(p.annotation in ("ChainGraph", cg.ChainGraph) for p in params), name
+    else:
+        assert name in CHAIN_FUNCTIONS, f"{name}'s first parameter is not `chain`"
     doc = inspect.getdoc(func)
     assert section(doc, "Returns"), f"{name} has no Returns section"
     examples = section(doc, "Examples")

@@ -13,7 +13,8 @@ from chaingraph.datasets import IOTable, _dataset_root, load_planted
 from chaingraph.synthetic import synthetic_chain
 from chaingraph.errors import ChainDataError
 
-NAMES = ["germany-1995-6", "register-sample", "shandong-cnc", "shandong-nev", "us-bea-2021-15", "us-bea-2021-71"]
+NAMES = ["germany-1995-6", "register-sample", "shandong-cnc", "shandong-nev", "us-bea-2021-15",
+         "us-bea-2021-71", "world-semiconductor-map"]
 
 
 def test_list_datasets():

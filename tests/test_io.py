@@ -95,9 +95,14 @@ def test_excel_errors_name_sheet_and_row(firms, links, tmp_path):
 
 def test_missing_tables_and_paths(firms, links, tmp_path):
     (tmp_path / "c").mkdir()
-    firms.to_csv(tmp_path / "c" / "firms.csv", index=False)
-    with pytest.raises(cg.ChainDataError, match="no links table found"):
+    links.to_csv(tmp_path / "c" / "links.csv", index=False)
+    with pytest.raises(cg.ChainDataError, match="no firms table found"):
         cg.read_chain(tmp_path / "c")
+    # links are optional: firms alone are a chain without transactions
+    (tmp_path / "c" / "links.csv").unlink()
+    firms.to_csv(tmp_path / "c" / "firms.csv", index=False)
+    chain = cg.read_chain(tmp_path / "c")
+    assert not chain.has_links and chain.n_links == 0 and chain.n_firms == 5
     with pytest.raises(cg.ChainDataError, match="no such file or folder"):
         cg.read_chain(tmp_path / "nope")
 
@@ -238,3 +243,24 @@ def test_excel_keeps_formula_like_names_as_text(firms, links, tmp_path):
     cell = load_workbook(tmp_path / "c.xlsx")["firms"]["B2"]
     assert cell.value == firms.loc[0, "name"] and cell.data_type == "s"
     assert cg.read_chain(tmp_path / "c.xlsx").firms.loc["F1", "name"] == firms.loc[0, "name"]
+
+
+def test_excel_output_says_which_control_characters_it_replaces(firms, links, tmp_path):
+    import warnings
+
+    # an Excel cell cannot hold C0 control characters (tab, newline and carriage return
+    # excepted): they are written as U+FFFD, and a warning names the cells
+    firms["name"] = ["青岛\x07甲", "济南乙", "淄博\x1b丙\x01", "苏州丁", "東京\t戊"]
+    chain = cg.ChainGraph.from_frames(firms, links)
+    with pytest.warns(cg.ChainDataWarning) as caught:
+        cg.write_chain(chain, tmp_path / "c.xlsx")
+    messages = [str(w.message) for w in caught if issubclass(w.category, cg.ChainDataWarning)]
+    assert messages == [
+        "c.xlsx[firms]: column 'name': 2 cells (B2, B4) hold control characters an Excel cell "
+        "cannot store; they are written as U+FFFD (write CSV or Parquet to keep them)"]
+    back = cg.read_chain(tmp_path / "c.xlsx").firms["name"].tolist()
+    assert back[0] == "青岛\ufffd甲" and back[2] == "淄博\ufffd丙\ufffd" and back[4] == "東京\t戊"
+    # nothing to replace: no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", cg.ChainDataWarning)
+        cg.write_chain(cg.ChainGraph.from_frames(firms.assign(name="plain"), links), tmp_path / "d.xlsx")

@@ -1,6 +1,8 @@
-"""The installed package carries its data: datasets, templates and rules live in the wheel."""
+"""The installed package carries its data: datasets, templates and rules live in the wheel;
+the set-up commands in the docs work on a fresh system."""
 
 import json
+import re
 from importlib import metadata
 
 import pytest
@@ -30,3 +32,13 @@ def _installed_files():
 )
 def test_wheel_contains_data(path):
     assert path in _installed_files()
+
+
+@pytest.mark.parametrize("doc", ["README.md", "CONTRIBUTING.md"])
+def test_set_up_commands_use_python3(doc):
+    # Debian and Ubuntu have no `python` command unless python-is-python3 is installed
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / doc).read_text(encoding="utf-8")
+    bare = [line for line in text.splitlines() if re.search(r"(^|[\s`(])python -m\b", line)]
+    assert bare == [], f"{doc}: use python3 -m: {bare}"

@@ -138,13 +138,14 @@ def test_unknown_stage(firms, links, segments):
     assert "column 'stage'" in message(e) and "sideways" in message(e)
 
 
-def test_bad_country_code(firms, links):
-    firms.loc[4, "country"] = "Japan"
+def test_unknown_country_name(firms, links):
+    firms.loc[4, "country"] = "Atlantis"
+    firms.loc[2, "country"] = "Japan"  # a name chaingraph knows: read as JP
     with pytest.raises(cg.ChainDataError) as e:
         build(firms, links)
     assert message(e) == (
-        "firms: column 'country': values 'Japan' are not ISO 3166 alpha-2 country codes "
-        "(CN, JP, DE, …) (row 4)"
+        "firms: column 'country': unknown countries 'Atlantis'; give ISO 3166 codes "
+        "(CN, CHN) or names (China, 中国) (row 4)"
     )
 
 
@@ -202,10 +203,30 @@ def test_chinese_headers_and_thousands_separators(firms, links):
 
 def test_ids_are_text_and_stripped(links):
     firms = pd.DataFrame({"firm_id": [1, 2, 3, 4, 5]})
-    links = pd.DataFrame({"supplier_id": [" 1", "2"], "customer_id": ["2 ", "3"]})
-    chain = build(firms, links)
+    links = pd.DataFrame({"supplier_id": [" 1", "2", "3"], "customer_id": ["2 ", "3", "\t4"]})
+    with pytest.warns(cg.ChainDataWarning) as caught:
+        chain = build(firms, links)
     assert list(chain.firm_ids) == ["1", "2", "3", "4", "5"]
-    assert chain.n_links == 2
+    assert chain.n_links == 3
+    # each column says how many of its ids lost surrounding spaces, and where
+    assert [str(w.message) for w in caught] == [
+        "links: column 'supplier_id': spaces around 1 id were removed (row 0)",
+        "links: column 'customer_id': spaces around 2 ids were removed (rows 0, 2)",
+    ]
+
+
+def test_ids_without_surrounding_spaces_raise_no_warning(firms, links):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", cg.ChainDataWarning)
+        build(firms, links)
+
+
+@pytest.mark.parametrize("name", cg.list_datasets()["name"].tolist())
+def test_shipped_datasets_have_no_padded_ids(name):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cg.load_dataset(name)
+    assert not [w for w in caught if "spaces around" in str(w.message)]
 
 
 @pytest.mark.parametrize(

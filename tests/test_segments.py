@@ -141,3 +141,49 @@ def test_flow_matrix_agrees_with_pandas_groupby(name):
     np.testing.assert_allclose(chain.segment_flow_matrix().toarray(), plain.to_numpy(), rtol=1e-12)
     counts = seg.value_counts().reindex(chain.segment_ids, fill_value=0)
     assert chain.segment_firm_counts().tolist() == counts.tolist()
+
+
+# Nested segments: "cells" has two sub-segments, "anode" and "cathode" (a kind of cells).
+#
+#   A (cells)   ─10─> X (packs)        firm  segment   country
+#   B (anode)   ─ 5─> X                 A    cells     CN
+#   C (cathode) ─ 2─> X                 B    anode     CN
+#   C (cathode) ─ 1─> B                 C    cathode   JP
+#                                       X    packs     CN
+@pytest.fixture
+def nested():
+    segments = pd.DataFrame({"segment_id": ["cells", "anode", "cathode", "packs"],
+                             "stage": ["midstream", "midstream", "midstream", "downstream"],
+                             "parent": [None, "cells", "cells", None]})
+    flows = pd.DataFrame({"from_segment": ["cells"], "to_segment": ["packs"]})
+    template = cg.ChainTemplate.from_frames(segments, flows, name="batteries")
+    firms = pd.DataFrame({"firm_id": list("ABCX"), "segment_id": ["cells", "anode", "cathode", "packs"],
+                          "country": ["CN", "CN", "JP", "CN"]})
+    links = pd.DataFrame({"supplier_id": list("ABCC"), "customer_id": list("XXXB"),
+                          "amount": [10.0, 5.0, 2.0, 1.0]})
+    return cg.ChainGraph.from_frames(firms, links, template)
+
+
+def test_nested_counts_and_totals_count_a_subsegment_in_its_parent(nested):
+    # own segment only: one firm each; with sub-segments cells has A, B, C
+    assert nested.segment_firm_counts().tolist() == [1, 1, 1, 1]
+    assert nested.segment_firm_counts(nested=True).tolist() == [3, 1, 1, 1]
+    assert nested.segment_firm_counts(nested.is_foreign, nested=True).tolist() == [1, 0, 1, 0]
+    # sales: A 10, B 5, C 2 + 1 → cells 18, anode 5, cathode 3, packs 0
+    np.testing.assert_array_equal(nested.segment_totals(nested.out_strength, nested=True), [18, 5, 3, 0])
+    np.testing.assert_array_equal(nested.segment_totals(nested.out_strength), [10, 5, 3, 0])
+    # the unknown column is the same either way
+    assert nested.segment_firm_counts(unknown=True, nested=True).tolist() == [3, 1, 1, 1, 0]
+
+
+def test_summary_parent_rows_include_their_subsegments(nested):
+    s = nested.summary()
+    by = s.by_segment
+    assert by["firms"].tolist() == [3, 1, 1, 1]
+    assert by.loc["cells", ["local", "foreign"]].tolist() == [2, 1]
+    # sales: cells 10 + 5 + 3 = 18; purchases: anode buys 1 from C, packs 17
+    assert by["sales"].tolist() == [18.0, 5.0, 3.0, 0.0]
+    assert by["purchases"].tolist() == [1.0, 1.0, 0.0, 17.0]
+    # by stage a firm counts once: midstream has A, B, C (not 3 + 1 + 1)
+    assert s.by_stage.loc["midstream", "firms"] == 3
+    assert s.by_stage.loc["downstream", "firms"] == 1

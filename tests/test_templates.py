@@ -93,11 +93,12 @@ def test_error_unknown_stage():
     )
 
 
-def test_error_missing_stage_value():
-    with pytest.raises(ChainDataError) as err:
-        ChainTemplate.from_frames(seg_frame(stage=["upstream", None, ""]))
-    assert err.value.rows == [1, 2]
-    assert "missing stage" in str(err.value)
+def test_stage_is_optional_and_missing_stays_missing():
+    t = ChainTemplate.from_frames(seg_frame(stage=["upstream", None, ""]))
+    assert t.segments["stage"].isna().tolist() == [False, True, True]
+    t = ChainTemplate.from_frames(seg_frame().drop(columns="stage"))
+    assert t.segments["stage"].isna().all()
+    assert t.stage_segments("upstream") == []
 
 
 def test_error_unknown_foundation():

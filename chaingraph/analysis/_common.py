@@ -6,6 +6,9 @@ import weakref
 from collections.abc import Callable, Hashable, Mapping
 
 import numpy as np
+import pandas as pd
+
+from chaingraph.errors import ChainDataError
 
 #: What analyses worked out from a chain alone, by chain (see :func:`per_chain`).
 _PER_CHAIN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -54,3 +57,25 @@ def normalised_weights(defaults: Mapping[str, float], given: Mapping[str, float]
     if total <= 0:
         raise ValueError(f"at least one {what} weight must be positive")
     return {k: v / total for k, v in w.items()}
+
+
+def require_links(chain, what: str) -> None:
+    """Raise unless the chain has transactions (supplier–customer links).
+
+    A chain map built without links (:attr:`ChainGraph.has_links` false) cannot
+    answer what needs transactions; the error says which analysis asked.
+    """
+    if not chain.has_links:
+        raise ChainDataError(
+            f"{what} needs supplier–customer links (transactions); this chain has none — "
+            "it is a chain map of presence only",
+            source="links",
+        )
+
+
+def with_place(df: pd.DataFrame, chain) -> pd.DataFrame:
+    """``df`` with ``attrs["home"]`` and ``attrs["region"]`` saying which home country and
+    focus region it was computed for (returned, for ``return with_place(out, chain)``)."""
+    df.attrs["home"] = chain.home
+    df.attrs["region"] = chain.region
+    return df

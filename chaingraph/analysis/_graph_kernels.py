@@ -526,7 +526,7 @@ def _label_codes(labels: np.ndarray, n_labels: int) -> np.ndarray:
     return np.where(labels < 0, n_labels, labels)
 
 
-def sole_sources(adj_t, labels: np.ndarray, allowed: np.ndarray):
+def sole_sources(adj_t, labels: np.ndarray, allowed: np.ndarray, live: np.ndarray | None = None):
     """The (node, label) pairs with exactly one in-neighbour of that label.
 
     For node ``j`` and label ``k``, the set ``S(j, k)`` holds the distinct
@@ -535,8 +535,11 @@ def sole_sources(adj_t, labels: np.ndarray, allowed: np.ndarray):
     none, looked up as ``n_labels`` (``allowed`` is ``(n_labels + 1)²``).
     In a supply network (``adj_t = Wᵀ``, labels = segments, ``allowed`` the
     essential flows) these are the single-sourced (customer, input) pairs.
-    One pass over the arcs, whatever the number of labels (repeated entries
-    of an arc are summed first).
+    With ``live`` (bool per node), a pair whose set holds live nodes counts
+    only those: it is reported when exactly one of them is live (a supplier
+    flagged negligible is no alternative source), and when none is, when the
+    set has one node. One pass over the arcs, whatever the number of labels
+    (repeated entries of an arc are summed first).
 
     Returns
     -------
@@ -550,16 +553,19 @@ def sole_sources(adj_t, labels: np.ndarray, allowed: np.ndarray):
         a = a.copy()
         a.sum_duplicates()
     n_labels = len(allowed) - 1
+    live = np.ones(a.shape[1], dtype=np.bool_) if live is None else np.asarray(live, dtype=np.bool_)
     return _sole_sources(a.indptr.astype(np.int64), a.indices, a.data.astype(np.float64),
-                         _label_codes(labels, n_labels), np.asarray(allowed, dtype=np.bool_))
+                         _label_codes(labels, n_labels), np.asarray(allowed, dtype=np.bool_), live)
 
 
 @njit(cache=True, nogil=True)
-def _sole_sources(indptr, indices, data, labels, allowed):  # pragma: no cover - numba
+def _sole_sources(indptr, indices, data, labels, allowed, live):  # pragma: no cover - numba
     n = len(indptr) - 1
     n_codes = len(allowed)
     count = np.zeros(n_codes, np.int64)
+    count_live = np.zeros(n_codes, np.int64)
     last = np.full(n_codes, -1, np.int64)  # the entry of the last source by label
+    last_live = np.full(n_codes, -1, np.int64)  # the entry of the last live source by label
     touched = np.empty(n_codes, np.int64)
     node, label, source = np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
     weight = np.empty(0, np.float64)
@@ -577,16 +583,26 @@ def _sole_sources(indptr, indices, data, labels, allowed):  # pragma: no cover -
                     n_touched += 1
                 count[k] += 1
                 last[k] = e
+                if live[np.uint64(indices[e])]:
+                    count_live[k] += 1
+                    last_live[k] = e
             for t in range(n_touched):
                 k = touched[t]
-                if count[k] == 1:
+                one = -1
+                if count_live[k] > 0:
+                    if count_live[k] == 1:
+                        one = last_live[k]
+                elif count[k] == 1:
+                    one = last[k]
+                if one >= 0:
                     if fill:
                         node[n_out] = j
                         label[n_out] = k
-                        source[n_out] = indices[last[k]]
-                        weight[n_out] = data[last[k]]
+                        source[n_out] = indices[one]
+                        weight[n_out] = data[one]
                     n_out += 1
                 count[k] = 0
+                count_live[k] = 0
         if not fill:
             node = np.empty(n_out, np.int64)
             label = np.empty(n_out, np.int64)

@@ -238,6 +238,7 @@ class _Leaf:
     distance: np.ndarray
     value: np.ndarray | None = None
     threshold: np.ndarray | None = None
+    known: np.ndarray | bool = False  # the criterion's own input is known (a prerequisite has none)
 
 
 def _eval_criterion(c: Criterion, inp: Inputs, scored: dict, tier_state: dict,
@@ -255,7 +256,7 @@ def _eval_criterion(c: Criterion, inp: Inputs, scored: dict, tier_state: dict,
         status = _order_status(np.ones(n, dtype=bool), _compare(worst, c.op, thr),
                                _compare(best, c.op, thr))
         dist = np.where(status == FAIL, _distance(best, c.op, thr), np.nan)
-        return _Leaf(status, dist, exact, np.full(n, thr))
+        return _Leaf(status, dist, exact, np.full(n, thr), known=scored[c.tier]["known"])
     if c.op in ORDER_OPS:
         v = inp.number(c.measure)
         if c.threshold_by is not None:
@@ -279,12 +280,12 @@ def _eval_criterion(c: Criterion, inp: Inputs, scored: dict, tier_state: dict,
             dist = np.where(status == FAIL, np.inf, np.nan)
         else:
             dist = np.where(status == FAIL, _distance(v, c.op, t_lenient), np.nan)
-        return _Leaf(status, dist, v, t)
+        return _Leaf(status, dist, v, t, known=~np.isnan(v))
     if c.op == "==" and isinstance(c.threshold, bool):
         v = inp.flag(c.measure)
         status = np.where(np.isnan(v), UNKNOWN,
                           np.where(v == float(c.threshold), PASS, FAIL)).astype(np.int8)
-        return _Leaf(status, np.where(status == FAIL, np.inf, np.nan), v)
+        return _Leaf(status, np.where(status == FAIL, np.inf, np.nan), v, known=~np.isnan(v))
     # text: ==, in, contains
     v = inp.text(c.measure)
     codes, uniques = pd.factorize(pd.Series(v, dtype=object))
@@ -296,7 +297,7 @@ def _eval_criterion(c: Criterion, inp: Inputs, scored: dict, tier_state: dict,
         hit = [any(w in u for w in c.threshold) for u in uniques]
     table = np.array([PASS if h else FAIL for h in hit] + [UNKNOWN], dtype=np.int8)
     status = table[codes]
-    return _Leaf(status, np.where(status == FAIL, np.inf, np.nan), v)
+    return _Leaf(status, np.where(status == FAIL, np.inf, np.nan), v, known=codes >= 0)
 
 
 def _band_points(bands, inp: Inputs, measure: str):
@@ -335,8 +336,9 @@ def _band_points(bands, inp: Inputs, measure: str):
 
 def _eval_score(score: Score, inp: Inputs) -> dict:
     """name → (lower bound, upper bound, exact value or NaN); names are 'total', the groups
-    and 'points.<indicator>'."""
+    and 'points.<indicator>'; and 'known': whether any indicator's input is known."""
     out = {}
+    known = np.zeros(inp.n, dtype=bool)
     tot_lo = np.zeros(inp.n)
     tot_hi = np.zeros(inp.n)
     g_lo = {g: np.zeros(inp.n) for g in score.groups}
@@ -349,6 +351,7 @@ def _eval_score(score: Score, inp: Inputs) -> dict:
             lo = np.where(miss, flo, lo)
             hi = np.where(miss, fhi, hi)
             miss = np.isnan(lo)
+        known |= ~miss
         if miss.any():
             lo = np.where(miss, min(b.points_min for b in ind.bands), lo)
             hi = np.where(miss, max(b.points_max for b in ind.bands), hi)
@@ -360,6 +363,7 @@ def _eval_score(score: Score, inp: Inputs) -> dict:
     for g in score.groups:
         out[g] = (g_lo[g], g_hi[g], np.where(g_lo[g] == g_hi[g], g_lo[g], np.nan))
     out["total"] = (tot_lo, tot_hi, np.where(tot_lo == tot_hi, tot_lo, np.nan))
+    out["known"] = known
     return out
 
 
@@ -420,6 +424,16 @@ def _masks_to_text(masks: np.ndarray, names: list) -> np.ndarray:
     return np.array(texts, dtype=object)[codes]
 
 
+def _uninformed_at(code: np.ndarray, status: np.ndarray, informed: np.ndarray) -> np.ndarray:
+    """Where tier ``code`` (−1: none) is unknown for want of every one of its inputs."""
+    cols = np.arange(len(code))
+    at = np.maximum(code, 0)
+    ok = code >= 0
+    if not ok.any():
+        return np.zeros(len(code), dtype=bool)
+    return ok & (status[at, cols] == UNKNOWN) & ~informed[at, cols]
+
+
 def _ordered(values: np.ndarray, ids: list) -> pd.Categorical:
     """Tier ids (or -1 for none) as an ordered categorical of the ladder."""
     return pd.Categorical.from_codes(values, categories=ids, ordered=True)
@@ -461,7 +475,11 @@ def evaluate(firms: pd.DataFrame, ruleset: RuleSet, *, cluster_type=None,
         for node in top:
             if node[0] == "leaf" and ruleset.criteria[f"{t.id}.{node[1]}"].gate:
                 gate_fail |= leaves[node[1]].status == FAIL
-        tier_state[t.id] = (status, dist, miss, unk, [f"{t.id}.{x}" for x in order], gate_fail)
+        informed = np.zeros(n, dtype=bool)
+        for lf in leaves.values():
+            informed |= lf.known
+        tier_state[t.id] = (status, dist, miss, unk, [f"{t.id}.{x}" for x in order], gate_fail,
+                            informed)
         leaves_all.update({f"{t.id}.{k}": v for k, v in leaves.items()})
 
     # summary: highest tier granted, highest possible, next tier and what it misses
@@ -470,12 +488,16 @@ def evaluate(firms: pd.DataFrame, ruleset: RuleSet, *, cluster_type=None,
     ranks = np.arange(k)[:, None]
     tier_code = np.where(st == PASS, ranks, -1).max(axis=0) if k else np.full(n, -1)
     possible_code = np.where(st >= UNKNOWN, ranks, -1).max(axis=0) if k else np.full(n, -1)
+    # a tier with none of its inputs known says nothing: above it, what is possible is unknown
+    informed = np.stack([tier_state[t][6] for t in tier_ids]) if k else np.empty((0, n), bool)
+    possible_code = np.where(_uninformed_at(possible_code, st, informed), -1, possible_code)
     held = np.stack([holds[t] for t in tier_ids]) if k else np.empty((0, n), np.int8)
     designation_code = np.where(held == PASS, ranks, -1).max(axis=0) if k else np.full(n, -1)
     eligible = ~np.stack([tier_state[t][5] for t in tier_ids]) if k else np.empty((0, n), bool)
     cand = eligible & (ranks > tier_code[None, :])
     has_next = cand.any(axis=0) if k else np.zeros(n, bool)
     next_code = np.where(has_next, np.argmax(cand, axis=0) if k else -1, -1)
+    next_code = np.where(_uninformed_at(next_code, st, informed), -1, next_code)
     next_dist = np.full(n, np.nan)
     next_missing = np.full(n, "", dtype=object)
     next_unknown = np.full(n, "", dtype=object)
@@ -508,8 +530,9 @@ def evaluate(firms: pd.DataFrame, ruleset: RuleSet, *, cluster_type=None,
     if detail:
         for t in tier_ids:
             if t in scored:
-                for name, (lo, hi, exact) in scored[t].items():
-                    if name != "total":
+                for name, bounds in scored[t].items():
+                    if name not in ("total", "known"):
+                        lo, hi, exact = bounds
                         cols[f"{t}.{'score.' if not name.startswith('points.') else ''}{name}"] \
                             = exact
             for key in tier_state[t][4]:

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
-from chaingraph.analysis._common import per_chain
+from chaingraph.analysis._common import per_chain, with_place
 from chaingraph.analysis._segment_supply import (
     _check_fraction,
     _edges,
     _id_rank,
     _location_categorical,
+    _provider_sums,
+    _providers,
     _require_segments,
     _segment_supply,
     _segment_weights,
@@ -38,40 +41,55 @@ _BROKEN_ESSENTIAL, _BROKEN_OTHER, _LEAKAGE = 0.6, 0.3, 0.6
 
 def _gap_rows(chain, leakage_threshold: float, other_weight: float):
     """The gaps as arrays: segment code, to-segment code (−1), kind, severity, shares."""
-    sup = _segment_supply(chain)
+    counts = _provider_sums(chain, _providers(chain))
     n_seg = len(chain.segment_ids)
     weight = _segment_weights(chain, other_weight)
-    d = sup["demand"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        away = np.where(d > 0, (sup["demand_outside"] + sup["demand_foreign"]) / d, np.nan)
+    if chain.has_links:
+        sup = _segment_supply(chain)
+        d = sup["demand"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            away = np.where(d > 0, (sup["demand_outside"] + sup["demand_foreign"]) / d, np.nan)
+    else:  # a chain map: no demand known
+        sup, d, away = None, np.full(n_seg, np.nan), np.full(n_seg, np.nan)
+    process = (chain.segments["kind"] == "process").to_numpy(dtype=bool, na_value=False)
 
     rows = []  # (segment, to_segment, kind, severity)
     for k in range(n_seg):
-        if sup["n"][k] == 0:
-            rows.append((k, -1, "missing", weight[k] * _BASE["missing"]))
-        elif sup["local"][k] == 0:
+        if counts["n"][k] == 0:
+            if not process[k]:  # a process step without providers is not a gap
+                rows.append((k, -1, "missing", weight[k] * _BASE["missing"]))
+        elif counts["local"][k] == 0:
             rows.append((k, -1, "no_local", weight[k] * _BASE["no_local"]))
         elif d[k] > 0 and away[k] > leakage_threshold:
             rows.append((k, -1, "leakage", weight[k] * _LEAKAGE * away[k]))
 
     t = chain.template
-    if t is not None and len(t.flows):
-        seg = chain.segment_codes.astype(np.int64)
-        s, c, _ = _edges(chain)
-        both = chain.is_local[s] & chain.is_local[c] & (seg[s] >= 0) & (seg[c] >= 0)
-        have = set(np.unique(seg[s[both]] * n_seg + seg[c[both]]).tolist())
-        flows = t.flows
+    if chain.has_links and t is not None and len(t.flows):
+        have = _local_segment_trade(chain)
+        flows = t.effective_flows
         fk = chain.segment_ids.get_indexer(flows["from_segment"])
         fl = chain.segment_ids.get_indexer(flows["to_segment"])
         for k, l, ess in zip(fk.tolist(), fl.tolist(), flows["essential"].tolist()):
-            if sup["local"][k] > 0 and sup["local"][l] > 0 and (k * n_seg + l) not in have:
+            if counts["local"][k] > 0 and counts["local"][l] > 0 and not have[k, l]:
                 base = _BROKEN_ESSENTIAL if ess else _BROKEN_OTHER
                 rows.append((k, l, "broken_link", weight[k] * base))
-    return rows, sup, away
+    return rows, sup, d, away
+
+
+def _local_segment_trade(chain) -> np.ndarray:
+    """Bool ``H[k, l]``: a local firm of segment *k* (or of a segment nested in it) sells to a
+    local firm of *l* (or nested in it), by the firms' primary segments."""
+    n_seg = len(chain.segment_ids)
+    seg = chain.segment_codes.astype(np.int64)
+    s, c, _ = _edges(chain)
+    both = chain.is_local[s] & chain.is_local[c] & (seg[s] >= 0) & (seg[c] >= 0)
+    h = sp.csr_array((np.ones(int(both.sum())), (seg[s[both]], seg[c[both]])), shape=(n_seg, n_seg))
+    a = chain.segment_ancestry
+    return (a.T @ h @ a).toarray() > 0
 
 
 def _gap_frame(chain, leakage_threshold, other_weight):
-    rows, sup, away = _gap_rows(chain, leakage_threshold, other_weight)
+    rows, sup, demand, away = _gap_rows(chain, leakage_threshold, other_weight)
     kinds = list(GAP_KINDS)
     rows.sort(key=lambda r: (-r[3], kinds.index(r[2]), r[0], r[1]))
     seg_k = np.array([r[0] for r in rows], dtype=np.int64)
@@ -88,7 +106,7 @@ def _gap_frame(chain, leakage_threshold, other_weight):
             "foundation": pd.array(
                 segs["foundation"].to_numpy(dtype=object)[seg_k] if len(rows) else [],
                 dtype="string"),
-            "local_demand": sup["demand"][seg_k] if len(rows) else np.array([], float),
+            "local_demand": demand[seg_k] if len(rows) else np.array([], float),
             "outside_share": away[seg_k] if len(rows) else np.array([], float),
             "severity": np.array([r[3] for r in rows], dtype=float),
         }
@@ -101,8 +119,10 @@ def _adjacent_segments(chain, k: int) -> list[int]:
     t = chain.template
     ids = chain.segment_ids
     if t is not None and len(t.flows):
+        flows = t.effective_flows  # with the flows nested segments inherit
         sid = ids[k]
-        near = t.suppliers_of(sid) + t.customers_of(sid)
+        near = list(flows["from_segment"][flows["to_segment"] == sid]) + list(
+            flows["to_segment"][flows["from_segment"] == sid])
         return sorted(set(ids.get_indexer(near).tolist()) - {k, -1})
     seg = chain.segment_codes.astype(np.int64)
     s, c, _ = _edges(chain)
@@ -144,29 +164,54 @@ def _candidate_table(chain, frame, seg_k, seg_l, sup, top):
             ext = np.flatnonzero(local & (seg == k))
             ext_amt = sold[:, [l]].toarray().ravel()[ext]
         for role, firms, amt in (("fill", fill, fill_amt), ("extend", ext, ext_amt)):
-            if len(firms) == 0:
-                continue
+            named = ~chain.is_aggregate[firms]  # an aggregate is never a candidate
+            firms, amt = firms[named], amt[named]
             order = np.lexsort((id_rank[firms], -out_str[firms], -amt))
-            if top is not None:
-                order = order[:top]
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "gap": g,
-                        "role": role,
-                        "pos": firms[order],
-                        "amount": amt[order],
-                        "rank": np.arange(1, len(order) + 1),
-                    }
-                )
-            )
+            parts.append(_ranked(g, role, firms[order], amt[order], np.full(len(order), np.nan), top))
+    return _long_table(parts)
+
+
+def _chain_map_candidates(chain, seg_k, top):
+    """The candidate table of a chain without links, from presence: ``fill``, the providers of
+    the gap segment that are not local, by their share of it; ``extend``, the local providers
+    of the segments next to it in the template, by their largest share there. A provider of
+    unknown share ranks after those with a known one and before negligible ones; aggregates
+    are never candidates; ties by firm id."""
+    prov = _providers(chain)
+    named = ~chain.is_aggregate[prov.firm]
+    local = chain.is_local[prov.firm]
+    rank_key = np.where(prov.negligible, -2.0, np.nan_to_num(prov.q, nan=-1.0))
+    id_rank = _id_rank(chain)
+    parts = []
+    for g, k in enumerate(seg_k.tolist()):
+        near = _adjacent_segments(chain, k)
+        pairs = pd.DataFrame({"firm": prov.firm, "q": prov.q, "key": rank_key})
+        fill = pairs[(prov.seg == k) & ~local & named]
+        ext = pairs[np.isin(prov.seg, near) & local & named]
+        ext = ext.sort_values("key", kind="stable").groupby("firm", sort=True).last()
+        for role, cand in (("fill", fill), ("extend", ext.reset_index())):
+            firms = cand["firm"].to_numpy(dtype=np.int64)
+            order = np.lexsort((id_rank[firms], -cand["key"].to_numpy()))
+            parts.append(_ranked(g, role, firms[order], np.full(len(order), np.nan),
+                                 cand["q"].to_numpy()[order], top))
+    return _long_table(parts)
+
+
+def _ranked(gap: int, role: str, firms, amount, share, top) -> pd.DataFrame:
+    """Candidates of one gap and role, best first (the first ``top``), as long-table rows."""
+    if top is not None:
+        firms, amount, share = firms[:top], amount[:top], share[:top]
+    return pd.DataFrame({"gap": gap, "role": role, "pos": np.asarray(firms, dtype=np.int64),
+                         "amount": amount, "share": share, "rank": np.arange(1, len(firms) + 1)})
+
+
+def _long_table(parts: list) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
     if parts:
-        long = pd.concat(parts, ignore_index=True)
-    else:
-        long = pd.DataFrame({"gap": pd.Series(dtype=np.int64), "role": pd.Series(dtype=object),
-                             "pos": pd.Series(dtype=np.int64), "amount": pd.Series(dtype=float),
-                             "rank": pd.Series(dtype=np.int64)})
-    return long
+        return pd.concat(parts, ignore_index=True)
+    return pd.DataFrame({"gap": pd.Series(dtype=np.int64), "role": pd.Series(dtype=object),
+                         "pos": pd.Series(dtype=np.int64), "amount": pd.Series(dtype=float),
+                         "share": pd.Series(dtype=float), "rank": pd.Series(dtype=np.int64)})
 
 
 def _gaps_with_candidates(chain, what, leakage_threshold, other_weight, top):
@@ -182,7 +227,13 @@ def _gaps_with_candidates(chain, what, leakage_threshold, other_weight, top):
     top = _check_top(top)
 
     def tables():
+        # every rank is kept, so that any ``top`` is served from the one table
         frame, seg_k, seg_l, sup = _gap_frame(chain, leakage_threshold, other_weight)
+        if not chain.has_links:
+            frame.attrs["note"] = ("broken_link and leakage gaps need supplier–customer links; "
+                                   "this chain has none, so only missing and no_local gaps were "
+                                   "sought")
+            return frame, _chain_map_candidates(chain, seg_k, None)
         return frame, _candidate_table(chain, frame, seg_k, seg_l, sup, None)
 
     frame, long = per_chain(chain, ("gaps", leakage_threshold, other_weight), tables)
@@ -213,6 +264,22 @@ def gaps(chain: ChainGraph, *, leakage_threshold: float = 0.5, other_weight: flo
     A segment is reported at most once among ``missing``, ``no_local`` and
     ``leakage``; broken links are reported per flow. Without a template there
     are no ``missing`` segments and no ``broken_link`` flows.
+
+    A segment's firms are its *providers*: firms with a presence row in it or
+    in a segment nested in it (:attr:`ChainGraph.presence`; one row per firm
+    from ``firms.segment_id`` on a transaction chain). A *process* segment
+    (``kind == "process"``) without any provider is a step of the chain, not
+    a gap. Flows include those a nested segment inherits
+    (:attr:`ChainTemplate.effective_flows`), and a link from a local firm of a
+    sub-segment closes its parent's flows too.
+
+    On a chain without links (a chain map), ``broken_link`` and ``leakage``
+    need transactions and are not sought (``attrs["note"]`` says so);
+    ``local_demand`` and ``outside_share`` are missing, and the candidates come
+    from the presence table: ``fill``, the providers of the gap segment that
+    are not local, by their share of it; ``extend``, the local providers of
+    the segments next to it in the template, by their largest share there.
+    A country aggregate (``firms.kind``) is never a candidate.
 
     Severity, in [0, 1], is ``weight_k · base`` with ``weight_k`` = 1 for a
     五基 foundation segment and ``other_weight`` otherwise (as in
@@ -259,10 +326,11 @@ def gaps(chain: ChainGraph, *, leakage_threshold: float = 0.5, other_weight: flo
         ``name``, ``foundation``
             The segment's name and 五基 category (from the template).
         ``local_demand``
-            ``D_k`` (万元): what local customers buy from segment *k*.
+            ``D_k`` (万元): what local customers buy from segment *k*
+            (missing without links).
         ``outside_share``
             Share of ``D_k`` bought from outside and foreign firms (missing
-            when ``D_k`` = 0).
+            when ``D_k`` = 0 or without links).
         ``severity``
             As above.
         ``candidates``
@@ -306,7 +374,7 @@ def gaps(chain: ChainGraph, *, leakage_threshold: float = 0.5, other_weight: flo
         joined = part.groupby("gap", sort=True)["pos"].agg(lambda p: "; ".join(ids[p.to_numpy()]))
         text = joined.astype(object).reindex(range(len(frame))).to_numpy(dtype=object)
         frame[col] = pd.array([t if isinstance(t, str) else "" for t in text], dtype="string")
-    return frame
+    return with_place(frame, chain)
 
 
 def _check_top(top):
@@ -324,7 +392,7 @@ def gap_candidates(chain: ChainGraph, *, leakage_threshold: float = 0.5, other_w
     The gaps are those of :func:`gaps` (same parameters); for each gap the
     ``fill`` candidates (outside firms already supplying the region) and the
     ``extend`` candidates (local firms next to the gap) are ranked as
-    described there.
+    described there. ``attrs`` are those of :func:`gaps`.
 
     Parameters
     ----------
@@ -356,7 +424,13 @@ def gap_candidates(chain: ChainGraph, *, leakage_threshold: float = 0.5, other_w
         ``rank``
             1 = best, within the gap and role.
         ``firm_segment``, ``location``
-            The candidate's segment and ``local``/``outside``/``foreign``.
+            The candidate's (primary) segment and ``local``/``outside``/``foreign``.
+        ``share``
+            On a chain without links (where ``amount`` is missing), the
+            ranking share: for ``fill``, the firm's share of the gap segment;
+            for ``extend``, its largest share of a segment next to it (missing
+            when the presence table does not give it: such a firm ranks after
+            those with a known share and before negligible ones).
 
     Raises
     ------
@@ -370,7 +444,7 @@ def gap_candidates(chain: ChainGraph, *, leakage_threshold: float = 0.5, other_w
     >>> chain = cg.load_dataset("shandong-nev")
     >>> gc = gap_candidates(chain, top=3)
     >>> gc.columns.tolist()
-    ['segment_id', 'to_segment', 'kind', 'firm_id', 'role', 'amount', 'rank', 'firm_segment', 'location']
+    ['segment_id', 'to_segment', 'kind', 'firm_id', 'role', 'amount', 'rank', 'firm_segment', 'location', 'share']
     >>> first = gc[gc["segment_id"] == gc.loc[0, "segment_id"]]
     >>> first[["role", "rank"]].value_counts(sort=False).tolist()
     [1, 1, 1, 1, 1, 1]
@@ -382,7 +456,7 @@ def gap_candidates(chain: ChainGraph, *, leakage_threshold: float = 0.5, other_w
     gap = long["gap"].to_numpy(dtype=np.int64)
     seg = chain.segment_codes.astype(np.int64)[pos]
     names = chain.segment_ids.to_numpy(dtype=object)
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "segment_id": pd.array(frame["segment_id"].to_numpy(dtype=object)[gap], dtype="string"),
             "to_segment": pd.array(frame["to_segment"].to_numpy(dtype=object)[gap], dtype="string"),
@@ -394,5 +468,8 @@ def gap_candidates(chain: ChainGraph, *, leakage_threshold: float = 0.5, other_w
             "firm_segment": pd.array([names[k] if k >= 0 else None for k in seg.tolist()],
                                      dtype="string"),
             "location": _location_categorical(chain.location_codes[pos]),
+            "share": long["share"].to_numpy(dtype=float),
         }
     )
+    out.attrs.update(frame.attrs)
+    return with_place(out, chain)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from chaingraph.analysis import _graph_kernels
-from chaingraph.analysis._common import normalised_weights
+from chaingraph.analysis._common import normalised_weights, require_links, with_place
 from chaingraph.core import ChainGraph
 
 __all__ = ["integration", "IntegrationResult", "DEFAULT_INTEGRATION_WEIGHTS", "SPECIALISED_MARKS"]
@@ -56,6 +56,9 @@ class IntegrationResult:
         (``100 · weight · value``; they add up to ``score``) and ``meaning``.
     firms : DataFrame
         One row per large firm, indexed by ``firm_id`` (see :func:`integration`).
+
+    Each table's ``attrs["home"]`` and ``attrs["region"]`` say where it was
+    computed from (local firms are those of that region).
     mixing : DataFrame
         Size-class mixing matrix, rows ``supplier_size`` and columns
         ``customer_size`` (large, medium, small, micro): share of links from
@@ -213,6 +216,7 @@ def integration(chain: ChainGraph, *, weights: Mapping[str, float] | None = None
     >>> list(result.mixing.index)
     ['large', 'medium', 'small', 'micro']
     """
+    require_links(chain, "integration")
     w = _weights(weights)
     adj, adj_t = chain.adjacency, chain.adjacency_t
     size = chain.firms["size_class"]
@@ -297,5 +301,6 @@ def integration(chain: ChainGraph, *, weights: Mapping[str, float] | None = None
     else:
         score = float(np.nansum(components["points"].to_numpy()))
     return IntegrationResult(
-        score=score, components=components, firms=firms, mixing=mixing, assortativity=float(r)
+        score=score, components=with_place(components, chain), firms=with_place(firms, chain),
+        mixing=with_place(mixing, chain), assortativity=float(r)
     )

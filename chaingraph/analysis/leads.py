@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from chaingraph.analysis import _graph_kernels
-from chaingraph.analysis._common import normalised_weights, per_chain
+from chaingraph.analysis._common import normalised_weights, per_chain, require_links, with_place
 from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError
 from chaingraph.rules import load_rules
@@ -97,8 +97,11 @@ def _weights(weights: Mapping[str, float] | None) -> dict[str, float]:
 
 
 def _size(chain) -> np.ndarray:
-    """Revenue where known, else the larger of network sales and purchases (万元)."""
+    """Revenue where known, else the larger of network sales and purchases (万元); unknown
+    (NaN) for a firm with neither revenue nor links."""
     flow = np.maximum(chain.out_strength, chain.in_strength)
+    linked = (np.diff(chain.adjacency.indptr) + np.diff(chain.adjacency_t.indptr)) > 0
+    flow = np.where(linked, flow, np.nan)
     if "revenue" in chain.firms.columns:
         rev = pd.to_numeric(chain.firms["revenue"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         return np.where(np.isnan(rev), flow, rev)
@@ -128,7 +131,9 @@ def lead_firms(
         ``log_scale(sales_share)`` with ``sales_share_i = size_i / Σ size``;
         ``size`` is the firm's ``revenue`` where given, else the larger of its
         sales and purchases in the network (an end producer sells little in
-        the network but buys a lot).
+        the network but buys a lot); unknown for a firm with neither revenue
+        nor links, and then so are ``scale`` and ``lead_score`` (unless the
+        ``scale`` weight is 0).
     ``pull`` (0.20)
         ``log_scale(pagerank)``: PageRank on the customer-weighted supply
         network — a walker at *s* moves to customer *j* with probability
@@ -183,9 +188,11 @@ def lead_firms(
         * ``"guangdong-pillar"`` / ``"guangdong-emerging"``: Guangdong's 2022
           revenue floors for 链主, ≥ 500 000 万元 (50 亿元) or ≥ 100 000 万元
           (10 亿元) of ``revenue`` (the rule's market-share evidence is not
-          in chain data and is not checked).
+          in chain data and is not checked; a firm without revenue is
+          unknown).
         * a callable ``rule(scores, chain) -> bool array`` given the score
-          table (before ``top`` is applied) and the chain.
+          table (before ``top`` is applied) and the chain (a missing value
+          means unknown).
 
     Returns
     -------
@@ -193,11 +200,15 @@ def lead_firms(
         Indexed by ``firm_id``, sorted by ``rank``, with columns
 
         ``lead_score``
-            Weighted sum of the components, 0–1.
+            Weighted sum of the components, 0–1; missing when a weighted
+            component is unknown, and for a country aggregate
+            (``firms.kind == "aggregate"``), which is never a 链主.
         ``rank``
-            1 for the highest score (ties share the better rank).
+            1 for the highest score (ties share the better rank); missing
+            where the score is (such firms come last).
         ``is_lead``
-            bool, by ``rule``.
+            By ``rule``; missing where the rule cannot tell (an unknown
+            score; a revenue rule and no revenue), false for an aggregate.
         ``scale``, ``pull``, ``upstream_firms``, ``upstream_amount``, ``upstream_local_smes``, ``dependence``, ``downstream``, ``span``
             The components, 0–1, as defined above.
         ``size``
@@ -250,6 +261,7 @@ def lead_firms(
     >>> leads.attrs["weights"]["pull"]
     0.2
     """
+    require_links(chain, "lead_firms")
     w = _weights(weights)
     if top is not None:
         if isinstance(top, (bool, np.bool_)) or not isinstance(top, (int, np.integer)) or top < 0:
@@ -267,20 +279,27 @@ def lead_firms(
         "downstream": log_scale(down),
         "span": m["span"],
     }
-    score = sum(w[k] * comp[k] for k in w)
+    # a component with weight 0 is dropped, so its unknowns do not make the score unknown
+    score = sum(w[k] * comp[k] for k in w if w[k] > 0)
     score = np.clip(score, 0.0, 1.0)
+    score = np.where(chain.is_aggregate, np.nan, score)  # an aggregate is never a 链主
+    unknown = np.isnan(score)
 
-    rank = pd.Series(score).rank(ascending=False, method="min").to_numpy().astype(np.int64)
-    columns = {"lead_score": score, "rank": rank, "is_lead": np.zeros(len(score), dtype=bool),
+    rank = pd.Series(score).rank(ascending=False, method="min")
+    columns = {"lead_score": score,
+               "rank": rank.astype("Int64" if unknown.any() else "int64").array,
+               "is_lead": np.zeros(len(score), dtype=bool),
                **{k: comp[k] for k in DEFAULT_LEAD_WEIGHTS},
                "size": m["size"], "sales_share": sales_share, "pagerank": m["pagerank"],
                "n_suppliers_2": up[:, 0], "supplier_amount_2": m["amount2"],
                "n_local_sme_suppliers_2": up[:, 1], "supplier_dependence": m["dependence"],
                "n_customers_2": down, "n_segments": m["n_segments"]}
     # the rule sees the firms in chain order; the table is then built once, best first
-    columns["is_lead"], rule_text = _apply_rule(
+    # (unknown scores last)
+    is_lead, rule_text = _apply_rule(
         rule, pd.DataFrame(columns, index=chain.firm_ids.copy()), chain)
-    order = np.argsort(rank, kind="stable")
+    columns["is_lead"] = _with_unknowns(is_lead, chain)
+    order = np.argsort(rank.to_numpy(dtype=float, na_value=np.inf), kind="stable")
     if top is not None:
         order = order[:top]
     df = pd.DataFrame({k: v[order] for k, v in columns.items()}, index=chain.firm_ids.take(order))
@@ -291,7 +310,7 @@ def lead_firms(
         "normalisation": "log_scale: log(1 + x/median⁺) / log(1 + max/median⁺); "
         "dependence as is; span = segments covered / segments in chain",
     }
-    return df
+    return with_place(df, chain)
 
 
 def _measures(chain) -> dict:
@@ -301,8 +320,8 @@ def _measures(chain) -> dict:
     sales, purchases = chain.out_strength, chain.in_strength
 
     size = _size(chain)
-    total = size.sum()
-    sales_share = size / total if total > 0 else np.zeros(n)
+    total = np.nansum(size)
+    sales_share = size / total if total > 0 else np.where(np.isnan(size), np.nan, 0.0)
 
     pr, n_iter = _graph_kernels.pagerank(adj, alpha=PAGERANK_ALPHA, tol=PAGERANK_TOL, adj_t=adj_t)
 
@@ -332,12 +351,26 @@ def _measures(chain) -> dict:
             "dependence": dependence, "n_segments": n_segments, "span": span}
 
 
+def _with_unknowns(hit: np.ndarray, chain):
+    """``is_lead``: the rule's verdict, missing where it is unknown (NaN in ``hit``), False for
+    aggregates; a bool array when nothing is unknown."""
+    hit = np.asarray(hit, dtype=float)
+    unknown = np.isnan(hit) & ~chain.is_aggregate
+    verdict = np.nan_to_num(hit, nan=0.0) > 0
+    if not unknown.any():
+        return verdict
+    return pd.arrays.BooleanArray(verdict, unknown)
+
+
 def _apply_rule(rule, df: pd.DataFrame, chain) -> tuple[np.ndarray, str]:
+    """``is_lead`` by ``rule`` as floats (1, 0, NaN where unknown) and the rule's text."""
     if rule is None or rule == "default":
         large = chain.is_large
         score = df["lead_score"].to_numpy()
-        best = score.max() if len(score) else 0.0
-        hit = (large & (score >= DEFAULT_RELATIVE * best)) | (score >= DEFAULT_ABSOLUTE)
+        best = np.nanmax(score) if (~np.isnan(score)).any() else 0.0
+        with np.errstate(invalid="ignore"):
+            hit = (large & (score >= DEFAULT_RELATIVE * best)) | (score >= DEFAULT_ABSOLUTE)
+        hit = np.where(np.isnan(score), np.nan, hit)
         return hit, (
             f"default: large firm with lead_score ≥ {DEFAULT_RELATIVE} × top score, "
             f"or lead_score ≥ {DEFAULT_ABSOLUTE}"
@@ -351,12 +384,15 @@ def _apply_rule(rule, df: pd.DataFrame, chain) -> tuple[np.ndarray, str]:
             )
         floor = revenue_floor(rule)
         rev = pd.to_numeric(chain.firms["revenue"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        hit = np.nan_to_num(rev, nan=-np.inf) >= floor
+        with np.errstate(invalid="ignore"):
+            hit = np.where(np.isnan(rev), np.nan, rev >= floor)
         return hit, f"{rule}: revenue ≥ {floor:,.0f} 万元 (market-share evidence not checked)"
     if callable(rule):
-        hit = np.asarray(rule(df.copy(), chain), dtype=bool)
-        if hit.shape != (len(df),):
-            raise ValueError(f"the lead rule returned {hit.shape} values for {len(df)} firms")
+        given = np.asarray(rule(df.copy(), chain), dtype=object)
+        if given.shape != (len(df),):
+            raise ValueError(f"the lead rule returned {given.shape} values for {len(df)} firms")
+        unknown = pd.isna(given)  # a rule may say it cannot tell (None, NaN, pd.NA)
+        hit = np.where(unknown, np.nan, np.where(unknown, False, given).astype(bool))
         return hit, f"custom: {getattr(rule, '__name__', repr(rule))}"
     raise TypeError("rule must be None, a rule name or a callable")
 
@@ -398,6 +434,7 @@ def ecosystem(chain: ChainGraph, firm_id, *, depth: int = 2, direction: str = "b
     >>> eco.n_firms == 1 + (chain.adjacency_t[[chain.firm_ids.get_loc(lead)]].nnz)
     True
     """
+    require_links(chain, "ecosystem")
     if direction not in ("both", "upstream", "downstream"):
         raise ValueError("direction must be 'both', 'upstream' or 'downstream'")
     if int(depth) != depth or depth < 1:

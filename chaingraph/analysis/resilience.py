@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from chaingraph import schema
+from chaingraph.analysis._common import require_links
 from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError
 
@@ -526,6 +527,7 @@ def systemic_risk(
     B         1.0         0.615385       1.000000           2
     C         1.0         1.000000       0.384615           3
     """
+    require_links(chain, "systemic_risk")
     _check_tol(tol)
     _check_n_jobs(n_jobs)
     net = _network(chain, sector=sector, essentiality=essentiality,
@@ -767,6 +769,7 @@ def simulate_disruption(
     >>> 0 < res.summary["loss_share"] < 1
     True
     """
+    require_links(chain, "simulate_disruption")
     _check_tol(tol)
     x, description = _shock_vector(chain, shock, intensity)
     net = _network(chain, sector=sector, essentiality=essentiality,

@@ -15,8 +15,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from chaingraph.analysis._common import require_links, with_place
 from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError
+from chaingraph.schema import TableInfo
 
 __all__ = ["segment_flows", "segment_output", "read_io_table", "sector_table"]
 
@@ -84,11 +86,12 @@ def segment_flows(chain: ChainGraph, *, local_only: bool = False) -> pd.DataFram
     >>> bool(ks["sector_class"].isin(["key", "strong backward", "strong forward", "weak"]).all())
     True
     """
+    require_links(chain, "segment_flows")
     mask = np.asarray(chain.is_local, dtype=bool) if local_only else None
     _warn_flows_without_segment(chain, mask)
     S = chain.segment_flow_matrix(firms=mask).toarray()
     index = pd.Index(chain.segment_ids, name="segment_id")
-    return pd.DataFrame(S, index=index, columns=index.copy())
+    return with_place(pd.DataFrame(S, index=index, columns=index.copy()), chain)
 
 
 def _warn_flows_without_segment(chain, mask: np.ndarray | None) -> None:
@@ -113,13 +116,20 @@ def _warn_flows_without_segment(chain, mask: np.ndarray | None) -> None:
 def segment_output(chain: ChainGraph, *, local_only: bool = False) -> pd.Series:
     """Gross output per segment (环节总产出), to go with :func:`segment_flows`.
 
-    A firm's output is its ``revenue`` when the firms table has that column
-    and the value is given; otherwise the larger of its sales and its
-    purchases in the network, ``max(out_strength, in_strength)``.  That is a
-    lower bound on what it produces: a firm makes at least what it sells to
-    the firms in the data, and, with non-negative value added, at least what
-    it buys — so a revenue below that bound is raised to it (with a warning).  (Sales alone would give a final producer, which sells to
-    consumers outside the data, zero output despite its inputs.)  A segment's
+    A firm's output in a segment is the ``amount`` of its presence row there
+    (:attr:`ChainGraph.presence`) when the row has one. Otherwise it is the
+    firm's output less the amounts of its other rows, in equal parts over
+    its rows without an amount (one row, all of it, on a chain without a
+    presence table). A firm's output is its ``revenue`` when the firms table
+    has that column and the value is given; otherwise, on a chain with links,
+    the larger of its sales and its purchases in the network,
+    ``max(out_strength, in_strength)``.  That is a lower bound on what it
+    produces: a firm makes at least what it sells to the firms in the data,
+    and, with non-negative value added, at least what it buys — so a revenue
+    below that bound is raised to it (with a warning).  (Sales alone would
+    give a final producer, which sells to consumers outside the data, zero
+    output despite its inputs.)  On a chain without links (a chain map) a
+    firm with neither revenue nor amount has an unknown output.  A segment's
     output is the sum over its firms.
 
     Parameters
@@ -133,14 +143,20 @@ def segment_output(chain: ChainGraph, *, local_only: bool = False) -> pd.Series:
     -------
     Series named ``output``
         Indexed by ``segment_id`` in the order of ``chain.segment_ids``;
-        0 for a segment without firms.
+        0 for a segment without firms (without local firms with
+        ``local_only``); missing (NaN) for a segment none of whose firms has
+        a known output; the sum of the known outputs, a lower bound, when
+        only some are known (with a warning).
 
     Warns
     -----
     UserWarning
         When ``revenue`` exists but is missing for some firms, or is below a
         firm's sales or purchases in the network: how many firms used the
-        network figure instead.
+        network figure instead; when a revenue is below the sum of the firm's
+        presence amounts (its rows without an amount are then unknown); when
+        some presence rows have an unknown output: how many, and how many
+        segments sum only the known ones or are missing.
 
     Examples
     --------
@@ -150,34 +166,82 @@ def segment_output(chain: ChainGraph, *, local_only: bool = False) -> pd.Series:
     >>> bool(out.index.equals(chain.segment_ids)), bool((out > 0).all())
     (True, True)
     """
-    out_s = np.asarray(chain.out_strength, dtype=float)
-    in_s = np.asarray(chain.in_strength, dtype=float)
-    est = np.maximum(out_s, in_s)
-    if "revenue" in chain.firms.columns:
-        rev = pd.to_numeric(chain.firms["revenue"], errors="coerce").to_numpy(dtype=float)
-        missing = ~np.isfinite(rev)
-        if missing.any():
-            warnings.warn(
-                f"{int(missing.sum())} of {len(rev)} firms have no revenue; their output is taken as "
-                "max(sales, purchases) in the network",
-                UserWarning,
-                stacklevel=2,
-            )
-        low = ~missing & (rev < est)
-        if low.any():
-            warnings.warn(
-                f"{int(low.sum())} firms have a revenue below their sales or purchases in the "
-                "network; their output is taken as max(sales, purchases)",
-                UserWarning,
-                stacklevel=2,
-            )
-        per_firm = np.where(missing, est, np.maximum(rev, est))
+    per_firm = _firm_output(chain)
+    p = chain.presence
+    firm = chain.firm_ids.get_indexer(p["firm_id"])
+    seg = chain.segment_ids.get_indexer(p["segment_id"])
+    in_scope = np.asarray(chain.is_local, dtype=bool)[firm] if local_only else np.ones(len(p), bool)
+    row_output = _presence_row_output(per_firm, firm, p["amount"].to_numpy(dtype=float, na_value=np.nan),
+                                      chain.n_firms)
+    known = in_scope & np.isfinite(row_output)
+    K = len(chain.segment_ids)
+    total = np.bincount(seg[known], weights=row_output[known], minlength=K)
+    n_rows = np.bincount(seg[in_scope], minlength=K)
+    n_known = np.bincount(seg[known], minlength=K)
+    total = np.where((n_rows > 0) & (n_known == 0), np.nan, total)
+    unknown_rows = int(in_scope.sum() - known.sum())
+    if unknown_rows:
+        partial = int(((n_known > 0) & (n_known < n_rows)).sum())
+        missing = int(((n_rows > 0) & (n_known == 0)).sum())
+        whose = " of local firms" if local_only else ""
+        warnings.warn(
+            f"the output of {unknown_rows} of {int(in_scope.sum())} presence rows{whose} is unknown "
+            "(no amount, no revenue, no links to bound it): "
+            f"{partial} segments sum only the known ones (a lower bound), {missing} are missing",
+            UserWarning,
+            stacklevel=2,
+        )
+    return with_place(pd.Series(total, index=pd.Index(chain.segment_ids, name="segment_id"), name="output"),
+                      chain)
+
+
+def _firm_output(chain: ChainGraph) -> np.ndarray:
+    """Each firm's output: its revenue, raised to ``max(sales, purchases)`` in the network when
+    the chain has links (and taken as that where revenue is missing); NaN where unknown."""
+    if chain.has_links:
+        est = np.maximum(np.asarray(chain.out_strength, dtype=float), np.asarray(chain.in_strength, dtype=float))
     else:
-        per_firm = est
-    if local_only:
-        per_firm = np.where(np.asarray(chain.is_local, dtype=bool), per_firm, 0.0)
-    return pd.Series(chain.segment_totals(per_firm), index=pd.Index(chain.segment_ids, name="segment_id"),
-                     name="output")
+        est = np.full(chain.n_firms, np.nan)
+    if "revenue" not in chain.firms.columns:
+        return est
+    rev = pd.to_numeric(chain.firms["revenue"], errors="coerce").to_numpy(dtype=float)
+    missing = ~np.isfinite(rev)
+    if missing.any() and chain.has_links:
+        warnings.warn(
+            f"{int(missing.sum())} of {len(rev)} firms have no revenue; their output is taken as "
+            "max(sales, purchases) in the network",
+            UserWarning,
+            stacklevel=3,
+        )
+    low = ~missing & (rev < est)
+    if low.any():
+        warnings.warn(
+            f"{int(low.sum())} firms have a revenue below their sales or purchases in the "
+            "network; their output is taken as max(sales, purchases)",
+            UserWarning,
+            stacklevel=3,
+        )
+    return np.where(missing, est, np.fmax(rev, est))
+
+
+def _presence_row_output(per_firm: np.ndarray, firm: np.ndarray, amount: np.ndarray, n_firms: int) -> np.ndarray:
+    """The output of each presence row (firm positions ``firm``): its amount where given, else
+    the firm's output less its given amounts, in equal parts over its rows without one; NaN
+    where unknown or where the firm's output is below its amounts (with a warning)."""
+    given = np.isfinite(amount)
+    amounts = np.bincount(firm[given], weights=amount[given], minlength=n_firms)
+    open_rows = np.bincount(firm[~given], minlength=n_firms)
+    rest = per_firm - amounts
+    below = (open_rows > 0) & (rest < 0)
+    if below.any():
+        warnings.warn(
+            f"{int(below.sum())} firms have a revenue below the sum of their presence amounts; "
+            "the amounts stand and their rows without an amount are unknown",
+            UserWarning,
+            stacklevel=3,
+        )
+    share = np.where(below, np.nan, rest) / np.maximum(open_rows, 1)
+    return np.where(given, amount, share[firm])
 
 
 # --------------------------------------------------------------------------
@@ -236,10 +300,10 @@ def read_io_table(path) -> tuple[pd.DataFrame, pd.Series]:
         raise ChainDataError("needs a label column, the Z block and an output column", source=source)
     label_col = raw.columns[0]
     labels = pd.Index(raw[label_col].astype(str).str.strip(), name="sector" if label_col == "" else str(label_col))
-    line = np.arange(len(raw)) + 2  # header is line 1
+    rows = TableInfo.of(raw, source).rows  # the file's line numbers (read_table's index)
     dup = labels.duplicated()
     if dup.any():
-        raise ChainDataError("repeated sector label", source=source, column=str(label_col), rows=line[dup].tolist())
+        raise ChainDataError("repeated sector label", source=source, column=str(label_col), rows=rows(raw, dup))
     out_col = next((c for c in ("x", "output") if c in raw.columns), None)
     if out_col is None:
         raise ChainDataError("no gross-output column: name it 'x' or 'output'", source=source)
@@ -254,7 +318,7 @@ def read_io_table(path) -> tuple[pd.DataFrame, pd.Series]:
         vals = pd.to_numeric(text, errors="coerce")
         bad = text.notna().to_numpy() & vals.isna().to_numpy()
         if bad.any():
-            raise ChainDataError("not a number", source=source, column=str(col), rows=line[bad].tolist())
+            raise ChainDataError("not a number", source=source, column=str(col), rows=rows(raw, bad))
         return vals.to_numpy(dtype=float)
 
     block = np.column_stack([numeric(s) for s in labels]) if len(labels) else np.zeros((0, 0))
@@ -269,7 +333,7 @@ def read_io_table(path) -> tuple[pd.DataFrame, pd.Series]:
     xv = numeric(out_col)
     bad = np.isnan(xv)
     if bad.any():
-        raise ChainDataError("missing gross output", source=source, column=out_col, rows=line[bad].tolist())
+        raise ChainDataError("missing gross output", source=source, column=out_col, rows=rows(raw, bad))
     Z = pd.DataFrame(block, index=labels, columns=labels.copy())
     return Z, pd.Series(xv, index=labels, name="output")
 
@@ -305,7 +369,7 @@ def sector_table(source=None, *, dataset: str | None = None,
     local_only : bool, default False
         Chains: only the flows between local firms and the local firms'
         output (see :func:`segment_flows`). Input–output tables have no
-        region, so it does not apply to them.
+        region: ``local_only=True`` with one is a ``ValueError``.
 
     Returns
     -------
@@ -318,7 +382,8 @@ def sector_table(source=None, *, dataset: str | None = None,
     Raises
     ------
     ValueError
-        Both or neither of ``source`` and ``dataset``.
+        Both or neither of ``source`` and ``dataset``; ``local_only`` with an
+        input–output table.
     TypeError
         A ``source`` of another kind.
     ChainDataError
@@ -353,11 +418,19 @@ def sector_table(source=None, *, dataset: str | None = None,
         if path.is_dir() or path.suffix.lower() in (".xlsx", ".xls"):
             data = read_chain(path)
         else:
+            _no_local_only(local_only, f"{path.name} is an input–output table")
             return read_io_table(path)
     if isinstance(data, ChainGraph):
         return (segment_flows(data, local_only=local_only),
                 segment_output(data, local_only=local_only))
     if isinstance(data, IOTable):
+        _no_local_only(local_only, "an input–output table")
         return data.Z, data.x
     raise TypeError(
         f"expected an IOTable, a ChainGraph or a path, got {type(data).__name__}")
+
+
+def _no_local_only(local_only: bool, what: str) -> None:
+    """``local_only`` asked of a table that has no firms and no region: a ValueError."""
+    if local_only:
+        raise ValueError(f"local_only applies to chains only: {what} has no firms and no region")

@@ -15,9 +15,12 @@ counts as a pass. ``require`` is evaluated in three-valued (Kleene) logic: *and*
 fails if any part fails, passes if all pass, otherwise is unknown; *or* passes
 if any part passes, fails if all fail, otherwise is unknown. A tier is granted
 (``tier``) only when its rule passes; a tier whose rule is unknown is
-*possible* (``tier_possible``). A score with missing indicators is bounded:
-each missing indicator counts its lowest and its highest points, and a score
-criterion passes when the lower bound passes, fails when the upper bound fails.
+*possible* (``tier_possible``) — unless none of its inputs is known: a tier
+nothing is known about does not make "lead" a firm's possible tier
+(``tier_possible`` and ``next_tier`` are then missing). A score with missing
+indicators is bounded: each missing indicator counts its lowest and its
+highest points, and a score criterion passes when the lower bound passes,
+fails when the upper bound fails.
 To treat an input you cannot observe as failed, give the column with
 ``False``/``0``.
 
@@ -39,7 +42,7 @@ import pandas as pd
 from ..core import ChainGraph
 from ..errors import ChainDataError
 from ..rules import DEFAULT_RULES, RuleSet, list_rules, load_rules
-from ._common import per_chain
+from ._common import per_chain, with_place
 from ._tier_engine import DERIVED_MEASURES, evaluate
 
 __all__ = [
@@ -135,7 +138,11 @@ def tiers(chain: ChainGraph, *, rules=DEFAULT_RULES, cluster_type=None, detail: 
         The cluster kind of the chain, for firms whose ``cluster_type`` column
         is missing (the 链主 revenue threshold: 50 亿元 = 500000 万元 for pillar
         clusters, 10 亿元 = 100000 万元 for emerging ones; unknown, a firm
-        passes only above both and fails only below both).
+        passes only above both and fails only below both). By default the
+        chain template's :attr:`~chaingraph.ChainTemplate.cluster_type` (the
+        built-in ``nev`` is pillar, ``cnc`` and ``ic`` emerging); unknown
+        without a template or when it has none. ``attrs["cluster_type"]`` says
+        which was used.
     detail : bool, default True
         Add the per-criterion and per-indicator columns.
     near_miss : float, optional
@@ -152,9 +159,12 @@ def tiers(chain: ChainGraph, *, rules=DEFAULT_RULES, cluster_type=None, detail: 
       ``designations`` (ordered categorical; missing when none).
     - ``tier``: the highest tier whose rule passes (ordered categorical,
       missing when none).
-    - ``tier_possible``: the highest tier whose rule passes or is unknown.
+    - ``tier_possible``: the highest tier whose rule passes or is unknown;
+      missing when that tier has none of its inputs (then nothing known says
+      how high the firm could go).
     - ``next_tier``: the lowest tier above ``tier`` whose gates (the SME
-      condition) do not fail; missing when there is none.
+      condition) do not fail; missing when there is none, or when it has none
+      of its inputs.
     - ``next_distance``: when the next tier's rule fails, its relative distance
       (module docstring); ``inf`` when a yes/no or gate criterion fails; NaN
       when the rule is unknown.
@@ -177,8 +187,13 @@ def tiers(chain: ChainGraph, *, rules=DEFAULT_RULES, cluster_type=None, detail: 
       the exact score); ``<tier>.<criterion>.threshold`` for threshold criteria.
 
     ``attrs``: ``rules`` (the rule versions used), ``unconfirmed`` (criteria
-    whose value is marked unconfirmed in the rule files) and
-    ``missing_columns`` (inputs absent from the table, hence unknown).
+    whose value is marked unconfirmed in the rule files),
+    ``missing_columns`` (inputs absent from the table, hence unknown) and
+    ``cluster_type`` (the cluster kind given to firms without one: the
+    argument, else the template's; ``None`` when unknown).
+
+    A country aggregate (``firms.kind == "aggregate"``, "the rest of country
+    X") is not a firm and never a tier candidate: its row is empty.
 
     Notes
     -----
@@ -245,8 +260,12 @@ def tiers(chain: ChainGraph, *, rules=DEFAULT_RULES, cluster_type=None, detail: 
     NEV00917  specialised       0.012000    specialised.rd_expense
     NEV01429     champion       0.013291    champion.product_share
     """
+    if cluster_type is None and chain.template is not None:
+        cluster_type = chain.template.cluster_type
+
     def table():
-        return evaluate_rules(chain.firms, rules, cluster_type=cluster_type, detail=detail)
+        return _not_applicable(evaluate_rules(chain.firms, rules, cluster_type=cluster_type,
+                                              detail=detail), chain.is_aggregate)
 
     if not detail and _shipped(rules) and (cluster_type is None or isinstance(cluster_type, str)):
         # shipped rules cannot change: the summary is kept for the chain (tier_progress and a
@@ -254,7 +273,27 @@ def tiers(chain: ChainGraph, *, rules=DEFAULT_RULES, cluster_type=None, detail: 
         out = per_chain(chain, ("tiers", rules, cluster_type), table).copy()
     else:
         out = table()
-    return out if near_miss is None else _near_misses(out, near_miss)
+    out = out if near_miss is None else _near_misses(out, near_miss)
+    out.attrs["cluster_type"] = cluster_type
+    return with_place(out, chain)
+
+
+def _not_applicable(t: pd.DataFrame, aggregate: np.ndarray) -> pd.DataFrame:
+    """The tier table with the rows of country aggregates emptied: an aggregate ("the rest
+    of country X") is not a firm and is never a tier candidate."""
+    if not aggregate.any():
+        return t
+    t = t.copy()
+    for col in t.columns:
+        if col == "size_class":
+            continue
+        if col in ("next_missing", "next_unknown"):
+            t.loc[aggregate, col] = ""
+        elif isinstance(t[col].dtype, pd.CategoricalDtype) or t[col].dtype.kind == "f":
+            t.loc[aggregate, col] = np.nan
+        else:
+            t.loc[aggregate, col] = pd.NA
+    return t
 
 
 def _shipped(rules) -> bool:
@@ -306,7 +345,7 @@ def tier_progress(chain: ChainGraph, targets=None, *, by: str = "region", near_m
         Also count and list the firms whose rule for this tier (their next
         tier) fails within this relative distance (see :func:`tiers`).
     rules, cluster_type
-        As in :func:`tiers`.
+        As in :func:`tiers` (the cluster type defaults to the template's).
 
     Returns
     -------
@@ -323,7 +362,8 @@ def tier_progress(chain: ChainGraph, targets=None, *, by: str = "region", near_m
       local firms, not qualifying, have this tier as their next tier within the
       distance, and their ids, nearest first.
 
-    ``attrs["rules"]`` lists the rule versions, ``attrs["targets"]`` names the targets.
+    ``attrs["rules"]`` lists the rule versions, ``attrs["targets"]`` names the targets,
+    ``attrs["cluster_type"]`` the cluster kind used (as in :func:`tiers`).
 
     Examples
     --------
@@ -354,7 +394,8 @@ def tier_progress(chain: ChainGraph, targets=None, *, by: str = "region", near_m
         raise ValueError("by must be 'region' or 'city'")
     ruleset = load_rules(rules)
     t = tiers(chain, rules=ruleset, cluster_type=cluster_type, detail=False)
-    local = np.asarray(chain.is_local, dtype=bool)
+    cluster_type = t.attrs["cluster_type"]
+    local = np.asarray(chain.is_local, dtype=bool) & ~chain.is_aggregate
     t = t[local]
     named = "shandong-2025" if targets is None else "given"
     if targets is None:
@@ -410,4 +451,5 @@ def tier_progress(chain: ChainGraph, targets=None, *, by: str = "region", near_m
     out.attrs["rules"] = list(ruleset.names)
     out.attrs["unconfirmed"] = ruleset.unconfirmed
     out.attrs["targets"] = named
-    return out
+    out.attrs["cluster_type"] = cluster_type
+    return with_place(out, chain)

@@ -15,12 +15,14 @@ firm-level supply network:
 Conventions used throughout
 ---------------------------
 *What a link supplies.* A link's input segment is the **supplier's segment**
-(``firms.segment_id``): a firm sells what its segment makes. A ``segment_id``
-column of the links table, if present, is not used.
+(its primary segment, :attr:`ChainGraph.segment_codes`): a firm sells what its
+segment makes. A ``segment_id`` column of the links table, if present, is not
+used.
 
 *Essential flows.* With a chain template whose flows are given, a link from a
 firm of segment *k* to a firm of segment *l* is on an essential flow when the
-template has the flow *k → l* with ``essential`` true; links between segments
+template has the flow *k → l*, given or inherited by a nested segment
+(:attr:`ChainTemplate.effective_flows`), with ``essential`` true; links between segments
 the template does not connect, and links from or to firms without a segment,
 are not. Without a template (or with a template without flows) every link
 whose supplier has a segment counts as essential.
@@ -29,6 +31,12 @@ whose supplier has a segment counts as essential.
 (:attr:`ChainGraph.is_local`: in the focus region and not foreign; every
 non-foreign firm when the chain has no region). The local demand for segment
 *k* is what local customers buy from firms of segment *k*, in amount (万元).
+
+*Chain maps.* A chain with a presence table but no links (a chain map) has no
+transactions: its segments are judged by the market shares the presence table
+gives (:func:`weak_links`; the provider shares are computed in
+:mod:`chaingraph.analysis._segment_supply`), its chokepoints by the
+``dominant_share`` rule alone, and :func:`single_sourcing` needs links.
 """
 
 from __future__ import annotations
@@ -37,11 +45,16 @@ import numpy as np
 import pandas as pd
 
 from chaingraph.analysis import _graph_kernels
-from chaingraph.analysis._common import per_chain
+from chaingraph.analysis._common import per_chain, require_links, with_place
 from chaingraph.analysis._segment_supply import (
+    BASES,
     _check_fraction,
     _essential_pairs,
+    _LOCATIONS,
     _location_categorical,
+    _negligible_in_primary,
+    _provider_sums,
+    _providers,
     _require_segments,
     _segment_supply,
     _segment_weights,
@@ -53,6 +66,10 @@ __all__ = ["weak_links", "chokepoints", "single_sourcing", "WEAKNESS_CLASSES"]
 
 #: The weakness classes of :func:`weak_links`, most severe first.
 WEAKNESS_CLASSES = ("missing", "foreign", "weak", "ok")
+
+#: Shares within this of ``min_share`` count as reaching it (published shares are rounded
+#: and stored as floats).
+_SHARE_TOLERANCE = 1e-9
 
 # --------------------------------------------------------------------------- #
 # chokepoint defaults
@@ -122,7 +139,12 @@ def single_sourcing(chain: ChainGraph) -> pd.DataFrame:
 
     Such a customer loses all of input *k* if its one supplier fails — the
     firm-level form of a single point of failure. Suppliers without a segment
-    are not counted.
+    are not counted. A supplier the presence table flags negligible in its
+    segment is no second source: a customer buying *k* from one supplier and
+    from negligible ones is single-sourced from the first (and from a
+    negligible one when it is all it has). A country aggregate ("the rest of
+    country X", ``firms.kind``) is never named as the one supplier: many
+    firms stand behind it.
 
     Parameters
     ----------
@@ -171,8 +193,9 @@ def single_sourcing(chain: ChainGraph) -> pd.DataFrame:
     >>> bool(ss["amount"].is_monotonic_decreasing)
     True
     """
+    require_links(chain, "single_sourcing")
     _require_segments(chain, "single_sourcing")
-    return _single_sourcing(chain)
+    return with_place(_single_sourcing(chain), chain)
 
 
 def _single_sourcing(chain) -> pd.DataFrame:
@@ -204,8 +227,14 @@ def _single_sourced(chain) -> dict:
 
 
 def _find_single_sourced(chain) -> dict:
+    """A customer's one source of an input: the only supplier of the input segment on an
+    essential flow, or its only supplier not flagged negligible in its segment; never an
+    aggregate (many firms stand behind it)."""
     c, ks, s, a = _graph_kernels.sole_sources(chain.adjacency_t, chain.segment_codes,
-                                              _essential_pairs(chain))
+                                              _essential_pairs(chain),
+                                              live=~_negligible_in_primary(chain))
+    named = ~chain.is_aggregate[s]
+    c, ks, s, a = c[named], ks[named], s[named], a[named]
     order = np.lexsort((ks, c, -a))
     return {"customer": c[order], "segment": ks[order], "supplier": s[order], "amount": a[order]}
 
@@ -214,15 +243,16 @@ def _find_single_sourced(chain) -> dict:
 # chokepoints
 
 
-def chokepoints(chain: ChainGraph, *, leads=None, sources=None) -> pd.DataFrame:
+def chokepoints(chain: ChainGraph, *, leads=None, sources=None, min_share: float = 0.9) -> pd.DataFrame:
     """Chokepoint firms (堵点 / 卡脖子): firms whose loss cuts supply.
 
-    Two rules; a firm meeting either is a chokepoint.
+    Three rules; a firm meeting any of them is a chokepoint.
 
     ``sole_flow`` — the firm is the only supplier in the data of an
     essential segment flow *k → l* (*k* ≠ *l*): no other firm of segment
     *k* sells to any firm of segment *l*. Without a template every pair of
-    distinct segments linked in the data counts as a flow.
+    distinct segments linked in the data counts as a flow. Flows a nested
+    segment inherits from its parent count (:attr:`ChainTemplate.effective_flows`).
 
     ``dominator`` — every supply path from the chain's upstream firms to a
     lead firm or to a firm of the final segment passes through the firm.
@@ -233,7 +263,20 @@ def chokepoints(chain: ChainGraph, *, leads=None, sources=None) -> pd.DataFrame:
     :func:`chaingraph.analysis._graph_kernels.immediate_dominators`). A firm is a
     chokepoint when it strictly dominates at least one of these target firms.
 
-    What is cut off when firm *v* fails:
+    ``dominant_share`` — in a segment whose supply shares come from the
+    presence table (a chain map: shares or amounts given; see
+    :func:`weak_links`), the firm holds ``q ≥ min_share`` of the segment, or
+    is its only provider not flagged negligible and its share is not known to
+    be below ``min_share``. Presence in a sub-segment counts in its parent.
+    Structural rules need transactions: on a chain without links only this
+    rule applies (``attrs["note"]`` says so); on a transaction chain no
+    segment has presence shares and only the structural rules apply.
+
+    A country aggregate ("the rest of country X", ``firms.kind``) is never
+    listed: it stands for many firms. Its weight shows in
+    :func:`weak_links` (foreign share, concentration of its segment).
+
+    What is cut off when firm *v* fails (structural rules):
 
     * ``Sole(v)``: the customers that buy an essential input only from *v*
       (the rows of :func:`single_sourcing` with supplier *v*); they lose all
@@ -253,23 +296,28 @@ def chokepoints(chain: ChainGraph, *, leads=None, sources=None) -> pd.DataFrame:
         firms (链主) flagged ``is_lead`` by :func:`chaingraph.lead_firms`
         together with the firms of the template's final segments (without a
         template: firms that have suppliers but no customer in the data).
+        Only with links.
     sources : iterable of firm ids, optional
         The upstream firms where supply paths start. By default the firms of
         the template's source segments (segments with no incoming flow) and
-        every firm with no supplier in the data.
+        every firm with no supplier in the data. Only with links.
+    min_share : float, default 0.9
+        The share of a segment from which one provider dominates it.
 
     Returns
     -------
     DataFrame
         Indexed by ``firm_id``, one row per chokepoint, sorted by
-        ``dominated_leads``, ``cut_firms`` and ``cut_amount`` (descending):
+        ``dominated_leads``, ``cut_firms``, ``cut_amount`` and
+        ``dominant_share`` (descending; missing values last):
 
         ``segment_id``
-            The firm's segment.
+            The firm's (primary) segment.
         ``location``
             ``local``, ``outside`` or ``foreign``.
         ``rule``
-            ``sole_flow``, ``dominator`` or ``sole_flow; dominator``.
+            The rules met, ``"; "``-joined: ``sole_flow``, ``dominator``,
+            ``dominant_share``.
         ``sole_flows``
             The essential flows it alone supplies, as ``"k→l"`` joined by
             ``"; "`` (empty when none).
@@ -281,11 +329,22 @@ def chokepoints(chain: ChainGraph, *, leads=None, sources=None) -> pd.DataFrame:
             ``Σ_{j ∈ Dom(v)} in(j)`` (万元).
         ``cut_firms``, ``cut_amount``
             As defined above.
+        ``dominant_in``
+            The segments the firm dominates by share, ``"; "``-joined in
+            template order (empty when none).
+        ``dominant_share``
+            Its largest share among them (missing when none, or when it is
+            the only provider and its share is unknown).
+
+        Without links the structural columns (``sole_flows`` to
+        ``cut_amount``) are missing: they are unknown, not zero.
+        ``attrs["rules"]`` lists the rules applied.
 
     Raises
     ------
     ChainDataError
-        When ``leads`` or ``sources`` name firms that are not in the chain.
+        When ``leads`` or ``sources`` name firms that are not in the chain, or
+        are given for a chain without links.
 
     References
     ----------
@@ -311,12 +370,98 @@ def chokepoints(chain: ChainGraph, *, leads=None, sources=None) -> pd.DataFrame:
     >>> bool(cp.loc[planted.chokepoints, "rule"].str.contains("sole_flow").all())
     True
     """
+    min_share = _check_fraction("min_share", min_share)
     if leads is None and sources is None:  # the default table, shared within the chain
-        return per_chain(chain, "chokepoints", lambda: _chokepoints(chain, None, None)).copy()
-    return _chokepoints(chain, leads, sources)
+        return per_chain(chain, ("chokepoints", min_share),
+                         lambda: _chokepoints(chain, None, None, min_share)).copy()
+    return _chokepoints(chain, leads, sources, min_share)
 
 
-def _chokepoints(chain, leads, sources) -> pd.DataFrame:
+def _chokepoints(chain, leads, sources, min_share: float) -> pd.DataFrame:
+    """:func:`chokepoints` after checking ``min_share``."""
+    prov = _providers(chain)
+    dominant = _dominant_providers(chain, prov, min_share)
+    also = np.zeros(chain.n_firms, dtype=bool)
+    also[dominant.index] = True
+    if chain.has_links:
+        out = _structural_chokepoints(chain, leads, sources, also)
+        rules = ["sole_flow", "dominator", "dominant_share"]
+    else:
+        if leads is not None or sources is not None:
+            require_links(chain, "chokepoints with leads or sources (the dominator rule)")
+        out = _chain_map_chokepoints(chain, np.flatnonzero(also))
+        rules = ["dominant_share"]
+        out.attrs["note"] = ("sole_flow and dominator need supplier–customer links; this chain "
+                             "has none, so only dominant_share was applied")
+    pos = chain.firm_ids.get_indexer(out.index)
+    dom = dominant.reindex(pos)
+    out["rule"] = pd.array(
+        ["; ".join(p for p in (r, "dominant_share" if d else "") if p)
+         for r, d in zip(out["rule"].fillna("").tolist(), also[pos].tolist())], dtype="string")
+    out["dominant_in"] = pd.array([t if isinstance(t, str) else "" for t in dom["segments"].tolist()],
+                                  dtype="string")
+    out["dominant_share"] = dom["share"].to_numpy(dtype=float)
+    keep = ~chain.is_aggregate[pos]
+    out, pos = out[keep], pos[keep]
+
+    def desc(col):
+        return -out[col].astype("float64").fillna(-np.inf).to_numpy()
+
+    order = np.lexsort((pos, desc("dominant_share"), desc("cut_amount"), desc("cut_firms"),
+                        desc("dominated_leads")))
+    out = out.iloc[order]
+    out.attrs["rules"] = rules
+    return with_place(out, chain)
+
+
+def _dominant_providers(chain, prov, min_share: float) -> pd.DataFrame:
+    """The firms the ``dominant_share`` rule names, indexed by firm position: ``segments``
+    (the segments they dominate, ``"; "``-joined) and ``share`` (their largest share there)."""
+    presence_based = prov.basis[prov.seg] != BASES.index("links")
+    live = np.bincount(prov.seg[~prov.negligible], minlength=len(chain.segment_ids))
+    sole = (live[prov.seg] == 1) & ~prov.negligible & np.isnan(prov.q)
+    hit = presence_based & ~chain.is_aggregate[prov.firm] & (
+        (prov.q >= min_share - _SHARE_TOLERANCE) | sole)
+    names = chain.segment_ids.to_numpy(dtype=object)
+    pairs = pd.DataFrame({"firm": prov.firm[hit], "seg": prov.seg[hit], "q": prov.q[hit]})
+    pairs = pairs.sort_values(["firm", "seg"], kind="stable")
+    grouped = pairs.groupby("firm", sort=True)
+    return pd.DataFrame({
+        "segments": grouped["seg"].agg(lambda k: "; ".join(names[k.to_numpy()])),
+        "share": grouped["q"].max(),
+    })
+
+
+def _chain_map_chokepoints(chain, keep: np.ndarray) -> pd.DataFrame:
+    """The table of :func:`chokepoints` for the firms ``keep`` of a chain without links: the
+    structural measures unknown."""
+    seg = chain.segment_codes.astype(np.int64)[keep]
+    names = chain.segment_ids.to_numpy(dtype=object)
+    n = len(keep)
+    unknown_count = pd.array([pd.NA] * n, dtype="Int64")
+    return pd.DataFrame(
+        {
+            "segment_id": pd.array([names[k] if k >= 0 else None for k in seg.tolist()],
+                                   dtype="string"),
+            "location": _location_categorical(chain.location_codes[keep]),
+            "rule": pd.array([""] * n, dtype="string"),
+            "sole_flows": pd.array([pd.NA] * n, dtype="string"),
+            "sole_customers": unknown_count,
+            "sole_amount": np.full(n, np.nan),
+            "dominated_firms": unknown_count.copy(),
+            "dominated_leads": unknown_count.copy(),
+            "dominated_amount": np.full(n, np.nan),
+            "cut_firms": unknown_count.copy(),
+            "cut_amount": np.full(n, np.nan),
+        },
+        index=pd.Index(chain.firm_ids.take(keep), name="firm_id"),
+    )
+
+
+def _structural_chokepoints(chain, leads, sources, also: np.ndarray) -> pd.DataFrame:
+    """The ``sole_flow`` and ``dominator`` rules of :func:`chokepoints` (a chain with links):
+    one row per firm meeting one of them or marked in ``also`` (then ``rule`` is empty),
+    unsorted."""
     n = chain.n_firms
     seg = chain.segment_codes.astype(np.int64)
     n_seg = len(chain.segment_ids)
@@ -373,9 +518,9 @@ def _chokepoints(chain, leads, sources) -> pd.DataFrame:
 
     by_sole = n_sole_flows > 0
     by_dom = dominated_leads > 0
-    keep = np.flatnonzero(by_sole | by_dom)
+    keep = np.flatnonzero(by_sole | by_dom | also)
     rule = np.where(by_sole & by_dom, "sole_flow; dominator",
-                    np.where(by_sole, "sole_flow", "dominator"))
+                    np.where(by_sole, "sole_flow", np.where(by_dom, "dominator", "")))
     seg_names = chain.segment_ids.to_numpy(dtype=object)
     seg_col = [seg_names[seg[i]] if seg[i] >= 0 else None for i in keep.tolist()]
     out = pd.DataFrame(
@@ -395,9 +540,7 @@ def _chokepoints(chain, leads, sources) -> pd.DataFrame:
         },
         index=pd.Index(chain.firm_ids.take(keep), name="firm_id"),
     )
-    order = np.lexsort((keep, -out["cut_amount"].to_numpy(), -out["cut_firms"].to_numpy(),
-                        -out["dominated_leads"].to_numpy()))
-    return out.iloc[order]
+    return out
 
 
 # --------------------------------------------------------------------------- #
@@ -412,46 +555,95 @@ def weak_links(
     max_foreign_share: float = 0.5,
     min_local_firms: int = 2,
     other_weight: float = 0.7,
+    min_share: float = 0.9,
     leads=None,
     chokepoint_table: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Weak links (薄弱环节): missing, weak and foreign-dependent segments of the chain.
 
-    For each segment *k*, with ``x_s`` = firm *s*'s sales to local customers
-    and ``D_k = Σ_{s ∈ k} x_s`` the local demand for *k* (what local
-    customers buy from segment *k*):
+    Judged from the focus region's position (the home country without a
+    region): for each segment *k*, each provider *s* of *k* — a firm or
+    aggregate active in *k* or in a segment nested in *k* — has a supply
+    share ``q_s``, known in one of two ways (column ``basis``):
 
-    * supply shares by the supplier's location ``g`` (local / outside /
-      foreign): ``share_g = Σ_{s ∈ k, loc(s) = g} x_s / D_k``;
-    * supplier concentration ``HHI_k = Σ_{s ∈ k} (x_s / D_k)²`` and the top
-      supplier's share ``max_s x_s / D_k``;
+    ``links`` (a transaction chain)
+        ``q_s = x_s / D_k`` with ``x_s`` firm *s*'s sales to local customers
+        and ``D_k = Σ_{s ∈ k} x_s`` the local demand for *k* (what local
+        customers buy from segment *k*); all shares missing when ``D_k = 0``.
+    ``share`` or ``amount`` (a chain map: the presence table)
+        ``q_s`` = the share of the segment's market the presence table gives
+        (0 for a provider flagged negligible); without shares, the amounts:
+        ``q_s = amount_s / Σ amount`` (see below for the exact rule). A
+        segment's shares are those given for it: a grouping's shares are not
+        added up from its sub-segments' (different markets), but without
+        rows of its own it takes its sub-segments' amounts.
+    ``none``
+        A chain map that gives neither for the segment: every provider's share
+        is unknown (0 for negligible ones).
 
-    (all missing when ``D_k = 0``). The class, first rule that applies:
+    From them, by the provider's location ``g`` (local / outside / foreign):
+    ``share_g = Σ_{s ∈ k, loc(s) = g} q_s``, concentration
+    ``HHI_k = Σ_s q_s²`` and the top provider's share ``max_s q_s``. On a
+    chain map the shares are of the segment's whole market: the part no
+    provider is listed for (``1 − share_known``) counts for no location, and
+    a share that depends on a provider of unknown share is missing. A
+    criterion on such a share is then evaluated on its bounds (the unknown
+    providers hold at most ``1 − share_known`` together): met, not met, or
+    unknown.
+
+    The class, first rule that applies:
 
     ``missing`` (缺链)
-        no local firm in the segment;
+        no local provider in the segment (a negligible one or an aggregate
+        counts; presence in a sub-segment counts for the parent). A
+        *process* segment (``kind == "process"``) without any provider is a
+        step of the chain, not a gap: its class is missing (``<NA>``) with
+        the reason ``process_without_providers``;
     ``foreign`` (卡脖子)
         ``foreign_share > max_foreign_share``;
     ``weak`` (弱链)
-        any of ``local_share < min_local_share``, ``HHI > max_hhi``, fewer
-        than ``min_local_firms`` local firms, or a chokepoint firm in the
-        segment;
+        any of ``local_share < min_local_share``, concentration, fewer than
+        ``min_local_firms`` local providers, or a chokepoint firm in the
+        segment (:func:`chokepoints`). On a chain map the segment is judged
+        from the region's position: concentration (``HHI > max_hhi``), few
+        local providers and chokepoints count only when the top provider, or
+        the chokepoint firm, is not local — a home oligopoly or a home
+        champion (one local firm with the largest share) is a strength, not a
+        weakness. On a transaction chain any chokepoint firm, few local firms
+        and ``HHI > max_hhi`` count (as before);
     ``ok``
-        none of these.
+        none of these;
+    ``<NA>``
+        the class depends on a criterion that is unknown (reason
+        ``unknown_shares``).
 
-    Severity, in [0, 1]::
+    Severity, in [0, 1], orders the classes by construction
+    (``missing ≥ foreign ≥ weak ≥ ok``) and the segments within a class by
+    risk::
 
-        severity_k = weight_k · risk_k
+        severity_k = (band_k + weight_k · risk_k) / 4,   band = 3, 2, 1, 0
+                                                          for missing, foreign, weak, ok
         risk_k     = 1                                       if missing
                    = max(foreign_share + ½·outside_share,
-                         HHI,
+                         concentration,
                          max(0, 1 − n_local / min_local_firms))   otherwise
 
-    (a missing share or HHI counts 0): foreign supply counts fully, supply
-    from elsewhere in China half, and concentration and thin local presence
-    count on their own. ``weight_k`` is 1 for a 五基 foundation segment
+    (a share or HHI not known counts its known part; concentration is HHI
+    and thin presence ``max(0, 1 − n_local / min_local_firms)``, on a chain
+    map both only when the top provider is not local), missing when
+    the class is: foreign supply counts fully, supply from elsewhere in the
+    home country half, and concentration and thin local presence on their
+    own. ``weight_k`` is 1 for a 五基 foundation segment
     (基础零部件/元器件/软件/材料/工艺, the targets of 固基强基) and
     ``other_weight`` otherwise.
+
+    The exact share rule on a chain map: a provider's presence in *k* is its
+    own row for *k*, else its rows below *k*. The basis is ``share`` when a
+    provider of *k* not flagged negligible has a share given for *k* (or
+    every provider is negligible); else ``amount`` when every provider not
+    flagged negligible has an amount in *k* (its own row's; for a provider
+    only below *k*, when *k* has no rows of its own, the sum of its rows
+    below); else ``links`` on a chain with links, else ``none``.
 
     Parameters
     ----------
@@ -463,9 +655,11 @@ def weak_links(
     max_foreign_share : float, default 0.5
         Foreign supply share above which the segment is foreign-dependent.
     min_local_firms : int, default 2
-        Fewer local firms than this makes the segment weak.
+        Fewer local providers than this makes the segment weak.
     other_weight : float, default 0.7
         Severity weight of segments that are not foundation segments.
+    min_share : float, default 0.9
+        Passed to :func:`chokepoints` (its ``dominant_share`` rule).
     leads : iterable of firm ids, optional
         Passed to :func:`chokepoints`.
     chokepoint_table : DataFrame, optional
@@ -479,33 +673,52 @@ def weak_links(
         ``name``, ``stage``, ``foundation``
             From the chain template (missing without one).
         ``n_firms``, ``n_local``, ``n_outside``, ``n_foreign``
-            Firms of the segment, all and by location.
+            Providers of the segment (firms and aggregates, negligible ones
+            included, presence in sub-segments counted), all and by location.
         ``local_demand``
-            ``D_k`` (万元).
+            ``D_k`` (万元); missing without links.
         ``local_share``, ``outside_share``, ``foreign_share``
-            Shares of ``D_k`` by supplier location (sum to 1).
+            Supply shares by provider location (they sum to 1 on the
+            ``links`` basis, to ``share_known`` on a chain map); missing when
+            a provider there has an unknown share.
+        ``share_known``
+            ``Σ q_s`` over the providers whose share is known: 1 on the
+            ``links`` basis (missing when ``D_k = 0``), the part of the market
+            the presence table attributes on a chain map.
         ``hhi``, ``top_supplier_share``, ``top_supplier``
-            Concentration of ``D_k`` over the segment's suppliers and the
-            largest supplier's id (of tied suppliers, the smallest id).
+            Concentration over the segment's providers and the largest
+            provider's share and id (of tied providers, the smallest id);
+            missing when a provider of unknown share could change them.
+        ``top_supplier_kind``
+            ``firm`` or ``aggregate``: an aggregate may be the top provider.
         ``single_sourced``
             Local customers that buy the segment's output, on an essential
-            flow, from one supplier only (see :func:`single_sourcing`).
+            flow, from one supplier only (see :func:`single_sourcing`);
+            missing without links.
         ``n_chokepoints``
-            Chokepoint firms of the segment (see :func:`chokepoints`).
+            Chokepoint firms of the segment (see :func:`chokepoints`: by their
+            segment for the structural rules, by the segments they dominate
+            for ``dominant_share``).
         ``weakness``
-            ``missing``, ``foreign``, ``weak`` or ``ok``.
+            ``missing``, ``foreign``, ``weak``, ``ok``, or missing when
+            unknown (see above).
         ``reasons``
             The criteria met, joined by ``"; "``: ``no_local_firm``,
             ``foreign_share``, ``local_share``, ``hhi``, ``few_local_firms``,
-            ``chokepoint``.
+            ``chokepoint``; and ``unknown_shares`` or
+            ``process_without_providers`` when the class is unknown.
         ``severity``
             As above.
+        ``basis``
+            ``links``, ``share``, ``amount`` or ``none``: where the shares
+            come from.
 
     Raises
     ------
     ChainDataError
-        When the firms have no segment (no ``segment_id`` column, or no firm
-        with one; a chain template alone does not place firms in segments).
+        When the firms have no segment (no ``segment_id`` column and no
+        presence table, or no firm with one; a chain template alone does not
+        place firms in segments).
 
     References
     ----------
@@ -540,78 +753,203 @@ def weak_links(
         raise ValueError(f"min_local_firms must be a non-negative integer, got {min_local_firms}")
     min_local_firms = int(min_local_firms)
 
-    sup = _segment_supply(chain)
     seg_ids = chain.segment_ids
     n_seg = len(seg_ids)
-    d = sup["demand"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pos = d > 0
-        local_share = np.where(pos, sup["demand_local"] / d, np.nan)
-        outside_share = np.where(pos, sup["demand_outside"] / d, np.nan)
-        foreign_share = np.where(pos, sup["demand_foreign"] / d, np.nan)
-        hhi = np.where(pos, sup["sumsq"] / (d * d), np.nan)
-        top_share = np.where(pos, sup["top_val"] / d, np.nan)
+    prov = _providers(chain)
+    counts = _provider_sums(chain, prov)
+    sh = _segment_shares(chain, prov, counts)
 
-    ss = _single_sourced(chain)
-    single = np.bincount(ss["segment"][chain.is_local[ss["customer"]]], minlength=n_seg)
+    if chain.has_links:
+        ss = _single_sourced(chain)
+        single = pd.array(np.bincount(ss["segment"][chain.is_local[ss["customer"]]],
+                                      minlength=n_seg), dtype="int64")
+    else:
+        single = pd.array([pd.NA] * n_seg, dtype="Int64")
 
-    cp = chokepoints(chain, leads=leads) if chokepoint_table is None else chokepoint_table
-    cp_seg = seg_ids.get_indexer(cp["segment_id"].dropna())
-    n_cp = np.bincount(cp_seg[cp_seg >= 0], minlength=n_seg)
+    cp = (chokepoints(chain, leads=leads, min_share=min_share) if chokepoint_table is None
+          else chokepoint_table)
+    n_cp, n_cp_away = _chokepoints_by_segment(chain, cp)
 
-    n_local = sup["local"]
+    n_local = counts["local"]
+    by_links = sh["basis"] == BASES.index("links")
+    process = (chain.segments["kind"] == "process").to_numpy(dtype=bool, na_value=False)
+    step = process & (counts["n"] == 0)
+    missing = (n_local == 0) & ~step
+    # on a chain map, the home region's own position decides: concentration in home hands and
+    # a home champion holding the top share are strengths, not weak links
+    away_top = np.where(by_links, _YES, sh["top_not_local"])
     flags = {
-        "no_local_firm": n_local == 0,
-        "foreign_share": np.nan_to_num(foreign_share, nan=0.0) > max_foreign_share,
-        "local_share": np.nan_to_num(local_share, nan=1.0) < min_local_share,
-        "hhi": np.nan_to_num(hhi, nan=0.0) > max_hhi,
-        "few_local_firms": n_local < min_local_firms,
-        "chokepoint": n_cp > 0,
+        "no_local_firm": _known(missing),
+        "foreign_share": _exceeds(sh["foreign_lo"], sh["foreign_hi"], max_foreign_share),
+        "local_share": _below(sh["local_lo"], sh["local_hi"], min_local_share),
+        "hhi": np.minimum(_exceeds(sh["hhi_lo"], sh["hhi_hi"], max_hhi), away_top).astype(np.int8),
+        "few_local_firms": np.minimum(_known(n_local < min_local_firms), away_top).astype(np.int8),
+        "chokepoint": _known(np.where(by_links, n_cp, n_cp_away) > 0),
     }
-    weak_any = flags["local_share"] | flags["hhi"] | flags["few_local_firms"] | flags["chokepoint"]
-    weakness = np.where(
-        flags["no_local_firm"], "missing",
-        np.where(flags["foreign_share"], "foreign", np.where(weak_any, "weak", "ok")),
-    )
-    names = list(flags)
-    matrix = np.column_stack([flags[k] for k in names]) if n_seg else np.zeros((0, len(names)), bool)
-    reasons = ["; ".join(nm for nm, f in zip(names, row) if f) for row in matrix.tolist()]
+    weak_any = np.maximum.reduce([flags[k] for k in ("local_share", "hhi", "few_local_firms",
+                                                     "chokepoint")])
+    band = np.select(
+        [missing, flags["foreign_share"] == _YES, flags["foreign_share"] == _MAYBE,
+         weak_any == _YES, weak_any == _MAYBE],
+        [3, 2, -1, 1, -1], default=0)
+    band = np.where(step, -1, band)
+    weakness = np.array(WEAKNESS_CLASSES[::-1], dtype=object)[np.maximum(band, 0)]
+    weakness[band < 0] = None
 
-    dep = np.nan_to_num(foreign_share, nan=0.0) + 0.5 * np.nan_to_num(outside_share, nan=0.0)
+    names = list(flags)
+    matrix = np.column_stack([flags[k] == _YES for k in names]) if n_seg else np.zeros((0, len(names)), bool)
+    reasons = ["; ".join(nm for nm, f in zip(names, row) if f) for row in matrix.tolist()]
+    for k in np.flatnonzero(band < 0).tolist():
+        reasons[k] = ("process_without_providers" if step[k]
+                      else "; ".join(filter(None, [reasons[k], "unknown_shares"])))
+
+    dep = sh["foreign_lo"] + 0.5 * sh["outside_lo"]
+    concentration = np.where(by_links | (sh["top_not_local"] == _YES), sh["hhi_lo"], 0.0)
     thin = (
         np.maximum(0.0, 1.0 - n_local / min_local_firms) if min_local_firms > 0 else np.zeros(n_seg)
     )
-    risk = np.maximum.reduce([dep, np.nan_to_num(hhi, nan=0.0), thin]) if n_seg else dep
-    risk = np.where(flags["no_local_firm"], 1.0, np.clip(risk, 0.0, 1.0))
-    severity = _segment_weights(chain, other_weight) * risk
+    thin = np.where(by_links | (sh["top_not_local"] == _YES), thin, 0.0)
+    risk = np.maximum.reduce([dep, concentration, thin]) if n_seg else dep
+    risk = np.where(missing, 1.0, np.clip(risk, 0.0, 1.0))
+    severity = (band + _segment_weights(chain, other_weight) * risk) / 4.0
+    severity = np.where(band < 0, np.nan, severity)
 
     ids = chain.firm_ids.to_numpy(dtype=object)
-    top = [ids[p] if p >= 0 else None for p in sup["top_pos"].tolist()]
+    top = sh["top_pos"]
     segs = chain.segments
     out = pd.DataFrame(
         {
             "name": segs["name"].to_numpy() if "name" in segs else None,
             "stage": segs["stage"].to_numpy() if "stage" in segs else None,
             "foundation": segs["foundation"].to_numpy() if "foundation" in segs else None,
-            "n_firms": sup["n"].astype(np.int64),
+            "n_firms": counts["n"].astype(np.int64),
             "n_local": n_local.astype(np.int64),
-            "n_outside": sup["outside"].astype(np.int64),
-            "n_foreign": sup["foreign"].astype(np.int64),
-            "local_demand": d,
-            "local_share": local_share,
-            "outside_share": outside_share,
-            "foreign_share": foreign_share,
-            "hhi": hhi,
-            "top_supplier_share": top_share,
-            "top_supplier": pd.array(top, dtype="string"),
-            "single_sourced": single.astype(np.int64),
+            "n_outside": counts["outside"].astype(np.int64),
+            "n_foreign": counts["foreign"].astype(np.int64),
+            "local_demand": sh["local_demand"],
+            "local_share": sh["local_share"],
+            "outside_share": sh["outside_share"],
+            "foreign_share": sh["foreign_share"],
+            "share_known": sh["share_known"],
+            "hhi": sh["hhi"],
+            "top_supplier_share": sh["top_share"],
+            "top_supplier": pd.array([ids[p] if p >= 0 else None for p in top.tolist()],
+                                     dtype="string"),
+            "top_supplier_kind": pd.array(
+                [("aggregate" if chain.is_aggregate[p] else "firm") if p >= 0 else None
+                 for p in top.tolist()], dtype="string"),
+            "single_sourced": single,
             "n_chokepoints": n_cp.astype(np.int64),
             "weakness": pd.array(weakness, dtype="string"),
             "reasons": pd.array(reasons, dtype="string"),
             "severity": severity,
+            "basis": pd.array(np.array(BASES, dtype=object)[sh["basis"]], dtype="string"),
         },
         index=pd.Index(seg_ids, name="segment_id"),
     )
     for col in ("name", "stage", "foundation"):
         out[col] = out[col].astype("string")
+    return with_place(out, chain)
+
+
+# three-valued outcomes of a criterion: not met, unknown, met (or: and = min, or = max)
+_NO, _MAYBE, _YES = 0, 1, 2
+
+
+def _known(met: np.ndarray) -> np.ndarray:
+    return np.where(met, _YES, _NO).astype(np.int8)
+
+
+def _exceeds(lo: np.ndarray, hi: np.ndarray, limit: float) -> np.ndarray:
+    """``value > limit`` for a value known to lie in ``[lo, hi]``: met, not met or unknown."""
+    return np.where(lo > limit, _YES, np.where(hi <= limit, _NO, _MAYBE)).astype(np.int8)
+
+
+def _below(lo: np.ndarray, hi: np.ndarray, limit: float) -> np.ndarray:
+    """``value < limit`` for a value known to lie in ``[lo, hi]``: met, not met or unknown."""
+    return np.where(hi < limit, _YES, np.where(lo >= limit, _NO, _MAYBE)).astype(np.int8)
+
+
+def _segment_shares(chain, prov, counts: dict) -> dict:
+    """Per segment: the supply shares of :func:`weak_links` and the bounds its criteria use.
+
+    ``<g>_share``, ``hhi``, ``top_share`` are the reported values (missing where
+    unknown); ``<g>_lo``/``<g>_hi`` and ``hhi_lo``/``hhi_hi`` the bounds (on the
+    ``links`` basis both are the value, with today's stand-ins for a missing one:
+    local 1, foreign, outside and HHI 0); ``top_not_local`` a three-valued outcome.
+    """
+    n_seg = len(chain.segment_ids)
+    basis = prov.basis
+    by_links = basis == BASES.index("links")
+    out = {"basis": basis}
+    # chain map: the known parts, and what providers of unknown share could add
+    known = counts["share_known"]
+    room = np.clip(1.0 - known, 0.0, None)
+    for g in _LOCATIONS:
+        lo = counts[f"known_{g}"]
+        unknown = counts[f"unknown_{g}"]
+        out[f"{g}_share"] = np.where(unknown, np.nan, lo)
+        out[f"{g}_lo"], out[f"{g}_hi"] = lo, lo + room * unknown
+    any_unknown = counts["any_unknown"]
+    top_val = counts["top_val"]
+    out["hhi"] = np.where(any_unknown, np.nan, counts["sumsq"])
+    out["hhi_lo"] = counts["sumsq"]
+    out["hhi_hi"] = counts["sumsq"] + any_unknown * (2.0 * room * top_val + room * room)
+    sure = counts["top_sure"] & (top_val > 0)
+    out["top_pos"] = np.where(sure, counts["top_pos"], -1)
+    out["top_share"] = np.where(sure, top_val, np.nan)
+    out["share_known"] = known
+    none = counts["n"] == 0  # no provider at all: no share to speak of
+    for col in ("local_share", "outside_share", "foreign_share", "hhi", "share_known"):
+        out[col] = np.where(none, np.nan, out[col])
+    top_loc = chain.location_codes[np.maximum(counts["top_pos"], 0)] if chain.n_firms else np.zeros(n_seg)
+    out["top_not_local"] = np.where(
+        sure, np.where(top_loc != 0, _YES, _NO),
+        np.where(counts["live_local"] == 0, _YES,
+                 np.where(counts["live_local"] == counts["live"], _NO, _MAYBE))).astype(np.int8)
+    out["local_demand"] = np.full(n_seg, np.nan)
+    if not chain.has_links:
+        return out
+    # transaction chain: shares of the local demand D_k
+    sup = _segment_supply(chain)
+    d = sup["demand"]
+    out["local_demand"] = d
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pos = d > 0
+        links = {g: np.where(pos, sup[f"demand_{g}"] / d, np.nan) for g in _LOCATIONS}
+        links_hhi = np.where(pos, sup["sumsq"] / (d * d), np.nan)
+        links_top = np.where(pos, sup["top_val"] / d, np.nan)
+    stand_in = {"local": 1.0, "outside": 0.0, "foreign": 0.0}
+    for g in _LOCATIONS:
+        out[f"{g}_share"] = np.where(by_links, links[g], out[f"{g}_share"])
+        value = np.nan_to_num(links[g], nan=stand_in[g])
+        out[f"{g}_lo"] = np.where(by_links, value, out[f"{g}_lo"])
+        out[f"{g}_hi"] = np.where(by_links, value, out[f"{g}_hi"])
+    out["hhi"] = np.where(by_links, links_hhi, out["hhi"])
+    out["hhi_lo"] = np.where(by_links, np.nan_to_num(links_hhi, nan=0.0), out["hhi_lo"])
+    out["hhi_hi"] = np.where(by_links, out["hhi_lo"], out["hhi_hi"])
+    out["top_pos"] = np.where(by_links, sup["top_pos"], out["top_pos"])
+    out["top_share"] = np.where(by_links, links_top, out["top_share"])
+    out["share_known"] = np.where(by_links, np.where(pos, 1.0, np.nan), known)
     return out
+
+
+def _chokepoints_by_segment(chain, cp: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Chokepoint firms per segment, all and those not local: structural chokepoints in
+    their ``segment_id``, ``dominant_share`` ones in the segments they dominate."""
+    n_seg = len(chain.segment_ids)
+    structural = (cp["rule"].str.contains("sole_flow|dominator").fillna(True).to_numpy(dtype=bool)
+                  if "rule" in cp.columns else np.ones(len(cp), dtype=bool))
+    firm = [cp.index[structural].to_numpy(dtype=object)]
+    seg = [cp["segment_id"][structural].to_numpy(dtype=object)]
+    if "dominant_in" in cp.columns:
+        dom = cp["dominant_in"].dropna()
+        dom = dom[dom != ""].str.split("; ").explode()
+        firm.append(dom.index.to_numpy(dtype=object))
+        seg.append(dom.to_numpy(dtype=object))
+    pairs = pd.DataFrame({"firm": np.concatenate(firm), "seg": np.concatenate(seg)}).drop_duplicates()
+    k = chain.segment_ids.get_indexer(pairs["seg"])
+    f = chain.firm_ids.get_indexer(pairs["firm"])
+    ok = k >= 0
+    away = ok & (f >= 0) & (chain.location_codes[np.maximum(f, 0)] != 0)
+    return np.bincount(k[ok], minlength=n_seg), np.bincount(k[away], minlength=n_seg)

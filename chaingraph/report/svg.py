@@ -119,8 +119,9 @@ def segment_map(segments: pd.DataFrame, flows: pd.DataFrame, *, title: str,
     """
     stage_labels = stage_labels or {}
     stages = ["upstream", "midstream", "downstream"]
-    cols = {s: [i for i, st in zip(segments.index, segments["stage"]) if st == s] for s in stages}
-    other = [i for i, st in zip(segments.index, segments["stage"]) if st not in stages]
+    seg_stage = segments["stage"].astype(object).where(segments["stage"].notna(), None)
+    cols = {s: [i for i, st in zip(segments.index, seg_stage) if st == s] for s in stages}
+    other = [i for i, st in zip(segments.index, seg_stage) if st not in stages]
     if other:
         cols["other"] = other
         stages = stages + ["other"]

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ChainDataError
-from .attributes import firm_values, is_numeric, numeric_values, score_table, segment_stages
+from .attributes import firm_values, is_numeric, numeric_values, role_flags, score_table, segment_stages
 from .page import ChainNetwork, vis_options
 from .style import (FIXED_PALETTES, MISSING_COLOR, STAGE_LABELS, STAGE_ORDER, categorical_colors,
                     format_value, is_present, ramp_colors, scale_sizes)
@@ -23,8 +23,13 @@ PHYSICS_LIMIT = 300
 SPACING = 42.0          # distance between firm nodes in the layered grid (vis units)
 STAGE_GAP = 700.0       # gap between stage columns
 BLOCK_GAP = 150.0       # gap between segment blocks within a column
+#: Role tags under the name of lead firms and chokepoints, and how they are drawn.
+LEAD_TAG = "链主 lead"
+CHOKEPOINT_TAG = "堵点 chokepoint"
+ROLE_FONT = {"size": 40, "strokeWidth": 6, "strokeColor": "#ffffff", "color": "#111111"}
+CHOKEPOINT_BORDER = "#c53a32"
 _TOOLTIP_LABELS = {"lead_score": "链主 lead score", "rank": "lead rank", "is_lead": "链主 lead firm",
-                   "tier": "梯度 tier", "esri": "系统性风险 ESRI"}
+                   "tier": "梯度 tier", "esri": "系统性风险 ESRI", "chokepoint": "堵点 chokepoint"}
 
 
 def firm_view(chain, full, scores, *, color_by, size_by, highlight, layout, height) -> ChainNetwork:
@@ -39,11 +44,12 @@ def firm_view(chain, full, scores, *, color_by, size_by, highlight, layout, heig
     net.view = "firms"
 
     cvals = firm_values(chain, color_by, scores)
-    colors, legend, cnum = _firm_colors(chain, color_by, cvals)
+    colors, legend, cnum = firm_colors(chain, color_by, cvals)
     net.legend = legend
-    svals, sizes, net.size_note = _firm_sizes(chain, size_by, scores)
+    svals, sizes, net.size_note = firm_sizes(chain, size_by, scores)
 
-    marked = _highlighted_firms(chain, full, highlight, scores)
+    marked = highlighted_firms(chain, full, highlight, scores)
+    lead, choke = role_flags(scores, n)
     labels = (chain.firms["name"].astype(object).where(chain.firms["name"].notna(), None).to_numpy()
               if "name" in chain.firms.columns else np.full(n, None, dtype=object))
     ids = chain.firm_ids.astype(str).tolist()
@@ -68,6 +74,7 @@ def firm_view(chain, full, scores, *, color_by, size_by, highlight, layout, heig
             node["x"] = float(x[i])
             node["y"] = float(y[i])
             node["physics"] = False
+        mark_roles(node, lead=lead[i], chokepoint=choke[i])
         if marked[i]:
             node["borderWidth"] = 5
             node["color"] = {"background": colors[i], "border": "#111111"}
@@ -83,7 +90,7 @@ def firm_view(chain, full, scores, *, color_by, size_by, highlight, layout, heig
     net.edges = [{"from": ids[s], "to": ids[t], "width": float(wd), "arrows": "to"}
                  for s, t, wd in zip(coo.row.tolist(), coo.col.tolist(), widths.tolist())]
     net.options = vis_options(physics=physics, n_edges=len(net.edges))
-    net.tips = dict(zip(ids, _tooltip_rows(chain, scores)))
+    net.tips = dict(zip(ids, tooltip_rows(chain, scores)))
     net.annotations = annotations
 
     stage_vals = firm_values(chain, "stage", scores).to_numpy(dtype=object)
@@ -100,25 +107,54 @@ def firm_view(chain, full, scores, *, color_by, size_by, highlight, layout, heig
         "color_value": cnum if cnum is not None else cvals.astype(object).to_numpy(),
         "size_value": svals,
         "highlighted": marked,
+        "lead": lead,
+        "chokepoint": choke,
     }, index=chain.firm_ids)
     net.edge_table = pd.DataFrame({
         "source": chain.firm_ids[coo.row], "target": chain.firm_ids[coo.col],
         "amount": amounts, "width": widths,
     })
+    net.legend = net.legend + role_legend(lead, choke)
     if marked.any():
         net.legend = net.legend + [("highlighted (thick border)", "#111111")]
     return net
 
 
-def _firm_sizes(chain, size_by, scores) -> tuple[np.ndarray, np.ndarray, str]:
-    """``(values, sizes, note)``: node sizes ``5 + 20·√(v / max v)`` for the ``size_by`` values.
+def mark_roles(node: dict, *, lead: bool, chokepoint: bool) -> None:
+    """Make a lead firm or a chokepoint readable when zoomed out: its role under its name in a
+    large font; a chokepoint also gets a red border."""
+    if not (lead or chokepoint):
+        return
+    tags = [tag for tag, on in ((LEAD_TAG, lead), (CHOKEPOINT_TAG, chokepoint)) if on]
+    node["label"] = f"{node['label']}\n{' · '.join(tags)}"
+    node["font"] = dict(ROLE_FONT)
+    if chokepoint:
+        color = node["color"]
+        node["color"] = {"background": color["background"] if isinstance(color, dict) else color,
+                         "border": CHOKEPOINT_BORDER}
+        node["borderWidth"] = 4
 
-    Without ``size_by`` every node is 10; a chain without a ``revenue``
-    column is sized by sales + purchases in the chain instead (said in the note).
+
+def role_legend(lead: np.ndarray, chokepoint: np.ndarray) -> list[tuple[str, str]]:
+    """Legend rows for the labelled roles present in a view."""
+    rows = []
+    if np.any(lead):
+        rows.append((f"{LEAD_TAG} firm: labelled", "#111111"))
+    if np.any(chokepoint):
+        rows.append((f"{CHOKEPOINT_TAG}: red border, labelled", CHOKEPOINT_BORDER))
+    return rows
+
+
+def firm_sizes(chain, size_by, scores, lo: float = 5.0, hi: float = 25.0) -> tuple[np.ndarray, np.ndarray, str]:
+    """``(values, sizes, note)``: node sizes ``lo + (hi − lo)·√(v / max v)`` for the ``size_by`` values.
+
+    Without ``size_by`` every node is ``(lo + hi) / 2``; a chain without a
+    ``revenue`` column is sized by sales + purchases in the chain instead
+    (said in the note).
     """
     n = chain.n_firms
     if size_by is None:
-        return np.full(n, np.nan), np.full(n, 10.0), "all nodes the same size"
+        return np.full(n, np.nan), np.full(n, (lo + hi) / 2), "all nodes the same size"
     try:
         values = numeric_values(firm_values(chain, size_by, scores))
         note = f"node area ∝ {size_by}"
@@ -127,7 +163,7 @@ def _firm_sizes(chain, size_by, scores) -> tuple[np.ndarray, np.ndarray, str]:
             raise
         values = chain.out_strength + chain.in_strength
         note = "node area ∝ sales + purchases in the chain (no revenue column)"
-    return values, scale_sizes(values, 5.0, 25.0), note
+    return values, scale_sizes(values, lo, hi), note
 
 
 def _spring_positions(chain) -> tuple[np.ndarray, np.ndarray]:
@@ -143,7 +179,7 @@ def _spring_positions(chain) -> tuple[np.ndarray, np.ndarray]:
     return np.array([pos[i][0] for i in range(n)]), np.array([pos[i][1] for i in range(n)])
 
 
-def _highlighted_firms(chain, full, highlight, scores) -> np.ndarray:
+def highlighted_firms(chain, full, highlight, scores) -> np.ndarray:
     """Which firms to mark: the given ones (each must be a firm of ``full``) or the lead firms."""
     n = chain.n_firms
     if highlight is None:
@@ -162,7 +198,7 @@ def _highlighted_firms(chain, full, highlight, scores) -> np.ndarray:
     return chain.firm_ids.isin(ids)
 
 
-def _firm_colors(chain, name: str, values: pd.Series):
+def firm_colors(chain, name: str, values: pd.Series):
     """(colours per firm, legend, numeric values or None)."""
     if is_numeric(values) and name not in ("segment",):
         v = numeric_values(values)
@@ -197,9 +233,10 @@ def _firm_colors(chain, name: str, values: pd.Series):
     return colors, legend, None
 
 
-def _tooltip_rows(chain, scores: pd.DataFrame) -> list[list[tuple[str, str]]]:
-    """Per firm, its tooltip rows ``(label, text)``: name, segment, stage, size, tier, place,
-    money in the chain, partners, then the other score columns."""
+def tooltip_rows(chain, scores: pd.DataFrame, positions=None) -> list[list[tuple[str, str]]]:
+    """Per firm (of ``positions`` in ``chain.firm_ids``, default all), its tooltip rows
+    ``(label, text)``: name, segment, stage, size, tier, place, money in the chain, partners,
+    then the other score columns. ``scores`` is indexed like ``chain.firm_ids``."""
     firms = chain.firms
     seg = chain.segments
     codes = chain.segment_codes
@@ -216,8 +253,10 @@ def _tooltip_rows(chain, scores: pd.DataFrame) -> list[list[tuple[str, str]]]:
     size_class, revenue, employees = col("size_class"), col("revenue"), col("employees")
     score_cols = [c for c in scores.columns]
     score_vals = {c: scores[c].to_numpy(dtype=object, na_value=None) for c in score_cols}
+    positions = list(range(chain.n_firms)) if positions is None else [int(p) for p in positions]
+    fids = chain.firm_ids[positions].astype(str).tolist()
     rows = []
-    for i, fid in enumerate(chain.firm_ids):
+    for i, fid in zip(positions, fids):
         r = []
         if name is not None and is_present(name[i]):
             r.append(("企业 name", str(name[i])))

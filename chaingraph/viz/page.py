@@ -35,8 +35,9 @@ class ChainNetwork(Network):
 
     Attributes
     ----------
-    view : {"firms", "segments"}
-        Firm-level network, or segment map (one node per segment).
+    view : {"firms", "segments", "ecosystem"}
+        Firm-level network, segment map (one node per segment), or a firm's
+        ecosystem tier by tier.
     node_table : DataFrame
         The numbers behind the figure, one row per node (indexed by
         ``firm_id`` or ``segment_id``): ``x``, ``y``, ``size``, ``color`` and
@@ -53,7 +54,18 @@ class ChainNetwork(Network):
         the segment's largest firms, listed when the segment is clicked.
     annotations : list of dict
         Texts drawn on the canvas (stage and segment headings): ``x``, ``y``,
-        ``text``, ``size``.
+        ``text``, ``size`` and, in the ecosystem view, ``col`` (the column
+        they move with when a fold opens).
+    panel : list of dict
+        Figures shown beside the graph (the ecosystem view's): each has a
+        ``title`` and ``rows``, and ``columns`` when it is a table.
+    focus_depth : int
+        A click fades every node farther than this many links from the clicked one.
+    eco : dict or None
+        The ecosystem view's folds, for the page's script.
+    figures, fold
+        The ecosystem view's :class:`~chaingraph.viz.ecosystem_figures.EcosystemFigures`
+        and :class:`~chaingraph.viz.ecosystem_view.FoldPlan` (``None`` in other views).
     """
 
     def __init__(self, *, title: str = "", height: str = "800px", width: str = "100%"):
@@ -68,6 +80,11 @@ class ChainNetwork(Network):
         self.tips: dict = {}
         self.details: dict = {}
         self.annotations: list[dict] = []
+        self.panel: list[dict] = []
+        self.focus_depth = 2
+        self.eco: dict | None = None
+        self.figures = None
+        self.fold = None
         self.options = vis_options(physics=False, n_edges=0)
 
     # pyvis keeps options in an Options object; chaingraph keeps vis's own dict.
@@ -83,7 +100,7 @@ class ChainNetwork(Network):
     def page_data(self) -> dict:
         """Everything the page's script needs (nodes, edges, tooltips, options), as plain data."""
         keep = ("id", "label", "x", "y", "size", "color", "shape", "borderWidth", "font",
-                "title", "fixed", "physics", "hidden", "value", "mass")
+                "title", "fixed", "physics", "hidden", "value", "mass", "shapeProperties")
         nodes = [{k: _json_value(v) for k, v in n.items() if k in keep} for n in self.nodes]
         ekeep = ("from", "to", "width", "value", "color", "dashes", "title", "arrows", "hidden")
         edges = [{k: _json_value(v) for k, v in e.items() if k in ekeep} for e in self.edges]
@@ -95,6 +112,8 @@ class ChainNetwork(Network):
             "details": self.details,
             "annotations": self.annotations,
             "options": self.options,
+            "focusDepth": int(self.focus_depth),
+            "eco": _json_value(self.eco) if self.eco else None,
         }
 
     def generate_html(self, name="index.html", local=True, notebook=False) -> str:
@@ -115,12 +134,13 @@ class ChainNetwork(Network):
             "network.html.j2",
             title=self.heading or "chaingraph",
             notes=self.notes,
-            legend=self.legend,
+            legend=[(item[0], item[1], item[2] if len(item) > 2 else "dot") for item in self.legend],
+            panel=self.panel,
             size_note=self.size_note,
             height=self.height,
             width=self.width,
             view=self.view,
-            n_nodes=len(self.nodes),
+            n_nodes=sum(1 for n in self.nodes if not n.get("hidden")),
             n_edges=len(self.edges),
             data=self.page_data(),
             page_js=Markup(page_js),

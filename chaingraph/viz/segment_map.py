@@ -10,10 +10,11 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from ..analysis.weak import weak_links
-from ..errors import ChainDataError, numeric_noise_silenced
-from .attributes import numeric_values, segment_stages
+from ..errors import ChainDataError
+from .attributes import numeric_values, run_or_leave_out, segment_stages
 from .page import ChainNetwork, vis_options
 from .style import (COVERAGE_STOPS, MISSING_COLOR, STAGE_LABELS, STAGE_ORDER, format_value, is_present,
                     ramp_colors, scale_sizes)
@@ -26,12 +27,14 @@ def segment_flows_matrix(chain) -> tuple[np.ndarray, np.ndarray]:
 
     ``F[k, l] = Σ W[s, j]`` over suppliers *s* in segment *k* and customers
     *j* in segment *l*; the last row/column (index ``K``) collects firms with
-    no segment. ``counts[k, loc]`` is the number of firms of segment *k* that
-    are local (0), outside (1) or foreign (2).
+    no segment. ``counts[k, loc]`` is the number of firms of segment *k* or of
+    a segment nested in it (as in :meth:`ChainGraph.summary`) that are local
+    (0), outside (1) or foreign (2). Money is not nested: ``F`` is between the
+    segments the firms are placed in, so that an edge is drawn once.
     """
     F = chain.segment_flow_matrix(unknown=True).toarray()
-    counts = chain.segment_firm_counts(chain.location_codes[:, None] == np.arange(3), unknown=True)
-    return F, counts
+    by_location = chain.location_codes[:, None] == np.arange(3)
+    return F, chain.segment_firm_counts(by_location, unknown=True, nested=True)
 
 
 class _Segments(NamedTuple):
@@ -92,6 +95,8 @@ def segment_map(chain, full, scores, *, size_by, highlight, height, weak=True) -
                   ("no firm in the data", MISSING_COLOR)]
     if (net.edge_table["amount"] == 0).any():
         net.legend.append(("dashed red: template flow with no transaction (断链)", "#c53a32"))
+    elif net.edge_table["amount"].isna().any():
+        net.legend.append(("grey: template flow (a chain map has no transactions)", "#9aa0a6"))
     if marked.any():
         net.legend.append(("highlighted (thick border)", "#111111"))
     net.size_note = "node area ∝ number of firms; edge width ∝ money flowing between segments"
@@ -129,28 +134,51 @@ def _segment_numbers(chain, F, counts) -> _Segments:
 
 def _highlighted_segments(chain, full, scores, highlight, m) -> np.ndarray:
     """Which of the ``m`` segment nodes to mark: given segments, the segments of given firms, or
-    those of the lead firms (``"leads"``)."""
-    K = len(chain.segment_ids)
+    those of the lead firms (``"leads"``), found by segment id (``full`` may have segments the
+    focused ``chain`` does not draw). A firm with no segment marks "(no segment)" when it is
+    among the map's firms. A given firm that nothing on the map stands for is an error; lead
+    firms off the map are simply not marked."""
     marked = np.zeros(m, dtype=bool)
     if highlight is None:
         return marked
     if isinstance(highlight, str) and highlight == "leads":
         lead = scores["is_lead"].fillna(False).to_numpy(dtype=bool) if "is_lead" in scores else \
             np.zeros(full.n_firms, bool)
-        hit = full.segment_codes[lead & (full.segment_codes >= 0)]
-        marked[np.unique(hit)] = True
+        for i in np.flatnonzero(lead):
+            marked[_firm_nodes(chain, full, i, m)[0]] = True
         return marked
     wanted = [highlight] if isinstance(highlight, str) else list(highlight)
     for h in wanted:
         if h in chain.segment_ids:
             marked[chain.segment_ids.get_loc(h)] = True
         elif h in full.firm_ids:
-            k = full.segment_codes[full.firm_ids.get_loc(h)]
-            marked[k if k >= 0 else K] = True
+            nodes, why = _firm_nodes(chain, full, full.firm_ids.get_loc(h), m)
+            if not len(nodes):
+                raise ChainDataError(f"highlight: firm {h!r} {why}: nothing on the segment map stands for it",
+                                     source="firms", column="segment_id")
+            marked[nodes] = True
         else:
             raise ChainDataError(f"highlight: {h!r} is neither a segment nor a firm",
                                  source="firms", column="firm_id")
     return marked
+
+
+def _firm_nodes(chain, full, i, m) -> tuple[np.ndarray, str]:
+    """The map nodes that stand for firm ``i`` of ``full`` (its segments on the map, or
+    "(no segment)"), and, when there are none, why."""
+    M = full.segment_membership
+    segs = full.segment_ids[M.indices[M.indptr[i]:M.indptr[i + 1]]]
+    K = len(chain.segment_ids)
+    if not len(segs):
+        if m > K and full.firm_ids[i] in chain.firm_ids:
+            return np.array([K]), ""
+        return np.array([], dtype=np.int64), f"has no segment and is not among the {chain.n_firms:,} firms of this map"
+    pos = chain.segment_ids.get_indexer(segs)
+    if (pos >= 0).any():
+        return pos[pos >= 0], ""
+    names = ", ".join(map(str, segs))
+    where = f"segment {names}, which is" if len(segs) == 1 else f"segments {names}, which are"
+    return pos[pos >= 0], f"is in {where} not on this map"
 
 
 def _stage_columns(stages: list) -> tuple[np.ndarray, np.ndarray, list[dict]]:
@@ -203,14 +231,10 @@ def _segment_tooltips(chain, segs: _Segments) -> dict:
 def _largest_firms(chain, scores, size_by, segs: _Segments) -> dict:
     """Segment id → its 15 largest firms for the side panel, by ``size_by`` when that is a firms
     column, else by sales + purchases in the chain."""
-    K = len(chain.segment_ids)
-    m = len(segs.ids)
     key_name = size_by if size_by and (size_by in chain.firms.columns) else None
     size_key = numeric_values(chain.firms[key_name]) if key_name else chain.out_strength + chain.in_strength
     size_key = np.where(np.isfinite(size_key), size_key, -np.inf)
-    codes = np.where(chain.segment_codes >= 0, chain.segment_codes, K)
-    order = np.lexsort((-size_key, codes))
-    starts = np.searchsorted(codes[order], np.arange(m + 1))
+    members = _segment_members(chain, len(segs.ids))
     fnames = (chain.firms["name"].to_numpy(dtype=object, na_value=None) if "name" in chain.firms
               else np.full(chain.n_firms, None))
     size_class = chain.firms["size_class"].to_numpy(dtype=object, na_value=None)
@@ -222,7 +246,8 @@ def _largest_firms(chain, scores, size_by, segs: _Segments) -> dict:
         columns.append("lead score")
     details = {}
     for k, sid in enumerate(segs.ids):
-        top = order[starts[k]:min(starts[k + 1], starts[k] + 15)]
+        firms_k = members[k]
+        top = firms_k[np.argsort(-size_key[firms_k], kind="stable")[:15]]
         rows = []
         for i in top:
             row = [str(chain.firm_ids[i]), str(fnames[i]) if is_present(fnames[i]) else "",
@@ -236,9 +261,24 @@ def _largest_firms(chain, scores, size_by, segs: _Segments) -> dict:
     return details
 
 
+def _segment_members(chain, m) -> list[np.ndarray]:
+    """Firm positions per node, in firm order: the firms counted in each segment (its own and
+    its sub-segments', as in :func:`segment_flows_matrix`), then, when ``m`` has one more node,
+    the firms with no segment."""
+    present = sp.csc_array((chain.segment_membership > 0).astype(np.float64) @ chain.segment_ancestry)
+    present.sort_indices()
+    members = [present.indices[present.indptr[k]:present.indptr[k + 1]]
+               for k in range(len(chain.segment_ids))]
+    if m > len(members):
+        members.append(np.flatnonzero(np.diff(chain.segment_membership.indptr) == 0))
+    return members
+
+
 def _segment_edges(chain, F, segs: _Segments) -> tuple[list[dict], pd.DataFrame]:
     """The vis edges and the edge table: every pair of segments with money flowing (width ∝
-    ``F``), and template flows with no transaction, dashed red (断链)."""
+    ``F``), and template flows with no transaction, dashed red (断链). A chain without links
+    (a chain map) has no money to show: its template flows are thin grey lines and their
+    amount in the edge table is missing."""
     m = len(segs.ids)
     ids, names = segs.ids, segs.names
     templ = set()
@@ -254,7 +294,11 @@ def _segment_edges(chain, F, segs: _Segments) -> tuple[list[dict], pd.DataFrame]
     for (k, l), amt, wd in zip(pairs, amounts.tolist(), widths.tolist()):
         e = {"from": ids[k], "to": ids[l], "width": float(wd), "arrows": "to",
              "title": f"{names[k]} → {names[l]}: {format_value(amt)} 万元"}
-        if amt == 0:
+        if not chain.has_links:
+            e["width"] = 1.0
+            e["color"] = {"color": "#9aa0a6", "opacity": 0.8}
+            e["title"] = f"{names[k]} → {names[l]}: template flow"
+        elif amt == 0:
             e["dashes"] = True
             e["width"] = 1.0
             e["color"] = {"color": "#c53a32", "opacity": 0.8}
@@ -262,18 +306,18 @@ def _segment_edges(chain, F, segs: _Segments) -> tuple[list[dict], pd.DataFrame]
         edges.append(e)
     edge_table = pd.DataFrame({
         "source": [ids[k] for k, _ in pairs], "target": [ids[l] for _, l in pairs],
-        "amount": amounts, "width": [e["width"] for e in edges],
+        "amount": amounts if chain.has_links else np.full(len(pairs), np.nan),
+        "width": [e["width"] for e in edges],
         "in_template": [(k, l) in templ for k, l in pairs],
     })
     return edges, edge_table
 
 
 def _weak_rows(chain, tips, seg_ids):
-    """Add weak_links' verdict (weakness, severity) to the segment tooltips, unless it cannot run."""
-    try:
-        with numeric_noise_silenced():
-            wl = weak_links(chain)
-    except ChainDataError:
+    """Add weak_links' verdict (weakness, severity) to the segment tooltips; when it cannot run,
+    warn and leave it out (:func:`~chaingraph.viz.attributes.run_or_leave_out`)."""
+    wl = run_or_leave_out("weak_links", weak_links, chain, "its verdict is", stacklevel=5)
+    if wl is None:
         return
     for col, label in (("weakness", "弱链 weakness"), ("severity", "severity")):
         for s in seg_ids:

@@ -20,6 +20,7 @@ FIXED_PALETTES = {
     "stage": {"upstream": "#3b75af", "midstream": "#ef8636", "downstream": "#519e3e"},
     "location": {"local": "#2e9e4f", "outside": "#3b75af", "foreign": "#c53a32"},
     "size_class": {"large": "#6a3d9a", "medium": "#3b75af", "small": "#5fa2ce", "micro": "#a6cee3"},
+    "size_group": {"large": "#6a3d9a", "SME": "#2a9d8f"},
 }
 #: Low → high ramp for numeric values (viridis stops).
 RAMP_STOPS = np.array([[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]], float)

@@ -168,6 +168,19 @@ def test_sole_sources_and_source_ranges_by_brute_force():
     node2, label2, source2, weight2 = _graph_kernels.sole_sources(raw, labels, allowed)
     assert sorted(zip(node2.tolist(), label2.tolist(), source2.tolist())) == expected
     np.testing.assert_allclose(weight2, dense[source2, node2], rtol=1e-15)
+    # with nodes that do not count as an alternative source (``live`` false): a pair is
+    # single-sourced when exactly one of its sources is live, or none is and it has one
+    live = rng.random(n) < 0.7
+    expected_live = []
+    for (j, k), v in by_pair.items():
+        alive = [i for i in v if live[i]]
+        if len(alive) == 1 or (not alive and len(v) == 1):
+            expected_live.append((j, k, alive[0] if alive else next(iter(v))))
+    node3, label3, source3, weight3 = _graph_kernels.sole_sources(adj.T.tocsr(), labels, allowed,
+                                                                   live=live)
+    assert sorted(zip(node3.tolist(), label3.tolist(), source3.tolist())) == sorted(expected_live)
+    assert len(expected_live) > len(expected)  # the mask mattered
+    np.testing.assert_array_equal(weight3, dense[source3, node3])
     lowest, highest = _graph_kernels.source_range_by_label_pair(adj, labels, allowed)
     for k in range(n_labels + 1):
         for m in range(n_labels + 1):

@@ -164,16 +164,29 @@ def test_does_not_modify_chain(hand_chain):
     pd.testing.assert_frame_equal(hand_chain.firms, firms)
 
 
-def test_isolated_firm():
+def test_isolated_firm_without_revenue_is_unknown_not_zero():
     firms = pd.DataFrame({"firm_id": ["A", "B", "Z"], "size_class": ["large", "small", "small"]})
     links = pd.DataFrame({"supplier_id": ["B"], "customer_id": ["A"]})
-    df = lead_firms(cg.ChainGraph.from_frames(firms, links))
-    # no revenue: size is network throughput (1 for A and B, 0 for Z)
-    assert df.loc["Z", ["size", "n_suppliers_2", "n_customers_2", "supplier_dependence"]].tolist() == [0, 0, 0, 0]
-    assert df.loc["Z", "rank"] == 3
+    chain = cg.ChainGraph.from_frames(firms, links)
+    df = lead_firms(chain)
+    # no revenue: size is network throughput (1 for A and B); Z has neither revenue nor
+    # links, so its size, scale and hence score, rank and verdict are unknown, not 0
+    assert df.loc[["A", "B"], "size"].tolist() == [1.0, 1.0]
+    for col in ("size", "sales_share", "scale", "lead_score"):
+        assert np.isnan(df.loc["Z", col]), col
+    assert df.loc["Z", "rank"] is pd.NA and df.loc["Z", "is_lead"] is pd.NA
+    assert df.index[-1] == "Z" and df.loc[["A", "B"], "rank"].notna().all()
+    # what the network says is known: no suppliers, no customers
+    assert df.loc["Z", ["n_suppliers_2", "n_customers_2", "supplier_dependence"]].tolist() == [0, 0, 0]
     # A → dependence 1/1, without segments the span is 0
     assert df.loc["A", "supplier_dependence"] == 1.0
     assert (df["span"] == 0).all()
+    # with the scale component dropped the score no longer depends on the size
+    unscaled = lead_firms(chain, weights={"scale": 0})
+    assert unscaled["lead_score"].notna().all() and unscaled["rank"].dtype == "int64"
+    # with revenue Z is known again
+    known = lead_firms(cg.ChainGraph.from_frames(firms.assign(revenue=[5.0, 2.0, 1.0]), links))
+    assert known.loc["Z", "size"] == 1.0 and known["rank"].dtype == "int64"
 
 
 def test_reach_counts_against_networkx():
@@ -232,7 +245,7 @@ def test_cli_leads(hand_chain, tmp_path):
     result = CliRunner().invoke(cli, ["leads", str(tmp_path), "--region", "山东", "--top", "2",
                                       "--format", "json"])
     assert result.exit_code == 0, result.output
-    payload = json.loads(result.output)
+    payload = json.loads(result.stdout)
     assert [r["firm_id"] for r in payload["data"]] == ["A", lead_firms(hand_chain).index[1]]
     assert "weights: scale=0.25" in payload["note"]
     bad = CliRunner().invoke(cli, ["leads", str(tmp_path), "--rule", "guangdong-pillar"])

@@ -58,3 +58,33 @@ def test_views_are_new_chains():
     view = chain.subchain(firms=keep)
     assert view not in _common._PER_CHAIN
     assert len(cg.lead_firms(view)) == len(keep)
+
+
+def test_every_argument_that_changes_a_result_is_part_of_its_key():
+    world = cg.load_dataset("world-semiconductor-map")
+    default = cg.chokepoints(world)
+    lower = cg.chokepoints(world, min_share=0.3)
+    assert len(lower) > len(default)  # dominant_share with a lower bar names more firms
+    pd.testing.assert_frame_equal(cg.chokepoints(world), default)
+    chain, twin = _fresh_nev()
+    few = cg.gap_candidates(chain, top=2)
+    pd.testing.assert_frame_equal(cg.gap_candidates(chain, top=None), cg.gap_candidates(twin, top=None))
+    pd.testing.assert_frame_equal(few, cg.gap_candidates(twin, top=2))
+    # the template's cluster type (pillar) is applied before the summary is kept
+    assert cg.tiers(chain, detail=False).attrs["cluster_type"] == "pillar"
+    other = cg.tiers(chain, detail=False, cluster_type="emerging")
+    assert other.attrs["cluster_type"] == "emerging"
+    kept = {k for k in _common._PER_CHAIN[chain] if isinstance(k, tuple) and k[0] == "tiers"}
+    assert {k[2] for k in kept} == {"pillar", "emerging"}
+    pd.testing.assert_frame_equal(cg.tiers(chain, detail=False, cluster_type="pillar"),
+                                  cg.tiers(twin, detail=False))
+
+
+def test_shared_results_keep_their_attrs():
+    chain, _ = _fresh_nev()
+    for table in (cg.chokepoints(chain), cg.gaps(chain), cg.tiers(chain, detail=False),
+                  cg.lead_firms(chain)):
+        table.attrs["home"] = "changed by a caller"
+    for table in (cg.chokepoints(chain), cg.gaps(chain), cg.tiers(chain, detail=False),
+                  cg.lead_firms(chain)):
+        assert table.attrs["home"] == chain.home and table.attrs["region"] == chain.region

@@ -584,8 +584,8 @@ def test_cli_disrupt(nev):
     result = run("disrupt", "--dataset", "shandong-nev", "--country", "JP", "--top", "3",
                  "--format", "csv")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("# supplies from JP cut off: 86 firms")
-    assert len(result.output.strip().splitlines()) == 2 + 3
+    assert "note: supplies from JP cut off: 86 firms" in result.stderr
+    assert len(result.stdout.strip().splitlines()) == 1 + 3
     result = run("disrupt", "--dataset", "shandong-nev", "--segment", "cathode", "--by-segment")
     assert result.exit_code == 0 and "battery_cell" in result.output
     result = run("disrupt", "--dataset", "shandong-nev", "--firm", "X", "--country", "JP")

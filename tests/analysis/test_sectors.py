@@ -594,3 +594,73 @@ def test_segment_flows_warning_counts_the_pairs_it_leaves_out():
     assert S.to_numpy().tolist() == [[0.0, 5.0], [0.0, 0.0]]
     with pytest.warns(UserWarning, match=re.escape("2 firm pairs (3 of 8 in flow)")):
         segment_flows(chain, local_only=True)
+
+
+def test_segment_output_of_a_chain_map_is_missing_where_unknown(small_chain_map):
+    # conftest's small chain map: no links, no revenue; presence amounts only for KR-rest
+    # (material 250, chip 750). material: KR-rest 250 known, JP-rest and NSIG unknown → 250
+    # (a lower bound, with a warning); litho, arf: nobody's output known → missing; fab: no
+    # firm → 0; chip: KR-rest 750 known, INTEL and SMIC unknown → 750.
+    with pytest.warns(UserWarning, match=r"9 of 11 presence rows.*2 segments sum.*2 are missing"):
+        out = segment_output(small_chain_map)
+    assert out.index.tolist() == ["material", "litho", "arf", "fab", "chip"]
+    np.testing.assert_array_equal(out.to_numpy(), [250.0, np.nan, np.nan, 0.0, 750.0])
+
+
+def test_segment_output_of_a_chain_map_with_revenue(small_chain_map_frames):
+    # revenue: NSIG 40, ASML 1000 (in litho and arf, no amounts: equal parts 500 + 500),
+    # INTEL 300, KR-rest 1200 (its amounts 250 + 750 cover every row of it: the amounts).
+    # material 250 + 40 = 290, litho 500, arf 500, fab 0, chip 750 + 300 = 1050;
+    # still unknown: JP-rest, NIKON (litho, arf), SMEE, SMIC → 5 rows.
+    t = small_chain_map_frames
+    t["firms"]["revenue"] = [1000.0, None, None, 40.0, None, 300.0, None, 1200.0]
+    template = cg.ChainTemplate.from_frames(t["segments"], t["flows"])
+    chain = cg.ChainGraph.from_frames(t["firms"], segments=template, presence=t["presence"])
+    with pytest.warns(UserWarning, match=r"5 of 11 presence rows.*4 segments sum.*0 are missing"):
+        out = segment_output(chain)
+    np.testing.assert_array_equal(out.to_numpy(), [290.0, 500.0, 500.0, 0.0, 1050.0])
+    # local only (home CN: SMEE, NSIG, SMIC): material 40, litho (SMEE) and chip (SMIC)
+    # unknown, arf and fab have no local firm → 0
+    with pytest.warns(UserWarning, match="2 of 3 presence rows of local firms"):
+        local = segment_output(chain, local_only=True)
+    np.testing.assert_array_equal(local.to_numpy(), [40.0, np.nan, 0.0, 0.0, np.nan])
+
+
+def test_segment_output_splits_revenue_over_the_rows_without_amount():
+    # A: revenue 1000, in x with amount 300 and in y without → y gets 1000 − 300 = 700.
+    # B: revenue 100 below its amount 150 in x: the amount stands, its row in y is unknown.
+    firms = pd.DataFrame({"firm_id": ["A", "B"], "revenue": [1000.0, 100.0]})
+    presence = pd.DataFrame({"firm_id": ["A", "A", "B", "B"], "segment_id": ["x", "y", "x", "y"],
+                             "amount": [300.0, None, 150.0, None]})
+    chain = cg.ChainGraph.from_frames(firms, presence=presence)
+    with pytest.warns(UserWarning) as caught:
+        out = segment_output(chain)
+    messages = " | ".join(str(w.message) for w in caught)
+    assert "1 firms have a revenue below the sum of their presence amounts" in messages
+    np.testing.assert_array_equal(out.to_numpy(), [450.0, 700.0])
+
+
+def test_sector_table_local_only_applies_to_chains_only(tmp_path, germany):
+    io = cg.load_dataset("germany-1995-6")
+    Zg, xg = germany
+    Zg.assign(x=xg).to_csv(tmp_path / "de.csv")
+    for kw in ({"source": io}, {"dataset": "germany-1995-6"}, {"source": tmp_path / "de.csv"}):
+        with pytest.raises(ValueError, match="local_only applies to chains only"):
+            sector_table(**kw, local_only=True)
+
+
+def test_read_io_table_names_file_lines_across_blank_lines(tmp_path):
+    # the header is line 1, line 3 is blank: sector b's row is line 4
+    path = tmp_path / "gap.csv"
+    path.write_text("s,a,b,x\na,1,2,10\n\nb,oops,4,5\n", encoding="utf-8")
+    with pytest.raises(ChainDataError, match="not a number") as err:
+        read_io_table(path)
+    assert err.value.column == "a" and err.value.rows == [4]
+    path.write_text("s,a,b,x\na,1,2,10\n\nb,3,4,\n", encoding="utf-8")
+    with pytest.raises(ChainDataError, match="missing gross output") as err:
+        read_io_table(path)
+    assert err.value.rows == [4]
+    path.write_text("s,a,x\na,1,10\n\na,3,10\n", encoding="utf-8")
+    with pytest.raises(ChainDataError, match="repeated sector") as err:
+        read_io_table(path)
+    assert err.value.rows == [4]

@@ -431,6 +431,35 @@ def test_lead_threshold_with_unknown_cluster_type():
     assert out2["lead.revenue.threshold"].iloc[0] == 100000.0
 
 
+def test_tiers_takes_the_cluster_type_from_the_template():
+    import chaingraph as cg
+
+    # a 30 亿元 large firm with no cluster_type column: above the emerging threshold (10 亿元),
+    # below the pillar one (50 亿元)
+    firms = pd.DataFrame([{**LARGE, "cluster_type": None, "revenue": 300000.0,
+                           "segment_id": "s"}]).drop(columns="cluster_type").assign(firm_id="A")
+    for kind, outcome in (("pillar", "fail"), ("emerging", "pass")):
+        template = cg.ChainTemplate.from_frames(pd.DataFrame({"segment_id": ["s"]}), None,
+                                                name="t", cluster_type=kind)
+        chain = cg.ChainGraph.from_frames(firms, segments=template)
+        t = T.tiers(chain)
+        assert t.loc["A", "lead.revenue"] == outcome and t.attrs["cluster_type"] == kind
+        # the argument wins over the template
+        other = "emerging" if kind == "pillar" else "pillar"
+        t = T.tiers(chain, cluster_type=other)
+        assert t.attrs["cluster_type"] == other and t.loc["A", "lead.revenue"] != outcome
+        assert T.tier_progress(chain).attrs["cluster_type"] == kind
+    # the CLI names it too
+    from click.testing import CliRunner
+
+    from chaingraph.cli import cli
+    r = CliRunner().invoke(cli, ["tiers", "-d", "shandong-cnc", "--format", "csv"])
+    assert r.exit_code == 0 and "; cluster type: emerging" in r.output.splitlines()[0]
+    # no template, no argument: unknown between the two thresholds
+    t = T.tiers(cg.ChainGraph.from_frames(firms))
+    assert t.loc["A", "lead.revenue"] == "unknown" and t.attrs["cluster_type"] is None
+
+
 # --------------------------------------------------------------------------- #
 # ladder, designations, next tier, distances
 
@@ -735,15 +764,14 @@ def test_cli_tiers(tmp_path):
     runner = CliRunner()
     res = runner.invoke(cli, ["tiers", str(folder), "--region", "山东", "--format", "csv"])
     assert res.exit_code == 0, res.output
-    first, header = res.output.splitlines()[:2]
-    assert first.startswith("# rules: miit-2022, champion-2023, lead-guangdong-2022")
-    assert header.startswith("firm_id,size_class,designation,tier")
+    assert "note: rules: miit-2022, champion-2023, lead-guangdong-2022" in res.stderr
+    assert res.stdout.startswith("firm_id,size_class,designation,tier")
     res = runner.invoke(cli, ["tiers", str(folder), "--region", "山东", "--near-miss", "0.06",
                               "--rules", "miit-2022", "--format", "json"])
     assert res.exit_code == 0, res.output
     import json
 
-    payload = json.loads(res.output)
+    payload = json.loads(res.stdout)
     assert payload["note"].startswith("rules: miit-2022;")
     assert [r["firm_id"] for r in payload["data"]] == ["L3"]
     res = runner.invoke(cli, ["tiers", str(folder), "--region", "山东", "--progress", "region"])

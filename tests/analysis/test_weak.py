@@ -130,15 +130,16 @@ def test_weak_links_known_answer():
         "local_share; hhi; few_local_firms; chokepoint", "no_local_firm; few_local_firms",
         "hhi", "few_local_firms",
     ]
-    # severity = weight · risk; weight 1 for 五基 segments, 0.7 otherwise
+    # severity = (band + weight · risk) / 4, band 3 missing, 2 foreign, 1 weak, 0 ok;
+    # weight 1 for 五基 segments, 0.7 otherwise
     expected = [
-        1.0,                    # ore: missing
-        0.34375,                # part: max(0.5·0.25, 0.34375, 0)
-        0.8,                    # chip: max(0.8, 0.38, 0)
-        89 / 169,               # soft: max(0.5·8/13, 89/169, 1 − 1/2)
-        0.7,                    # paint: missing, not a 五基 segment
-        0.7 * 0.53125,          # asm: HHI
-        0.7 * 0.5,              # car: thin, 1 − 1/2
+        (3 + 1.0) / 4,              # ore: missing, risk 1
+        0.34375 / 4,                # part: ok, risk max(0.5·0.25, 0.34375, 0)
+        (2 + 0.8) / 4,              # chip: foreign, risk max(0.8, 0.38, 0)
+        (1 + 89 / 169) / 4,         # soft: weak, risk max(0.5·8/13, 89/169, 1 − 1/2)
+        (3 + 0.7) / 4,              # paint: missing, not a 五基 segment
+        (1 + 0.7 * 0.53125) / 4,    # asm: weak, risk HHI
+        (1 + 0.7 * 0.5) / 4,        # car: weak, risk thin, 1 − 1/2
     ]
     np.testing.assert_allclose(wl["severity"], expected)
     shares = wl[["local_share", "outside_share", "foreign_share"]].dropna().sum(axis=1)

@@ -118,9 +118,37 @@ def test_highlight(small):
         to_pyvis(small, highlight="nobody", scores=None)
 
 
+def test_segment_map_highlight_of_a_focused_chain():
+    # A (s1) sells to B (s2); C has no segment and sells to D (s3). The focus on s1 draws A
+    # and B: segments s1 and s2, no "(no segment)" node. C and D are not in the focus.
+    firms = pd.DataFrame({"firm_id": list("ABCD"), "segment_id": ["s1", "s2", None, "s3"]})
+    links = pd.DataFrame({"supplier_id": ["A", "C"], "customer_id": ["B", "D"], "amount": [1.0, 2.0]})
+    chain = cg.ChainGraph.from_frames(firms, links)
+
+    def marked(highlight):
+        net = to_pyvis(chain, segment="s1", view="segments", highlight=highlight, scores=None)
+        return net.node_table.index[net.node_table["highlighted"]].tolist()
+
+    assert marked("B") == ["s2"] and marked(["A", "s2"]) == ["s1", "s2"]
+    with pytest.raises(cg.ChainDataError, match="highlight: firm 'C' has no segment and is not "
+                                                "among the 2 firms of this map"):
+        marked("C")
+    with pytest.raises(cg.ChainDataError, match="highlight: firm 'D' is in segment s3, which is "
+                                                "not on this map"):
+        marked("D")
+    # lead firms: their segments where the map has them, the others are not on it
+    leads = cg.lead_firms(chain)
+    lead_segments = set(chain.firms.loc[leads.index[leads["is_lead"].fillna(False)], "segment_id"].dropna())
+    net = to_pyvis(chain, segment="s1", view="segments", highlight="leads")
+    assert set(net.node_table.index[net.node_table["highlighted"]]) == lead_segments & {"s1", "s2"}
+
+
 def test_unknown_column_is_a_data_error(small):
     with pytest.raises(cg.ChainDataError, match="no column 'profit'"):
         to_pyvis(small, size_by="profit", scores=None)
+    for kw in ({"color_by": "profit"}, {"size_by": "profit"}):  # not drawn by the map, still checked
+        with pytest.raises(cg.ChainDataError, match="no column 'profit'"):
+            to_pyvis(small, view="segments", scores=None, **kw)
     with pytest.raises(ValueError):
         to_pyvis(small, layout="circle")
 
@@ -248,12 +276,16 @@ def test_segment_focus_keeps_top_partners(small):
         to_pyvis(small, segment="nowhere")
 
 
-def test_ecosystem_view(small):
+def test_ecosystem_views(small):
     net = to_pyvis(small, ecosystem="A", depth=1, scores=None)
-    assert set(net.node_table.index) == {"A", "B", "C"}
-    assert net.node_table["highlighted"].tolist() == [True, False, False]
+    assert net.view == "ecosystem" and set(net.node_table.index) == {"A", "B", "C"}
+    assert net.node_table["kind"].tolist() == ["centre", "firm", "firm"]
     net = to_pyvis(small, ecosystem="A", depth=2, scores=None)
     assert set(net.node_table.index) == {"A", "B", "C", "D"}
+    # every link among the ecosystem's firms, in the firm view
+    net = to_pyvis(small, ecosystem="A", depth=1, ecosystem_view="all", scores=None)
+    assert set(net.node_table.index) == {"A", "B", "C"}
+    assert net.node_table["highlighted"].tolist() == [True, False, False]
 
 
 # --------------------------------------------------------------------------- offline, escaped HTML
@@ -412,6 +444,15 @@ def test_cli_viz(tmp_path):
                             "--depth", "1"])
     assert r.exit_code == 0, r.output
     data = _data_block(out.read_text(encoding="utf-8"))
-    assert lead in {n["id"] for n in data["nodes"]} and "firms view" in r.output
+    assert lead in {n["id"] for n in data["nodes"]} and "ecosystem view" in r.output
+    r = runner.invoke(cli, ["viz", "-d", "shandong-nev", "-o", str(out)])
+    assert r.exit_code == 0 and "segments view, 28 nodes" in r.output  # 2,000 firms: the segment map
+    # at depth 2 the ecosystem folds most partners: the message counts what is drawn
+    r = runner.invoke(cli, ["viz", "-d", "shandong-nev", "-o", str(out), "--ecosystem", lead])
+    assert r.exit_code == 0, r.output
+    nodes = _data_block(out.read_text(encoding="utf-8"))["nodes"]
+    hidden = sum(1 for n in nodes if n.get("hidden"))
+    assert hidden > 0
+    assert f"ecosystem view, {len(nodes) - hidden:,} nodes drawn ({hidden:,} more folded)" in r.output
     r = runner.invoke(cli, ["viz", "-d", "shandong-nev", "-o", str(out), "--ecosystem", "nobody"])
     assert r.exit_code == 2 and "unknown firm" in r.output
