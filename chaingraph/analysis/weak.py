@@ -44,13 +44,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from chaingraph._places import LOCATIONS
 from chaingraph.analysis import _graph_kernels
 from chaingraph.analysis._common import per_chain, require_links, with_place
 from chaingraph.analysis._segment_supply import (
     BASES,
     _check_fraction,
     _essential_pairs,
-    _LOCATIONS,
     _location_categorical,
     _negligible_in_primary,
     _provider_sums,
@@ -885,7 +885,7 @@ def _segment_shares(chain, prov, counts: dict) -> dict:
     # chain map: the known parts, and what providers of unknown share could add
     known = counts["share_known"]
     room = np.clip(1.0 - known, 0.0, None)
-    for g in _LOCATIONS:
+    for g in LOCATIONS:
         lo = counts[f"known_{g}"]
         unknown = counts[f"unknown_{g}"]
         out[f"{g}_share"] = np.where(unknown, np.nan, lo)
@@ -916,11 +916,11 @@ def _segment_shares(chain, prov, counts: dict) -> dict:
     out["local_demand"] = d
     with np.errstate(invalid="ignore", divide="ignore"):
         pos = d > 0
-        links = {g: np.where(pos, sup[f"demand_{g}"] / d, np.nan) for g in _LOCATIONS}
+        links = {g: np.where(pos, sup[f"demand_{g}"] / d, np.nan) for g in LOCATIONS}
         links_hhi = np.where(pos, sup["sumsq"] / (d * d), np.nan)
         links_top = np.where(pos, sup["top_val"] / d, np.nan)
     stand_in = {"local": 1.0, "outside": 0.0, "foreign": 0.0}
-    for g in _LOCATIONS:
+    for g in LOCATIONS:
         out[f"{g}_share"] = np.where(by_links, links[g], out[f"{g}_share"])
         value = np.nan_to_num(links[g], nan=stand_in[g])
         out[f"{g}_lo"] = np.where(by_links, value, out[f"{g}_lo"])
