@@ -33,6 +33,7 @@ import pandas as pd
 import pytest
 
 import chaingraph as cg
+from chaingraph.analysis._common import forget  # time each round from scratch
 from chaingraph.analysis.change import _link_changes, _firm_changes
 
 SIZES = ["1e4", "1e5"]
@@ -104,6 +105,11 @@ def _pandas_link_pairs(before, after):
     return m
 
 
+def _forget_both(before, after) -> None:
+    forget(before)
+    forget(after)
+
+
 def _rounds(size):
     return 1 if size == "1e5" else 3
 
@@ -112,7 +118,7 @@ def test_compare(benchmark, pair):
     size, before, after = pair
     benchmark.extra_info.update(firms=before.n_firms, links=before.n_links)
     change = benchmark.pedantic(cg.compare, args=(before, after), rounds=_rounds(size),
-                                iterations=1)
+                                iterations=1, setup=lambda: _forget_both(before, after))
     assert change.summary().loc[("firms", "exited"), "count"] == before.n_firms // 100
 
 
@@ -150,5 +156,5 @@ def test_what_if(benchmark, pair):
     benchmark.extra_info.update(firms=before.n_firms, links=before.n_links)
     what = benchmark.pedantic(lambda: cg.what_if(before, add_firms=new, add_links=links,
                                                  risk=False),
-                              rounds=_rounds(size), iterations=1)
+                              rounds=_rounds(size), iterations=1, setup=lambda: forget(before))
     assert what.firms.loc["CANDIDATE", "status"] == "entered"

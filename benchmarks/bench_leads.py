@@ -21,6 +21,7 @@ import pytest
 
 import chaingraph as cg
 from chaingraph.analysis.leads import log_scale
+from chaingraph.analysis._common import forget  # time each round from scratch
 
 
 def _attributes(chain):
@@ -69,13 +70,15 @@ def test_lead_firms(benchmark, chain_by_size, size):
     benchmark.extra_info["firms"] = chain_by_size.n_firms
     benchmark.extra_info["links"] = chain_by_size.n_links
     df = benchmark.pedantic(cg.lead_firms, args=(chain_by_size,), rounds=3, iterations=1,
+                            setup=lambda: forget(chain_by_size),
                             warmup_rounds=1 if size != "1e5" else 0)
     assert len(df) == chain_by_size.n_firms
 
 
 def test_integration(benchmark, chain_by_size, size):
     benchmark.group = f"integration-{size}"
-    res = benchmark.pedantic(cg.integration, args=(chain_by_size,), rounds=3, iterations=1)
+    res = benchmark.pedantic(cg.integration, args=(chain_by_size,), rounds=3, iterations=1,
+                             setup=lambda: forget(chain_by_size))
     assert 0 <= res.score <= 100
 
 

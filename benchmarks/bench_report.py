@@ -21,6 +21,7 @@ import pytest
 import chaingraph as cg
 from chaingraph.report import build_report
 from chaingraph.report.build import ESRI_FULL_LIMIT, ESRI_SUBSET
+from chaingraph.analysis._common import forget  # time each round from scratch
 
 
 def _report(chain, folder):
@@ -50,21 +51,24 @@ def _analyses(chain):
 def test_report_shandong_nev(benchmark, tmp_path):
     chain = cg.load_dataset("shandong-nev")
     benchmark.group = "report shandong-nev"
-    benchmark.pedantic(_report, args=(chain, tmp_path), rounds=3, iterations=1)
+    benchmark.pedantic(_report, args=(chain, tmp_path), rounds=3, iterations=1,
+                       setup=lambda: forget(chain))
     benchmark.extra_info["html_bytes"] = (tmp_path / "report.html").stat().st_size
 
 
 def test_report(benchmark, chain_by_size, size, tmp_path):
     benchmark.group = f"report {size} firms"
     rounds = 1 if size == "1e5" else 3
-    benchmark.pedantic(_report, args=(chain_by_size, tmp_path), rounds=rounds, iterations=1)
+    benchmark.pedantic(_report, args=(chain_by_size, tmp_path), rounds=rounds, iterations=1,
+                       setup=lambda: forget(chain_by_size))
     benchmark.extra_info["html_bytes"] = (tmp_path / "report.html").stat().st_size
 
 
 def test_analyses_alone(benchmark, chain_by_size, size):
     benchmark.group = f"report {size} firms"
     rounds = 1 if size == "1e5" else 3
-    benchmark.pedantic(_analyses, args=(chain_by_size,), rounds=rounds, iterations=1)
+    benchmark.pedantic(_analyses, args=(chain_by_size,), rounds=rounds, iterations=1,
+                       setup=lambda: forget(chain_by_size))
 
 
 CHROMIUM = shutil.which("chromium")

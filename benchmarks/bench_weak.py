@@ -27,6 +27,7 @@ import pytest
 from chaingraph.analysis.gaps import gaps
 from chaingraph.analysis._segment_supply import _essential_matrix
 from chaingraph.analysis.weak import _default_sources, chokepoints, weak_links
+from chaingraph.analysis._common import forget  # time each round from scratch
 
 
 def _leads(chain, k=30):
@@ -83,7 +84,8 @@ def test_chaingraph(benchmark, request, size):
     leads = _leads(chain)
     _ = chain.adjacency_t  # cached on the chain, as in any session
     benchmark.extra_info.update(firms=chain.n_firms, links=chain.n_links)
-    cp, wl, g = benchmark.pedantic(_chaingraph_work, args=(chain, leads), rounds=3, iterations=1)
+    cp, wl, g = benchmark.pedantic(_chaingraph_work, args=(chain, leads), rounds=3, iterations=1,
+                                   setup=lambda: forget(chain))
     assert len(wl) == len(chain.segments)
 
 

@@ -32,10 +32,13 @@ import pandas as pd
 
 from .countries import country_code
 from .errors import ChainDataError
-from .schema import _PROVINCES, ChainDataWarning, TableInfo, normalize_region
+from ._vocabulary import PROVINCES, normalize_region
+from .schema import ChainDataWarning, TableInfo
 
 DEFAULT_HOME = "CN"
 REGION_KINDS = ("country", "province", "city")
+#: Where a firm is, in the order of :attr:`ChainGraph.location_codes` (0, 1, 2).
+LOCATIONS = ("local", "outside", "foreign")
 
 _CITY_SUFFIX = re.compile(r"(市|区)$")
 
@@ -117,7 +120,7 @@ def resolve_region(region, home, firms: pd.DataFrame, info: TableInfo):
             )
         return country, "country", country
     home = resolve_home(home)
-    if province_hit or normalize_region(text) in _PROVINCES:
+    if province_hit or normalize_region(text) in PROVINCES:
         kind = "province"
     elif city_hit:
         kind = "city"

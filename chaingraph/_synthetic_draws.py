@@ -68,13 +68,15 @@ def _sample_flow(rng, cust, k, sup, weight, prov, citykey, n_city):
     pkey = prov[s_sorted].astype(np.int64)
     ckey = pkey * n_city + citykey[s_sorted]
 
+    # the supplier ranges of each customer's province [a, b) and city [c, d), found once
+    # per customer and repeated for its draws
+    pj = prov[cust].astype(np.int64)
+    cj = pj * n_city + citykey[cust]
+    a = np.repeat(np.searchsorted(pkey, pj, "left"), k)
+    b = np.repeat(np.searchsorted(pkey, pj, "right"), k)
+    c = np.repeat(np.searchsorted(ckey, cj, "left"), k)
+    d = np.repeat(np.searchsorted(ckey, cj, "right"), k)
     c_draw = np.repeat(cust, k)
-    pj = prov[c_draw].astype(np.int64)
-    cj = pj * n_city + citykey[c_draw]
-    a = np.searchsorted(pkey, pj, "left")
-    b = np.searchsorted(pkey, pj, "right")
-    c = np.searchsorted(ckey, cj, "left")
-    d = np.searchsorted(ckey, cj, "right")
     total = cum[m]
     w_city = cum[d] - cum[c]
     w_prov = cum[b] - cum[a] - w_city
@@ -100,8 +102,16 @@ def _sample_flow(rng, cust, k, sup, weight, prov, citykey, n_city):
         pos[inside] = np.where(xlo[inside] > lo[inside], xlo[inside] - 1, xhi[inside])
         pos = np.clip(pos, 0, m - 1)
     suppliers = s_sorted[pos]
-    pair = np.unique(suppliers.astype(np.int64) * (prov.size + 1) + c_draw)
-    return (pair // (prov.size + 1)).astype(np.int64), (pair % (prov.size + 1)).astype(np.int64)
+    base = prov.size + 1
+    pair = _sorted_distinct(suppliers.astype(np.int64) * base + c_draw)
+    return (pair // base).astype(np.int64), (pair % base).astype(np.int64)
+
+
+def _sorted_distinct(keys: np.ndarray) -> np.ndarray:
+    """``np.unique(keys)`` for integer keys, by one sort (much faster than numpy's hashing
+    ``unique`` on millions of keys)."""
+    keys = np.sort(keys)
+    return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
 
 
 def _calibrate_rate(target, members, demand, fl_from, fl_to, fl_ess) -> float:
@@ -122,9 +132,12 @@ def _calibrate_rate(target, members, demand, fl_from, fl_to, fl_ess) -> float:
     mu, cap, floor = np.concatenate(mu), np.concatenate(cap), np.concatenate(floor)
     target = 1.1 * target
     lo, hi = 1e-6, 1e6
+    expected = np.empty_like(mu)
     for _ in range(60):
         mid = math.sqrt(lo * hi)
-        if np.minimum(np.maximum(mid * mu, floor), cap).sum() < target:
+        np.multiply(mu, mid, out=expected)
+        np.maximum(expected, floor, out=expected)
+        if np.minimum(expected, cap, out=expected).sum() < target:
             lo = mid
         else:
             hi = mid

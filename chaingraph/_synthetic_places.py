@@ -14,6 +14,8 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from chaingraph.schema import normalize_region
 
@@ -127,41 +129,72 @@ def _firm_names(rng, seg_word, city, country, seg_name_en, big) -> np.ndarray:
     """Plausible company names; unique within the chain."""
     n = len(seg_word)
     b = np.array(_BRAND)
-    brand = b[rng.integers(0, len(b), n)] + b[rng.integers(0, len(b), n)]
-    suffix = np.where(big, "股份有限公司",
-                      np.where(rng.random(n) < 0.4, "科技有限公司", "有限公司"))
-    names = np.char.add(np.char.add(np.char.add(city.astype(str), brand), seg_word.astype(str)),
-                        suffix).astype(object)
+    first, second = rng.integers(0, len(b), n), rng.integers(0, len(b), n)
+    brand = _strings([x + y for x in _BRAND for y in _BRAND]).take(first * len(b) + second)
+    suffix = _strings(["股份有限公司", "科技有限公司", "有限公司"]).take(
+        np.where(big, 0, np.where(rng.random(n) < 0.4, 1, 2)))
+    names = pc.binary_join_element_wise(_strings(city), brand, _strings(seg_word), suffix,
+                                        pa.scalar("", pa.large_string()))
+    names = names.to_numpy(zero_copy_only=False)
     foreign = country != "CN"
     if foreign.any():
         lat = np.array(_LATIN)
         nf = int(foreign.sum())
         stem = np.char.add(lat[rng.integers(0, len(lat), nf)], lat[rng.integers(0, len(lat), nf)])
         stem = np.char.add(stem, lat[rng.integers(0, len(lat), nf)])
-        suffixes = np.array([_FOREIGN[c][2] for c in country[foreign]])
-        en = np.array([str(x).split(" (")[0] for x in seg_name_en[foreign]])
-        fn = [f"{s.capitalize()} {e.title()} {x}" for s, e, x in zip(stem, en, suffixes)]
-        names[foreign] = fn
-    # make unique: add a syllable, then a number
-    s = pd.Series(names)
-    for round_ in range(4):
-        dup = s.duplicated(keep="first").to_numpy()
-        if not dup.any():
-            break
+        suffixes = {c: v[2] for c, v in _FOREIGN.items()}
+        titles = {e: str(e).split(" (")[0].title() for e in set(seg_name_en[foreign].tolist())}
+        names[foreign] = [f"{s.capitalize()} {titles[e]} {suffixes[c]}"
+                          for s, e, c in zip(stem.tolist(), seg_name_en[foreign].tolist(),
+                                             country[foreign].tolist())]
+    return _make_unique(rng, names, city, country, b)
+
+
+def _strings(values) -> pa.Array:
+    return pa.array(values, type=pa.large_string())
+
+
+def _make_unique(rng, names: np.ndarray, city, country, brand: np.ndarray) -> np.ndarray:
+    """``names`` with each repeat (after its first occurrence) changed: a brand syllable
+    added (a Latin one in a foreign name), up to four rounds, then a number.
+
+    Only the first round looks at every name: a name a round leaves unchanged was not
+    a repeat, so it can become one again only by equalling a name that round made.
+    """
+    names = names.tolist()
+    dup = pd.Series(names, dtype=object).duplicated(keep="first").to_numpy()
+    initial = _strings(names)
+    changed = np.zeros(len(names), dtype=bool)  # renamed in some round
+    for round_ in range(5):
         idx = np.flatnonzero(dup)
-        extra = b[rng.integers(0, len(b), len(idx))]
-        new = []
-        for i, e in zip(idx, extra):
-            old = s.iat[i]
+        if not len(idx) or round_ == 4:
+            break
+        extra = brand[rng.integers(0, len(brand), len(idx))].tolist()
+        for i, e in zip(idx.tolist(), extra):
+            old = names[i]
             if country[i] == "CN":
                 pos = len(city[i]) + 2 + round_
-                new.append(old[:pos] + e + old[pos:])
+                names[i] = old[:pos] + e + old[pos:]
             else:
                 first, rest = old.split(" ", 1)
-                new.append(f"{first}{_LATIN[rng.integers(0, len(_LATIN))]} {rest}")
-        s.iloc[idx] = new
-    dup = s.duplicated(keep="first").to_numpy()
-    if dup.any():
-        idx = np.flatnonzero(dup)
-        s.iloc[idx] = [f"{s.iat[i]}（{k + 2}）" for k, i in enumerate(idx)]
-    return s.to_numpy(dtype=object)
+                names[i] = f"{first}{_LATIN[rng.integers(0, len(_LATIN))]} {rest}"
+        changed[idx] = True
+        dup = _repeats_among(names, initial, changed, {names[i] for i in idx})
+    idx = np.flatnonzero(dup)
+    for k, i in enumerate(idx.tolist()):
+        names[i] = f"{names[i]}（{k + 2}）"
+    return np.array(names, dtype=object)
+
+
+def _repeats_among(names: list, initial: pa.Array, changed: np.ndarray, made: set) -> np.ndarray:
+    """``Series(names).duplicated()`` when only names equal to one in ``made`` can repeat:
+    ``initial`` holds the names as they were before any was ``changed``."""
+    hit = pc.is_in(initial, value_set=_strings(list(made)))
+    hit = hit.to_numpy(zero_copy_only=False) & ~changed
+    for i in np.flatnonzero(changed).tolist():
+        if names[i] in made:
+            hit[i] = True
+    pos = np.flatnonzero(hit)
+    dup = np.zeros(len(names), dtype=bool)
+    dup[pos] = pd.Series([names[i] for i in pos.tolist()], dtype=object).duplicated().to_numpy()
+    return dup

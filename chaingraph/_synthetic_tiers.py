@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 
 
-def _tier_columns(rng, revenue, seg_code, tech, foreign, is_sme, *, year: int) -> dict:
+def _tier_columns(rng, revenue, size_rank, tech, foreign, is_sme, *, year: int) -> dict:
     """Step 7: plausible values of the columns the tier rules (梯度培育) read.
 
-    ``tech`` marks the firms of 零部件/元器件/软件 segments; ``year`` is the
-    year the data describe.
+    ``size_rank`` is each firm's rank by revenue in its segment (:func:`_rank_by_size`),
+    ``tech`` marks the firms of 零部件/元器件/软件 segments; ``year`` is the year the data
+    describe.
     """
     n = len(revenue)
     # age grows with size; foreign multinationals are older
@@ -40,11 +41,10 @@ def _tier_columns(rng, revenue, seg_code, tech, foreign, is_sme, *, year: int) -
     niche_size = np.exp(rng.normal(math.log(150000.0), 1.0, n))
     niche_market_share = np.round((main_business_revenue / niche_size).clip(0.0, 0.9), 4)
     # global rank for the largest firms of each segment
-    rank_in_seg = pd.Series(-revenue).groupby(seg_code).rank(method="first").to_numpy()
+    rank_in_seg = size_rank
     ranked = (rank_in_seg <= 3) & (revenue >= 40000)
-    global_rank = pd.array([pd.NA] * n, dtype="Int64")
     gr = np.round(rank_in_seg * rng.uniform(1.0, 6.0, n)).astype(np.int64)
-    global_rank[ranked] = gr[ranked]
+    global_rank = pd.arrays.IntegerArray(np.where(ranked, gr, 0), ~ranked)
     ip_class1 = rng.poisson(np.sqrt(np.maximum(rd_expense, 0)) / 4.0).astype(np.int64)
     raises = rng.random(n) < np.where(is_sme & (rd_intensity > 0.03), 0.15, 0.04)
     equity_financing = np.where(raises, np.round(np.exp(rng.normal(math.log(3000), 1.0, n)), 0), 0.0)
@@ -79,17 +79,34 @@ def _tier_columns(rng, revenue, seg_code, tech, foreign, is_sme, *, year: int) -
     }
 
 
+#: IP grades of the main product's IP and their points in the 专精特新 score.
+_IP_GRADES = {"high_value_class1": 10, "own_class1": 8, "class1": 6, "class2": 2, "none": 0}
+
+
+def _rank_by_size(seg_code: np.ndarray, revenue: np.ndarray) -> np.ndarray:
+    """Each firm's rank by revenue within its segment (1 = largest; ties in firm order), as
+    float: ``Series(-revenue).groupby(seg_code).rank(method="first")`` by one sort."""
+    order = np.lexsort((-revenue, seg_code))
+    code = seg_code[order]
+    start = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    first = np.repeat(start, np.diff(np.r_[start, len(order)]))
+    rank = np.empty(len(order))
+    rank[order] = np.arange(len(order)) - first + 1
+    return rank
+
+
 def _logistic(x: np.ndarray) -> np.ndarray:
     """1 / (1 + e^−x)."""
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _tier_extra_columns(rng, firms: pd.DataFrame, *, foreign, is_sme, tech_seg, supplies_large,
-                        leads, cluster_type, year: int) -> dict:
+def _tier_extra_columns(rng, firms: pd.DataFrame, *, seg_top, foreign, is_sme, tech_seg,
+                        supplies_large, leads, cluster_type, year: int) -> dict:
     """Step 8: the optional tier inputs (prior-year figures, IP grade, honours, yes/no checks,
     the 专精特新 score, cluster kind), drawn from ``rng`` given the columns already made.
 
-    Yes/no columns are nullable 0/1 integers (``Int8``; missing = not known). Most
+    ``seg_top`` marks the largest firm of each segment. Yes/no columns are nullable 0/1
+    integers (``Int8``; missing = not known). Most
     probabilities are logistic in a size index ``z = log10(revenue / 2500)`` (0 at the
     median firm, +1 for ten times its revenue), R&D intensity and the designation held.
     """
@@ -106,8 +123,6 @@ def _tier_extra_columns(rng, firms: pd.DataFrame, *, foreign, is_sme, tech_seg, 
     ip1 = firms["ip_class1"].to_numpy(dtype=np.int64)
     staff = firms["rd_staff_share"].to_numpy(dtype=float)
     ranked = firms["global_rank"].notna().to_numpy()
-    seg_top = (pd.Series(-rev).groupby(firms["segment_id"].to_numpy()).rank(method="first")
-               .to_numpy() == 1)  # the largest firm of its segment
     emerging = firms["strategic_emerging"].to_numpy(dtype=bool)
     des = firms["designations"].astype(object).where(firms["designations"].notna(), "")
     des = des.to_numpy(dtype=object)
@@ -142,11 +157,12 @@ def _tier_extra_columns(rng, firms: pd.DataFrame, *, foreign, is_sme, tech_seg, 
     u = rng.random(n)
     p_high = np.minimum(0.35, 0.04 * ip1)
     p_own = 0.5 * (1.0 - p_high)
-    grade_1 = np.where(u < p_high, "high_value_class1",
-                       np.where(u < p_high + p_own, "own_class1", "class1"))
-    grade_0 = np.where(rng.random(n) < np.where(rd >= 0.03, 0.6, 0.35), "class2", "none")
-    ip_grade = np.where(ip1 >= 1, grade_1, grade_0).astype(object)
-    ip_grade[rng.random(n) < 0.12] = np.nan
+    grade_1 = np.where(u < p_high, 0, np.where(u < p_high + p_own, 1, 2))
+    grade_0 = np.where(rng.random(n) < np.where(rd >= 0.03, 0.6, 0.35), 3, 4)
+    grade = np.where(ip1 >= 1, grade_1, grade_0)  # a position in _IP_GRADES
+    grade_missing = rng.random(n) < 0.12
+    ip_grade = np.array(list(_IP_GRADES), dtype=object)[grade]
+    ip_grade[grade_missing] = np.nan
 
     # equity over 3 years: the 2-year amount plus, rarely, an earlier round
     earlier = np.where(rng.random(n) < 0.04,
@@ -192,9 +208,8 @@ def _tier_extra_columns(rng, firms: pd.DataFrame, *, foreign, is_sme, tech_seg, 
             + rng.binomial(10, np.where(zj, 0.7, 0.15))  # net margin, not in the table
             + np.select([debt < 0.5, debt < 0.6, debt < 0.7], [5, 3, 1], 0))
     local_feature = rng.binomial(15, np.where(zj, 0.75, 0.15))  # 特色化: provincial indicators
-    grade_pts = pd.Series(ip_grade).map({"high_value_class1": 10, "own_class1": 8, "class1": 6,
-                                         "class2": 2, "none": 0}).to_numpy(dtype=float)
-    grade_pts = np.where(np.isnan(grade_pts), np.where(ip1 >= 1, 6, 0), grade_pts)
+    grade_pts = np.array(list(_IP_GRADES.values()), dtype=float)[grade]
+    grade_pts = np.where(grade_missing, np.where(ip1 >= 1, 6, 0), grade_pts)
     innov = (grade_pts
              + np.select([(rd_exp >= 1000) | (rd >= 0.10), (rd_exp >= 500) | (rd >= 0.06),
                           (rd_exp >= 400) | (rd >= 0.05), (rd_exp >= 300) | (rd >= 0.04),

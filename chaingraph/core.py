@@ -1,23 +1,31 @@
-"""The :class:`ChainGraph`: validated firm, link and segment tables over integer CSR arrays."""
+"""The :class:`ChainGraph`: validated firm, link and segment tables over integer CSR arrays.
+
+Why this module is longer than the package's guide of about 700 lines: it is the one
+object and its whole public surface (the tables, the arrays, the sums by segment, the
+views), each property and method documented where it is defined; about 380 of its lines
+are those docstrings. The work behind them lives in modules beside it: each input table's
+checks in :mod:`chaingraph._firms`, :mod:`chaingraph._links` and
+:mod:`chaingraph._presence`, the regions in :mod:`chaingraph._places`, the years in
+:mod:`chaingraph._panel`, and :meth:`ChainGraph.summary` in :mod:`chaingraph._summary`.
+"""
 
 from __future__ import annotations
 
 import html
 import warnings
-from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from . import _panel, _places, _presence, schema
+from . import _firms, _links, _panel, _places, _presence, _summary, schema
+from ._places import LOCATIONS
+from ._summary import ChainSummary
 from .errors import ChainDataError
 from .schema import ChainDataWarning, TableInfo
 
 __all__ = ["ChainGraph", "ChainSummary"]
-
-LOCATIONS = ("local", "outside", "foreign")
 
 
 class ChainGraph:
@@ -25,7 +33,9 @@ class ChainGraph:
 
     Build one with :meth:`from_frames` or :func:`chaingraph.read_chain`. The
     object is treated as immutable: views such as :meth:`subchain` and
-    :meth:`without` return new chains and analyses never modify it.
+    :meth:`without` return new chains and analyses never modify it. Changing
+    a chain's tables in place (``chain.firms.loc[...] = ...``) is not
+    supported: analyses keep their results per chain and would not see it.
 
     Internally the supply network is a sparse matrix ``W`` in CSR form
     (:attr:`adjacency`): ``W[s, j]`` is what firm ``s`` sells to firm ``j``,
@@ -216,49 +226,24 @@ class ChainGraph:
         elif segments is not None:
             template = get_template(segments)
 
-        firms_info = TableInfo.of(firms, "firms")
-        firms = schema.canonical_columns(firms, "firms")
-        firms = schema.coerce_columns(firms, schema.FIRM_COLUMNS, firms_info)
-        schema.check_ids(firms, "firm_id", firms_info, unique=True)
-        firms = schema.derive_size_class(firms, firms_info)
-        schema.check_column_totals(firms, schema.FIRM_COLUMNS, firms_info)
+        firms, firms_info = _firms.checked_firms(firms)
         has_links = links is not None
         if has_links and len(links) == 0 and chosen.selected:  # no transaction in that year
-            links, links_info = _no_links(firms["firm_id"].dtype), TableInfo.of(links, "links")
+            links, links_info = _links.no_links(firms["firm_id"].dtype), TableInfo.of(links, "links")
         elif has_links:
-            links, links_info = _checked_links(links)
+            links, links_info = _links.checked_links(links)
         else:
-            links, links_info = _no_links(firms["firm_id"].dtype), TableInfo("links", None)
+            links, links_info = _links.no_links(firms["firm_id"].dtype), TableInfo("links", None)
+        presence_info = None
         if presence is not None:
             presence, presence_info = _presence.checked_presence(presence, template)
+        _firms.check_template_segments(firms, firms_info, template)
 
-        if template is not None and "segment_id" in firms.columns:
-            known = template.segments.index
-            bad = (schema.positions(firms["segment_id"], known) < 0) & firms["segment_id"].notna().to_numpy()
-            if bad.any():
-                raise firms_info.error(
-                    f"segments {schema._examples(firms['segment_id'][bad])} are not in the "
-                    f"template '{template.name}'"
-                    + schema.invisible_note(firms["segment_id"][bad], known, "template's segments"),
-                    "segment_id", firms, bad,
-                )
-
+        firms, ends, added = _firms.with_unknown_firms(firms, links, links_info, presence,
+                                                       presence_info, unknown_firms)
         info = {"has_links": has_links}
-        index = pd.Index(firms["firm_id"], name="firm_id")
-        ends = [schema.positions(links[col], index) for col in ("supplier_id", "customer_id")]
-        new_ids = _unknown_firms(links, links_info, ("supplier_id", "customer_id"), ends,
-                                 unknown_firms, index)
-        if presence is not None:
-            in_presence = schema.positions(presence["firm_id"], index)
-            from_presence = _unknown_firms(presence, presence_info, ("firm_id",), [in_presence],
-                                           unknown_firms, index)
-            from_presence = from_presence[~pd.Index(from_presence).isin(new_ids)]
-            new_ids = np.concatenate([new_ids, from_presence])
-        if len(new_ids):
-            added = pd.DataFrame({"firm_id": pd.array(new_ids, dtype=firms["firm_id"].dtype)})
-            firms = pd.concat([firms, added], ignore_index=True)
-            ends = None  # positions change: recomputed from the grown firms table
-            info["added_firms"] = len(new_ids)
+        if added:
+            info["added_firms"] = added
         if presence is not None:
             _presence.check_primary_segments(firms, presence, firms_info)
             presence = presence.reset_index(drop=True)
@@ -853,77 +838,13 @@ class ChainGraph:
         )
         return g
 
-    def summary(self) -> "ChainSummary":
+    def summary(self) -> ChainSummary:
         """Counts by segment, stage, size class and location; totals and data notes.
 
         With nested segments a parent segment's row counts the firms of its
         sub-segments too (see :class:`ChainSummary`).
         """
-        loc = self.location.astype(str).to_numpy()
-        size = self._firms["size_class"].fillna("unknown").to_numpy()
-        by_location = pd.Series(loc, name="location").value_counts().reindex(list(LOCATIONS), fill_value=0)
-        by_size = pd.Series(size, name="size_class").value_counts().reindex(
-            [*schema.SIZE_CLASSES, "unknown"], fill_value=0
-        )
-        by_size = by_size[(by_size > 0) | by_size.index.isin(schema.SIZE_CLASSES)]
-
-        size_codes = pd.Categorical(self._firms["size_class"], categories=schema.SIZE_CLASSES).codes
-        groups = np.column_stack([
-            self.location_codes[:, None] == np.arange(len(LOCATIONS)),
-            size_codes[:, None] == np.arange(len(schema.SIZE_CLASSES)),
-        ])
-        counts = self.segment_firm_counts(groups, nested=True)
-        money = self.segment_totals(np.column_stack([self.out_strength, self.in_strength]), nested=True)
-        seg_index = self.segment_ids
-        by_segment = pd.DataFrame(index=seg_index).join(self.segments[["name", "stage"]])
-        by_segment["firms"] = self.segment_firm_counts(nested=True)
-        for j, col in enumerate([*LOCATIONS, *schema.SIZE_CLASSES]):
-            by_segment[col] = counts[:, j]
-        by_segment["sales"] = money[:, 0]
-        by_segment["purchases"] = money[:, 1]
-        by_segment.index.name = "segment_id"
-        by_stage = self._firms_by_stage(by_segment["stage"], groups[:, :len(LOCATIONS)])
-        totals = {
-            "region": self._region,
-            "home": self._home,
-            "template": self._template.name if self._template is not None else None,
-            "firms": self.n_firms,
-            "links (rows)": len(self._links),
-            "links (supplier–customer pairs)": self.n_links,
-            "repeated pair rows merged": int(self._info.get("merged_pairs", 0)),
-            "firms added from links": int(self._info.get("added_firms", 0)),
-            "total amount (万元)": float(self._adjacency.sum()),
-            "segments": len(seg_index),
-            "segments with no firm": int((by_segment["firms"] == 0).sum()) if len(by_segment) else 0,
-            "segments with no local firm": int((by_segment["local"] == 0).sum()) if len(by_segment) else 0,
-            "firms without segment": int(self.segment_firm_counts(unknown=True)[-1]),
-        }
-        if self.has_presence:
-            totals["presence rows"] = len(self._presence)
-            totals["aggregates"] = int(self.is_aggregate.sum())
-        return ChainSummary(pd.Series(totals, name="value", dtype=object), by_segment,
-                            by_stage, by_size.rename("firms"), by_location.rename("firms"))
-
-    def _firms_by_stage(self, stages: pd.Series, by_location: np.ndarray) -> pd.DataFrame:
-        """Firms (and local, outside, foreign firms) in each stage, a firm counted once in
-        every stage one of its segments (or their ancestors) is in; stages in chain order
-        (upstream, midstream, downstream), then any other value, ``"unknown"`` (segments
-        without a stage) last."""
-        cols = ["firms", *LOCATIONS]
-        if not len(stages):
-            return pd.DataFrame(columns=cols)
-        named = stages.fillna("unknown")
-        labels, codes = np.unique(named.astype(str).to_numpy(), return_inverse=True)
-        in_segment = self._membership(False, nested=True)
-        in_stage = (in_segment > 0).astype(np.float64) @ sp.csr_array(
-            (np.ones(len(codes)), (np.arange(len(codes)), codes)), shape=(len(codes), len(labels)))
-        in_stage = np.asarray(sp.csr_array(in_stage).toarray() > 0, dtype=np.int64)
-        table = np.column_stack([in_stage.sum(axis=0), in_stage.T @ by_location.astype(np.int64)])
-        frame = pd.DataFrame(table, index=pd.Index(labels, name="stage", dtype=named.dtype),
-                             columns=cols)
-        rank = {stage: k for k, stage in enumerate(schema.STAGES)}
-        order = sorted(labels.tolist(), key=lambda v: (rank.get(v, len(rank)), v == "unknown", v))
-        return frame.loc[order]
+        return _summary.chain_summary(self, added_firms=self._info.get("added_firms", 0))
 
     # ------------------------------------------------------------------ repr
     def __repr__(self) -> str:
@@ -943,60 +864,6 @@ class ChainGraph:
         return f"<div><p><code>{head}</code></p>{s.by_location.to_frame().T.to_html()}</div>"
 
 
-def _checked_links(links: pd.DataFrame) -> tuple[pd.DataFrame, TableInfo]:
-    """The links table checked: ids present, amounts finite and non-negative, no self-links."""
-    info = TableInfo.of(links, "links")
-    links = schema.canonical_columns(links, "links")
-    links = schema.coerce_columns(links, schema.LINK_COLUMNS, info)
-    for col in ("supplier_id", "customer_id"):
-        schema.check_ids(links, col, info, unique=False)
-    if "amount" in links.columns:
-        schema.check_amounts(links["amount"], info, "amount", links, allow_missing=False)
-        if not pd.api.types.is_float_dtype(links["amount"].dtype):
-            links = links.assign(amount=links["amount"].astype("float64"))
-    self_link = (links["supplier_id"] == links["customer_id"]).to_numpy()
-    if self_link.any():
-        raise info.error(
-            f"self-links (a firm supplying itself): {schema._examples(links['supplier_id'][self_link])}",
-            "supplier_id", links, self_link,
-        )
-    return links, info
-
-
-def _no_links(id_dtype) -> pd.DataFrame:
-    """The links table of a chain built without links: no rows."""
-    return pd.DataFrame({"supplier_id": pd.Series([], dtype=id_dtype),
-                         "customer_id": pd.Series([], dtype=id_dtype)})
-
-
-def _unknown_firms(df: pd.DataFrame, info: TableInfo, cols, positions, unknown_firms: str,
-                   known: pd.Index):
-    """Firm ids named in ``cols`` of ``df`` that are not in the firms table (``positions``
-    −1): raise, or (``unknown_firms="add"``) return them, with a warning saying how many."""
-    masks = {c: p < 0 for c, p in zip(cols, positions)}
-    any_unknown = np.logical_or.reduce(list(masks.values())) if cols else np.zeros(len(df), bool)
-    if not any_unknown.any():
-        return np.array([], dtype=object)
-    ids = pd.unique(np.concatenate([df[c].to_numpy()[masks[c]] for c in cols]))
-    if unknown_firms == "error":
-        found = [c for c in cols if masks[c].any()]
-        where = "" if len(found) == 1 or len(cols) == 1 else " in supplier_id and customer_id"
-        raise ChainDataError(
-            f"{len(ids)} firms not in the firms table{where}: {schema._examples(ids)}"
-            + schema.invisible_note(ids, known, "firms"),
-            source=info.source, column=found[0] if len(found) == 1 else None,
-            rows=info.rows(df, any_unknown),
-            option=("unknown_firms", "add", "to add them as firms with no attributes"),
-        )
-    warnings.warn(
-        f"{info.source}: added {len(ids)} firms that are not in the firms table "
-        "as firms with no attributes",
-        ChainDataWarning,
-        stacklevel=3,
-    )
-    return np.asarray(ids, dtype=object)
-
-
 def _is_na_scalar(v) -> bool:
     """Whether ``pd.isna(v)`` says missing (None, NaN, NA, NaT); values it cannot
     answer with one truth value (lists, arrays) count as present."""
@@ -1004,59 +871,3 @@ def _is_na_scalar(v) -> bool:
         return bool(pd.isna(v))
     except (TypeError, ValueError):
         return False
-
-
-@dataclass
-class ChainSummary:
-    """What :meth:`ChainGraph.summary` returns.
-
-    Attributes
-    ----------
-    totals : Series
-        region, home, template, firms, links (rows and distinct pairs), repeated
-        pair rows merged, firms added from links (or presence), total amount
-        (万元), segments, segments with no firm / no local firm, firms without
-        segment; for a chain map also presence rows and aggregates.
-    by_segment : DataFrame
-        Indexed by ``segment_id``: name, stage, firms, local, outside, foreign,
-        large, medium, small, micro, sales, purchases (万元). With nested
-        segments a parent's row includes its sub-segments: a firm active in a
-        sub-segment counts once in the sub-segment and once in every ancestor
-        (never twice in one row), and its sales and purchases are summed there
-        by the same rule (:meth:`ChainGraph.segment_firm_counts` and
-        :meth:`ChainGraph.segment_totals` with ``nested=True``). Without nesting
-        (the built-in templates) each row counts the segment's own firms.
-    by_stage : DataFrame
-        firms, local, outside, foreign by stage: a firm counts once in every
-        stage one of its segments is in.
-    by_size_class, by_location : Series
-        Firm counts.
-    """
-
-    totals: pd.Series
-    by_segment: pd.DataFrame
-    by_stage: pd.DataFrame
-    by_size_class: pd.Series
-    by_location: pd.Series = field(default=None)
-
-    def __str__(self) -> str:
-        parts = [
-            self.totals.to_string(),
-            "",
-            "firms by location:\n" + self.by_location.to_string(),
-            "",
-            "firms by size class:\n" + self.by_size_class.to_string(),
-            "",
-            "by stage:\n" + self.by_stage.to_string(),
-            "",
-            "by segment:\n" + self.by_segment.to_string(),
-        ]
-        return "\n".join(parts)
-
-    def _repr_html_(self) -> str:
-        return (
-            self.totals.to_frame().to_html()
-            + self.by_location.to_frame().T.to_html()
-            + self.by_size_class.to_frame().T.to_html()
-            + self.by_segment.to_html()
-        )

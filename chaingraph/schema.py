@@ -6,6 +6,10 @@ are numbered as the user sees them: ``df.attrs["source"]`` and
 ``df.attrs["first_row"]`` (set by :mod:`chaingraph.io` when a table comes from
 a file; the header is line 1, so the first data row is 2) make the numbers
 file line numbers; for a DataFrame given directly they are its index labels.
+The words users write for category values and column names, and the canonical
+values they mean, are in :mod:`chaingraph._vocabulary`; the unified social
+credit code's check character in :mod:`chaingraph._credit_code`. Both are
+given here under their own names too.
 """
 
 from __future__ import annotations
@@ -18,6 +22,28 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ._credit_code import CREDIT_CODE_CHARS, credit_code_check_char
+# The words users write (and the canonical values they mean) live in _vocabulary; every
+# list is read from here too, beside the columns it fills.
+from ._vocabulary import (
+    BOOL_WORDS,
+    CLUSTER_TYPE_WORDS,
+    COLUMN_ALIASES,
+    FIRM_CATEGORY_WORDS,
+    FIRM_KIND_WORDS,
+    FIRM_KINDS,
+    FOUNDATION_WORDS,
+    FOUNDATIONS,
+    IP_GRADE_WORDS,
+    SEGMENT_KIND_WORDS,
+    SEGMENT_KINDS,
+    SIZE_CLASS_WORDS,
+    SIZE_CLASSES,
+    STAGE_WORDS,
+    STAGES,
+    TABLE_COLUMN_ALIASES,
+    normalize_region,
+)
 from .countries import lookup_iso2, unknown_countries_message
 from .errors import ChainDataError, format_rows
 
@@ -118,147 +144,6 @@ REQUIRED = {
     "segments": ("segment_id",),
     "flows": ("from_segment", "to_segment"),
 }
-
-SIZE_CLASSES = ("large", "medium", "small", "micro")
-STAGES = ("upstream", "midstream", "downstream")
-FIRM_KINDS = ("firm", "aggregate")
-SEGMENT_KINDS = ("product", "process")
-FOUNDATIONS = ("零部件", "元器件", "软件", "材料", "工艺")
-
-# Words users write for the values of category and true/false columns, mapped to the
-# canonical values: one list per meaning, read by every module that takes such values
-# (column coercion here, chain templates, tier rules). Readers look a value up in
-# lower case and as written.
-
-#: Size class words (English, Chinese, abbreviations) → one of :data:`SIZE_CLASSES`.
-SIZE_CLASS_WORDS: dict[str, str] = {
-    "large": "large", "大型": "large", "大": "large", "l": "large",
-    "medium": "medium", "中型": "medium", "中": "medium", "m": "medium",
-    "small": "small", "小型": "small", "小": "small", "s": "small",
-    "micro": "micro", "微型": "micro", "微": "micro", "xs": "micro",
-}
-#: Chain stage words → one of :data:`STAGES`.
-STAGE_WORDS: dict[str, str] = {
-    "upstream": "upstream", "up": "upstream", "上游": "upstream",
-    "midstream": "midstream", "mid": "midstream", "中游": "midstream",
-    "downstream": "downstream", "down": "downstream", "下游": "downstream",
-}
-#: 五基 foundation category words → one of :data:`FOUNDATIONS`.
-FOUNDATION_WORDS: dict[str, str] = {
-    "零部件": "零部件", "基础零部件": "零部件", "parts": "零部件", "part": "零部件",
-    "元器件": "元器件", "基础元器件": "元器件", "基础电子元器件": "元器件",
-    "components": "元器件", "component": "元器件", "electronic components": "元器件",
-    "软件": "软件", "基础软件": "软件", "software": "软件",
-    "材料": "材料", "基础材料": "材料", "materials": "材料", "material": "材料",
-    "工艺": "工艺", "基础工艺": "工艺", "processes": "工艺", "process": "工艺",
-}
-#: Firm kind words → one of :data:`FIRM_KINDS`. An aggregate stands for "the rest of
-#: country X" in a chain map (its provider not named).
-FIRM_KIND_WORDS: dict[str, str] = {
-    "firm": "firm", "企业": "firm", "公司": "firm", "company": "firm",
-    "aggregate": "aggregate", "汇总": "aggregate", "country": "aggregate", "国家": "aggregate",
-    "其他": "aggregate", "other": "aggregate", "others": "aggregate", "rest": "aggregate",
-}
-#: Segment kind words → one of :data:`SEGMENT_KINDS`. A process step (工序) needs no firm of
-#: its own.
-SEGMENT_KIND_WORDS: dict[str, str] = {
-    "product": "product", "产品": "product",
-    "process": "process", "process step": "process", "step": "process", "工序": "process",
-    "工艺": "process", "工艺环节": "process",
-}
-#: True/false words (有/无, "has"/"has not", as tier inputs are often written) → bool.
-BOOL_WORDS: dict[str, bool] = {
-    "true": True, "yes": True, "y": True, "1": True, "是": True, "t": True, "有": True,
-    "false": False, "no": False, "n": False, "0": False, "否": False, "f": False, "无": False,
-}
-#: Intellectual-property grade words (the tier rules' ``ip_grade`` column) → grade codes.
-IP_GRADE_WORDS: dict[str, str] = {
-    "high_value_class1": "high_value_class1", "Ⅰ类高价值知识产权": "high_value_class1",
-    "i类高价值知识产权": "high_value_class1", "高价值": "high_value_class1",
-    "own_class1": "own_class1", "自主研发Ⅰ类知识产权": "own_class1",
-    "自主研发i类知识产权": "own_class1",
-    "class1": "class1", "Ⅰ类知识产权": "class1", "i类知识产权": "class1", "Ⅰ类": "class1",
-    "class2": "class2", "Ⅱ类知识产权": "class2", "ii类知识产权": "class2", "Ⅱ类": "class2",
-    "none": "none", "无": "none",
-}
-#: Industrial cluster type words (the tier rules' ``cluster_type``) → ``pillar`` / ``emerging``.
-CLUSTER_TYPE_WORDS: dict[str, str] = {
-    "pillar": "pillar", "支柱": "pillar", "支柱产业集群": "pillar",
-    "战略性支柱产业集群": "pillar",
-    "emerging": "emerging", "新兴": "emerging", "新兴产业集群": "emerging",
-    "战略性新兴产业集群": "emerging",
-}
-#: Firm columns whose values are read through a word list, and that list.
-FIRM_CATEGORY_WORDS: dict[str, dict[str, str]] = {
-    "size_class": SIZE_CLASS_WORDS,
-    "ip_grade": IP_GRADE_WORDS,
-    "cluster_type": CLUSTER_TYPE_WORDS,
-}
-
-#: Column names as found in Chinese spreadsheets, mapped to canonical names.
-COLUMN_ALIASES: dict[str, str] = {
-    "企业id": "firm_id", "企业编号": "firm_id", "企业代码": "firm_id",
-    "企业名称": "name", "名称": "name",
-    "环节": "segment_id", "所属环节": "segment_id", "环节id": "segment_id",
-    "城市": "city", "所在城市": "city", "地市": "city",
-    "省份": "province", "所在省份": "province", "省": "province",
-    "国家": "country", "国家或地区": "country",
-    "企业规模": "size_class", "规模": "size_class",
-    "从业人员": "employees", "从业人数": "employees", "员工人数": "employees",
-    "营业收入": "revenue",
-    "研发费用": "rd_expense",
-    "主营业务收入": "main_business_revenue",
-    "成立年份": "founded",
-    # firm registers (工商登记 exports)
-    "所属省份": "province", "所属城市": "city",
-    "统一社会信用代码": "credit_code", "社会信用代码": "credit_code", "信用代码": "credit_code",
-    "国标行业": "industry_code", "行业代码": "industry_code", "国民经济行业代码": "industry_code",
-    "经营范围": "business_scope",
-    "注册资本": "registered_capital",
-    "成立日期": "founded_date", "注册日期": "founded_date",
-    "供应商id": "supplier_id", "供应商": "supplier_id",
-    "客户id": "customer_id", "客户": "customer_id",
-    "金额": "amount", "交易额": "amount", "采购额": "amount",
-    "年份": "year", "产品": "product",
-}
-#: Column names as found in Chinese spreadsheets that mean a canonical name in one table only.
-TABLE_COLUMN_ALIASES: dict[str, dict[str, str]] = {
-    "presence": {"份额": "share", "市场份额": "share", "产值": "amount", "可忽略": "negligible"},
-}
-
-_PROVINCES = {
-    "北京": "beijing", "天津": "tianjin", "河北": "hebei", "山西": "shanxi",
-    "内蒙古": "inner mongolia", "辽宁": "liaoning", "吉林": "jilin",
-    "黑龙江": "heilongjiang", "上海": "shanghai", "江苏": "jiangsu",
-    "浙江": "zhejiang", "安徽": "anhui", "福建": "fujian", "江西": "jiangxi",
-    "山东": "shandong", "河南": "henan", "湖北": "hubei", "湖南": "hunan",
-    "广东": "guangdong", "广西": "guangxi", "海南": "hainan", "重庆": "chongqing",
-    "四川": "sichuan", "贵州": "guizhou", "云南": "yunnan", "西藏": "tibet",
-    "陕西": "shaanxi", "甘肃": "gansu", "青海": "qinghai", "宁夏": "ningxia",
-    "新疆": "xinjiang", "台湾": "taiwan", "香港": "hong kong", "澳门": "macau",
-}
-_PINYIN_TO_PROVINCE = {v: k for k, v in _PROVINCES.items()}
-_REGION_SUFFIX = re.compile(
-    r"(壮族自治区|回族自治区|维吾尔自治区|特别行政区|自治区|省|市)$"
-)
-
-
-def normalize_region(name) -> str | None:
-    """The comparable form of a province name: ``'山东省'``, ``'山东'`` and
-    ``'Shandong'`` all give ``'山东'``.
-
-    >>> normalize_region("山东省"), normalize_region(" Shandong Province ")
-    ('山东', '山东')
-    >>> normalize_region("广西壮族自治区")
-    '广西'
-    """
-    if name is None or (not isinstance(name, str) and pd.isna(name)):
-        return None
-    text = str(name).strip()
-    low = re.sub(r"\s+(province|city|municipality|sar)$", "", text.lower()).strip()
-    if low in _PINYIN_TO_PROVINCE:
-        return _PINYIN_TO_PROVINCE[low]
-    return _REGION_SUFFIX.sub("", text) or text
 
 
 def size_class_nbs2017(employees, revenue) -> np.ndarray:
@@ -553,50 +438,6 @@ def invisible_note(unknown, known: pd.Index, table: str) -> str:
 # --------------------------------------------------------------------------- #
 # firm-register columns: credit codes, registered capital, dates
 
-#: The 31 characters of a unified social credit code (GB 32100-2015, table 1), in the order of
-#: their values 0–30 (I, O, S, V and Z are not used).
-CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_CREDIT_VALUE = {c: i for i, c in enumerate(CREDIT_CODE_CHARS)}
-#: Weights of positions 1–17: W_i = 3^(i−1) mod 31 (GB 32100-2015, 5.2).
-_CREDIT_WEIGHTS = [pow(3, i, 31) for i in range(17)]
-
-
-def credit_code_check_char(code) -> str | None:
-    """The check character (18th) of a unified social credit code (统一社会信用代码).
-
-    GB 32100-2015: with C_i the value of the i-th character (0–9 for digits,
-    then A=10 … Y=30 over the 31 allowed characters) and W_i = 3^(i−1) mod 31,
-    the check character has the value C_18 = 31 − MOD(Σ_{i=1..17} C_i·W_i, 31),
-    where a result of 31 is written 0.
-
-    Parameters
-    ----------
-    code : str
-        The first 17 characters (an 18th, if given, is ignored).
-
-    Returns
-    -------
-    str or None
-        The check character, or ``None`` when ``code`` is shorter than 17
-        characters or uses a character outside the code's character set.
-
-    References
-    ----------
-    GB 32100-2015 法人和其他组织统一社会信用代码编码规则 (Coding rule of the
-    unified social credit identifier for legal entities and other organizations).
-
-    Examples
-    --------
-    >>> credit_code_check_char("91350100M000100Y4")   # the standard's worked example
-    '3'
-    """
-    text = str(code).strip().upper()[:17]
-    if len(text) != 17 or any(c not in _CREDIT_VALUE for c in text):
-        return None
-    total = sum(_CREDIT_VALUE[c] * w for c, w in zip(text, _CREDIT_WEIGHTS))
-    return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
-
-
 def to_credit_code(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
     """Credit codes stripped and upper-cased; a malformed one is an error naming its rows."""
     codes = as_text(s).str.strip().str.upper()
@@ -692,7 +533,7 @@ def founded_from_date(founded, founded_date, info: TableInfo, df: pd.DataFrame):
         return None
     warnings.warn(
         f"{info.source}: founded year taken from founded_date for {int(fill.sum())} firms",
-        ChainDataWarning, stacklevel=4,
+        ChainDataWarning, stacklevel=5,
     )
     return given.where(~fill, years)
 

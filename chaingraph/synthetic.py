@@ -16,10 +16,12 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from chaingraph._synthetic_draws import _calibrate_rate, _pick, _sample_flow, _segment_counts
 from chaingraph._synthetic_places import _firm_names, _place_firms, _region_cities
-from chaingraph._synthetic_tiers import _tier_columns, _tier_extra_columns
+from chaingraph._synthetic_tiers import _rank_by_size, _tier_columns, _tier_extra_columns
 from chaingraph.errors import ChainDataError
 from chaingraph.schema import size_class_nbs2017
 from chaingraph.templates import get_template
@@ -348,14 +350,16 @@ def synthetic_frames(
     names = _firm_names(rng, segs.firm_word[seg_code], places.city, places.country,
                         segs.name_en[seg_code], big=sizes.revenue >= 40000)
     tech = segs.tech[seg_code]
-    tier_inputs = _tier_columns(rng, sizes.revenue, seg_code, tech, places.foreign,
+    size_rank = _rank_by_size(seg_code, sizes.revenue)
+    tier_inputs = _tier_columns(rng, sizes.revenue, size_rank, tech, places.foreign,
                                 sizes.is_sme, year=_DATA_YEAR)                       # 7
     firms = _firms_table(firm_ids, names, segs, seg_code, places, sizes, tier_inputs)
     links = _links_table(rng, firm_ids, supplier, customer, amount)
     # 8: spawned after every other draw; the spawn reads the seed, not the stream, so
     # the columns above (and the links) are the same as without these extra columns
     extra = _tier_extra_columns(
-        rng.spawn(1)[0], firms, foreign=places.foreign, is_sme=sizes.is_sme, tech_seg=tech,
+        rng.spawn(1)[0], firms, seg_top=size_rank == 1, foreign=places.foreign,
+        is_sme=sizes.is_sme, tech_seg=tech,
         supplies_large=np.bincount(supplier[sizes.is_large[customer]], minlength=n_firms) > 0,
         leads=np.array(sizes.lead_firms, dtype=np.int64), cluster_type=tpl.cluster_type,
         year=_DATA_YEAR)
@@ -363,9 +367,9 @@ def synthetic_frames(
         firms[col] = values
 
     planted = Planted(
-        lead_firms=[str(firm_ids[j]) for j in sizes.lead_firms],
+        lead_firms=[firm_ids[j].as_py() for j in sizes.lead_firms],
         missing_segments=list(plan.missing_segments),
-        chokepoints=[str(firm_ids[j]) for j in sizes.chokepoint_firms],
+        chokepoints=[firm_ids[j].as_py() for j in sizes.chokepoint_firms],
         chokepoint_segments=list(plan.chokepoint_segments),
         foreign_segments=list(plan.foreign_segments),
         sme_share=_sme_share(amount, supplier, customer, sizes),
@@ -558,9 +562,10 @@ def _choose_leads(rng, segs: _Segments, seg_code, counts, local, lead_pool, n_le
                          else (2.0 if segs.stage[segs.index[s]] == "downstream" else 1.0))
                       for s in lead_pool])
     cand = np.flatnonzero(local & np.isin(seg_code, pool_codes))
-    weight_of = dict(zip(pool_codes.tolist(), seg_w.tolist()))
+    weight_of = np.zeros(len(segs.ids))
+    weight_of[pool_codes] = seg_w
     per_seg = np.bincount(seg_code[cand], minlength=len(segs.ids))
-    cand_w = np.array([weight_of[c] / per_seg[c] for c in seg_code[cand]])
+    cand_w = weight_of[seg_code[cand]] / per_seg[seg_code[cand]]
     return [int(j) for j in _pick(rng, cand, n_leads, cand_w)]
 
 
@@ -568,9 +573,8 @@ def _draw_links(rng, segs: _Segments, seg_code, places: _Places, revenue, links_
     """Step 5: ``(supplier positions, customer positions)`` of the links drawn along
     the template's flows, flow by flow, without repeated pairs."""
     n = len(seg_code)
-    prov_label = np.where(places.foreign, places.country, places.province).astype(str)
-    prov_code, _ = pd.factorize(prov_label)
-    city_code, city_uniques = pd.factorize(pd.Series(places.city.astype(str)))
+    prov_code, _ = pd.factorize(np.where(places.foreign, places.country, places.province))
+    city_code, city_uniques = pd.factorize(places.city)
     prov_code = prov_code.astype(np.int64)
     city_code = city_code.astype(np.int64)
     n_city = len(city_uniques)
@@ -611,16 +615,18 @@ def _link_amounts(rng, supplier, customer, sizes: _Sizes, sme_share) -> np.ndarr
     noise_s = np.exp(rng.normal(0.0, 0.5, len(supplier)))
     sell_share = rng.uniform(0.3, 0.8, n)  # share of revenue sold inside the chain
     buy_share = rng.uniform(0.4, 0.75, n)  # share of revenue bought inside the chain
-    cw_link = revenue[customer] ** _ALLOC * noise_c
-    sw_link = revenue[supplier] ** _ALLOC * noise_s
+    weight = revenue ** _ALLOC  # per firm, then per link: the same values, n powers not 2m
+    cw_link = weight[customer] * noise_c
+    sw_link = weight[supplier] * noise_s
     per_sup = np.bincount(supplier, weights=cw_link, minlength=n)
     per_cus = np.bincount(customer, weights=sw_link, minlength=n)
-    a1 = sell_share[supplier] * revenue[supplier] * cw_link / per_sup[supplier]
-    a2 = buy_share[customer] * revenue[customer] * sw_link / per_cus[customer]
+    a1 = (sell_share * revenue)[supplier] * cw_link / per_sup[supplier]
+    a2 = (buy_share * revenue)[customer] * sw_link / per_cus[customer]
     amount = np.minimum(a1, a2)
     if sme_share is not None:
         amount = _rescale_to_sme_share(amount, supplier, customer, sizes, float(sme_share))
-    return np.maximum(np.round(amount, 2), 0.01)
+    np.round(amount, 2, out=amount)
+    return np.maximum(amount, 0.01, out=amount)
 
 
 def _rescale_to_sme_share(amount, supplier, customer, sizes: _Sizes, share: float) -> np.ndarray:
@@ -649,23 +655,35 @@ def _sme_share(amount, supplier, customer, sizes: _Sizes) -> float:
     return float("nan")
 
 
-def _firm_ids(template_name: str, n: int) -> np.ndarray:
+def _firm_ids(template_name: str, n: int) -> pa.Array:
     """``NEV00001`` …: up to four letters or digits of the template name and a number."""
     prefix = "".join(ch for ch in template_name.upper() if ch.isascii() and ch.isalnum())[:4]
     width = max(5, len(str(n)))
-    return np.array([f"{prefix or 'F'}{i + 1:0{width}d}" for i in range(n)], dtype=object)
+    numbers = pc.utf8_lpad(pa.array(np.arange(1, n + 1)).cast(pa.large_string()), width, "0")
+    return pc.binary_join_element_wise(pa.scalar(prefix or "F", pa.large_string()), numbers,
+                                       pa.scalar("", pa.large_string()))
+
+
+def _text(values) -> pd.api.extensions.ExtensionArray:
+    """Text in pandas' ``"string"`` dtype from an Arrow array or objects (``None`` missing),
+    without a Python string per row where that dtype is Arrow-backed."""
+    if not isinstance(values, pa.Array):
+        values = pa.array(values, type=pa.large_string(), from_pandas=True)
+    if pd.StringDtype().storage == "pyarrow":
+        return pd.arrays.ArrowStringArray(values.cast(pa.large_string()))
+    return pd.array(values.to_numpy(zero_copy_only=False), dtype="string")
 
 
 def _firms_table(firm_ids, names, segs: _Segments, seg_code, places: _Places, sizes: _Sizes,
                  tier_inputs: dict) -> pd.DataFrame:
     """The firms table: ids, names, segment, place, employees, revenue, tier inputs."""
     firms = pd.DataFrame({
-        "firm_id": pd.array(firm_ids, dtype="string"),
-        "name": pd.array(names, dtype="string"),
-        "segment_id": pd.array(np.array(segs.ids, dtype=object)[seg_code], dtype="string"),
-        "city": pd.array(places.city, dtype="string"),
-        "province": pd.array(places.province, dtype="string"),
-        "country": pd.array(places.country, dtype="string"),
+        "firm_id": _text(firm_ids),
+        "name": _text(names),
+        "segment_id": _text(pa.array(segs.ids, type=pa.large_string()).take(seg_code)),
+        "city": _text(places.city),
+        "province": _text(places.province),
+        "country": _text(places.country),
         "employees": sizes.employees,
         "revenue": sizes.revenue,
     })
@@ -674,16 +692,15 @@ def _firms_table(firm_ids, names, segs: _Segments, seg_code, places: _Places, si
     return firms
 
 
-def _links_table(rng, firm_ids, supplier, customer, amount) -> pd.DataFrame:
-    """The links table, rows in random order."""
-    links = pd.DataFrame({
-        "supplier_id": pd.array(firm_ids[supplier], dtype="string"),
-        "customer_id": pd.array(firm_ids[customer], dtype="string"),
-        "amount": amount,
-        "year": np.full(len(supplier), _DATA_YEAR, dtype=np.int64),
+def _links_table(rng, firm_ids: pa.Array, supplier, customer, amount) -> pd.DataFrame:
+    """The links table, rows in random order (the positions shuffled, then the ids taken)."""
+    order = rng.permutation(len(supplier))
+    return pd.DataFrame({
+        "supplier_id": _text(firm_ids.take(supplier[order])),
+        "customer_id": _text(firm_ids.take(customer[order])),
+        "amount": amount[order],
+        "year": np.full(len(order), _DATA_YEAR, dtype=np.int64),
     })
-    order = rng.permutation(len(links))
-    return links.iloc[order].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- #

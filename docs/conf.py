@@ -106,8 +106,8 @@ api_groups = [
     {
         "page": "build",
         "title": "Build a chain",
-        "modules": ["chaingraph.core", "chaingraph.io", "chaingraph.templates",
-                    "chaingraph.errors", "chaingraph.schema"],
+        "modules": ["chaingraph.core", "chaingraph._summary", "chaingraph.io",
+                    "chaingraph.templates", "chaingraph.errors", "chaingraph.schema"],
         "intro": "A chain is a :class:`~chaingraph.ChainGraph`: firms, their supply links "
                  "and the chain template (:term:`产业链图谱`). Read one from files, build one "
                  "from pandas tables, or load a shipped one. The file formats are in "

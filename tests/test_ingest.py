@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 import chaingraph as cg
+from chaingraph import _transaction_files
 from chaingraph import ingest as ingest_module
 from chaingraph.cli import cli
 
@@ -291,7 +292,7 @@ def test_encodings_and_chinese_headers(tmp_path, encoding):
 def test_gbk_detected_past_the_first_chunk_and_rejects_name_the_original(tmp_path, monkeypatch):
     # a GBK file whose first chunks are ASCII: the whole file is checked, and the
     # transcoding splits two-byte characters across chunk boundaries without harm
-    monkeypatch.setattr(ingest_module, "_CHUNK", 7)
+    monkeypatch.setattr(_transaction_files, "_CHUNK", 7)
     text = "supplier_id,customer_id,amount\n" + "A,B,1\n" * 5 + "甲公司,乙公司,2\n甲公司,甲公司,3\n"
     path = write(tmp_path / "gbk.csv", text, "gbk")
     links = ingest(path, rejects=tmp_path / "rejects.csv")

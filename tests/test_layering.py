@@ -79,3 +79,24 @@ def test_no_upward_import(path):
     upward = [f"line {line}: {m}" for line, m in imported_modules(path)
               if layer(m) > own or m == "chaingraph"]
     assert not upward, f"{module_name(path)} (layer {own}) imports upward: {upward}"
+
+
+def module_path(name: str) -> Path:
+    path = PACKAGE.parent.joinpath(*name.split("."))
+    return path.with_suffix(".py") if path.with_suffix(".py").is_file() else path / "__init__.py"
+
+
+def test_the_object_is_built_from_modules_below_it():
+    # core.py is the one object; the modules it is built from (each table's checks, the
+    # summary, the places, the words users write) take a chain or its tables as
+    # arguments and never import core, directly or through one another
+    seen, todo = set(), [m for _, m in imported_modules(PACKAGE / "core.py")]
+    while todo:
+        name = todo.pop()
+        if name in seen or name == "chaingraph":
+            continue
+        seen.add(name)
+        todo += [m for _, m in imported_modules(module_path(name))]
+    assert {"chaingraph._firms", "chaingraph._links", "chaingraph._summary",
+            "chaingraph._vocabulary"} <= seen
+    assert "chaingraph.core" not in seen

@@ -2,12 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Hashable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from chaingraph.errors import ChainDataError
+
+#: What analyses worked out from a chain alone, by chain (see :func:`per_chain`).
+_PER_CHAIN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def per_chain(chain, key: Hashable, compute: Callable):
+    """``compute()``, worked out once for ``chain`` and ``key`` and then reused.
+
+    A chain is immutable, so what an analysis derives from the chain and
+    hashable arguments can be kept while the chain lives and shared with the
+    next analysis that needs it (``chokepoints`` and ``weak_links`` need the
+    lead-firm scores; a report asks for most analyses more than once). The
+    results are kept beside the chain, not in it, and go when the chain goes.
+    What is returned is shared: callers copy before changing it.
+    """
+    store = _PER_CHAIN.get(chain)
+    if store is None:
+        store = _PER_CHAIN[chain] = {}
+    if key not in store:
+        store[key] = compute()
+    return store[key]
+
+
+def forget(chain) -> None:
+    """Drop what :func:`per_chain` keeps for ``chain`` (benchmarks use it to time an
+    analysis from scratch on a chain other analyses have seen)."""
+    _PER_CHAIN.pop(chain, None)
 
 
 def normalised_weights(defaults: Mapping[str, float], given: Mapping[str, float] | None,

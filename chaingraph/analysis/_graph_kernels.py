@@ -1,4 +1,5 @@
-"""Graph kernels on the chain's CSR arrays (numpy / scipy only; no pandas, no ``ChainGraph``).
+"""Graph kernels on the chain's CSR arrays (numpy / scipy, and numba for the searches that
+walk the network node by node; no pandas, no ``ChainGraph``).
 
 Conventions shared by every kernel here:
 
@@ -15,18 +16,23 @@ Conventions shared by every kernel here:
 
 from __future__ import annotations
 
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp
+from numba import njit
 
 __all__ = [
     "pagerank",
     "pattern",
-    "path_counts",
     "reach_counts",
     "reach_distance",
     "reach_label_counts",
+    "reach_summary",
+    "sole_sources",
+    "source_range_by_label_pair",
     "class_mixing",
     "newman_assortativity",
 ]
@@ -34,10 +40,13 @@ __all__ = [
 
 def pattern(adj, dtype=np.float32) -> sp.csr_array:
     """The 0/1 pattern of ``adj`` as CSR with sorted indices."""
-    a = sp.csr_array(adj, copy=True)
+    a = sp.csr_array(adj)
+    if a.has_canonical_format:  # sorted, no repeated entries: only the values change
+        return sp.csr_array((np.ones(a.nnz, dtype=dtype), a.indices.copy(), a.indptr.copy()),
+                            shape=a.shape)
+    a = a.copy()
     a.sum_duplicates()
     a.data = np.ones(a.nnz, dtype=dtype)
-    a.sort_indices()
     return a
 
 
@@ -51,6 +60,7 @@ def pagerank(
     personalization: np.ndarray | None = None,
     tol: float = 1e-10,
     max_iter: int = 1000,
+    adj_t=None,
 ) -> tuple[np.ndarray, int]:
     """Weighted PageRank by power iteration with an absolute L1 stopping rule.
 
@@ -64,7 +74,8 @@ def pagerank(
     Iteration stops when ``‖x_new − x‖₁ < tol``. This is an *absolute*
     tolerance: networkx stops at ``‖·‖₁ < n · tol``, which for ``n = 10^5`` and
     its default ``tol = 1e-6`` accepts an error of 0.1 in a vector summing to
-    1 — larger than most firms' scores.
+    1 — larger than most firms' scores. ``adj_t``, the transpose of ``adj`` as
+    CSR, saves computing it.
 
     Returns
     -------
@@ -89,16 +100,17 @@ def pagerank(
         if v.shape != (n,) or (v < 0).any() or v.sum() <= 0:
             raise ValueError("personalization must be n non-negative numbers with a positive sum")
         v = v / v.sum()
-    at = a.T.tocsr()
-    x = v.copy()
-    for it in range(1, max_iter + 1):
-        y = at @ (inv_out * x)
-        y *= alpha
-        y += (alpha * x[dangling].sum() + (1.0 - alpha)) * v
-        err = np.abs(y - x).sum()
-        x = y
-        if err < tol:
-            return x / x.sum(), it
+    at = sp.csr_array(adj_t) if adj_t is not None else a.T.tocsr()
+    with _RowProduct(at) as product:
+        x = v.copy()
+        for it in range(1, max_iter + 1):
+            y = product(inv_out * x)
+            y *= alpha
+            y += (alpha * x[dangling].sum() + (1.0 - alpha)) * v
+            err = np.abs(y - x).sum()
+            x = y
+            if err < tol:
+                return x / x.sum(), it
     warnings.warn(
         f"PageRank did not reach tol={tol:g} in {max_iter} iterations (last L1 change {err:.2e})",
         RuntimeWarning,
@@ -107,35 +119,52 @@ def pagerank(
     return x / x.sum(), max_iter
 
 
+class _RowProduct:
+    """``a @ x`` for a CSR matrix, its rows split in blocks of equal entries between
+    ``os.cpu_count()`` threads (each row summed in stored order, as scipy does, so the
+    result is the same to the last bit). A context manager: the threads live as long
+    as it does."""
+
+    def __init__(self, a):
+        # unsigned positions: numba then skips the check for negative indices
+        self.indptr = a.indptr.astype(np.uint64)
+        self.indices = a.indices.view(np.uint32 if a.indices.dtype == np.int32 else np.uint64)
+        self.data = np.asarray(a.data, dtype=np.float64)
+        n = a.shape[0]
+        workers = min(os.cpu_count() or 1, max(1, a.nnz // 1_000_000))
+        cuts = np.searchsorted(self.indptr, np.linspace(0, a.nnz, workers + 1)[1:-1])
+        self.blocks = list(zip(np.r_[0, cuts], np.r_[cuts, n]))
+        self.pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+
+    def __call__(self, x):
+        y = np.empty(len(self.indptr) - 1)
+        args = (self.indptr, self.indices, self.data, np.ascontiguousarray(x, dtype=np.float64),
+                y)
+        if self.pool is None:
+            _rows_times(*args, 0, len(y))
+        else:
+            for f in [self.pool.submit(_rows_times, *args, lo, hi) for lo, hi in self.blocks]:
+                f.result()
+        return y
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.shutdown()
+
+
+@njit(cache=True, nogil=True)
+def _rows_times(indptr, indices, data, x, y, lo, hi):  # pragma: no cover - numba
+    for i in range(lo, hi):
+        total = 0.0
+        for e in range(indptr[i], indptr[i + 1]):
+            total += data[e] * x[indices[e]]
+        y[i] = total
+
+
 # --------------------------------------------------------------------------- reachability
-
-
-def path_counts(adj, depth: int) -> np.ndarray:
-    """Number of walks of length 1..``depth`` starting at each node (float).
-
-    An upper bound on the work and memory needed to expand each row of
-    :func:`reach_counts`; used to cut the rows into batches.
-    """
-    a = pattern(adj, np.float64)
-    walks = np.ones(a.shape[0])
-    total = np.zeros(a.shape[0])
-    for _ in range(depth):
-        walks = a @ walks
-        total += walks
-    return total
-
-
-def _batches(cost: np.ndarray, budget: float):
-    """Consecutive ranges of positions whose summed cost stays under ``budget`` (≥1 row each)."""
-    n = len(cost)
-    start = 0
-    csum = np.cumsum(cost)
-    while start < n:
-        base = csum[start - 1] if start else 0.0
-        stop = int(np.searchsorted(csum, base + budget, side="right"))
-        stop = max(stop, start + 1)
-        yield start, min(stop, n)
-        start = stop
 
 
 def reach_counts(
@@ -144,22 +173,13 @@ def reach_counts(
     *,
     masks: tuple[np.ndarray, ...] | list[np.ndarray] = (),
     rows: np.ndarray | None = None,
-    budget: float = 2e7,
 ) -> np.ndarray:
     """Distinct nodes within ``depth`` steps of each node along ``adj``, the node itself excluded.
 
     For node ``i`` the set is ``R(i) = (N¹(i) ∪ … ∪ N^depth(i)) \\ {i}`` with
     ``N¹(i)`` the columns of row ``i`` and ``N^k(i)`` the columns reachable
     in exactly ``k`` steps. A node reached by several paths or at several
-    depths counts once.
-
-    Computed by sparse products of row batches: for a batch ``B`` of rows,
-    ``R_B = A_B · (I + A)^(depth−1)`` on the 0/1 pattern ``A``; the row
-    pattern of the product is exactly the union of the reachable sets, with
-    no duplicate entries to merge (an addition ``A_B + R_B·A`` would force a
-    sort of every row). Batches are
-    cut so that the number of walks expanded per batch (:func:`path_counts`)
-    stays under ``budget``, bounding memory whatever the degree distribution.
+    depths counts once. See :func:`reach_summary` for how it is computed.
 
     Parameters
     ----------
@@ -172,46 +192,291 @@ def reach_counts(
         For each mask, a further count of the reached nodes inside the mask.
     rows : int array, optional
         Only these nodes (default: all).
-    budget : float
-        Walks expanded per batch.
 
     Returns
     -------
     ndarray of int64, shape ``(len(rows), 1 + len(masks))``
         Column 0: ``|R(i)|``; column ``k``: ``|R(i) ∩ masks[k-1]|``.
     """
+    nets = list(adj) if isinstance(adj, (list, tuple)) else [adj]
+    counts, _ = reach_summary(nets, depth, masks=masks, rows=rows, union=True)
+    return counts[:, 0, :]
+
+
+def reach_label_counts(
+    adjs,
+    labels,
+    n_labels: int,
+    depth: int = 2,
+    *,
+    include_self: bool = True,
+) -> np.ndarray:
+    """Distinct labels among the nodes within ``depth`` steps, over one or more networks.
+
+    For node ``i``, the number of distinct labels over the nodes ``j``
+    reachable from ``i`` in 1..``depth`` steps along any of ``adjs`` (and
+    ``i`` itself when ``include_self``). ``labels`` is an array of one label
+    per node (``labels[j] ≥ 0``; negative: none) or an ``n × n_labels``
+    sparse matrix whose row ``j`` holds node ``j``'s labels (its pattern is
+    used). See :func:`reach_summary`.
+
+    Returns
+    -------
+    ndarray of int64, length n
+    """
+    _, out = reach_summary(list(adjs), depth, labels=labels, n_labels=n_labels,
+                           include_self=include_self)
+    return out
+
+
+def reach_summary(
+    adjs,
+    depth: int = 2,
+    *,
+    masks=(),
+    labels=None,
+    n_labels: int = 0,
+    include_self: bool = True,
+    rows: np.ndarray | None = None,
+    union: bool = False,
+):
+    """Reached-node counts and reached-label counts of bounded searches from each node.
+
+    For each node ``i`` of ``rows`` and each network ``A`` of ``adjs``, the
+    nodes ``R_A(i)`` within ``depth`` steps along ``A``, ``i`` excluded (see
+    :func:`reach_counts`), are counted — all, and those inside each of
+    ``masks`` — either per network or, with ``union=True``, over
+    ``⋃_A R_A(i)``. With ``labels``, also the distinct labels over
+    ``⋃_A R_A(i)`` plus ``i`` itself when ``include_self`` (see
+    :func:`reach_label_counts`).
+
+    One breadth-first search per node and network, cut at ``depth``, marks
+    the nodes it reaches in a bit set of n bits (small enough to stay in the
+    processor's cache) and clears them afterwards from its queue: the work is
+    the number of arcs leaving the nodes within ``depth − 1`` steps, summed
+    over the nodes — for ``depth = 2`` the number of two-step walks — and the
+    memory two arrays of length n per thread, whatever the degrees. With one
+    label per node the nodes are first renumbered label by label, so that
+    the lookups of a search stay close together in memory. The searches run
+    in ``os.cpu_count()`` threads (the kernel, compiled by numba, releases
+    the GIL).
+
+    Returns
+    -------
+    counts : ndarray of int64, shape ``(len(rows), n_nets, 1 + len(masks))``
+        (``n_nets`` is 1 with ``union=True``.)
+    label_counts : ndarray of int64, length ``len(rows)`` (zeros without labels)
+    """
     if depth < 1:
         raise ValueError("depth must be at least 1")
-    nets = [pattern(x) for x in adj] if isinstance(adj, (list, tuple)) else [pattern(adj)]
-    n = nets[0].shape[0]
-    rows = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
+    indptr, indices, n = _stacked_csr(adjs)
+    rows = np.arange(n, dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
     masks = [np.asarray(m, dtype=bool) for m in masks]
-    out = np.zeros((len(rows), 1 + len(masks)), dtype=np.int64)
-    if len(rows) == 0 or all(a.nnz == 0 for a in nets):
-        return out
-    cost = sum(path_counts(a, depth) for a in nets)[rows] + 1.0
-    eye = sp.eye_array(n, dtype=np.float32, format="csr")
-    steps = [(a + eye).tocsr() if depth > 1 else None for a in nets]
-    for b0, b1 in _batches(cost, budget):
-        sel = rows[b0:b1]
-        acc = None
-        for a, step in zip(nets, steps):
-            reach = a[sel]
-            for _ in range(depth - 1):
-                reach = reach @ step
-            acc = reach if acc is None else acc + reach
-        acc = sp.csr_array(acc)
-        if len(nets) > 1:
-            acc.sum_duplicates()
-        ind = acc.indices
-        local = np.repeat(np.arange(b1 - b0), np.diff(acc.indptr))
-        keep = ind != sel[local]
-        nb = b1 - b0
-        out[b0:b1, 0] = np.bincount(local[keep], minlength=nb)
-        for k, m in enumerate(masks, start=1):
-            hit = keep & m[ind]
-            out[b0:b1, k] = np.bincount(local[hit], minlength=nb)
-    return out
+    node_label, label_ptr, label_idx = _label_lists(labels, n, n_labels)
+    search = rows  # the rows in the numbering the searches use
+    if len(node_label) and 4 * len(rows) >= n:
+        # number the nodes label by label: a search's bit and label lookups then fall in
+        # few places of memory (about twice as fast on a 10^6-firm chain, by segment)
+        order = np.argsort(node_label, kind="stable")
+        inv = np.empty(n, dtype=np.int64)
+        inv[order] = np.arange(n)
+        indptr, indices = _renumbered(indptr, indices, len(adjs), n, order, inv)
+        masks = [m[order] for m in masks]
+        node_label, search = node_label[order], inv[rows]
+    mask_bits = np.zeros((len(masks), (n + 63) // 64), dtype=np.uint64)
+    for k, m in enumerate(masks):
+        mask_bits[k] = _bit_set(m)
+    counts = np.zeros((len(rows), 1 if union else len(adjs), 1 + len(masks)), dtype=np.int64)
+    label_counts = np.zeros(len(rows), dtype=np.int64)
+
+    def run(part):  # the rows `part` (positions in `rows`), in increasing node number
+        part = part[np.argsort(search[part], kind="stable")]
+        found = np.zeros((len(part), *counts.shape[1:]), dtype=np.int64)
+        found_labels = np.zeros(len(part), dtype=np.int64)
+        _reach_rows(indptr, indices, len(adjs), n, int(depth), search[part], bool(union),
+                    mask_bits, node_label, label_ptr, label_idx, int(n_labels),
+                    bool(include_self), found, found_labels)
+        counts[part], label_counts[part] = found, found_labels
+
+    _in_threads(run, len(rows))
+    return counts, label_counts
+
+
+def _stacked_csr(nets):
+    """One CSR structure for several n × n networks: row pointers (n_nets · (n + 1),
+    int64, into the concatenated column indices) and column indices, and n."""
+    nets = [sp.csr_array(a) for a in nets]
+    n = nets[0].shape[0]
+    if len(nets) == 1:
+        return nets[0].indptr.astype(np.int64), nets[0].indices, n
+    offsets = np.cumsum([0] + [a.nnz for a in nets[:-1]])
+    indptr = np.concatenate([a.indptr.astype(np.int64) + o for a, o in zip(nets, offsets)])
+    indices = np.concatenate([a.indices for a in nets])
+    return indptr, indices, n
+
+
+@njit(cache=True, nogil=True)
+def _renumbered(indptr, indices, n_nets, n, order, inv):  # pragma: no cover - numba
+    """Stacked CSR networks (see :func:`_stacked_csr`) with node ``order[p]`` renamed ``p``:
+    row ``p`` is old row ``order[p]``, every column ``v`` becomes ``inv[v]``."""
+    new_ptr = np.empty(n_nets * (n + 1), np.int64)
+    new_idx = np.empty(len(indices), indices.dtype)
+    pos = 0
+    for net in range(n_nets):
+        base = net * (n + 1)
+        for p in range(n):
+            new_ptr[base + p] = pos
+            u = order[p]
+            for e in range(indptr[base + u], indptr[base + u + 1]):
+                new_idx[pos] = inv[np.uint64(indices[e])]  # unsigned: no negative-index check
+                pos += 1
+        new_ptr[base + n] = pos
+    return new_ptr, new_idx
+
+
+def _bit_set(mask: np.ndarray) -> np.ndarray:
+    """A bool array as 64-bit words: node ``v`` is bit ``v % 64`` of word ``v // 64``."""
+    padded = np.zeros(-(-len(mask) // 64) * 64, dtype=bool)
+    padded[: len(mask)] = mask
+    return np.packbits(padded, bitorder="little").view("<u8").astype(np.uint64)
+
+
+def _label_lists(labels, n: int, n_labels: int):
+    """Each node's labels for :func:`_reach_rows`: ``(node_label, label_ptr, label_idx)``.
+
+    One label per node (an array, −1 for none) comes as ``node_label`` in the smallest
+    integer type that holds it (the searches look it up for every node they reach, so
+    a small array that stays in cache matters); several (a sparse matrix) as CSR lists
+    ``label_ptr``, ``label_idx``, with an empty ``node_label``.
+    """
+    none = np.zeros(0, dtype=np.int64)
+    if labels is None or n_labels <= 0:
+        return np.zeros(0, dtype=np.int8), none, none
+    if sp.issparse(labels):
+        m = sp.csr_array(labels)
+        return np.zeros(0, dtype=np.int8), m.indptr.astype(np.int64), m.indices.astype(np.int64)
+    small = np.min_scalar_type(-max(int(n_labels), 1))
+    return np.asarray(labels).astype(small), none, none
+
+
+def _in_threads(run, n_rows: int) -> None:
+    """``run(part)`` for interleaved parts ``arange(t, n_rows, workers)`` of the rows, in
+    ``os.cpu_count()`` threads (one when there are few rows). Interleaving spreads the
+    heavy rows of a heavy-tailed network evenly."""
+    workers = min(os.cpu_count() or 1, max(1, n_rows // 10_000))
+    parts = [np.arange(t, n_rows, workers) for t in range(workers)]
+    if workers == 1:
+        run(parts[0])
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for f in [pool.submit(run, part) for part in parts]:
+            f.result()
+
+
+@njit(cache=True, nogil=True)
+def _reach_rows(indptr, indices, n_nets, n, depth, rows, union, mask_bits, node_label, label_ptr,
+                label_idx, n_labels, include_self, counts, label_counts):  # pragma: no cover
+    """The searches of :func:`reach_summary` from ``rows``, written to ``counts[r]`` and
+    ``label_counts[r]``.
+
+    A task is one row searched along one network. Without ``union`` the tasks run
+    network by network (one network's arrays at a time stay in cache better than
+    two); with ``union`` row by row, ``counted`` (a bit set, its nodes listed in
+    ``seen``) marking what the row has already counted. ``visited`` is the bit set of
+    the current search, its nodes listed in ``queue``; each row's labels are a bit
+    set, a row of ``label_bits``, counted at the end.
+    """
+    one, six, low = np.uint64(1), np.uint64(6), np.uint64(63)
+    n_rows = len(rows)
+    n_masks = mask_bits.shape[0]
+    single = len(node_label) > 0
+    visited = np.zeros((n + 63) >> 6, np.uint64)
+    counted = np.zeros((n + 63) >> 6 if union else 1, np.uint64)
+    queue = np.empty(n, np.int64)
+    seen = np.empty(n if union else 1, np.int64)
+    label_bits = np.zeros((n_rows if n_labels > 0 else 1, (max(n_labels, 1) + 63) >> 6),
+                          np.uint64)
+    acc = np.zeros(counts.shape[2], np.int64)
+    n_seen = 0
+    for task in range(n_nets * n_rows):
+        if union:
+            r, net = task // n_nets, task % n_nets
+        else:
+            r, net = task % n_rows, task // n_rows
+        i = rows[r]
+        first, last = net == 0 or not union, net == n_nets - 1 or not union
+        if first:
+            acc[:] = 0
+        if union and net == 0:
+            counted[i >> 6] |= one << np.uint64(i & 63)
+            seen[0] = i
+            n_seen = 1
+        with_self = n_labels > 0 and include_self and net == 0
+        self_ = np.uint64(i)
+        # breadth-first search from i along network `net`, cut at `depth`
+        base = net * (n + 1)
+        visited[i >> 6] |= one << np.uint64(i & 63)
+        queue[0] = i
+        head, tail = 0, 1
+        for level in range(depth):
+            end = tail
+            while head < end:
+                u = queue[head]
+                head += 1
+                for e in range(indptr[base + u], indptr[base + u + 1]):
+                    # unsigned positions: numba skips the check for negative indices
+                    v = np.uint64(indices[e])
+                    word = v >> six
+                    bit = one << (v & low)
+                    if visited[word] & bit:
+                        if v == self_:  # back to itself: its labels count
+                            with_self = n_labels > 0
+                        continue
+                    visited[word] |= bit
+                    queue[tail] = v
+                    tail += 1
+                    if single:
+                        k = node_label[v]
+                        if k >= 0:
+                            label_bits[r, k >> 6] |= one << np.uint64(k & 63)
+                    elif n_labels > 0:
+                        for q in range(label_ptr[v], label_ptr[v + 1]):
+                            k = label_idx[q]
+                            label_bits[r, k >> 6] |= one << np.uint64(k & 63)
+                    if union:
+                        if counted[word] & bit:
+                            continue
+                        counted[word] |= bit
+                        seen[n_seen] = v
+                        n_seen += 1
+                    acc[0] += 1
+                    for k in range(n_masks):
+                        if mask_bits[k, word] & bit:
+                            acc[1 + k] += 1
+        for q in range(tail):
+            v = queue[q]
+            visited[v >> 6] &= ~(one << np.uint64(v & 63))
+        if with_self:
+            lo, hi = (i, i + 1) if single else (label_ptr[i], label_ptr[i + 1])
+            for q in range(lo, hi):
+                k = node_label[i] if single else label_idx[q]
+                if k >= 0:
+                    label_bits[r, k >> 6] |= one << np.uint64(k & 63)
+        if last:
+            counts[r, 0 if union else net] = acc
+        if union and last:
+            for q in range(n_seen):
+                v = seen[q]
+                counted[v >> 6] &= ~(one << np.uint64(v & 63))
+    if n_labels > 0:
+        for r in range(n_rows):
+            found = 0
+            for w in range(label_bits.shape[1]):
+                x = label_bits[r, w]
+                while x:
+                    x &= x - one
+                    found += 1
+            label_counts[r] = found
 
 
 def reach_distance(adj, sources, depth: int | None = None) -> np.ndarray:
@@ -252,45 +517,134 @@ def reach_distance(adj, sources, depth: int | None = None) -> np.ndarray:
     return dist
 
 
-def reach_label_counts(
-    adjs,
-    labels: np.ndarray,
-    n_labels: int,
-    depth: int = 2,
-    *,
-    include_self: bool = True,
-) -> np.ndarray:
-    """Distinct labels among the nodes within ``depth`` steps, over one or more networks.
+# --------------------------------------------------------------------------- labelled arcs
 
-    For node ``i``, the number of distinct ``labels[j] ≥ 0`` over the nodes
-    ``j`` reachable from ``i`` in 1..``depth`` steps along any of ``adjs``
-    (and ``i`` itself when ``include_self``). With ``M`` the ``n × n_labels``
-    one-hot matrix of labels, the reachable label pattern along ``A`` is that
-    of ``A·M + A·(A·M) + …``, which costs ``O(nnz(A) · n_labels)`` at most —
-    far less than expanding the reachable node sets.
+
+def _label_codes(labels: np.ndarray, n_labels: int) -> np.ndarray:
+    """Labels with "none" (negative) as ``n_labels``, the last row and column of ``allowed``."""
+    labels = np.asarray(labels, dtype=np.int64)
+    return np.where(labels < 0, n_labels, labels)
+
+
+def sole_sources(adj_t, labels: np.ndarray, allowed: np.ndarray, live: np.ndarray | None = None):
+    """The (node, label) pairs with exactly one in-neighbour of that label.
+
+    For node ``j`` and label ``k``, the set ``S(j, k)`` holds the distinct
+    nodes ``i`` with an arc ``i → j`` (a stored entry ``adj_t[j, i]``),
+    ``labels[i] = k`` and ``allowed[k, labels[j]]``; a negative label means
+    none, looked up as ``n_labels`` (``allowed`` is ``(n_labels + 1)²``).
+    In a supply network (``adj_t = Wᵀ``, labels = segments, ``allowed`` the
+    essential flows) these are the single-sourced (customer, input) pairs.
+    With ``live`` (bool per node), a pair whose set holds live nodes counts
+    only those: it is reported when exactly one of them is live (a supplier
+    flagged negligible is no alternative source), and when none is, when the
+    set has one node. One pass over the arcs, whatever the number of labels
+    (repeated entries of an arc are summed first).
 
     Returns
     -------
-    ndarray of int64, length n
+    node, label, source : int64 arrays
+        One entry per pair with ``|S(j, k)| = 1``, by node and label.
+    weight : float array
+        ``adj_t[j, i]`` of that one arc.
     """
-    labels = np.asarray(labels)
-    n = len(labels)
-    has = labels >= 0
-    m = sp.csr_array(
-        (np.ones(int(has.sum()), dtype=np.float32), (np.flatnonzero(has), labels[has])),
-        shape=(n, max(int(n_labels), 1)),
-    )
-    total = m.copy() if include_self else sp.csr_array((n, m.shape[1]), dtype=np.float32)
-    for adj in adjs:
-        a = pattern(adj)
-        step = m
-        for _ in range(depth):
-            step = a @ step
-            step.data[:] = 1.0
-            total = total + step
-    total = sp.csr_array(total)
-    total.sum_duplicates()
-    return np.diff(total.indptr).astype(np.int64)
+    a = sp.csr_array(adj_t)
+    if not a.has_canonical_format:
+        a = a.copy()
+        a.sum_duplicates()
+    n_labels = len(allowed) - 1
+    live = np.ones(a.shape[1], dtype=np.bool_) if live is None else np.asarray(live, dtype=np.bool_)
+    return _sole_sources(a.indptr.astype(np.int64), a.indices, a.data.astype(np.float64),
+                         _label_codes(labels, n_labels), np.asarray(allowed, dtype=np.bool_), live)
+
+
+@njit(cache=True, nogil=True)
+def _sole_sources(indptr, indices, data, labels, allowed, live):  # pragma: no cover - numba
+    n = len(indptr) - 1
+    n_codes = len(allowed)
+    count = np.zeros(n_codes, np.int64)
+    count_live = np.zeros(n_codes, np.int64)
+    last = np.full(n_codes, -1, np.int64)  # the entry of the last source by label
+    last_live = np.full(n_codes, -1, np.int64)  # the entry of the last live source by label
+    touched = np.empty(n_codes, np.int64)
+    node, label, source = np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
+    weight = np.empty(0, np.float64)
+    for fill in range(2):  # count, then fill
+        n_out = 0
+        for j in range(n):
+            lj = labels[j]
+            n_touched = 0
+            for e in range(indptr[j], indptr[j + 1]):
+                k = labels[np.uint64(indices[e])]  # unsigned: no negative-index check
+                if not allowed[k, lj]:
+                    continue
+                if count[k] == 0:
+                    touched[n_touched] = k
+                    n_touched += 1
+                count[k] += 1
+                last[k] = e
+                if live[np.uint64(indices[e])]:
+                    count_live[k] += 1
+                    last_live[k] = e
+            for t in range(n_touched):
+                k = touched[t]
+                one = -1
+                if count_live[k] > 0:
+                    if count_live[k] == 1:
+                        one = last_live[k]
+                elif count[k] == 1:
+                    one = last[k]
+                if one >= 0:
+                    if fill:
+                        node[n_out] = j
+                        label[n_out] = k
+                        source[n_out] = indices[one]
+                        weight[n_out] = data[one]
+                    n_out += 1
+                count[k] = 0
+                count_live[k] = 0
+        if not fill:
+            node = np.empty(n_out, np.int64)
+            label = np.empty(n_out, np.int64)
+            source = np.empty(n_out, np.int64)
+            weight = np.empty(n_out, np.float64)
+    return node, label, source, weight
+
+
+def source_range_by_label_pair(adj, labels: np.ndarray, allowed: np.ndarray):
+    """Smallest and largest source node of the arcs between each pair of labels.
+
+    Over the arcs ``i → j`` (stored entries ``adj[i, j]``) with
+    ``allowed[labels[i], labels[j]]`` (negative labels looked up as
+    ``n_labels``, as in :func:`sole_sources`), for each pair ``(k, l)`` the
+    smallest and the largest ``i`` with ``labels[i] = k``, ``labels[j] = l``.
+    The pair has a single source exactly when both are the same node.
+
+    Returns
+    -------
+    lowest, highest : int64 arrays of shape ``(n_labels + 1, n_labels + 1)``
+        ``n`` and ``−1`` for a pair without arcs.
+    """
+    a = sp.csr_array(adj)
+    n_labels = len(allowed) - 1
+    return _source_range(a.indptr.astype(np.int64), a.indices, _label_codes(labels, n_labels),
+                         np.asarray(allowed, dtype=np.bool_))
+
+
+@njit(cache=True, nogil=True)
+def _source_range(indptr, indices, labels, allowed):  # pragma: no cover - numba
+    n = len(indptr) - 1
+    n_codes = len(allowed)
+    lowest = np.full((n_codes, n_codes), n, np.int64)
+    highest = np.full((n_codes, n_codes), -1, np.int64)
+    for i in range(n):
+        k = labels[i]
+        for e in range(indptr[i], indptr[i + 1]):
+            l = labels[np.uint64(indices[e])]  # unsigned: no negative-index check
+            if allowed[k, l]:
+                lowest[k, l] = min(lowest[k, l], i)
+                highest[k, l] = max(highest[k, l], i)
+    return lowest, highest
 
 
 # --------------------------------------------------------------------------- mixing
@@ -402,53 +756,97 @@ def immediate_dominators(adj, sources, adj_t=None) -> np.ndarray:
         fwd.sort_indices()
     rev = sp.csr_array(adj_t) if adj_t is not None else fwd.T.tocsr()
 
-    # reverse postorder of a DFS from the virtual root (iterative, on lists)
-    indptr = fwd.indptr.tolist()
-    indices = fwd.indices.tolist()
-    seen = bytearray(n)
-    post = []
-    for s in src.tolist():
-        if seen[s]:
-            continue
-        seen[s] = 1
-        stack_v = [s]
-        stack_e = [indptr[s]]
-        while stack_v:
-            v = stack_v[-1]
-            e = stack_e[-1]
-            end = indptr[v + 1]
-            while e < end and seen[indices[e]]:
-                e += 1
-            if e < end:
-                w = indices[e]
-                stack_e[-1] = e + 1
-                seen[w] = 1
-                stack_v.append(w)
-                stack_e.append(indptr[w])
-            else:
-                stack_v.pop()
-                stack_e.pop()
-                post.append(v)
-    order = np.array(post[::-1], dtype=np.int64)  # reverse postorder, without the root
+    # reverse postorder of a DFS from the virtual root
+    post = _dfs_postorder(fwd.indptr.astype(np.int64), fwd.indices, src, n)
+    order = post[::-1].copy()  # reverse postorder, without the root
     m = len(order) + 1  # numbers 1..m-1 for reached nodes, 0 for the root
     num = np.full(n, -1, dtype=np.int64)
     num[order] = np.arange(1, m, dtype=np.int64)
 
     # predecessor lists in number space, sorted by predecessor number
-    rev = rev.tocoo()
-    rows = num[np.asarray(rev.row, dtype=np.int64)]
-    cols = num[np.asarray(rev.col, dtype=np.int64)]
-    keep = (rows >= 0) & (cols >= 0)
-    rows = np.concatenate([rows[keep], num[src]])
-    cols = np.concatenate([cols[keep], np.zeros(len(src), dtype=np.int64)])
-    sort = np.lexsort((cols, rows))
-    rows, cols = rows[sort], cols[sort]
-    pptr = np.zeros(m + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=m), out=pptr[1:])
-    pptr = pptr.tolist()
-    pind = cols.tolist()
+    is_source = np.zeros(n, dtype=np.bool_)
+    is_source[src] = True
+    pptr, pind = _numbered_predecessors(rev.indptr.astype(np.int64), rev.indices, order, num,
+                                        is_source)
+    doms = _cooper_harvey_kennedy(pptr, pind, m)
+    d = doms[1:]  # idom numbers of order[0..]
+    back = np.concatenate([[n], order])  # number -> node (root -> n)
+    idom[order] = back[d]
+    return idom
 
-    doms = [-1] * m
+
+@njit(cache=True, nogil=True)
+def _dfs_postorder(indptr, indices, sources, n):  # pragma: no cover - numba
+    """Postorder of an iterative depth-first search from each of ``sources`` in turn
+    (arcs in stored order), over the nodes not reached by an earlier one."""
+    seen = np.zeros(n, np.bool_)
+    post = np.empty(n, np.int64)
+    n_post = 0
+    stack_v = np.empty(n, np.int64)
+    stack_e = np.empty(n, np.int64)
+    for s in sources:
+        if seen[s]:
+            continue
+        seen[s] = True
+        top = 0
+        stack_v[0] = s
+        stack_e[0] = indptr[s]
+        while top >= 0:
+            v = stack_v[top]
+            e = stack_e[top]
+            end = indptr[v + 1]
+            while e < end and seen[indices[e]]:
+                e += 1
+            if e < end:
+                w = indices[e]
+                stack_e[top] = e + 1
+                seen[w] = True
+                top += 1
+                stack_v[top] = w
+                stack_e[top] = indptr[w]
+            else:
+                top -= 1
+                post[n_post] = v
+                n_post += 1
+    return post[:n_post]
+
+
+@njit(cache=True, nogil=True)
+def _numbered_predecessors(indptr, indices, order, num, is_source):  # pragma: no cover - numba
+    """CSR lists of the predecessors of nodes numbered ``1 .. len(order)`` (node
+    ``order[b − 1]`` is number ``b``; 0 is the virtual root, the predecessor of every
+    source), as numbers in increasing order; ``indptr``/``indices`` list each node's
+    predecessors, unreached ones (``num < 0``) are left out."""
+    m = len(order) + 1
+    pptr = np.zeros(m + 1, np.int64)
+    for b in range(1, m):
+        v = order[b - 1]
+        count = 1 if is_source[v] else 0
+        for e in range(indptr[v], indptr[v + 1]):
+            if num[np.uint64(indices[e])] >= 0:  # unsigned: no negative-index check
+                count += 1
+        pptr[b + 1] = pptr[b] + count
+    pind = np.empty(pptr[m], np.int64)
+    for b in range(1, m):
+        v = order[b - 1]
+        pos = pptr[b]
+        if is_source[v]:
+            pind[pos] = 0
+            pos += 1
+        for e in range(indptr[v], indptr[v + 1]):
+            p = num[np.uint64(indices[e])]
+            if p >= 0:
+                pind[pos] = p
+                pos += 1
+        pind[pptr[b]:pos] = np.sort(pind[pptr[b]:pos])
+    return pptr, pind
+
+
+@njit(cache=True, nogil=True)
+def _cooper_harvey_kennedy(pptr, pind, m):  # pragma: no cover - numba
+    """Immediate dominator numbers of nodes ``0 .. m-1`` (0 the root, numbers in reverse
+    postorder) from their predecessors ``pind[pptr[b]:pptr[b+1]]`` sorted by number."""
+    doms = np.full(m, -1, np.int64)
     doms[0] = 0
     changed = True
     while changed:
@@ -473,11 +871,7 @@ def immediate_dominators(adj, sources, adj_t=None) -> np.ndarray:
             if doms[b] != new:
                 doms[b] = new
                 changed = True
-
-    d = np.asarray(doms, dtype=np.int64)[1:]  # idom numbers of order[0..]
-    back = np.concatenate([[n], order])  # number -> node (root -> n)
-    idom[order] = back[d]
-    return idom
+    return doms
 
 
 def tree_depths(parent: np.ndarray) -> np.ndarray:

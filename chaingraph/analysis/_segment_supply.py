@@ -17,9 +17,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from chaingraph._places import LOCATIONS
 from chaingraph.errors import ChainDataError
-
-_LOCATIONS = ("local", "outside", "foreign")
 
 
 def _check_fraction(name: str, value: float) -> float:
@@ -75,16 +74,18 @@ def _essential_matrix(chain) -> np.ndarray | None:
     return e
 
 
-def _essential_edges(chain, ks: np.ndarray, lc: np.ndarray) -> np.ndarray:
-    """Which edges (supplier segment ``ks``, customer segment ``lc``) are on an essential flow."""
+def _essential_pairs(chain) -> np.ndarray:
+    """Bool ``(n_seg + 1)²``: links from a firm of the row's segment to a firm of the column's
+    are on an essential flow, the last row and column standing for firms without a segment
+    (a lookup table for the kernels)."""
+    n_seg = len(chain.segment_ids)
     e = _essential_matrix(chain)
-    known = ks >= 0
+    pairs = np.zeros((n_seg + 1, n_seg + 1), dtype=bool)
     if e is None:
-        return known
-    ok = known & (lc >= 0)
-    out = np.zeros(len(ks), dtype=bool)
-    out[ok] = e[ks[ok], lc[ok]]
-    return out
+        pairs[:n_seg, :] = True  # every link whose supplier has a segment
+    else:
+        pairs[:n_seg, :n_seg] = e
+    return pairs
 
 
 def _id_rank(chain) -> np.ndarray:
@@ -95,7 +96,7 @@ def _id_rank(chain) -> np.ndarray:
 
 
 def _location_categorical(codes: np.ndarray) -> pd.Categorical:
-    return pd.Categorical.from_codes(codes.astype(np.int64), list(_LOCATIONS))
+    return pd.Categorical.from_codes(codes.astype(np.int64), list(LOCATIONS))
 
 
 def _segment_weights(chain, other_weight: float) -> np.ndarray:
@@ -120,15 +121,15 @@ def _segment_supply(chain) -> dict:
     :attr:`ChainGraph.segment_membership` gives.
     """
     n_seg = len(chain.segment_ids)
-    by_location = chain.location_codes[:, None] == np.arange(len(_LOCATIONS))
+    by_location = chain.location_codes[:, None] == np.arange(len(LOCATIONS))
     counts = chain.segment_firm_counts(by_location)
-    out = {name: counts[:, j] for j, name in enumerate(_LOCATIONS)}
+    out = {name: counts[:, j] for j, name in enumerate(LOCATIONS)}
     out["n"] = chain.segment_firm_counts()
     to_local = np.asarray(chain.adjacency @ chain.is_local.astype(np.float64)).ravel()
     out["to_local"] = to_local
     out["demand"] = chain.segment_totals(to_local)
     demand = chain.segment_totals(to_local[:, None] * by_location)
-    for j, name in enumerate(_LOCATIONS):
+    for j, name in enumerate(LOCATIONS):
         out[f"demand_{name}"] = demand[:, j]
     # each supplier's part x of each segment's local demand: x[i, k] = M[i, k] · to_local[i]
     part = chain.segment_membership.tocoo()
@@ -285,7 +286,7 @@ def _provider_sums(chain, prov: Providers) -> dict:
     live = ~prov.negligible
     out = {"n": np.bincount(seg, minlength=n_seg), "live": np.bincount(seg[live], minlength=n_seg),
            "live_local": np.bincount(seg[live & (loc == 0)], minlength=n_seg)}
-    for j, name in enumerate(_LOCATIONS):
+    for j, name in enumerate(LOCATIONS):
         at = loc == j
         out[name] = np.bincount(seg[at], minlength=n_seg)
         out[f"known_{name}"] = np.bincount(seg[at], weights=qk[at], minlength=n_seg)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from chaingraph.analysis._common import with_place
+from chaingraph.analysis._common import per_chain, with_place
 from chaingraph.analysis._segment_supply import (
     _check_fraction,
     _edges,
@@ -215,17 +215,30 @@ def _long_table(parts: list) -> pd.DataFrame:
 
 
 def _gaps_with_candidates(chain, what, leakage_threshold, other_weight, top):
-    """Gap rows and their long candidate table, after checking the arguments."""
+    """Gap rows and their long candidate table, after checking the arguments.
+
+    Both are worked out once per chain and thresholds, with every candidate
+    ranked (:func:`gaps` and :func:`gap_candidates` ask for the same gaps), and
+    cut to the ``top`` candidates of each gap and role here.
+    """
     _require_segments(chain, what)
     leakage_threshold = _check_fraction("leakage_threshold", leakage_threshold)
     other_weight = _check_fraction("other_weight", other_weight)
     top = _check_top(top)
-    frame, seg_k, seg_l, sup = _gap_frame(chain, leakage_threshold, other_weight)
-    if not chain.has_links:
-        frame.attrs["note"] = ("broken_link and leakage gaps need supplier–customer links; this "
-                               "chain has none, so only missing and no_local gaps were sought")
-        return frame, _chain_map_candidates(chain, seg_k, top)
-    return frame, _candidate_table(chain, frame, seg_k, seg_l, sup, top)
+
+    def tables():
+        # every rank is kept, so that any ``top`` is served from the one table
+        frame, seg_k, seg_l, sup = _gap_frame(chain, leakage_threshold, other_weight)
+        if not chain.has_links:
+            frame.attrs["note"] = ("broken_link and leakage gaps need supplier–customer links; "
+                                   "this chain has none, so only missing and no_local gaps were "
+                                   "sought")
+            return frame, _chain_map_candidates(chain, seg_k, None)
+        return frame, _candidate_table(chain, frame, seg_k, seg_l, sup, None)
+
+    frame, long = per_chain(chain, ("gaps", leakage_threshold, other_weight), tables)
+    long = long.copy() if top is None else long[long["rank"] <= top].reset_index(drop=True)
+    return frame.copy(), long
 
 
 def gaps(chain: ChainGraph, *, leakage_threshold: float = 0.5, other_weight: float = 0.7,

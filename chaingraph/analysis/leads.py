@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from chaingraph.analysis import _graph_kernels
-from chaingraph.analysis._common import normalised_weights, require_links, with_place
+from chaingraph.analysis._common import normalised_weights, per_chain, require_links, with_place
 from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError
 from chaingraph.rules import load_rules
@@ -267,6 +267,54 @@ def lead_firms(
         if isinstance(top, (bool, np.bool_)) or not isinstance(top, (int, np.integer)) or top < 0:
             raise ValueError(f"top must be a non-negative integer or None, got {top!r}")
         top = int(top)
+    m = per_chain(chain, "lead_firms", lambda: _measures(chain))
+    sales_share, up, down = m["sales_share"], m["up"], m["down"]
+    comp = {
+        "scale": log_scale(sales_share),
+        "pull": log_scale(m["pagerank"]),
+        "upstream_firms": log_scale(up[:, 0]),
+        "upstream_amount": log_scale(m["amount2"]),
+        "upstream_local_smes": log_scale(up[:, 1]),
+        "dependence": m["dependence"],
+        "downstream": log_scale(down),
+        "span": m["span"],
+    }
+    # a component with weight 0 is dropped, so its unknowns do not make the score unknown
+    score = sum(w[k] * comp[k] for k in w if w[k] > 0)
+    score = np.clip(score, 0.0, 1.0)
+    score = np.where(chain.is_aggregate, np.nan, score)  # an aggregate is never a 链主
+    unknown = np.isnan(score)
+
+    rank = pd.Series(score).rank(ascending=False, method="min")
+    columns = {"lead_score": score,
+               "rank": rank.astype("Int64" if unknown.any() else "int64").array,
+               "is_lead": np.zeros(len(score), dtype=bool),
+               **{k: comp[k] for k in DEFAULT_LEAD_WEIGHTS},
+               "size": m["size"], "sales_share": sales_share, "pagerank": m["pagerank"],
+               "n_suppliers_2": up[:, 0], "supplier_amount_2": m["amount2"],
+               "n_local_sme_suppliers_2": up[:, 1], "supplier_dependence": m["dependence"],
+               "n_customers_2": down, "n_segments": m["n_segments"]}
+    # the rule sees the firms in chain order; the table is then built once, best first
+    # (unknown scores last)
+    is_lead, rule_text = _apply_rule(
+        rule, pd.DataFrame(columns, index=chain.firm_ids.copy()), chain)
+    columns["is_lead"] = _with_unknowns(is_lead, chain)
+    order = np.argsort(rank.to_numpy(dtype=float, na_value=np.inf), kind="stable")
+    if top is not None:
+        order = order[:top]
+    df = pd.DataFrame({k: v[order] for k, v in columns.items()}, index=chain.firm_ids.take(order))
+    df.attrs = {
+        "weights": w,
+        "rule": rule_text,
+        "pagerank": {"alpha": PAGERANK_ALPHA, "tol": PAGERANK_TOL, "iterations": m["n_iter"]},
+        "normalisation": "log_scale: log(1 + x/median⁺) / log(1 + max/median⁺); "
+        "dependence as is; span = segments covered / segments in chain",
+    }
+    return with_place(df, chain)
+
+
+def _measures(chain) -> dict:
+    """The network measures behind the lead score, which depend on the chain alone."""
     n = chain.n_firms
     adj, adj_t = chain.adjacency, chain.adjacency_t
     sales, purchases = chain.out_strength, chain.in_strength
@@ -275,11 +323,14 @@ def lead_firms(
     total = np.nansum(size)
     sales_share = size / total if total > 0 else np.where(np.isnan(size), np.nan, 0.0)
 
-    pr, n_iter = _graph_kernels.pagerank(adj, alpha=PAGERANK_ALPHA, tol=PAGERANK_TOL)
+    pr, n_iter = _graph_kernels.pagerank(adj, alpha=PAGERANK_ALPHA, tol=PAGERANK_TOL, adj_t=adj_t)
 
+    # one search per firm and direction: suppliers within two tiers (and the local SMEs
+    # among them), customers within two tiers, and the segments of both and of the firm
     local_sme = chain.is_local & chain.is_sme
-    up = _graph_kernels.reach_counts(adj_t, 2, masks=[local_sme])
-    down = _graph_kernels.reach_counts(adj, 2)[:, 0]
+    codes = chain.segment_codes
+    reached, n_segments = _graph_kernels.reach_summary(
+        [adj_t, adj], 2, masks=[local_sme], labels=codes, n_labels=len(chain.segment_ids))
 
     # tier-2 purchases attributed through each supplier: Σ_s W[s,i]·in_s/out_s
     ratio = np.zeros(n)
@@ -293,58 +344,11 @@ def lead_firms(
     has_sup = supplier_sales > 0
     dependence[has_sup] = purchases[has_sup] / supplier_sales[has_sup]
 
-    codes = chain.segment_codes
-    n_seg_chain = len(np.unique(codes[codes >= 0]))
-    n_segments = _graph_kernels.reach_label_counts([adj, adj_t], codes, len(chain.segment_ids), 2)
+    n_seg_chain = int(np.count_nonzero(np.bincount(codes[codes >= 0])))
     span = n_segments / n_seg_chain if n_seg_chain else np.zeros(n)
-
-    comp = {
-        "scale": log_scale(sales_share),
-        "pull": log_scale(pr),
-        "upstream_firms": log_scale(up[:, 0]),
-        "upstream_amount": log_scale(amount2),
-        "upstream_local_smes": log_scale(up[:, 1]),
-        "dependence": dependence,
-        "downstream": log_scale(down),
-        "span": span,
-    }
-    # a component with weight 0 is dropped, so its unknowns do not make the score unknown
-    score = sum(w[k] * comp[k] for k in w if w[k] > 0)
-    score = np.clip(score, 0.0, 1.0)
-    score = np.where(chain.is_aggregate, np.nan, score)  # an aggregate is never a 链主
-    unknown = np.isnan(score)
-
-    df = pd.DataFrame(index=chain.firm_ids.copy())
-    df["lead_score"] = score
-    rank = pd.Series(score, index=df.index).rank(ascending=False, method="min")
-    df["rank"] = rank.astype("Int64" if unknown.any() else "int64")
-    df["is_lead"] = False
-    for k in DEFAULT_LEAD_WEIGHTS:
-        df[k] = comp[k]
-    df["size"] = size
-    df["sales_share"] = sales_share
-    df["pagerank"] = pr
-    df["n_suppliers_2"] = up[:, 0]
-    df["supplier_amount_2"] = amount2
-    df["n_local_sme_suppliers_2"] = up[:, 1]
-    df["supplier_dependence"] = dependence
-    df["n_customers_2"] = down
-    df["n_segments"] = n_segments
-
-    is_lead, rule_text = _apply_rule(rule, df, chain)
-    df["is_lead"] = _with_unknowns(is_lead, chain)
-    order = np.argsort(df["rank"].to_numpy(dtype=float, na_value=np.inf), kind="stable")
-    df = df.iloc[order]
-    if top is not None:
-        df = df.iloc[:top]
-    df.attrs = {
-        "weights": w,
-        "rule": rule_text,
-        "pagerank": {"alpha": PAGERANK_ALPHA, "tol": PAGERANK_TOL, "iterations": n_iter},
-        "normalisation": "log_scale: log(1 + x/median⁺) / log(1 + max/median⁺); "
-        "dependence as is; span = segments covered / segments in chain",
-    }
-    return with_place(df, chain)
+    return {"size": size, "sales_share": sales_share, "pagerank": pr, "n_iter": n_iter,
+            "up": reached[:, 0, :], "down": reached[:, 1, 0], "amount2": amount2,
+            "dependence": dependence, "n_segments": n_segments, "span": span}
 
 
 def _with_unknowns(hit: np.ndarray, chain):

@@ -42,7 +42,7 @@ import pandas as pd
 from ..core import ChainGraph
 from ..errors import ChainDataError
 from ..rules import DEFAULT_RULES, RuleSet, list_rules, load_rules
-from ._common import with_place
+from ._common import per_chain, with_place
 from ._tier_engine import DERIVED_MEASURES, evaluate
 
 __all__ = [
@@ -262,8 +262,17 @@ def tiers(chain: ChainGraph, *, rules=DEFAULT_RULES, cluster_type=None, detail: 
     """
     if cluster_type is None and chain.template is not None:
         cluster_type = chain.template.cluster_type
-    out = _not_applicable(evaluate_rules(chain.firms, rules, cluster_type=cluster_type,
-                                         detail=detail), chain.is_aggregate)
+
+    def table():
+        return _not_applicable(evaluate_rules(chain.firms, rules, cluster_type=cluster_type,
+                                              detail=detail), chain.is_aggregate)
+
+    if not detail and _shipped(rules) and (cluster_type is None or isinstance(cluster_type, str)):
+        # shipped rules cannot change: the summary is kept for the chain (tier_progress and a
+        # report ask for it again); the detailed table is too large to keep
+        out = per_chain(chain, ("tiers", rules, cluster_type), table).copy()
+    else:
+        out = table()
     out = out if near_miss is None else _near_misses(out, near_miss)
     out.attrs["cluster_type"] = cluster_type
     return with_place(out, chain)
@@ -285,6 +294,13 @@ def _not_applicable(t: pd.DataFrame, aggregate: np.ndarray) -> pd.DataFrame:
         else:
             t.loc[aggregate, col] = pd.NA
     return t
+
+
+def _shipped(rules) -> bool:
+    """Whether ``rules`` names shipped rule versions only (no file, no RuleSet)."""
+    names = (rules,) if isinstance(rules, str) else rules
+    return isinstance(names, tuple) and all(
+        isinstance(r, str) and not r.lower().endswith(".toml") for r in names)
 
 
 def _near_misses(t: pd.DataFrame, within: float) -> pd.DataFrame:

@@ -44,14 +44,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from chaingraph._places import LOCATIONS
 from chaingraph.analysis import _graph_kernels
-from chaingraph.analysis._common import require_links, with_place
+from chaingraph.analysis._common import per_chain, require_links, with_place
 from chaingraph.analysis._segment_supply import (
     BASES,
     _check_fraction,
-    _edges,
-    _essential_edges,
-    _LOCATIONS,
+    _essential_pairs,
     _location_categorical,
     _negligible_in_primary,
     _provider_sums,
@@ -201,19 +200,9 @@ def single_sourcing(chain: ChainGraph) -> pd.DataFrame:
 
 def _single_sourcing(chain) -> pd.DataFrame:
     """:func:`single_sourcing` without the segment check (empty when no firm has a segment)."""
-    s, c, a = _edges(chain)
-    seg = chain.segment_codes.astype(np.int64)
-    ks = seg[s]
-    lc = seg[c]
-    ess = _essential_edges(chain, ks, lc)
-    s, c, a, ks, lc = s[ess], c[ess], a[ess], ks[ess], lc[ess]
-    n_seg = max(len(chain.segment_ids), 1)
-    key = c * n_seg + ks
-    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    one = _one_source(chain, s, inverse.ravel(), counts)
-    s, c, a, ks, lc = s[one], c[one], a[one], ks[one], lc[one]
-    order = np.lexsort((ks, c, -a))
-    s, c, a, ks, lc = s[order], c[order], a[order], ks[order], lc[order]
+    ss = _single_sourced(chain)
+    c, ks, s, a = ss["customer"], ss["segment"], ss["supplier"], ss["amount"]
+    lc = chain.segment_codes.astype(np.int64)[c]
     ids = chain.firm_ids
     seg_ids = chain.segment_ids
     cust_seg = pd.array(np.where(lc >= 0, seg_ids.to_numpy(dtype=object)[np.maximum(lc, 0)], None)
@@ -231,15 +220,23 @@ def _single_sourcing(chain) -> pd.DataFrame:
     )
 
 
-def _one_source(chain, s: np.ndarray, group: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Which edges (suppliers ``s``, in groups of one customer and input segment) are a
-    customer's one source of the input: the group's only supplier, or its only supplier
-    not flagged negligible in its segment; never an aggregate (many firms stand behind
-    it)."""
-    live = ~_negligible_in_primary(chain)[s]
-    n_live = np.bincount(group[live], minlength=len(counts))[group]
-    one = np.where(n_live > 0, live & (n_live == 1), counts[group] == 1)
-    return one & ~chain.is_aggregate[s]
+def _single_sourced(chain) -> dict:
+    """The rows of :func:`single_sourcing` as positions, worked out once per chain:
+    ``customer``, ``segment`` (input segment), ``supplier`` and ``amount`` arrays."""
+    return per_chain(chain, "single_sourced", lambda: _find_single_sourced(chain))
+
+
+def _find_single_sourced(chain) -> dict:
+    """A customer's one source of an input: the only supplier of the input segment on an
+    essential flow, or its only supplier not flagged negligible in its segment; never an
+    aggregate (many firms stand behind it)."""
+    c, ks, s, a = _graph_kernels.sole_sources(chain.adjacency_t, chain.segment_codes,
+                                              _essential_pairs(chain),
+                                              live=~_negligible_in_primary(chain))
+    named = ~chain.is_aggregate[s]
+    c, ks, s, a = c[named], ks[named], s[named], a[named]
+    order = np.lexsort((ks, c, -a))
+    return {"customer": c[order], "segment": ks[order], "supplier": s[order], "amount": a[order]}
 
 
 # --------------------------------------------------------------------------- #
@@ -374,6 +371,14 @@ def chokepoints(chain: ChainGraph, *, leads=None, sources=None, min_share: float
     True
     """
     min_share = _check_fraction("min_share", min_share)
+    if leads is None and sources is None:  # the default table, shared within the chain
+        return per_chain(chain, ("chokepoints", min_share),
+                         lambda: _chokepoints(chain, None, None, min_share)).copy()
+    return _chokepoints(chain, leads, sources, min_share)
+
+
+def _chokepoints(chain, leads, sources, min_share: float) -> pd.DataFrame:
+    """:func:`chokepoints` after checking ``min_share``."""
     prov = _providers(chain)
     dominant = _dominant_providers(chain, prov, min_share)
     also = np.zeros(chain.n_firms, dtype=bool)
@@ -460,16 +465,15 @@ def _structural_chokepoints(chain, leads, sources, also: np.ndarray) -> pd.DataF
     n = chain.n_firms
     seg = chain.segment_codes.astype(np.int64)
     n_seg = len(chain.segment_ids)
-    s, c, a = _edges(chain)
 
-    # ---- rule 1: sole supplier of an essential segment flow
-    ks, lc = seg[s], seg[c]
-    ess = _essential_edges(chain, ks, lc) & (lc >= 0) & (ks != lc)
-    flow = ks[ess] * max(n_seg, 1) + lc[ess]
-    pairs = np.unique(np.stack([flow, s[ess]], axis=1), axis=0) if ess.any() else np.empty((0, 2), np.int64)
-    fkeys, fcounts = np.unique(pairs[:, 0], return_counts=True)
-    sole_keys = fkeys[fcounts == 1]
-    sole_rows = pairs[np.isin(pairs[:, 0], sole_keys)]
+    # ---- rule 1: sole supplier of an essential segment flow k → l (k ≠ l, both known):
+    # its smallest and largest supplier are the same firm
+    flows = _essential_pairs(chain)
+    flows[:, n_seg] = False
+    np.fill_diagonal(flows, False)
+    lowest, highest = _graph_kernels.source_range_by_label_pair(chain.adjacency, seg, flows)
+    sole_k, sole_l = np.nonzero(lowest == highest)
+    sole_rows = np.column_stack([sole_k * max(n_seg, 1) + sole_l, lowest[sole_k, sole_l]])
     n_sole_flows = np.bincount(sole_rows[:, 1], minlength=n) if len(sole_rows) else np.zeros(n, int)
     sole_flow_text = {}
     if len(sole_rows):
@@ -479,10 +483,8 @@ def _structural_chokepoints(chain, leads, sources, also: np.ndarray) -> pd.DataF
             sole_flow_text.setdefault(firm, []).append(text)
 
     # ---- single-sourced customers of each firm
-    ss = _single_sourcing(chain)  # the dominator rule needs no segments
-    ss_sup = chain.firm_ids.get_indexer(ss["supplier_id"]).astype(np.int64)
-    ss_cus = chain.firm_ids.get_indexer(ss["customer_id"]).astype(np.int64)
-    ss_amt = ss["amount"].to_numpy(dtype=float)
+    ss = _single_sourced(chain)  # the dominator rule needs no segments
+    ss_sup, ss_cus, ss_amt = ss["supplier"], ss["customer"], ss["amount"]
 
     # ---- rule 2: dominators of lead firms
     lead_pos = _default_leads(chain) if leads is None else _firm_positions(chain, leads, "leads")
@@ -758,10 +760,9 @@ def weak_links(
     sh = _segment_shares(chain, prov, counts)
 
     if chain.has_links:
-        ss = single_sourcing(chain)
-        local_cust = chain.is_local[chain.firm_ids.get_indexer(ss["customer_id"])]
-        ss_seg = seg_ids.get_indexer(ss["segment_id"][local_cust])
-        single = pd.array(np.bincount(ss_seg[ss_seg >= 0], minlength=n_seg), dtype="int64")
+        ss = _single_sourced(chain)
+        single = pd.array(np.bincount(ss["segment"][chain.is_local[ss["customer"]]],
+                                      minlength=n_seg), dtype="int64")
     else:
         single = pd.array([pd.NA] * n_seg, dtype="Int64")
 
@@ -884,7 +885,7 @@ def _segment_shares(chain, prov, counts: dict) -> dict:
     # chain map: the known parts, and what providers of unknown share could add
     known = counts["share_known"]
     room = np.clip(1.0 - known, 0.0, None)
-    for g in _LOCATIONS:
+    for g in LOCATIONS:
         lo = counts[f"known_{g}"]
         unknown = counts[f"unknown_{g}"]
         out[f"{g}_share"] = np.where(unknown, np.nan, lo)
@@ -915,11 +916,11 @@ def _segment_shares(chain, prov, counts: dict) -> dict:
     out["local_demand"] = d
     with np.errstate(invalid="ignore", divide="ignore"):
         pos = d > 0
-        links = {g: np.where(pos, sup[f"demand_{g}"] / d, np.nan) for g in _LOCATIONS}
+        links = {g: np.where(pos, sup[f"demand_{g}"] / d, np.nan) for g in LOCATIONS}
         links_hhi = np.where(pos, sup["sumsq"] / (d * d), np.nan)
         links_top = np.where(pos, sup["top_val"] / d, np.nan)
     stand_in = {"local": 1.0, "outside": 0.0, "foreign": 0.0}
-    for g in _LOCATIONS:
+    for g in LOCATIONS:
         out[f"{g}_share"] = np.where(by_links, links[g], out[f"{g}_share"])
         value = np.nan_to_num(links[g], nan=stand_in[g])
         out[f"{g}_lo"] = np.where(by_links, value, out[f"{g}_lo"])

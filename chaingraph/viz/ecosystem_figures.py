@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._places import LOCATIONS
 from ..analysis import _graph_kernels
 from ..analysis.weak import single_sourcing
 from ..errors import ChainDataError
@@ -31,7 +32,6 @@ __all__ = ["EcosystemFigures", "ecosystem_figures", "SIDES", "SIZE_GROUPS"]
 SIDES = ("supplier", "customer")
 #: Size groups drawn and counted: large firms, SMEs (medium, small, micro), size unknown.
 SIZE_GROUPS = ("large", "sme", "unknown")
-_LOCATIONS = ("local", "outside", "foreign")
 
 
 @dataclass
@@ -196,7 +196,7 @@ def ecosystem_figures(chain, firm_id, *, depth: int = 2, sole: pd.DataFrame | No
         "side": pd.Categorical(np.where(is_sup, "supplier", "customer"), categories=list(SIDES)),
         "tier": np.where(is_sup, u, d).astype(np.int64),
         "segment_id": seg,
-        "location": pd.Categorical.from_codes(loc[members], list(_LOCATIONS)),
+        "location": pd.Categorical.from_codes(loc[members], list(LOCATIONS)),
         "size_group": pd.Categorical.from_codes(size[members], list(SIZE_GROUPS)),
         "path_amount": np.where(is_sup, sold_in[members], bought_out[members]),
     }, index=ids[members])
@@ -219,7 +219,7 @@ def _tier_table(up, down, depth, loc, size, local_sme, s, j, w, on_up, on_down) 
             at = dist == t
             rows.append({
                 "firms": int(at.sum()),
-                **{name: int((at & (loc == k)).sum()) for k, name in enumerate(_LOCATIONS)},
+                **{name: int((at & (loc == k)).sum()) for k, name in enumerate(LOCATIONS)},
                 "large": int((at & (size == 0)).sum()), "sme": int((at & (size == 1)).sum()),
                 "size_unknown": int((at & (size == 2)).sum()),
                 "local_sme": int((at & local_sme).sum()),
@@ -256,7 +256,7 @@ def _input_table(chain, pos, loc, size, sole_rows) -> pd.DataFrame:
         "suppliers": np.bincount(key, minlength=m),
         "amount": np.bincount(key, weights=amt, minlength=m),
         **{name: np.bincount(key, weights=amt * (loc[sup] == k), minlength=m)
-           for k, name in enumerate(_LOCATIONS)},
+           for k, name in enumerate(LOCATIONS)},
         "large": np.bincount(key, weights=amt * (size[sup] == 0), minlength=m),
         "sme": np.bincount(key, weights=amt * (size[sup] == 1), minlength=m),
         "size_unknown": np.bincount(key, weights=amt * (size[sup] == 2), minlength=m),

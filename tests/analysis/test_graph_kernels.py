@@ -1,0 +1,189 @@
+"""The reachability kernels against independent references (sparse matrix products).
+
+The references follow the definitions: the nodes reachable in 1..depth steps along
+``A`` are the pattern of ``A + A² + … + A^depth``; their labels the pattern of that
+times the one-hot label matrix.
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from chaingraph.analysis import _graph_kernels
+
+
+def _random_network(rng, n, m, zeros=False):
+    s, t = rng.integers(0, n, m), rng.integers(0, n, m)
+    data = np.ones(m)
+    if zeros:
+        data[rng.random(m) < 0.2] = 0.0  # a stored 0 is a link
+    a = sp.csr_array((data, (s, t)), shape=(n, n))  # repeated pairs summed, self-loops kept
+    return a
+
+
+def _reached(adj, depth):
+    """Bool n × n: j reachable from i in 1..depth steps (dense; small n only)."""
+    a = sp.csr_array(adj, copy=True)
+    a.data[:] = 1.0
+    a = a.toarray() > 0
+    step, total = np.eye(len(a), dtype=bool), np.zeros_like(a)
+    for _ in range(depth):
+        step = (step.astype(np.int64) @ a.astype(np.int64)) > 0
+        total |= step
+    return total
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3])
+@pytest.mark.parametrize("zeros", [False, True])
+def test_reach_counts_one_and_several_networks(depth, zeros):
+    rng = np.random.default_rng(depth + 10 * zeros)
+    n = 300
+    a = _random_network(rng, n, 900, zeros)
+    b = _random_network(rng, n, 500, zeros)
+    masks = [rng.random(n) < 0.3, rng.random(n) < 0.6]
+    off_diag = ~np.eye(n, dtype=bool)
+    ra, rb = _reached(a, depth) & off_diag, _reached(b, depth) & off_diag
+    got = _graph_kernels.reach_counts(a, depth, masks=masks)
+    np.testing.assert_array_equal(got[:, 0], ra.sum(axis=1))
+    for k, m in enumerate(masks, start=1):
+        np.testing.assert_array_equal(got[:, k], (ra & m).sum(axis=1))
+    # several networks: the union, paths do not switch network
+    both = _graph_kernels.reach_counts([a, b], depth, masks=masks)
+    np.testing.assert_array_equal(both[:, 0], (ra | rb).sum(axis=1))
+    np.testing.assert_array_equal(both[:, 2], ((ra | rb) & masks[1]).sum(axis=1))
+    # per network, in one call
+    each, _ = _graph_kernels.reach_summary([a, b], depth, masks=masks)
+    np.testing.assert_array_equal(each[:, 0, :], got)
+    np.testing.assert_array_equal(each[:, 1, 0], rb.sum(axis=1))
+    # a subset of rows, in any order
+    rows = np.array([5, 0, 299, 5])
+    np.testing.assert_array_equal(_graph_kernels.reach_counts(a, depth, masks=masks, rows=rows),
+                                  got[rows])
+
+
+@pytest.mark.parametrize("include_self", [True, False])
+def test_reach_label_counts(include_self):
+    rng = np.random.default_rng(4)
+    n, n_labels = 250, 7
+    a, b = _random_network(rng, n, 600), _random_network(rng, n, 300)
+    codes = rng.integers(-1, n_labels, n)  # -1: no label
+    onehot = np.zeros((n, n_labels), dtype=bool)
+    onehot[np.flatnonzero(codes >= 0), codes[codes >= 0]] = True
+    reach = _reached(a, 2) | _reached(b, 2)  # i itself only through a cycle
+    if include_self:
+        reach |= np.eye(n, dtype=bool)
+    expected = ((reach.astype(np.int64) @ onehot.astype(np.int64)) > 0).sum(axis=1)
+    got = _graph_kernels.reach_label_counts([a, b], codes, n_labels, 2, include_self=include_self)
+    np.testing.assert_array_equal(got, expected)
+    # labels as a membership matrix, several labels per node
+    member = onehot | (rng.random((n, n_labels)) < 0.1)
+    expected = ((reach.astype(np.int64) @ member.astype(np.int64)) > 0).sum(axis=1)
+    got = _graph_kernels.reach_label_counts([a, b], sp.csr_array(member), n_labels, 2,
+                                            include_self=include_self)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_reach_counts_in_threads_equal_one_thread(monkeypatch):
+    """Enough rows to be split over threads (with several cores) give the same counts."""
+    rng = np.random.default_rng(9)
+    n = 40_000
+    a = _random_network(rng, n, 6 * n)
+    mask = rng.random(n) < 0.5
+    split = _graph_kernels.reach_counts([a, a.T], 2, masks=[mask])
+    monkeypatch.setattr(_graph_kernels.os, "cpu_count", lambda: 1)
+    one = _graph_kernels.reach_counts([a, a.T], 2, masks=[mask])
+    np.testing.assert_array_equal(split, one)
+    # spot check against the definition on a few rows
+    at = sp.csr_array(a.T)
+    for i in rng.integers(0, n, 20).tolist():
+        near = set()
+        for net in (a, at):
+            first = set(net.indices[net.indptr[i]:net.indptr[i + 1]].tolist())
+            second = {int(v) for u in first for v in net.indices[net.indptr[u]:net.indptr[u + 1]]}
+            near |= first | second
+        near.discard(i)
+        assert one[i, 0] == len(near)
+        assert one[i, 1] == sum(bool(mask[v]) for v in near)
+
+
+def test_reach_empty_and_bad_depth():
+    a = sp.csr_array((3, 3))
+    np.testing.assert_array_equal(_graph_kernels.reach_counts(a, 2), np.zeros((3, 1)))
+    np.testing.assert_array_equal(_graph_kernels.reach_label_counts([a], [0, 1, -1], 2), [1, 1, 0])
+    with pytest.raises(ValueError, match="depth"):
+        _graph_kernels.reach_counts(a, 0)
+
+
+@pytest.mark.parametrize("n_rows", [300, 120, 10])
+def test_reach_summary_with_labels_masks_and_rows(n_rows):
+    """With one label per node the nodes are renumbered by label inside; the counts come
+    back in the order of ``rows`` all the same."""
+    rng = np.random.default_rng(n_rows)
+    n, n_labels = 300, 5
+    a, b = _random_network(rng, n, 900), _random_network(rng, n, 700)
+    codes = rng.integers(-1, n_labels, n)
+    mask = rng.random(n) < 0.4
+    rows = rng.permutation(n)[:n_rows]
+    off_diag = ~np.eye(n, dtype=bool)
+    ra, rb = _reached(a, 2), _reached(b, 2)
+    counts, labels = _graph_kernels.reach_summary([a, b], 2, masks=[mask], labels=codes,
+                                                  n_labels=n_labels, rows=rows)
+    for net, r in enumerate((ra & off_diag, rb & off_diag)):
+        np.testing.assert_array_equal(counts[:, net, 0], r.sum(axis=1)[rows])
+        np.testing.assert_array_equal(counts[:, net, 1], (r & mask).sum(axis=1)[rows])
+    onehot = np.zeros((n, n_labels), dtype=np.int64)
+    onehot[np.flatnonzero(codes >= 0), codes[codes >= 0]] = 1
+    near = (ra | rb | np.eye(n, dtype=bool)).astype(np.int64)
+    np.testing.assert_array_equal(labels, ((near @ onehot) > 0).sum(axis=1)[rows])
+
+
+def test_sole_sources_and_source_ranges_by_brute_force():
+    rng = np.random.default_rng(12)
+    n, n_labels = 200, 6
+    s, t = rng.integers(0, n, 1500), rng.integers(0, n, 1500)
+    w = rng.random(1500)
+    adj = sp.csr_array((w, (s, t)), shape=(n, n))  # repeated pairs summed
+    # a copy with the first entry stored twice (halves of its amount), out of order
+    at = adj.T.tocsr()
+    row0 = slice(at.indptr[0], at.indptr[1])
+    idx = np.r_[at.indices[row0][::-1], at.indices[row0][-1], at.indices[at.indptr[1]:]]
+    half = at.data[row0][::-1].copy()
+    half[0] /= 2
+    dat = np.r_[half, half[0], at.data[at.indptr[1]:]]
+    ptr = np.r_[0, at.indptr[1:] + 1]
+    raw = sp.csr_array((dat, idx, ptr), shape=(n, n))
+    assert not raw.has_canonical_format
+    labels = rng.integers(-1, n_labels, n)
+    allowed = rng.random((n_labels + 1, n_labels + 1)) < 0.6
+    code = np.where(labels < 0, n_labels, labels)
+    dense = adj.toarray()
+    arcs = [(i, j) for i, j in zip(*np.nonzero(dense)) if allowed[code[i], code[j]]]
+    by_pair = {}
+    for i, j in arcs:
+        by_pair.setdefault((j, code[i]), set()).add(i)
+    expected = sorted((j, k, next(iter(v))) for (j, k), v in by_pair.items() if len(v) == 1)
+    node, label, source, weight = _graph_kernels.sole_sources(adj.T.tocsr(), labels, allowed)
+    assert sorted(zip(node.tolist(), label.tolist(), source.tolist())) == expected
+    np.testing.assert_array_equal(weight, dense[source, node])
+    node2, label2, source2, weight2 = _graph_kernels.sole_sources(raw, labels, allowed)
+    assert sorted(zip(node2.tolist(), label2.tolist(), source2.tolist())) == expected
+    np.testing.assert_allclose(weight2, dense[source2, node2], rtol=1e-15)
+    # with nodes that do not count as an alternative source (``live`` false): a pair is
+    # single-sourced when exactly one of its sources is live, or none is and it has one
+    live = rng.random(n) < 0.7
+    expected_live = []
+    for (j, k), v in by_pair.items():
+        alive = [i for i in v if live[i]]
+        if len(alive) == 1 or (not alive and len(v) == 1):
+            expected_live.append((j, k, alive[0] if alive else next(iter(v))))
+    node3, label3, source3, weight3 = _graph_kernels.sole_sources(adj.T.tocsr(), labels, allowed,
+                                                                   live=live)
+    assert sorted(zip(node3.tolist(), label3.tolist(), source3.tolist())) == sorted(expected_live)
+    assert len(expected_live) > len(expected)  # the mask mattered
+    np.testing.assert_array_equal(weight3, dense[source3, node3])
+    lowest, highest = _graph_kernels.source_range_by_label_pair(adj, labels, allowed)
+    for k in range(n_labels + 1):
+        for m in range(n_labels + 1):
+            src = [i for i, j in arcs if code[i] == k and code[j] == m]
+            assert lowest[k, m] == (min(src) if src else n)
+            assert highest[k, m] == (max(src) if src else -1)
