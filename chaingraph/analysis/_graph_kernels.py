@@ -498,22 +498,32 @@ def reach_distance(adj, sources, depth: int | None = None) -> np.ndarray:
         0 for the sources, ``k`` for a node first reached in ``k`` steps,
         −1 for nodes not reached.
     """
-    a = pattern(adj, np.float64)
+    a = adj if isinstance(adj, (sp.csr_array, sp.csr_matrix)) else sp.csr_array(adj)
+    ptr, idx = a.indptr.astype(np.int64, copy=False), a.indices
     n = a.shape[0]
     src = np.asarray(sources)
-    frontier = src.copy() if src.dtype == bool else np.zeros(n, dtype=bool)
-    if src.dtype != bool:
-        frontier[src.astype(np.int64)] = True
+    if src.dtype == bool:
+        frontier = np.flatnonzero(src)
+    else:
+        frontier = np.unique(src.astype(np.int64))
     dist = np.full(n, -1, dtype=np.int32)
     dist[frontier] = 0
-    at = a.T.tocsr()
     step = 0
-    while frontier.any() and (depth is None or step < depth):
+    # level by level over the stored arcs of the frontier's rows only: the cost is the
+    # arcs of the reached firms, not a pass over the whole matrix per level
+    while frontier.size and (depth is None or step < depth):
         step += 1
-        nxt = (at @ frontier.astype(np.float64)) > 0
-        nxt &= dist < 0
-        dist[nxt] = step
-        frontier = nxt
+        starts = ptr[frontier]
+        counts = ptr[frontier + 1] - starts
+        total = int(counts.sum())
+        if total == 0:
+            break
+        first = np.cumsum(counts) - counts  # where each row's arcs start in the gathered list
+        arcs = np.repeat(starts - first, counts) + np.arange(total, dtype=np.int64)
+        reached = idx[arcs]
+        reached = np.unique(reached[dist[reached] < 0])
+        dist[reached] = step
+        frontier = reached
     return dist
 
 

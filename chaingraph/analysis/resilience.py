@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from chaingraph import schema
-from chaingraph.analysis._common import require_links, with_place
+from chaingraph.analysis._common import per_chain, require_links, with_place
 from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError
 
@@ -253,6 +253,17 @@ class _Network:
 
     down: object
     up: object
+
+
+def _kept_network(chain, **settings) -> _Network:
+    """:func:`_network`, built once per chain and setting when the essentiality is named
+    (``linear``, ``leontief``, ``template``): a report, ``simulate_disruption`` after
+    ``systemic_risk``, or the attraction list's what-ifs then share it. A matrix given as a
+    table is not hashable and builds its network each time."""
+    if not isinstance(settings["essentiality"], str):
+        return _network(chain, **settings)
+    key = ("cascade network",) + tuple(sorted(settings.items()))
+    return per_chain(chain, key, lambda: _network(chain, **settings))
 
 
 def _network(chain, *, sector, essentiality, replaceability, revenue, costs) -> _Network:
@@ -683,8 +694,8 @@ def systemic_risk(
     _check_tol(tol)
     _check_n_jobs(n_jobs)
     essentiality, described = _essentiality_setting(essentiality)
-    net = _network(chain, sector=sector, essentiality=essentiality,
-                   replaceability=replaceability, revenue=revenue, costs=costs)
+    net = _kept_network(chain, sector=sector, essentiality=essentiality,
+                        replaceability=replaceability, revenue=revenue, costs=costs)
     w, label = _weights(chain, weight)
     positions = _positions(chain, firms)
     loss, loss_d, loss_u, extra = _scenarios(
@@ -937,8 +948,8 @@ def simulate_disruption(
     _check_tol(tol)
     x, description = _shock_vector(chain, shock, intensity)
     essentiality, described = _essentiality_setting(essentiality)
-    net = _network(chain, sector=sector, essentiality=essentiality,
-                   replaceability=replaceability, revenue=revenue, costs=costs)
+    net = _kept_network(chain, sector=sector, essentiality=essentiality,
+                        replaceability=replaceability, revenue=revenue, costs=costs)
     w, label = _weights(chain, weight)
     shocked = np.flatnonzero(x > 0).astype(np.int32)
     from chaingraph.analysis import _cascade

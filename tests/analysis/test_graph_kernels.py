@@ -187,3 +187,49 @@ def test_sole_sources_and_source_ranges_by_brute_force():
             src = [i for i, j in arcs if code[i] == k and code[j] == m]
             assert lowest[k, m] == (min(src) if src else n)
             assert highest[k, m] == (max(src) if src else -1)
+
+
+def _distance_by_powers(adj, sources, depth):
+    """Breadth-first distance from the definition: the smallest k with a k-step walk from a
+    source (dense boolean matrix powers; small n only)."""
+    a = sp.csr_array(adj, copy=True)
+    a.data[:] = 1.0
+    a = a.toarray() > 0
+    n = len(a)
+    dist = np.full(n, -1)
+    at = np.zeros(n, dtype=bool)
+    at[sources] = True
+    dist[at] = 0
+    for k in range(1, (n if depth is None else depth) + 1):
+        at = (at.astype(int) @ a.astype(int)) > 0
+        dist[at & (dist < 0)] = k
+    return dist
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("depth", [None, 1, 2, 3])
+def test_reach_distance_against_matrix_powers(seed, depth):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 40))
+    adj = _random_network(rng, n, int(rng.integers(0, 3 * n)), zeros=True)
+    sources = rng.choice(n, size=int(rng.integers(1, 4)), replace=False)
+    expected = _distance_by_powers(adj, sources, depth)
+    got = _graph_kernels.reach_distance(adj, sources, depth)
+    assert got.dtype == np.int32
+    np.testing.assert_array_equal(got, expected)
+    mask = np.zeros(n, dtype=bool)
+    mask[sources] = True
+    np.testing.assert_array_equal(_graph_kernels.reach_distance(adj, mask, depth), expected)
+    # the other sparse formats give the same distances
+    np.testing.assert_array_equal(_graph_kernels.reach_distance(adj.tocsc(), sources, depth),
+                                  expected)
+
+
+def test_reach_distance_hand_worked():
+    # 0 → 1 → 2 → 3, 1 → 3 (amount 0: still a link), 4 isolated; from 0:
+    # 1 at 1 step, 2 and 3 at 2 steps (3 through the 0-amount link), 4 never
+    adj = sp.csr_array((np.array([5.0, 1.0, 2.0, 0.0]),
+                        (np.array([0, 1, 2, 1]), np.array([1, 2, 3, 3]))), shape=(5, 5))
+    assert _graph_kernels.reach_distance(adj, [0]).tolist() == [0, 1, 2, 2, -1]
+    assert _graph_kernels.reach_distance(adj, [0], 1).tolist() == [0, 1, -1, -1, -1]
+    assert _graph_kernels.reach_distance(adj, np.array([], dtype=int)).tolist() == [-1] * 5

@@ -88,3 +88,25 @@ def test_shared_results_keep_their_attrs():
     for table in (cg.chokepoints(chain), cg.gaps(chain), cg.tiers(chain, detail=False),
                   cg.lead_firms(chain)):
         assert table.attrs["home"] == chain.home and table.attrs["region"] == chain.region
+
+
+def test_cascade_network_is_built_once_per_named_setting():
+    from chaingraph.analysis import resilience
+
+    chain, twin = _fresh_nev()
+    settings = dict(sector="segment_id", essentiality="template", replaceability=False,
+                    revenue=None, costs=None)
+    first = resilience._kept_network(chain, **settings)
+    assert resilience._kept_network(chain, **settings) is first
+    assert resilience._kept_network(chain, **{**settings, "replaceability": True}) is not first
+    assert resilience._kept_network(twin, **settings) is not first
+    # the disruption after systemic_risk on the kept network equals one on a fresh chain
+    risk = cg.systemic_risk(chain, essentiality="template", progress=False)
+    pd.testing.assert_frame_equal(risk, cg.systemic_risk(twin, essentiality="template",
+                                                         progress=False))
+    cut = cg.simulate_disruption(chain, "NEV00001", essentiality="template")
+    fresh = cg.simulate_disruption(cg.ChainGraph.from_frames(
+        chain.firms.reset_index(), chain.links, chain.template, region=chain.region),
+        "NEV00001", essentiality="template")
+    pd.testing.assert_frame_equal(cut.firm_impacts, fresh.firm_impacts)
+    pd.testing.assert_series_equal(cut.summary, fresh.summary)
