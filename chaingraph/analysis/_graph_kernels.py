@@ -31,6 +31,7 @@ __all__ = [
     "reach_distance",
     "reach_label_counts",
     "reach_summary",
+    "row_arcs",
     "sole_sources",
     "source_range_by_label_pair",
     "class_mixing",
@@ -479,6 +480,24 @@ def _reach_rows(indptr, indices, n_nets, n, depth, rows, union, mask_bits, node_
             label_counts[r] = found
 
 
+def _row_arcs(ptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Positions in a CSR matrix's ``indices``/``data`` of the stored entries of ``rows``,
+    row after row in the order given."""
+    starts = ptr[rows].astype(np.int64)
+    counts = ptr[rows + 1].astype(np.int64) - starts
+    first = np.cumsum(counts) - counts  # where each row's entries start in the result
+    return np.repeat(starts - first, counts) + np.arange(int(counts.sum()), dtype=np.int64)
+
+
+def row_arcs(adj, rows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The stored entries of some rows of a CSR matrix, as ``(row, column, value)``
+    arrays in the order of :meth:`tocoo` restricted to those rows (``rows`` ascending)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    at = _row_arcs(adj.indptr, rows)
+    return (np.repeat(rows, np.diff(adj.indptr)[rows]), adj.indices[at].astype(np.int64),
+            adj.data[at])
+
+
 def reach_distance(adj, sources, depth: int | None = None) -> np.ndarray:
     """Breadth-first distance from a set of sources along ``adj``.
 
@@ -513,14 +532,7 @@ def reach_distance(adj, sources, depth: int | None = None) -> np.ndarray:
     # arcs of the reached firms, not a pass over the whole matrix per level
     while frontier.size and (depth is None or step < depth):
         step += 1
-        starts = ptr[frontier]
-        counts = ptr[frontier + 1] - starts
-        total = int(counts.sum())
-        if total == 0:
-            break
-        first = np.cumsum(counts) - counts  # where each row's arcs start in the gathered list
-        arcs = np.repeat(starts - first, counts) + np.arange(total, dtype=np.int64)
-        reached = idx[arcs]
+        reached = idx[_row_arcs(ptr, frontier)]
         reached = np.unique(reached[dist[reached] < 0])
         dist[reached] = step
         frontier = reached

@@ -167,8 +167,9 @@ def ecosystem_figures(chain, firm_id, *, depth: int = 2, sole: pd.DataFrame | No
     members = members[members != pos]
 
     # links along shortest supply paths ------------------------------------------
-    coo = adj.tocoo()
-    s, j, w = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data.astype(float)
+    # a link on such a path leaves a reached firm: only their rows are read
+    s, j, w = _graph_kernels.row_arcs(adj, np.flatnonzero((up >= 1) | (down >= 0)))
+    w = w.astype(float)
     on_up = (up[j] >= 0) & (up[s] == up[j] + 1)
     on_down = (down[s] >= 0) & (down[j] == down[s] + 1)
     keep = on_up | on_down

@@ -233,3 +233,17 @@ def test_reach_distance_hand_worked():
     assert _graph_kernels.reach_distance(adj, [0]).tolist() == [0, 1, 2, 2, -1]
     assert _graph_kernels.reach_distance(adj, [0], 1).tolist() == [0, 1, -1, -1, -1]
     assert _graph_kernels.reach_distance(adj, np.array([], dtype=int)).tolist() == [-1] * 5
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_row_arcs_are_the_coo_entries_of_those_rows(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(3, 30))
+    adj = _random_network(rng, n, int(rng.integers(0, 4 * n)), zeros=True)
+    rows = np.flatnonzero(rng.random(n) < 0.5)
+    coo = adj.tocoo()
+    keep = np.isin(coo.row, rows)
+    s, j, w = _graph_kernels.row_arcs(adj, rows)
+    np.testing.assert_array_equal(s, coo.row[keep])
+    np.testing.assert_array_equal(j, coo.col[keep])
+    np.testing.assert_array_equal(w, coo.data[keep])
