@@ -1,9 +1,8 @@
 """The :class:`ChainGraph`: validated firm, link and segment tables over integer CSR arrays.
 
-Why this module is longer than the package's guide of about 700 lines: it is the one
-object and its whole public surface (the tables, the arrays, the sums by segment, the
-views), each property and method documented where it is defined; about 380 of its lines
-are those docstrings. The work behind them lives in modules beside it: each input table's
+Why this module is long: it is the one object and its whole public surface (the tables,
+the arrays, the sums by segment, the views), each property and method documented where it
+is defined; about 380 of its lines are those docstrings. The work behind them lives in modules beside it: each input table's
 checks in :mod:`chaingraph._firms`, :mod:`chaingraph._links` and
 :mod:`chaingraph._presence`, the regions in :mod:`chaingraph._places`, the years in
 :mod:`chaingraph._panel`, and :meth:`ChainGraph.summary` in :mod:`chaingraph._summary`.
