@@ -12,6 +12,10 @@ display width (a Chinese character takes two columns). With ``-o FILE`` or
 CSV holds the table only (its note — weights, rule versions — goes to
 stderr), and a text cell that a spreadsheet would run as a formula (starting
 with ``= + - @``) is written with a leading ``'``.
+
+Why this module is long: every command of the command line is here, each a thin function (read,
+call one library function, write) with its options and help text, as in one Click group; what
+the commands share (reading a chain, writing tables) sits at the top.
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ missing segments, chokepoints, foreign-dominated segments) is returned beside
 the chain as a :class:`Planted`, so analyses can be tested for recovering it.
 The shipped chains ``shandong-nev`` and ``shandong-cnc`` are made by it (see
 ``datasets/make_synthetic.py``).
+
+Why this module is long: the generator's public entry points and their documentation of every
+planted fact (about 230 lines of docstrings); the steps live in the ``_synthetic_*.py`` modules
+beside it.
 """
 
 from __future__ import annotations

@@ -75,6 +75,10 @@ c_p)`` over *policies* ``p`` that pick, for each firm, one piece — ``FLOOR``
 Each scenario's work is proportional to the part of the network it reaches
 (plus the dense solves of its loops), scenarios are independent, and a batch
 runs in parallel over the available cores (``prange``).
+
+Why this module is long: the method's statement and proof sketch are kept with the code they
+justify (about 100 lines), and the solver's steps (component sweep, policy evaluation,
+improvement) only make sense together.
 """
 
 from __future__ import annotations

@@ -12,6 +12,11 @@ Conventions shared by every kernel here:
 * only the *pattern* of ``adj`` matters to the reachability kernels: every
   stored entry is a link, including an explicit 0 (the chain's adjacency
   stores a link recorded with amount 0 as such an entry).
+
+Why this module is long: it gathers the graph kernels the analyses share (PageRank, reach counts
+and distances, sole sources, mixing, dominators), each a few dozen lines documented with its
+definition (about 275 lines of docstrings). They share the CSR conventions and helpers at the
+top; a family that grows further gets its own module.
 """
 
 from __future__ import annotations

@@ -15,6 +15,12 @@ Both return the cascade's exact fixed point, computed in a compiled kernel
 :mod:`chaingraph.analysis._cascade_exact`) that only visits the firms a shock
 reaches; scenarios run in parallel on the local cores, or on a Dask cluster.
 ``tol=`` switches to the paper's plain iteration with its stopping rule instead.
+
+Why this module is long: the public surface of ESRI (:func:`systemic_risk`,
+:func:`simulate_disruption`, :class:`DisruptionResult`, :func:`read_essentiality`,
+:func:`output_weight`) and the one place where a chain becomes the cascade's arrays, documented
+with the paper's equations: about 300 of its lines are docstrings. The cascade itself is solved
+in the numeric kernels ``_cascade`` and the modules beside it.
 """
 
 from __future__ import annotations

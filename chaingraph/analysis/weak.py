@@ -37,6 +37,11 @@ transactions: its segments are judged by the market shares the presence table
 gives (:func:`weak_links`; the provider shares are computed in
 :mod:`chaingraph.analysis._segment_supply`), its chokepoints by the
 ``dominant_share`` rule alone, and :func:`single_sourcing` needs links.
+
+Why this module is long: three public analyses that share their segment-supply tables
+(:func:`weak_links`, :func:`chokepoints`, :func:`single_sourcing`), each with its formula, every
+output column and doctested examples: about 445 of its lines are those docstrings. What each
+segment's firms supply lives in ``_segment_supply``, the searches in ``_graph_kernels``.
 """
 
 from __future__ import annotations

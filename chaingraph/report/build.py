@@ -3,6 +3,11 @@
 :func:`build_report` runs the analyses on a chain and keeps their results as
 data — tables and the numbers behind each chart — in a :class:`Report`, which
 renders them as self-contained HTML, Markdown, or an Excel workbook of lists.
+
+Why this module is long: it is the report's table of contents: one short function per
+section (summary, leads, weak links, gaps, integration, resilience, tiers, changes), each
+calling the analyses and handing tables to :class:`Section`. Labels, tables, figures,
+ecosystem cards and writing live in the modules beside it.
 """
 
 from __future__ import annotations
