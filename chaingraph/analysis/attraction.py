@@ -43,8 +43,6 @@ OTHER_WEIGHT = 0.7
 #: The disruption scenarios behind ``risk_reduction`` (passed to simulate_disruption).
 RISK_SETTINGS = {"replaceability": False, "tol": 1e-4, "intensity": 1.0}
 
-_LOCATIONS = ("local", "outside", "foreign")
-
 #: Columns a table of prospective firms may have, and their kinds (see chaingraph.schema).
 CANDIDATE_COLUMNS = {
     "firm_id": "id", "name": "text", "segment_id": "id", "city": "text", "province": "text",
@@ -660,7 +658,7 @@ def _ranked(chain, cands, comp, w, links, notes, settings, top) -> pd.DataFrame:
             "name": pd.array(cands.names, dtype="string"),
             "segment_id": pd.array([seg_names[s] if s >= 0 else None for s in cands.primary.tolist()],
                                    dtype="string"),
-            "location": pd.Categorical.from_codes(cands.location, list(_LOCATIONS)),
+            "location": pd.Categorical.from_codes(cands.location, list(_places.LOCATIONS)),
             "capacity": cands.capacity,
             "gaps_closed": comp["gaps_closed"],
             "local_demand_served": comp["local_demand_served"],
