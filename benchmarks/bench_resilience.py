@@ -1,7 +1,9 @@
 """ESRI for every firm, beside the plain ways of computing the same cascade.
 
-* ``chaingraph``: :func:`chaingraph.systemic_risk` (exact fixed points, scenarios
-  in two threads), every firm of the 10^3, 10^4 and 10^5-firm synthetic chains.
+* ``chaingraph``: :func:`chaingraph.systemic_risk` (exact fixed points; linear
+  cascades of firms on no supply loop in one pass for all firms, other scenarios
+  one by one in two threads), every firm of the 10^3, 10^4 and 10^5-firm
+  synthetic chains; beside it the same with every scenario solved on its own.
 * ``plain scipy``: per scenario, full Jacobi sweeps over the whole network
   with sparse matrix–vector products (the straightforward numpy/scipy
   implementation of the same linear cascade, stopped at tol 10⁻²). Too slow to
@@ -18,7 +20,9 @@
 * memory: peak resident memory of a fresh process computing ESRI for every
   firm of the 10^5-firm chain.
 * ``-m national`` only: every firm of ``synthetic_chain("nev", 10**6,
-  links_per_firm=10)``.
+  links_per_firm=10)``, linear, beside the scenario-by-scenario solver on 2,000
+  random firms (extrapolated); and 2,000 firms with the template's essential
+  inputs, extrapolated.
 
 Run with ``pytest benchmarks/bench_resilience.py --benchmark-only -s``.
 """
@@ -50,6 +54,18 @@ def test_esri_chaingraph(benchmark, request, label):
     benchmark.group = f"ESRI, every firm, {label}"
     result = benchmark.pedantic(esri_all, args=(chain,), rounds=ROUNDS[label], iterations=1)
     assert len(result) == chain.n_firms
+    benchmark.extra_info.update(firms=chain.n_firms, links=chain.n_links)
+
+
+@pytest.mark.parametrize("label", ["1e4", "1e5"])
+def test_esri_chaingraph_scenario_by_scenario(benchmark, request, label):
+    """The same, every firm solved on its own (the linear single-firm pass switched off)."""
+    chain = request.getfixturevalue(f"chain_{label}")
+    scenario_by_scenario(chain, firms=chain.firm_ids[:10])
+    benchmark.group = f"ESRI, every firm, {label}"
+    result = benchmark.pedantic(scenario_by_scenario, args=(chain,), rounds=1, iterations=1)
+    np.testing.assert_allclose(result.to_numpy(), esri_all(chain).to_numpy(), rtol=1e-12,
+                               atol=1e-15)
     benchmark.extra_info.update(firms=chain.n_firms, links=chain.n_links)
 
 
@@ -233,24 +249,76 @@ def test_esri_scale_free_exact_and_tight(benchmark, scale_free, essentiality):
 # national scale (opt in: -m national)
 
 
-@pytest.mark.national
-def test_esri_national_every_firm(benchmark, request):
-    """Every firm of a 10^6-firm, ~10^7-link synthetic chain, exact, on the local cores."""
+def scenario_by_scenario(chain, **kw):
+    """ESRI with the linear single-firm pass switched off: every scenario solved on its own."""
+    from chaingraph.analysis import resilience
+
+    original = resilience._single_firm_pass
+    resilience._single_firm_pass = lambda net, w, positions, outs: np.arange(len(positions))
+    try:
+        return esri_all(chain, **kw)
+    finally:
+        resilience._single_firm_pass = original
+
+
+def national_chain(request):
     if "national" not in (request.config.getoption("markexpr") or ""):
         pytest.skip("national size: run with -m national")
     from chaingraph.synthetic import synthetic_chain
 
     t = time.perf_counter()
     chain = synthetic_chain("nev", 1_000_000, links_per_firm=10, seed=SEED_NATIONAL).chain
-    built = time.perf_counter() - t
-    esri_all(chain, firms=chain.firm_ids[:10])  # compile outside the timing
+    return chain, time.perf_counter() - t
+
+
+@pytest.mark.national
+def test_esri_national_every_firm(benchmark, request):
+    """Every firm of a 10^6-firm, ~10^7-link synthetic chain, exact and linear, on the local
+    cores, beside the scenario-by-scenario solver on 2,000 random firms (extrapolated)."""
+    chain, built = national_chain(request)
+    t = time.perf_counter()
+    esri_all(chain, firms=chain.firm_ids[:10])  # compile, and build the cascade network (kept)
+    network = time.perf_counter() - t
+    sample = chain.firm_ids[np.random.default_rng(5).choice(chain.n_firms, 2_000, replace=False)]
+    t = time.perf_counter()
+    one_by_one = scenario_by_scenario(chain, firms=sample)
+    per = (time.perf_counter() - t) / len(sample)
     benchmark.group = "ESRI every firm, 10^6 firms"
     result = benchmark.pedantic(esri_all, args=(chain,), rounds=1, iterations=1)
     assert len(result) == chain.n_firms
+    diff = float(np.abs(result.loc[sample].to_numpy() - one_by_one.to_numpy()).max())
+    assert diff < 1e-12
+    benchmark.extra_info.update(firms=chain.n_firms, links=chain.n_links, chain_build_s=built,
+                                cascade_network_s=network, scenario_by_scenario_ms=per * 1e3,
+                                scenario_by_scenario_all_s=per * chain.n_firms,
+                                max_abs_diff=diff)
+    print(f"\nESRI every firm, linear, {chain.n_firms:,} firms / {chain.n_links:,} links: "
+          f"{benchmark.stats.stats.mean:.1f} s with the cascade network kept (building it and "
+          f"compiling: {network:.1f} s; chain generated in {built:.0f} s); scenario by scenario "
+          f"{per * 1e3:.2f} ms each, ≈ {per * chain.n_firms / 60:.0f} min for every firm; "
+          f"max |diff| {diff:.1e}")
+
+
+@pytest.mark.national
+def test_esri_national_template_sample(benchmark, request):
+    """The template's essential inputs (Leontief where the template says so) on the same
+    chain: 2,000 random firms, extrapolated to every firm (the single-firm pass applies to
+    few firms here, so every firm would take about that long)."""
+    chain, _ = national_chain(request)
+    kw = {"essentiality": "template"}
+    t = time.perf_counter()
+    esri_all(chain, firms=chain.firm_ids[:10], **kw)
+    network = time.perf_counter() - t
+    sample = chain.firm_ids[np.random.default_rng(5).choice(chain.n_firms, 2_000, replace=False)]
+    benchmark.group = "ESRI every firm, 10^6 firms"
+    benchmark.pedantic(esri_all, args=(chain,), kwargs={"firms": sample, **kw}, rounds=1,
+                       iterations=1)
+    per = benchmark.stats.stats.mean / len(sample)
     benchmark.extra_info.update(firms=chain.n_firms, links=chain.n_links,
-                                chain_build_s=built)
-    print(f"\nESRI every firm, {chain.n_firms:,} firms / {chain.n_links:,} links: "
-          f"{benchmark.stats.stats.mean:.0f} s (chain built in {built:.0f} s)")
+                                cascade_network_s=network, per_scenario_ms=per * 1e3,
+                                every_firm_extrapolated_s=per * chain.n_firms)
+    print(f"\nESRI template, 2,000 of {chain.n_firms:,} firms: {per * 1e3:.2f} ms per scenario, "
+          f"≈ {per * chain.n_firms / 60:.0f} min for every firm (network {network:.1f} s)")
 
 
 # --------------------------------------------------------------------------

@@ -8,6 +8,8 @@ focused modules:
 * :mod:`._cascade_exact`: that fixed point itself, by a sweep over strongly
   connected components and policy iteration (the method and its proof are
   there), with the linear solves of :mod:`._cascade_linear`;
+* :mod:`._cascade_single`: every single-firm failure of a linear side at once,
+  by one backward pass (no scenario solved);
 * :mod:`._cascade_jacobi`: the paper's plain iteration stopped by a tolerance
   (the ``tol`` option, and the reference in the tests);
 * this module: batches of scenarios run in parallel over the available cores

@@ -1,0 +1,110 @@
+"""Every single-firm failure of a linear cascade side at once: one backward pass, no scenarios.
+
+Pure numeric kernels (numpy and numba). :mod:`._cascade_exact` solves one
+scenario at a time, at a cost proportional to the part of the network the
+shock reaches; when every shock reaches a fixed share of the network, ESRI for
+every firm then costs ``O(n²)``. Where every firm a shock reaches has one group
+(all inputs non-essential downstream; always upstream) whose coefficients sum
+to at most 1, and there is no replaceability, the cap and the ``max`` of the
+map ``F`` (:mod:`._cascade_map`) never bind, and the scenario "firm ``i``
+stops" has the losses
+
+    ``y(i) = N[:, i] / N[i, i]``,  ``N = (I − P)⁻¹``,  ``P[j, s] = λ`` of the link carrying ``s``'s loss to ``j``
+
+— hitting probabilities of the absorbing Markov chain that walks from a firm
+to the firms it depends on with probabilities ``λ``. (Why this is ``F``'s least
+fixed point: ``y(i) ≤ 1`` because rows of ``P`` sum to at most 1, so it is a
+fixed point of ``F``, hence ``≥ y*``; and ``y*`` is a super-solution of the
+uncapped linear map, whose least fixed point ``y(i)`` is, hence ``≤ y*``.)
+The weighted loss of every scenario at once is then
+
+    ``Σⱼ wⱼ yⱼ(i) = uᵢ / N[i, i]``,  ``u = Nᵀ w``,
+
+and ``u`` solves ``u = w + Pᵀ u``: one pass over the links in reverse
+dependency order (customers before suppliers downstream), every strongly
+connected component solved with its kept ``(I − R)⁻¹``. A firm in no loop has
+``N[i, i] = 1``. The work is ``O(links)`` for all firms together, against
+``Σᵢ |reach(i)|`` for one scenario at a time; the sums are of non-negative
+terms, so the two agree to rounding.
+
+Only a side's *own* weighted loss is linear: ESRI's ``max(yᵈ, yᵘ)`` needs
+both sides' losses of the same firm. Where the shocked firm ``i`` lies on no
+supply loop (a component of one firm, without a self-link, in the graph of
+all links), no other firm is both downstream and upstream of it, so
+``Σⱼ wⱼ max(yᵈⱼ, yᵘⱼ) = Σⱼ wⱼ yᵈⱼ + Σⱼ wⱼ yᵘⱼ − wᵢ``; firms on loops are
+left to the scenario-by-scenario solver.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+#: A group's coefficients may sum above 1 by this much (rounding of ``λ = W / Σ W``).
+ROW_SUM_SLACK = 1e-12
+
+
+@njit(cache=True, nogil=True)
+def single_firm_losses(side, weight):
+    """``Σⱼ wⱼ yⱼ(i)`` for every firm ``i``: the side's weighted loss if ``i`` alone stops.
+
+    One pass over the components in reverse dependency order: ``u = w + Pᵀ u``,
+    then ``uᵢ / N[i, i]``. NaN where the pass cannot tell: for the firms whose
+    failure reaches a firm with several groups or with coefficients summing
+    above 1 (the ``max`` or the cap of ``F`` may bind there), or a loop without
+    a kept ``(I − R)⁻¹``. NaN marks such a firm's ``u`` and flows from it to
+    every firm its loss depends on, which are exactly the firms whose failure
+    reaches it. The side must have no replaceability (``σ`` ties all firms of
+    a sector together).
+    """
+    n = side.g_ptr.shape[0] - 1
+    acc = np.zeros(n)  # Σ over the firms already done of λ u: what reaches each firm from them
+    u = np.empty(n)
+    out = np.empty(n)
+    nc = side.c_ptr.shape[0] - 1
+    for c in range(nc - 1, -1, -1):
+        a0 = side.c_ptr[c]
+        nb = side.c_ptr[c + 1] - a0
+        linear = side.c_plain[c] or side.r_off[c] >= 0
+        for a in range(nb):
+            j = side.c_mem[a0 + a]
+            ng = side.g_ptr[j + 1] - side.g_ptr[j]
+            if ng > 1:
+                linear = False
+            elif ng == 1:
+                g = side.g_ptr[j]
+                t = 0.0
+                for e in range(side.e_ptr[g], side.e_ptr[g + 1]):
+                    t += side.e_lam[e]
+                if t > 1.0 + ROW_SUM_SLACK:
+                    linear = False
+        if not linear:
+            for a in range(nb):
+                j = side.c_mem[a0 + a]
+                u[j] = np.nan
+                out[j] = np.nan
+        elif side.c_plain[c]:
+            j = side.c_mem[a0]
+            v = weight[j] + acc[j]
+            u[j] = v
+            out[j] = v
+        else:
+            off = side.r_off[c]
+            for a in range(nb):  # u_C = N_Cᵀ (w_C + acc_C); column a of N_C is stored at off + a·nb
+                t = 0.0
+                base = off + a * nb
+                for q in range(nb):
+                    m = side.c_mem[a0 + q]
+                    t += side.r_data[base + q] * (weight[m] + acc[m])
+                u[side.c_mem[a0 + a]] = t
+            for a in range(nb):
+                j = side.c_mem[a0 + a]
+                out[j] = u[j] / side.r_data[off + a * nb + a]
+        for a in range(nb):
+            j = side.c_mem[a0 + a]
+            v = u[j]
+            for e in range(side.e_ptr[side.g_ptr[j]], side.e_ptr[side.g_ptr[j + 1]]):
+                s = side.e_src[e]
+                if side.comp[s] != c:
+                    acc[s] += side.e_lam[e] * v
+    return out
