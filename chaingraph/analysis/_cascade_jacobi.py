@@ -22,6 +22,18 @@ from chaingraph.analysis._cascade_map import _fill_sigma, _value, _work
 JACOBI_TOL_FLOOR = 1e-15
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _push_reached(f, o_ptr, o_dst, stamp, counter, front, n_front):
+    """Put the firms ``f``'s loss feeds into on this step's frontier (once each); new length."""
+    for e in range(o_ptr[f], o_ptr[f + 1]):
+        j = o_dst[e]
+        if stamp[j] != counter:
+            stamp[j] = counter
+            front[n_front] = j
+            n_front += 1
+    return n_front
+
+
 @njit(cache=True, nogil=True)
 def _jacobi_step(side, wk, chg, n_chg, dmg, n_dmg, front, newval, in_dmg, sec_changed,
                  counter):
@@ -45,20 +57,9 @@ def _jacobi_step(side, wk, chg, n_chg, dmg, n_dmg, front, newval, in_dmg, sec_ch
         for a in range(n_dmg):
             f = dmg[a]
             if sec_changed[side.firm_sec[f]]:
-                for e in range(side.o_ptr[f], side.o_ptr[f + 1]):
-                    j = side.o_dst[e]
-                    if stamp[j] != counter:
-                        stamp[j] = counter
-                        front[n_front] = j
-                        n_front += 1
+                n_front = _push_reached(f, side.o_ptr, side.o_dst, stamp, counter, front, n_front)
     for a in range(n_chg):
-        f = chg[a]
-        for e in range(side.o_ptr[f], side.o_ptr[f + 1]):
-            j = side.o_dst[e]
-            if stamp[j] != counter:
-                stamp[j] = counter
-                front[n_front] = j
-                n_front += 1
+        n_front = _push_reached(chg[a], side.o_ptr, side.o_dst, stamp, counter, front, n_front)
     for a in range(n_front):
         newval[a] = _value(front[a], side.g_ptr, side.e_ptr, side.e_src, side.e_lam, y, wk.b,
                             wk.sig, side.replace)
