@@ -286,7 +286,7 @@ def test_esri_national_every_firm(benchmark, request):
     benchmark.group = "ESRI every firm, 10^6 firms"
     result = benchmark.pedantic(esri_all, args=(chain,), rounds=1, iterations=1)
     assert len(result) == chain.n_firms
-    diff = float(np.abs(result.loc[sample].to_numpy() - one_by_one.to_numpy()).max())
+    diff = float(np.abs(result.loc[one_by_one.index].to_numpy() - one_by_one.to_numpy()).max())
     assert diff < 1e-12
     benchmark.extra_info.update(firms=chain.n_firms, links=chain.n_links, chain_build_s=built,
                                 cascade_network_s=network, scenario_by_scenario_ms=per * 1e3,
