@@ -39,7 +39,10 @@ c_p)`` over *policies* ``p`` that pick, for each firm, one piece — ``FLOOR``
 3. **Evaluating a policy exactly.** The policy's own graph (each firm keeps
    only the links of its chosen group) is split again into strongly
    connected components, solved in dependency order: single firms by one
-   evaluation, loops by a dense LU solve of ``(I − A_SS) v = c_S``. Under a
+   evaluation, loops by a solve of ``(I − A_SS) v = c_S`` (dense and
+   subtraction-free, :func:`._cascade_linear._gth_solve`, unless a row's
+   coefficients amplify: then LU with partial pivoting; GMRES for large
+   loops). Under a
    fixed policy with some input ``c_S ≠ 0``, every firm of a loop ``S``
    reaches that input, so ``I − A_SS`` is a nonsingular M-matrix when rows sum
    to at most 1, and its solution is the least one; with ``c_S = 0`` the least
@@ -81,27 +84,31 @@ stored, each rounded once or twice (``λ = amount / total``). How far rounding
 moves it depends on how closely the supply loops close: a loop that keeps all
 but a share ``ε`` of the loss going round it multiplies errors made in its
 solve by up to ``1/ε`` (its expected number of rounds; ``ε`` ~ 10⁻⁶ in
-networks with a sliver of trade leaving a loop). Step 4 avoids that for its
-loops: written with each firm's *leak* (the ``λ`` of its links leaving the
-loop, plus the share of its input or sales outside the network, ``1 − Σ λ``
-when that exceeds the rounding of the sum), ``I − R`` determines ``N``
+networks with a sliver of trade leaving a loop). The dense solves of steps 3
+and 4 avoid that: written with each firm's *leak* (the ``λ`` of its links
+leaving the loop, plus the share of its input or sales outside the network,
+``1 − Σ λ`` when that exceeds the rounding of the sum; for a chain folded
+into a core firm, the leaks along it), ``I − R`` determines its inverse
 entry by entry to about the loop's size in relative terms (Alfa, Xue & Ye
-2002), and the elimination that never subtracts keeps that: ``N`` and the
-losses of scenarios with at most one fixed firm inside the loop are accurate
-to a few units in the last place times the loop's size, whatever ``ε``. What
-remains amplified by ``1/ε``: a leak that is itself the small difference ``1
-− Σ λ`` (its rounding, ~10⁻¹⁶, is relative to it); two or more fixed firms
-inside a kept loop (``c_Φ − x_Φ`` cancels; ~10⁻¹⁶ ``‖N‖``); loops solved by
-step 3 (LU with partial pivoting, ~10⁻¹⁶/``ε``, or GMRES to a residual of
-``GMRES_TOL``, ~10⁻¹⁴/``ε``); and the replaceability loop's stopping rule
-(``OUTER_TOL``). Down to ``ε`` ~ 10⁻⁴ all of these stay below 10⁻¹⁰.
+2002), and an elimination that never subtracts keeps that (Grassmann,
+Taksar & Heyman): the losses are accurate to a few units in the last place
+times the loop's size, whatever ``ε``, in step 3's dense solves and in step
+4 for scenarios with at most one fixed firm inside the loop. What remains
+amplified by ``1/ε``: a leak that is itself the small difference ``1 − Σ λ``
+(its rounding, ~10⁻¹⁶, is relative to it); two or more fixed firms inside a
+kept loop (``c_Φ − x_Φ`` cancels; ~10⁻¹⁶ ``‖N‖``); loops with rows that
+amplify (revenue and cost adjustments: LU with partial pivoting,
+~10⁻¹⁶/``ε``); cores of more than ``DENSE_CORE`` firms in step 3 (GMRES to a
+residual of ``GMRES_TOL``, ~10⁻¹⁴/``ε``); and the replaceability loop's
+stopping rule (``OUTER_TOL``). Down to ``ε`` ~ 10⁻⁴ all of these stay below
+10⁻¹⁰.
 
 Each scenario's work is proportional to the part of the network it reaches
 (plus the dense solves of its loops), scenarios are independent, and a batch
 runs in parallel over the available cores (``prange``).
 
 Why this module is long: the method's statement and proof sketch are kept with the code they
-justify (about 120 lines), and the solver's steps (component sweep, policy evaluation,
+justify (about 130 lines), and the solver's steps (component sweep, policy evaluation,
 improvement) only make sense together.
 """
 
@@ -110,11 +117,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from chaingraph.analysis._cascade_linear import _gmres, _lu_solve
+from chaingraph.analysis._cascade_linear import _gmres, _gth_solve, _lu_solve
 from chaingraph.analysis._cascade_map import (
     _CAP, _FLAG_CAP, _FLAG_OUTER, _FLAG_ROUNDS, _FLOOR, _ST_BLOCKS, _ST_EVALS, _ST_REF,
     _ST_ROUNDS, _ST_SOLVE_WORK, _ST_SOLVES, _ST_SWEEPS, _ST_UNDO, _best_group, _group_loss,
-    _sector_avail, _tarjan, _value,
+    _row_deficit, _sector_avail, _tarjan, _value,
 )
 
 #: A piece replaces a firm's current one only when larger by more than this
@@ -124,9 +131,10 @@ TIE = 4e-15
 #: of the previous solve (an exact tie): it is undone if the next evaluation
 #: lowers any loss, which a real improvement never does.
 SMALL = 1e-9
-#: Cores of a policy loop up to this size are solved densely (LU), larger ones
-#: by restarted GMRES(GMRES_M) to a residual of GMRES_TOL of the right-hand
-#: side, falling back to LU (up to DENSE_MAX firms) if that does not converge.
+#: Cores of a policy loop up to this size are solved densely (subtraction-free,
+#: or LU where rows amplify), larger ones by restarted GMRES(GMRES_M) to a
+#: residual of GMRES_TOL of the right-hand side, falling back to the dense
+#: solve (up to DENSE_MAX firms) if that does not converge.
 DENSE_CORE = 64
 DENSE_MAX = 6000
 #: Gauss–Seidel sweeps inside a loop before the first policy is picked.
@@ -210,6 +218,8 @@ def _policy_loop(S, side, wk):
     root = np.empty(s, dtype=np.int32)
     A = np.empty(s)
     C = np.empty(s)
+    lk = np.empty(s)  # a firm's leak: the share of its group not from the loop's free firms
+    Lk = np.empty(s)  # 1 − A of a folded chain, from the leaks along it
     core = np.empty(s, dtype=np.int32)
     state = np.empty(s, dtype=np.int8)
     stack = np.empty(s, dtype=np.int32)
@@ -224,15 +234,19 @@ def _policy_loop(S, side, wk):
         if nf == 0:
             return 0
         anyin = False
+        leaks = True  # every row's leak known from the data (no row amplifies)
         for a in range(s):
             if not free[a]:
                 continue
             g = pol[S[a]]
             t = 0.0
             k = 0
+            out = 0.0
+            total = 0.0
             for e in range(e_ptr[g], e_ptr[g + 1]):
                 src = e_src[e]
                 coef = e_lam[e] * sig[src] if use_sig else e_lam[e]
+                total += coef
                 q = sidx[src]
                 if q >= 0:
                     k += 1
@@ -240,8 +254,13 @@ def _policy_loop(S, side, wk):
                     a1[a] = coef
                 else:
                     t += coef * y[src]
+                    out += coef
             c[a] = t
             ndep[a] = k
+            deficit = _row_deficit(total, e_ptr[g + 1] - e_ptr[g])
+            if deficit < 0.0:
+                leaks = False
+            lk[a] = out + deficit
             if t > 0.0:
                 anyin = True
         if not anyin:
@@ -273,6 +292,7 @@ def _policy_loop(S, side, wk):
                 root[a] = a
                 A[a] = 1.0
                 C[a] = 0.0
+                Lk[a] = 0.0
                 state[a] = 2
             else:
                 state[a] = 0
@@ -292,6 +312,7 @@ def _policy_loop(S, side, wk):
                 root[v] = v
                 A[v] = 1.0
                 C[v] = 0.0
+                Lk[v] = 0.0
                 state[v] = 2
             while sp > 0:
                 sp -= 1
@@ -302,6 +323,7 @@ def _policy_loop(S, side, wk):
                 root[u] = root[d]
                 A[u] = a1[u] * A[d]
                 C[u] = a1[u] * C[d] + c[u]
+                Lk[u] = lk[u] + a1[u] * Lk[d]
                 state[u] = 2
         # the core system (I − B) z = d, B sparse: a core firm's links, each
         # followed along its chain of single dependencies to a core firm
@@ -315,6 +337,7 @@ def _policy_loop(S, side, wk):
         b_val = np.empty(nnz)
         z = np.zeros(K)
         x0 = np.zeros(K)
+        core_leak = np.empty(K)
         rows_of = np.empty(K, dtype=np.int32)
         for a in range(s):
             if free[a] and root[a] == a:
@@ -324,6 +347,7 @@ def _policy_loop(S, side, wk):
             a = rows_of[r]
             z[r] = c[a]
             x0[r] = y[S[a]]
+            core_leak[r] = lk[a]
             g = pol[S[a]]
             for e in range(e_ptr[g], e_ptr[g + 1]):
                 src = e_src[e]
@@ -334,6 +358,7 @@ def _policy_loop(S, side, wk):
                     b_val[nnz] = coef * A[q]
                     nnz += 1
                     z[r] += coef * C[q]
+                    core_leak[r] += coef * Lk[q]
             b_ptr[r + 1] = nnz
         wk.stats[_ST_SOLVES] += 1
         ok = False
@@ -348,11 +373,17 @@ def _policy_loop(S, side, wk):
                 return _FLAG_ROUNDS
             wk.stats[_ST_SOLVE_WORK] += K * K * K
             M = np.zeros((K, K))
-            for r in range(K):
-                M[r, r] += 1.0
-                for t in range(b_ptr[r], b_ptr[r + 1]):
-                    M[r, b_idx[t]] -= b_val[t]
-            ok = _lu_solve(M, z, K)
+            if leaks:  # subtraction-free, with the rows' leaks (see the module docstring)
+                for r in range(K):
+                    for t in range(b_ptr[r], b_ptr[r + 1]):
+                        M[r, b_idx[t]] += b_val[t]
+                ok = _gth_solve(M, core_leak, z)
+            else:
+                for r in range(K):
+                    M[r, r] += 1.0
+                    for t in range(b_ptr[r], b_ptr[r + 1]):
+                        M[r, b_idx[t]] -= b_val[t]
+                ok = _lu_solve(M, z, K)
         vmin = 0.0
         vmax = 0.0
         arg = -1

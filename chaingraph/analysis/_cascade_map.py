@@ -31,7 +31,8 @@ near-closed supply loops, which can be arbitrarily close to 1.
 Kept inverses
 -------------
 For loops of firms with one group each, :func:`side_arrays` keeps ``N = (I −
-R)⁻¹`` (step 4 of :mod:`._cascade_exact`). ``N`` counts the expected visits
+R)⁻¹`` (step 4 of :mod:`._cascade_exact`; step 3's dense solves use the same
+elimination). ``N`` counts the expected visits
 of a walk that goes round the loop and leaves it with each firm's *leak*, so
 near-closed loops give entries of 10⁶ and more, and ``I − R`` formed by
 subtracting ``λ`` from 1 has lost their digits already (a general inverse of
@@ -293,6 +294,22 @@ def side_arrays(owner, key, src, lam, n, *, firm_sec=None, s_out=None, sector_to
     )
 
 
+@njit(cache=True, nogil=True)
+def _row_deficit(total, links):
+    """The share of a firm's input or sales outside the network, ``1 − Σ λ``.
+
+    ``total`` is ``Σ λ`` over the firm's ``links`` links. A normalised share
+    table sums to 1 up to about one rounding per link: within that the share
+    is 0. Returns −1 when the ``λ`` amplify (sum to more than 1 beyond it).
+    """
+    noise = (links + 4) * 2.220446049250313e-16
+    if total > 1.0 + noise:
+        return -1.0
+    if total < 1.0 - noise:
+        return 1.0 - total
+    return 0.0
+
+
 def _reference_inverse(mem, comp, c, loc, g_ptr, e_ptr, src, lam):
     """``(I − R)ᵀ⁻¹`` of one loop, or None when it is not kept (see below).
 
@@ -322,12 +339,11 @@ def _reference_inverse(mem, comp, c, loc, g_ptr, e_ptr, src, lam):
                 B[a, loc[s]] += lam[e]
             else:
                 leak[a] += lam[e]
-        # Σ λ of a normalised share table is 1 up to about one rounding per link
-        noise = (hi - lo + 4) * np.finfo(float).eps
-        if total > 1.0 + noise:
+        deficit = _row_deficit(total, hi - lo)
+        if deficit < 0.0:
             amplifies = True
-        elif total < 1.0 - noise:
-            leak[a] += 1.0 - total
+        else:
+            leak[a] += deficit
     if amplifies:
         M = np.eye(nb) - B
         try:

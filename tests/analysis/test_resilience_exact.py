@@ -281,6 +281,26 @@ def test_loop_closing_to_within_a_millionth():
                               plain["iterations"], 1e-15)
 
 
+def test_near_closed_loop_of_essential_inputs():
+    # Leontief: A buys from sector x (B 3,000,000.1, D 1) and from sector z (C
+    # 1), B only from A. A has two essential groups, so the loop A ⇄ B is
+    # solved by policy iteration (step 3), not by a kept inverse. D stops:
+    # A's x-group loses ε·1 + (1 − ε) y_B with ε = 1/3,000,001.1, and
+    # y_B = y_A, so y_A = y_B = 1 (the loop leaks only to D); the z-group
+    # loses 0. Solved as 1 − (1 − ε) by subtraction this came out 1e-10
+    # short; from the leak ε itself it is exact.
+    chain = make_chain({"firm_id": list("ABCD"), "segment_id": ["a", "x", "z", "x"],
+                        "w": [1.0] * 4},
+                       {"supplier_id": ["B", "D", "C", "A"], "customer_id": ["A", "A", "A", "B"],
+                        "amount": [3_000_000.1, 1.0, 1.0, 1.0]})
+    res = cg.simulate_disruption(chain, "D", essentiality="leontief", weight="w")
+    np.testing.assert_allclose(res.firm_impacts["remaining_downstream"], [0, 0, 1, 0], rtol=0,
+                               atol=1e-15)
+    # ESRI of D: A, B and D stop, C does not
+    r = esri(chain, firms=["D"], essentiality="leontief", weight="w")
+    assert r.loc["D", "esri"] == pytest.approx(0.75, abs=1e-15)
+
+
 def test_closed_loop_without_input_stays_whole():
     # A and B supply only each other (a closed loop); D → E is apart. Losing D
     # leaves the loop untouched; losing A takes B with it (all its inputs).
