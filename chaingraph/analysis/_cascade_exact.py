@@ -93,10 +93,12 @@ entry by entry to about the loop's size in relative terms (Alfa, Xue & Ye
 2002), and an elimination that never subtracts keeps that (Grassmann,
 Taksar & Heyman): the losses are accurate to a few units in the last place
 times the loop's size, whatever ``ε``, in step 3's dense solves and in step
-4 for scenarios with at most one fixed firm inside the loop. What remains
-amplified by ``1/ε``: a leak that is itself the small difference ``1 − Σ λ``
-(its rounding, ~10⁻¹⁶, is relative to it); two or more fixed firms inside a
-kept loop (``c_Φ − x_Φ`` cancels; ~10⁻¹⁶ ``‖N‖``); loops with rows that
+4 when a loop is fed only from outside or only by one fixed firm inside it
+(every single-firm scenario there). What remains amplified by ``1/ε``: a leak that
+is itself the small difference ``1 − Σ λ`` (its rounding, ~10⁻¹⁶, is
+relative to it); a kept loop fed by fixed firms inside it and from outside
+too (``c_Φ − x_Φ`` cancels), or by two or more fixed firms (the solve with
+``N[Φ, Φ]``): ~10⁻¹⁶ ``‖N‖``; loops with rows that
 amplify (revenue and cost adjustments: LU with partial pivoting,
 ~10⁻¹⁶/``ε``); cores of more than ``DENSE_CORE`` firms in step 3 (GMRES to a
 residual of ``GMRES_TOL``, ~10⁻¹⁴/``ε``); and the replaceability loop's
