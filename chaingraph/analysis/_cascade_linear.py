@@ -1,8 +1,10 @@
 """The linear solves of the exact ESRI cascade: ``(I − B) x = b`` for one policy's loop.
 
-Pure numeric kernels (numpy and numba). Small loops are solved densely (LU
-with partial pivoting), large ones by restarted GMRES with a dense fallback
-(see :func:`._cascade_exact._policy_loop`).
+Pure numeric kernels (numpy and numba). Small loops are solved densely, large
+ones by restarted GMRES with a dense fallback (see
+:func:`._cascade_exact._policy_loop`). The dense solve is subtraction-free
+(:func:`_gth_solve`) when every row's leak is known from the data, else LU
+with partial pivoting (rows whose coefficients amplify).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from chaingraph.analysis._cascade_map import _ST_GMRES
+from chaingraph.analysis._cascade_map import _ST_GMRES, _gth_panel
 
 #: Restarted GMRES(GMRES_M), at most GMRES_RESTARTS restarts, to a residual of
 #: GMRES_TOL of the right-hand side.
@@ -59,6 +61,34 @@ def _lu_solve(M, x, s):
         for c in range(k + 1, s):
             t -= M[k, c] * x[c]
         x[k] = t / M[k, k]
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _gth_solve(B, leak, x):
+    """Solve ``(I − R) z = x`` in place without subtraction; False if singular.
+
+    ``B`` holds the off-diagonal entries of ``R`` (``≥ 0``; its diagonal is
+    ignored), ``leak`` the row sums of ``I − R`` known from the data, and
+    ``x ≥ 0``: the elimination of :func:`._cascade_map.gth_inverse`, then two
+    triangular solves that only add non-negative terms, so ``z`` is accurate
+    entry by entry however closely the loop closes. ``B`` and ``leak`` are
+    overwritten.
+    """
+    n = B.shape[0]
+    d = np.empty(n)
+    if not _gth_panel(B, leak, d, 0, n):
+        return False
+    for i in range(n):  # L = I − F, F below the diagonal of B
+        t = x[i]
+        for k in range(i):
+            t += B[i, k] * x[k]
+        x[i] = t
+    for k in range(n - 1, -1, -1):  # U = D − (B above the diagonal)
+        t = x[k]
+        for j in range(k + 1, n):
+            t += B[k, j] * x[j]
+        x[k] = t / d[k]
     return True
 
 
