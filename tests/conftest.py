@@ -1,9 +1,36 @@
 """Small hand-made chains shared by the tests."""
 
-import pandas as pd
-import pytest
+import hashlib
+import os
+import tempfile
+from pathlib import Path
 
-import chaingraph as cg
+
+def _kernel_cache_dir() -> str:
+    """A numba cache directory for the kernels' current sources.
+
+    numba's ``cache=True`` notices when the file defining a kernel changes, not
+    the files of the kernels it calls (``_cascade.esri_batch`` inlines the
+    solver of ``_cascade_exact``): after editing one of those, a test run would
+    reuse the old compiled code. Keying the cache by every numba module's
+    source compiles afresh after any such change, and reuses it otherwise.
+    """
+    package = Path(__file__).resolve().parent.parent / "chaingraph"
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        text = path.read_bytes()
+        if b"numba" in text:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + text)
+    return os.path.join(tempfile.gettempdir(), f"chaingraph-numba-{digest.hexdigest()[:16]}")
+
+
+# before chaingraph (and numba) are imported: numba reads it once
+os.environ.setdefault("NUMBA_CACHE_DIR", _kernel_cache_dir())
+
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+import chaingraph as cg  # noqa: E402
 
 
 @pytest.fixture
