@@ -169,6 +169,13 @@ def essentiality_frame(E):
     return pd.DataFrame(E, index=labels, columns=labels)
 
 
+def settings_of(E, replace, rev, cost):
+    """The ESRI keyword arguments of a :func:`random_networks` case on :func:`chain_of`'s chain."""
+    return dict(sector="sector", essentiality=essentiality_frame(E), replaceability=replace,
+                weight="w", revenue=None if rev is None else "revenue",
+                costs=None if cost is None else "costs")
+
+
 @st.composite
 def random_networks(draw, *, max_firms=9):
     """Small networks: loops, repeated pairs, 0/1/2 essentiality, adjustments, zero weights."""

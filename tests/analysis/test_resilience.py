@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from esri_reference import chain_of, essentiality_frame, make_chain, random_networks, \
-    reference_cascade, reference_esri
+from esri_reference import chain_of, make_chain, random_networks, \
+    reference_cascade, reference_esri, settings_of
 from hypothesis import HealthCheck, given, settings
 
 import chaingraph as cg
@@ -199,10 +199,7 @@ def test_plain_iteration_matches_reference_step_by_step(case):
     chain = chain_of(W, sec, w, rev, cost)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        r = esri(chain, sector="sector", essentiality=essentiality_frame(E),
-                 replaceability=replace, tol=tol, weight="w",
-                 revenue=None if rev is None else "revenue",
-                 costs=None if cost is None else "costs")
+        r = esri(chain, tol=tol, **settings_of(E, replace, rev, cost))
     ref = reference_esri(W, sec, E, w, replace=replace, tol=tol, revenue=rev, costs=cost)
     np.testing.assert_allclose(r[["esri", "esri_downstream", "esri_upstream"]].to_numpy(),
                                ref[:, :3], atol=1e-9)

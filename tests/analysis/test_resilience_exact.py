@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from esri_reference import (chain_of, essentiality_frame, hitting_losses, make_chain, prepare,
-                            random_networks, reference_cascade, reference_esri, shares, update)
+                            random_networks, reference_cascade, reference_esri, settings_of, shares,
+                            update)
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -128,9 +129,7 @@ def test_exact_equals_converged_plain_iteration(case):
     # tol·steps of its limit (see assert_limit_of_plain)
     W, sec, E, w, replace, _, rev, cost = case
     chain = chain_of(W, sec, w, rev, cost)
-    kw = dict(sector="sector", essentiality=essentiality_frame(E), replaceability=replace,
-              weight="w", revenue=None if rev is None else "revenue",
-              costs=None if cost is None else "costs")
+    kw = settings_of(E, replace, rev, cost)
     r = esri(chain, **kw)
     plain = esri(chain, tol=1e-15, **kw)
     assert_limit_of_plain(r[COLS], plain[COLS], plain["iterations"], 1e-15)
@@ -141,9 +140,7 @@ def test_exact_equals_converged_plain_iteration(case):
 def test_exact_equals_written_plain_iteration(case):
     W, sec, E, w, replace, _, rev, cost = case
     chain = chain_of(W, sec, w, rev, cost)
-    r = esri(chain, sector="sector", essentiality=essentiality_frame(E), replaceability=replace,
-             weight="w", revenue=None if rev is None else "revenue",
-             costs=None if cost is None else "costs")
+    r = esri(chain, **settings_of(E, replace, rev, cost))
     ref = reference_esri(W, sec, E, w, replace=replace, tol=1e-15, together=True, revenue=rev,
                          costs=cost)
     assert_limit_of_plain(r[COLS], ref[:, :3], ref[:, 3], 1e-15)
@@ -163,9 +160,7 @@ def test_partial_shocks_equal_converged_plain_iteration(case, data):
     ctx = strict()
     try:
         res = cg.simulate_disruption(
-            chain, {f"f{i}": x for i, x in zip(hit, loss)}, sector="sector",
-            essentiality=essentiality_frame(E), replaceability=replace, weight="w",
-            revenue=None if rev is None else "revenue", costs=None if cost is None else "costs")
+            chain, {f"f{i}": x for i, x in zip(hit, loss)}, **settings_of(E, replace, rev, cost))
     finally:
         ctx.__exit__(None, None, None)
     psi = np.ones(n)

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from esri_reference import chain_of, essentiality_frame, make_chain, random_networks
+from esri_reference import chain_of, make_chain, random_networks, settings_of
 from hypothesis import HealthCheck, given, settings
 
 import chaingraph as cg
@@ -62,9 +62,7 @@ def test_pass_equals_scenario_by_scenario(case):
     # every configuration: where the pass does not apply it must step aside
     W, sec, E, w, replace, _, rev, cost = case
     chain = chain_of(W, sec, w, rev, cost)
-    kw = dict(sector="sector", essentiality=essentiality_frame(E), replaceability=replace,
-              weight="w", revenue=None if rev is None else "revenue",
-              costs=None if cost is None else "costs")
+    kw = settings_of(E, replace, rev, cost)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*(revenue|costs) column")
         fast = cg.systemic_risk(chain, progress=False, **kw)
