@@ -41,7 +41,7 @@ DEFAULT_WEIGHTS = {
 OTHER_WEIGHT = 0.7
 
 #: The disruption scenarios behind ``risk_reduction`` (passed to simulate_disruption).
-RISK_SETTINGS = {"replaceability": False, "tol": 1e-4, "intensity": 1.0}
+RISK_SETTINGS = {"replaceability": False, "tol": None, "intensity": 1.0}
 
 #: Columns a table of prospective firms may have, and their kinds (see chaingraph.schema).
 CANDIDATE_COLUMNS = {
@@ -411,7 +411,7 @@ def attraction_list(chain: ChainGraph, candidates: pd.DataFrame | None = None, *
         at zero, an upper bound where capping binds. Cascade settings:
         ``essentiality="template"`` when the template has flows and every
         firm has a segment (else ``"linear"``), ``replaceability=False``,
-        ``tol=1e-4``, and the
+        the exact fixed point (``tol=None``), and the
         region's output weighted by each local firm's output (revenue where
         known, else the larger of its sales and purchases in the network);
         ``attrs["risk"]`` records them.

@@ -29,8 +29,6 @@ __all__ = ["what_if", "WhatIf", "RISK_ALL_FIRMS", "RISK_LARGEST"]
 #: :data:`RISK_LARGEST` firms with the largest sales (as the report does).
 RISK_ALL_FIRMS = 5000
 RISK_LARGEST = 1000
-#: The settings of :func:`~chaingraph.systemic_risk` a what-if uses (see :func:`what_if`).
-RISK_TOL = 1e-2
 
 
 @dataclass
@@ -144,7 +142,7 @@ def what_if(chain: ChainGraph, *, add_firms: pd.DataFrame | None = None,
       ``essentiality="template"`` and ``replaceability=True`` when the firms
       have a ``segment_id`` and the template has flows — a firm with a
       second supplier of its inputs loses less when one stops — else
-      ``essentiality="linear"`` without replaceability; ``tol=0.01``; the
+      ``essentiality="linear"`` without replaceability; exact (``tol=None``); the
       default firm weights), and the sales-weighted mean over those firms
       (``risk_total``). The firms are ``risk_firms``, by default every firm
       of a chain of up to 5,000 firms, else the 1,000 with the largest sales;
@@ -401,7 +399,7 @@ def _risk_settings(chain: ChainGraph) -> dict:
     by_segment = ("segment_id" in chain.firms.columns and chain.template is not None
                   and len(chain.template.flows) > 0)
     return {"sector": "segment_id", "essentiality": "template" if by_segment else "linear",
-            "replaceability": by_segment, "tol": RISK_TOL, "progress": False}
+            "replaceability": by_segment, "progress": False}
 
 
 def _risk_change(before, after, risk, risk_firms, notes):
@@ -442,5 +440,5 @@ def _risk_change(before, after, risk, risk_firms, notes):
     tb = float(w @ eb.to_numpy() / total) if total > 0 else np.nan
     ta = float(w @ ea.to_numpy() / total) if total > 0 else np.nan
     notes["risk"] = (f"ESRI of {which} in both chains; essentiality={settings['essentiality']}, "
-                     f"replaceability={settings['replaceability']}, tol={RISK_TOL}")
+                     f"replaceability={settings['replaceability']}, exact fixed point")
     return table, pd.Series({"before": tb, "after": ta, "change": ta - tb}, name="risk_total")
