@@ -19,14 +19,14 @@ from chaingraph import _presence, schema
 from chaingraph.analysis._common import with_place
 from chaingraph.analysis.change import ChainChange, _member, compare
 from chaingraph.analysis.integration import integration
-from chaingraph.analysis.resilience import systemic_risk
+from chaingraph.analysis.resilience import output_weight, systemic_risk
 from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError
 
 __all__ = ["what_if", "WhatIf", "RISK_ALL_FIRMS", "RISK_LARGEST"]
 
 #: Up to this many firms, systemic risk is compared for every firm; above, for the
-#: :data:`RISK_LARGEST` firms with the largest sales (as the report does).
+#: :data:`RISK_LARGEST` firms with the largest output (as the report does).
 RISK_ALL_FIRMS = 5000
 RISK_LARGEST = 1000
 
@@ -145,7 +145,8 @@ def what_if(chain: ChainGraph, *, add_firms: pd.DataFrame | None = None,
       ``essentiality="linear"`` without replaceability; exact (``tol=None``); the
       default firm weights), and the sales-weighted mean over those firms
       (``risk_total``). The firms are ``risk_firms``, by default every firm
-      of a chain of up to 5,000 firms, else the 1,000 with the largest sales;
+      of a chain of up to 5,000 firms, else the 1,000 with the largest output
+      (:func:`~chaingraph.analysis.resilience.output_weight`);
       only firms in both chains count.
 
     Parameters
@@ -424,9 +425,9 @@ def _risk_change(before, after, risk, risk_firms, notes):
     elif before.n_firms <= RISK_ALL_FIRMS:
         chosen, which = before.firm_ids, "every firm"
     else:
-        top = np.argsort(-before.out_strength, kind="stable")[:RISK_LARGEST]
+        top = np.argsort(-output_weight(before), kind="stable")[:RISK_LARGEST]
         chosen = before.firm_ids[np.sort(top)]
-        which = f"the {RISK_LARGEST:,} firms with the largest sales"
+        which = f"the {RISK_LARGEST:,} firms with the largest output"
     chosen = chosen[_member(chosen, after.firm_ids)]
     settings = _risk_settings(before)
     eb = systemic_risk(before, firms=chosen, **settings)["esri"]

@@ -26,7 +26,7 @@ from .._text_tables import named_ids
 from ..analysis.gaps import gap_candidates, gaps
 from ..analysis.integration import integration
 from ..analysis.leads import DEFAULT_ABSOLUTE, DEFAULT_RELATIVE, LEAD_RULES, lead_firms, revenue_floor
-from ..analysis.resilience import simulate_disruption, systemic_risk
+from ..analysis.resilience import output_weight, simulate_disruption, systemic_risk
 from ..analysis.tiers import DEFAULT_RULES, tier_progress, tiers
 from ..analysis.weak import chokepoints, weak_links
 from ..core import ChainGraph
@@ -45,7 +45,7 @@ SECTIONS = ("summary", "leads", "weak", "gaps", "integration", "resilience", "ti
 #: The section of changes since a previous chain (年度变化), last, when ``previous`` is given.
 CHANGES_SECTION = "changes"
 
-#: Above this many firms, ESRI is computed for the firms with the largest sales only.
+#: Above this many firms, ESRI is computed for the firms with the largest output only.
 ESRI_FULL_LIMIT = 5000
 ESRI_SUBSET = 1000
 #: What ``build_report(risk=...)`` may set for ESRI and the what-if scenario.
@@ -255,7 +255,9 @@ def build_report(chain: ChainGraph, *, lang: str = "zh", sections=None, top: int
     tier first); with ``previous``, ``changes`` (年度变化: :func:`~chaingraph.compare`
     of ``previous`` and ``chain`` — firms that entered or left, gaps closed and
     opened, chokepoints dissolved and new, lead firms and tier moves). On chains of more than 5,000 firms, ESRI is computed for the
-    1,000 firms with the largest sales, and the report says so. The Excel
+    1,000 firms with the largest output (revenue where known, else the larger of
+    network sales and purchases, so that final assemblers are among them), and the
+    report says so. The Excel
     lists are complete except the 链主清单, which holds the 1,000 best-ranked
     firms (and every lead firm).
 
@@ -693,7 +695,7 @@ def _resilience(ctx: _Context, sec: Section) -> None:
     chain, lang = ctx.chain, ctx.lang
     subset = None
     if chain.n_firms > ESRI_FULL_LIMIT:
-        order = np.argsort(-chain.out_strength, kind="stable")[:ESRI_SUBSET]
+        order = np.argsort(-output_weight(chain), kind="stable")[:ESRI_SUBSET]
         subset = list(chain.firm_ids[np.sort(order)])
         sec.facts["note"] = ctx.t["esri_subset"].format(n=ESRI_SUBSET)
     risk = systemic_risk(chain, firms=subset, progress=False, **ctx.risk)

@@ -55,7 +55,7 @@ TEXT = {
         "whatif_shock": "{country}来源供应中断：{n:,} 家企业全部停产",
         "whatif_none": "本链没有境外供应来源，不做断供情景。",
         "esri_settings_text": "投入必要性：{essentiality}；可替代性：{replaceability}；权重：{weight}；方法：{method}",
-        "esri_subset": "企业数量较多，ESRI 只计算销售额最大的 {n:,} 家企业。",
+        "esri_subset": "企业数量较多，ESRI 只计算产出最大的 {n:,} 家企业（有营业收入的按营业收入，否则按链内销售与采购中较大者）。",
         "untitled": "产业链",
         "untitled_region": "{region}产业链",
         "no_rows": "（无）",
@@ -132,7 +132,7 @@ TEXT = {
         "whatif_none": "The chain has no foreign sources: no cut-off scenario.",
         "esri_settings_text": ("inputs: {essentiality}; replaceability: {replaceability}; "
                                "weight: {weight}; method: {method}"),
-        "esri_subset": "Large chain: ESRI computed for the {n:,} firms with the largest sales.",
+        "esri_subset": "Large chain: ESRI computed for the {n:,} firms with the largest output (revenue where known, else the larger of network sales and purchases).",
         "untitled": "Industry chain",
         "untitled_region": "Industry chain, {region}",
         "no_rows": "(none)",
