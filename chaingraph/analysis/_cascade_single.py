@@ -40,8 +40,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-#: A group's coefficients may sum above 1 by this much (rounding of ``λ = W / Σ W``).
-ROW_SUM_SLACK = 1e-12
+from chaingraph.analysis._cascade_map import _row_deficit
 
 
 @njit(cache=True, nogil=True)
@@ -51,7 +50,8 @@ def single_firm_losses(side, weight):
     One pass over the components in reverse dependency order: ``u = w + Pᵀ u``,
     then ``uᵢ / N[i, i]``. NaN where the pass cannot tell: for the firms whose
     failure reaches a firm with several groups or with coefficients summing
-    above 1 (the ``max`` or the cap of ``F`` may bind there), or a loop without
+    above 1 beyond their rounding (:func:`._cascade_map._row_deficit`; the
+    ``max`` or the cap of ``F`` may bind there), or a loop without
     a kept ``(I − R)⁻¹``. NaN marks such a firm's ``u`` and flows from it to
     every firm its loss depends on, which are exactly the firms whose failure
     reaches it. The side must have no replaceability (``σ`` ties all firms of
@@ -76,8 +76,8 @@ def single_firm_losses(side, weight):
                 t = 0.0
                 for e in range(side.e_ptr[g], side.e_ptr[g + 1]):
                     t += side.e_lam[e]
-                if t > 1.0 + ROW_SUM_SLACK:
-                    linear = False
+                if _row_deficit(t, side.e_ptr[g + 1] - side.e_ptr[g]) < 0.0:
+                    linear = False  # the coefficients amplify (beyond their rounding)
         if not linear:
             for a in range(nb):
                 j = side.c_mem[a0 + a]
