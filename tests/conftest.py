@@ -229,3 +229,12 @@ def extended_chain_map_tables():
     t["presence"] = pd.concat([t["presence"], pd.DataFrame(rows, columns=t["presence"].columns)],
                               ignore_index=True)
     return t
+
+
+@pytest.fixture
+def assembly():
+    """B assembles what A (7) and C (5) sell it and sells outside the network: network
+    sales A 7, B 0, C 5; output (no revenue column) A 7, B 12, C 5."""
+    links = pd.DataFrame({"supplier_id": ["A", "C"], "customer_id": ["B", "B"],
+                          "amount": [7.0, 5.0]})
+    return cg.ChainGraph.from_frames(pd.DataFrame({"firm_id": list("ABC")}), links)

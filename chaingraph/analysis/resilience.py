@@ -388,6 +388,13 @@ def output_weight(chain: ChainGraph) -> np.ndarray:
     return _weights(chain, "output")[0]
 
 
+def largest_output(chain: ChainGraph, n: int) -> pd.Index:
+    """The ids of the ``n`` firms with the largest :func:`output_weight`, in the firms
+    table's order: whose ESRI a report or a what-if computes on a large chain."""
+    top = np.argsort(-output_weight(chain), kind="stable")[:n]
+    return chain.firm_ids[np.sort(top)]
+
+
 def _is_number(value) -> bool:
     """A real number (Python or numpy scalar), not a bool."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)

@@ -19,7 +19,7 @@ from chaingraph import _presence, schema
 from chaingraph.analysis._common import with_place
 from chaingraph.analysis.change import ChainChange, _member, compare
 from chaingraph.analysis.integration import integration
-from chaingraph.analysis.resilience import output_weight, systemic_risk
+from chaingraph.analysis.resilience import largest_output, systemic_risk
 from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError
 
@@ -146,7 +146,7 @@ def what_if(chain: ChainGraph, *, add_firms: pd.DataFrame | None = None,
       default firm weights), and the sales-weighted mean over those firms
       (``risk_total``). The firms are ``risk_firms``, by default every firm
       of a chain of up to 5,000 firms, else the 1,000 with the largest output
-      (:func:`~chaingraph.analysis.resilience.output_weight`);
+      (:func:`~chaingraph.analysis.resilience.largest_output`);
       only firms in both chains count.
 
     Parameters
@@ -425,8 +425,7 @@ def _risk_change(before, after, risk, risk_firms, notes):
     elif before.n_firms <= RISK_ALL_FIRMS:
         chosen, which = before.firm_ids, "every firm"
     else:
-        top = np.argsort(-output_weight(before), kind="stable")[:RISK_LARGEST]
-        chosen = before.firm_ids[np.sort(top)]
+        chosen = largest_output(before, RISK_LARGEST)
         which = f"the {RISK_LARGEST:,} firms with the largest output"
     chosen = chosen[_member(chosen, after.firm_ids)]
     settings = _risk_settings(before)

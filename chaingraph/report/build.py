@@ -26,7 +26,7 @@ from .._text_tables import named_ids
 from ..analysis.gaps import gap_candidates, gaps
 from ..analysis.integration import integration
 from ..analysis.leads import DEFAULT_ABSOLUTE, DEFAULT_RELATIVE, LEAD_RULES, lead_firms, revenue_floor
-from ..analysis.resilience import output_weight, simulate_disruption, systemic_risk
+from ..analysis.resilience import largest_output, simulate_disruption, systemic_risk
 from ..analysis.tiers import DEFAULT_RULES, tier_progress, tiers
 from ..analysis.weak import chokepoints, weak_links
 from ..core import ChainGraph
@@ -695,8 +695,7 @@ def _resilience(ctx: _Context, sec: Section) -> None:
     chain, lang = ctx.chain, ctx.lang
     subset = None
     if chain.n_firms > ESRI_FULL_LIMIT:
-        order = np.argsort(-output_weight(chain), kind="stable")[:ESRI_SUBSET]
-        subset = list(chain.firm_ids[np.sort(order)])
+        subset = list(largest_output(chain, ESRI_SUBSET))
         sec.facts["note"] = ctx.t["esri_subset"].format(n=ESRI_SUBSET)
     risk = systemic_risk(chain, firms=subset, progress=False, **ctx.risk)
     ctx.esri_settings = _esri_settings(risk.attrs, ctx.lang)

@@ -174,19 +174,14 @@ def test_added_presence_is_checked_with_the_chain_s_own_rows(chain_map, chain):
 
 
 @pytest.mark.filterwarnings("ignore:integration:UserWarning")  # three firms: no size classes
-def test_large_chain_risk_firms_are_those_with_the_largest_output(monkeypatch):
-    # B assembles what A and C sell it and sells outside the network: network
-    # sales A 7, B 0, C 5; output A 7, B 12, C 5. Above the size limit the
-    # firms compared are those with the largest output: B, then A.
+def test_large_chain_risk_firms_are_those_with_the_largest_output(monkeypatch, assembly):
+    # above the size limit the firms compared are those with the largest
+    # output: B (12), then A (7); by network sales they would be A and C
     from chaingraph.analysis import whatif
 
     monkeypatch.setattr(whatif, "RISK_ALL_FIRMS", 2)
     monkeypatch.setattr(whatif, "RISK_LARGEST", 2)
-    firms = pd.DataFrame({"firm_id": list("ABC")})
-    links = pd.DataFrame({"supplier_id": ["A", "C"], "customer_id": ["B", "B"],
-                          "amount": [7.0, 5.0]})
-    line = cg.ChainGraph.from_frames(firms, links)
-    what = cg.what_if(line, remove_links=pd.DataFrame({"supplier_id": ["C"],
+    what = cg.what_if(assembly, remove_links=pd.DataFrame({"supplier_id": ["C"],
                                                       "customer_id": ["B"]}))
     assert sorted(what.risk.index) == ["A", "B"]
     assert "largest output" in what.notes["risk"]

@@ -253,19 +253,13 @@ def test_report_opens_in_chromium(report, tmp_path):
     assert shot.stat().st_size > 10_000  # the screenshot: tmp_path / "report.png"
 
 
-def test_large_chain_esri_subset_is_by_output(monkeypatch):
-    # B assembles what A and C sell it (5 each) and sells outside the network:
-    # network sales A 5, B 0, C 5; output (no revenue column) A 5, B 10, C 5.
-    # Above the size limit the ESRI subset is the firm with the largest output, B
-    # (by network sales it would be A, and the assembler would be left out).
+def test_large_chain_esri_subset_is_by_output(monkeypatch, assembly):
+    # above the size limit the ESRI subset is the firm with the largest output:
+    # the assembler B (by network sales it would be A, and B would be left out)
     from chaingraph.report import build
 
     monkeypatch.setattr(build, "ESRI_FULL_LIMIT", 2)
     monkeypatch.setattr(build, "ESRI_SUBSET", 1)
-    firms = pd.DataFrame({"firm_id": list("ABC")})
-    links = pd.DataFrame({"supplier_id": ["A", "C"], "customer_id": ["B", "B"],
-                          "amount": [5.0, 5.0]})
-    line = cg.ChainGraph.from_frames(firms, links)
-    sec = build.build_report(line, sections=["resilience"], lang="en").sections["resilience"]
+    sec = build.build_report(assembly, sections=["resilience"], lang="en").sections["resilience"]
     assert sec.lists["risk"].index.tolist() == ["B"]
     assert "largest output" in sec.facts["note"]
