@@ -29,9 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from esri_reference import (chain_of, essentiality_frame, hitting_losses, make_chain, prepare,
-                            random_networks, reference_cascade, reference_esri, settings_of, shares,
-                            update)
+from esri_reference import (chain_of, hitting_losses, make_chain, prepare, random_networks,
+                            reference_cascade, reference_esri, settings_of, shares, update)
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -251,7 +250,7 @@ def test_loop_closing_to_within_a_millionth():
     y3 = (l01 * l13 + l02 * l23) / (1 - l01 * l10)
     hand = [1, l01 + l02 * l23, 1, y3, y3, 1]
     chain = chain_of(NEAR_CLOSED, np.zeros(6, dtype=int), np.r_[1.0, np.zeros(5)])
-    kw = dict(sector="sector", essentiality=essentiality_frame(np.array([[0]])), weight="w")
+    kw = settings_of(np.array([[0]]), False, None, None)
     r = esri(chain, **kw)
     error = [float(Fraction(x) - h) for x, h in zip(r["esri"], hand)]
     # the loop's (I − R)⁻¹ is computed without subtraction (gth_inverse), so
