@@ -19,7 +19,7 @@ from chaingraph import _presence, schema
 from chaingraph.analysis._common import with_place
 from chaingraph.analysis.change import ChainChange, _member, compare
 from chaingraph.analysis.integration import integration
-from chaingraph.analysis.resilience import largest_output, systemic_risk
+from chaingraph.analysis.resilience import largest_output, output_weight, systemic_risk
 from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError
 
@@ -53,11 +53,14 @@ class WhatIf:
         highest before first: ``esri_before``, ``esri_after``, ``change``
         (after − before). Empty when not computed.
     risk_total : Series
-        ``before``, ``after``, ``change``: the sales-weighted mean ESRI of
-        those firms, ``Σ_i s_i ESRI_i / Σ_i s_i`` with ``s_i`` the firm's
-        sales in the network before (the same weights on both sides) — the
-        expected share of the chain's output lost when one of them, drawn in
-        proportion to its sales, stops. Missing when not computed.
+        ``before``, ``after``, ``change``: the output-weighted mean ESRI of
+        those firms, ``Σ_i w_i ESRI_i / Σ_i w_i`` with ``w_i`` the firm's
+        output before (ESRI's own weight,
+        :func:`~chaingraph.analysis.resilience.output_weight`: revenue where
+        known, else the larger of network sales and purchases, so a final
+        assembler counts; the same weights on both sides) — the expected
+        share of the chain's output lost when one of them, drawn in
+        proportion to its output, stops. Missing when not computed.
     notes : dict
         Why a part is empty, and which firms and settings the risk uses.
     """
@@ -143,7 +146,7 @@ def what_if(chain: ChainGraph, *, add_firms: pd.DataFrame | None = None,
       have a ``segment_id`` and the template has flows — a firm with a
       second supplier of its inputs loses less when one stops — else
       ``essentiality="linear"`` without replaceability; exact (``tol=None``); the
-      default firm weights), and the sales-weighted mean over those firms
+      default firm weights), and the output-weighted mean over those firms
       (``risk_total``). The firms are ``risk_firms``, by default every firm
       of a chain of up to 5,000 firms, else the 1,000 with the largest output
       (:func:`~chaingraph.analysis.resilience.largest_output`);
@@ -435,10 +438,12 @@ def _risk_change(before, after, risk, risk_firms, notes):
     table["change"] = table["esri_after"] - table["esri_before"]
     table = table.sort_values("esri_before", ascending=False, kind="stable")
     table.index.name = "firm_id"
-    w = pd.Series(before.out_strength, index=before.firm_ids).reindex(eb.index).to_numpy()
+    w = pd.Series(output_weight(before), index=before.firm_ids).reindex(eb.index).to_numpy()
     total = w.sum()
     tb = float(w @ eb.to_numpy() / total) if total > 0 else np.nan
     ta = float(w @ ea.to_numpy() / total) if total > 0 else np.nan
     notes["risk"] = (f"ESRI of {which} in both chains; essentiality={settings['essentiality']}, "
-                     f"replaceability={settings['replaceability']}, exact fixed point")
+                     f"replaceability={settings['replaceability']}, exact fixed point; "
+                     "firms weighted by their output before (revenue where known, else "
+                     "the larger of network sales and purchases)")
     return table, pd.Series({"before": tb, "after": ta, "change": ta - tb}, name="risk_total")

@@ -86,6 +86,27 @@ def test_removing_links(chain):
     assert what.risk.empty and what.risk_total.isna().all()
 
 
+
+@pytest.mark.filterwarnings("ignore:integration:UserWarning")
+def test_the_mean_esri_weighs_firms_by_output_so_a_final_assembler_counts():
+    # A and C sell 10 and 30 to B, which sells to no one in the chain. Output (linear
+    # ESRI's weight): A 10, C 30, B 40 (its purchases); total 80. If A stops B loses
+    # 10/40: ESRI_A = (10 + 40·0.25)/80 = 0.25; ESRI_C = (30 + 40·0.75)/80 = 0.75;
+    # ESRI_B = 1 (A and C lose their only customer). Output-weighted mean:
+    # (10·0.25 + 30·0.75 + 40·1)/80 = 65/80. Without A→B: outputs A 0, C 30, B 30, so
+    # ESRI_A = 0, ESRI_C = ESRI_B = 1, and the mean with the weights before is 70/80.
+    # (Weighted by network sales B would not count: 25/40 before.)
+    firms = pd.DataFrame({"firm_id": ["A", "B", "C"], "country": "CN"})
+    links = pd.DataFrame({"supplier_id": ["A", "C"], "customer_id": ["B", "B"],
+                          "amount": [10.0, 30.0]})
+    chain = cg.ChainGraph.from_frames(firms, links)
+    what = cg.what_if(chain, remove_links=links.iloc[[0]][["supplier_id", "customer_id"]])
+    assert what.risk["esri_before"].to_dict() == pytest.approx({"A": 0.25, "B": 1.0, "C": 0.75})
+    assert what.risk_total.to_dict() == pytest.approx(
+        {"before": 65 / 80, "after": 70 / 80, "change": 5 / 80})
+    assert "output" in what.notes["risk"]
+
+
 # --------------------------------------------------------------------------- added rows checked
 
 
