@@ -23,7 +23,8 @@ from .analysis.leads import ecosystem, lead_firms
 from .analysis.integration import IntegrationResult, integration
 from .analysis.sectors import extraction, ghosh_inverse, key_sectors, leontief_inverse, upstreamness
 from .analysis.sector_tables import read_io_table, sector_table, segment_flows, segment_output
-from .analysis.resilience import DisruptionResult, simulate_disruption, systemic_risk
+from .analysis.resilience import systemic_risk
+from .analysis.disruption import DisruptionResult, simulate_disruption
 from .analysis.weak import chokepoints, single_sourcing, weak_links
 from .analysis.gaps import gap_candidates, gaps
 from .analysis.tiers import tier_progress, tiers

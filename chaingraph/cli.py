@@ -555,7 +555,7 @@ def disrupt(path, dataset, region, focus_region, home, firms, segment, cut_regio
     stops) or --country. As in every command, --region is the focus region.
     Example: `chaingraph disrupt --dataset shandong-nev --country JP --top 20`.
     """
-    from .analysis.resilience import simulate_disruption
+    from .analysis.disruption import simulate_disruption
 
     if focus_region is not None:
         click.echo("warning: --focus-region is deprecated: the focus region is --region, as in "

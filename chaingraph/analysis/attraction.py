@@ -21,7 +21,8 @@ import pandas as pd
 from chaingraph import _places, schema
 from chaingraph.analysis import _attraction_kernels as K
 from chaingraph.analysis._common import normalised_weights, with_place
-from chaingraph.analysis.resilience import output_weight, simulate_disruption
+from chaingraph.analysis._esri_inputs import output_weight
+from chaingraph.analysis.disruption import simulate_disruption
 from chaingraph.analysis.weak import single_sourcing
 from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError, format_rows

@@ -17,9 +17,10 @@ import pandas as pd
 
 from chaingraph import _presence, schema
 from chaingraph.analysis._common import with_place
+from chaingraph.analysis._esri_inputs import largest_output, output_weight
 from chaingraph.analysis.change import ChainChange, _member, compare
 from chaingraph.analysis.integration import integration
-from chaingraph.analysis.resilience import largest_output, output_weight, systemic_risk
+from chaingraph.analysis.resilience import systemic_risk
 from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError
 

@@ -26,7 +26,9 @@ from .._text_tables import named_ids
 from ..analysis.gaps import gap_candidates, gaps
 from ..analysis.integration import integration
 from ..analysis.leads import DEFAULT_ABSOLUTE, DEFAULT_RELATIVE, LEAD_RULES, lead_firms, revenue_floor
-from ..analysis.resilience import largest_output, simulate_disruption, systemic_risk
+from ..analysis._esri_inputs import largest_output
+from ..analysis.disruption import simulate_disruption
+from ..analysis.resilience import systemic_risk
 from ..analysis.tiers import DEFAULT_RULES, tier_progress, tiers
 from ..analysis.weak import chokepoints, weak_links
 from ..core import ChainGraph

@@ -96,15 +96,15 @@ def test_shared_results_keep_their_attrs():
 
 
 def test_cascade_network_is_built_once_per_named_setting():
-    from chaingraph.analysis import resilience
+    from chaingraph.analysis import _esri_inputs
 
     chain, twin = _fresh_nev()
     settings = dict(sector="segment_id", essentiality="template", replaceability=False,
                     revenue=None, costs=None)
-    first = resilience._kept_network(chain, **settings)
-    assert resilience._kept_network(chain, **settings) is first
-    assert resilience._kept_network(chain, **{**settings, "replaceability": True}) is not first
-    assert resilience._kept_network(twin, **settings) is not first
+    first = _esri_inputs._kept_network(chain, **settings)
+    assert _esri_inputs._kept_network(chain, **settings) is first
+    assert _esri_inputs._kept_network(chain, **{**settings, "replaceability": True}) is not first
+    assert _esri_inputs._kept_network(twin, **settings) is not first
     # the disruption after systemic_risk on the kept network equals one on a fresh chain
     risk = cg.systemic_risk(chain, essentiality="template", progress=False)
     pd.testing.assert_frame_equal(risk, cg.systemic_risk(twin, essentiality="template",

@@ -35,7 +35,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import chaingraph as cg
-from chaingraph.analysis import _cascade, resilience
+from chaingraph.analysis import _cascade, _esri_inputs
 
 DATA = Path(__file__).parent.parent / "data" / "esri"
 sys.path.insert(0, str(DATA))
@@ -408,10 +408,10 @@ CONFIGS = {
 
 def _all_losses(chain, kw):
     """Loss vectors of every single-firm scenario (columns), downstream and upstream."""
-    ess, _ = resilience._essentiality_setting(kw["essentiality"])
-    net = resilience._network(chain, sector="sector", essentiality=ess,
-                              replaceability=kw.get("replaceability", False), revenue=None,
-                              costs=None)
+    ess, _ = _esri_inputs._essentiality_setting(kw["essentiality"])
+    net = _esri_inputs._network(chain, sector="sector", essentiality=ess,
+                                replaceability=kw.get("replaceability", False), revenue=None,
+                                costs=None)
     n = chain.n_firms
     yd = np.empty((n, n))
     yu = np.empty((n, n))

@@ -19,7 +19,7 @@ from esri_reference import chain_of, make_chain, random_networks, settings_of
 from hypothesis import HealthCheck, given, settings
 
 import chaingraph as cg
-from chaingraph.analysis import _cascade_single, resilience
+from chaingraph.analysis import _cascade_single, _esri_inputs, resilience
 
 COLS = ["esri", "esri_downstream", "esri_upstream"]
 
@@ -127,8 +127,8 @@ def test_pass_equals_hitting_probabilities(case):
     np.testing.assert_allclose(r["esri_upstream"], w @ yu / total, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(r["esri"], w @ np.maximum(yd, yu) / total, rtol=1e-9, atol=1e-12)
     # the pass itself, loops' firms included (uᵢ / N[i, i] with the kept inverse)
-    net = resilience._network(chain, sector="segment_id", essentiality="linear",
-                              replaceability=False, revenue=None, costs=None)
+    net = _esri_inputs._network(chain, sector="segment_id", essentiality="linear",
+                                replaceability=False, revenue=None, costs=None)
     for side, y in ((net.down, yd), (net.up, yu)):
         got = _cascade_single.single_firm_losses(side, w)
         known = np.isfinite(got)
@@ -178,7 +178,7 @@ def test_pass_steps_aside_where_the_map_is_not_linear(scenario_calls):
     def unknown(**kw):
         kw = {"sector": "segment_id", "essentiality": "linear", "replaceability": False,
               "revenue": None, "costs": None, **kw}
-        net = resilience._network(chain, **kw)
+        net = _esri_inputs._network(chain, **kw)
         return tuple("".join(chain.firm_ids[np.isnan(_cascade_single.single_firm_losses(side, w))])
                      for side in (net.down, net.up))
 
