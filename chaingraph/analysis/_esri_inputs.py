@@ -186,7 +186,13 @@ def _kept_network(chain, **settings) -> _Network:
     """:func:`_network`, built once per chain and setting when the essentiality is named
     (``linear``, ``leontief``, ``template``): a report, ``simulate_disruption`` after
     ``systemic_risk``, or the attraction list's what-ifs then share it. A matrix given as a
-    table is not hashable and builds its network each time."""
+    table is not hashable and builds its network each time. A ``revenue`` or ``costs``
+    column with missing or zero values is said on every call, at the caller's caller (the
+    user's line), kept network or not."""
+    for what in ("costs", "revenue"):
+        if settings[what] is not None:
+            _warn_unusable(_numeric_column(chain, settings[what], what, allow_missing=True),
+                           settings[what], what)
     if not isinstance(settings["essentiality"], str):
         return _network(chain, **settings)
     key = ("cascade network",) + tuple(sorted(settings.items()))
@@ -237,7 +243,6 @@ def _network(chain, *, sector, essentiality, replaceability, revenue, costs) -> 
         lam = np.where((ess > 0) & (denom > 0), amt / denom, 0.0)
     if costs is not None:
         c = _numeric_column(chain, costs, "costs", allow_missing=True)
-        _warn_unusable(c, costs, "costs")
         with np.errstate(divide="ignore", invalid="ignore"):
             factor = np.where(np.isfinite(c) & (c > 0), s_in / c, 1.0)
         lam = lam * factor[rows]
@@ -252,7 +257,6 @@ def _network(chain, *, sector, essentiality, replaceability, revenue, costs) -> 
     udenom = s_out
     if revenue is not None:
         r = _numeric_column(chain, revenue, "revenue", allow_missing=True)
-        _warn_unusable(r, revenue, "revenue")
         udenom = np.where(np.isfinite(r) & (r > 0), r, s_out)
     with np.errstate(divide="ignore", invalid="ignore"):
         ulam = np.where(udenom[urows] > 0, w.data / udenom[urows], 0.0)

@@ -88,6 +88,16 @@ def test_revenue_and_cost_adjustments(line):
     assert r.loc["C", "esri_downstream"] == pytest.approx((1 + 1 + 0.5) / 3)
 
 
+def test_unusable_adjustments_are_said_on_every_call_at_the_users_line(line):
+    # the cascade network is kept per chain; the warning about its inputs is not
+    for call in (lambda: esri(line, weight="w", revenue="revenue"),
+                 lambda: esri(line, weight="w", revenue="revenue"),
+                 lambda: cg.simulate_disruption(line, {"B": 0.5}, weight="w", revenue="revenue")):
+        with pytest.warns(UserWarning, match="2 of 3 firms have a missing or zero revenue") as got:
+            call()
+        assert {w.filename for w in got if "revenue" in str(w.message)} == {__file__}
+
+
 @pytest.fixture
 def two_suppliers():
     # S1 and S2 make the same product x; T makes y; J (sector z) buys 6 from
