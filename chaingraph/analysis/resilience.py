@@ -176,8 +176,9 @@ def _scenarios(net, weight, tol, positions, *, client, n_jobs, progress):
 def _single_firm_pass(net, weight, positions, outs) -> np.ndarray:
     """Fill ``outs`` for the firms whose failure the linear pass gives; return the others' rows.
 
-    Only without replaceability, and only for the firms whose failure reaches
-    linear firms alone (:func:`._cascade_single.single_firm_losses`). The
+    Only without replaceability, and only for the firms whose failure the map
+    meets where it is linear: one group of every firm it reaches, coefficients
+    that do not amplify (:func:`._cascade_single.single_firm_losses`). The
     upstream side carries every link (``λᵘ = W / r > 0`` wherever ``W > 0``),
     so its components are those of the whole network: a firm alone in its
     upstream component is on no supply loop, and nothing but itself is both

@@ -4,8 +4,9 @@ Exact linear ESRI reads the firms on no supply loop from one backward pass
 (``u = w + Pᵀ u``) instead of one scenario each. Checked here against the
 scenario-by-scenario exact solver on random networks, against the dense
 hitting probabilities of ``esri_reference``, and by hand; and that the pass is
-used exactly where it applies (a loop's firms, essential inputs,
-replaceability or coefficients above 1 go scenario by scenario).
+used exactly where it applies (a loop's firms, failures that may reach two
+essential groups of one firm, replaceability or coefficients above 1 go
+scenario by scenario).
 """
 
 from __future__ import annotations
@@ -183,12 +184,46 @@ def test_pass_steps_aside_where_the_map_is_not_linear(scenario_calls):
                      for side in (net.down, net.up))
 
     assert unknown() == ("", "")
-    # Leontief: C's min over three input sectors may bind, so every failure that
-    # reaches C (A, B, D and C itself) goes scenario by scenario; E's does not
-    assert unknown(essentiality="leontief") == ("ABCD", "")
+    # Leontief: C's loss is the max over its three input sectors (s1 from A, s2
+    # from B, s4 from D). A's failure reaches two of them (directly and through B),
+    # where the max binds: scenario by scenario. B, C, D and E reach one group of
+    # every firm they reach, where the max is that group's sum: in the pass. With
+    # weight 1 each, downstream: B stops → C loses its s2 group (8/8 = 1) and E its
+    # only input (1/1): 3; C: 1; D stops → C loses its s4 group (2/2): 2; E: 1.
+    assert unknown(essentiality="leontief") == ("A", "")
+    net = _esri_inputs._network(chain, sector="segment_id", essentiality="leontief",
+                                replaceability=False, revenue=None, costs=None)
+    down = _cascade_single.single_firm_losses(net.down, w)
+    np.testing.assert_allclose(down[1:], [3.0, 1.0, 2.0, 1.0], rtol=0, atol=1e-15)
     # A's upstream cap may bind: the failures of A and of the firms downstream of
     # it (B, C, and E, which buys from B) reach A upstream; D's does not
     assert unknown(revenue="revenue") == ("", "ABCE")
     # replaceability ties each sector together: no single-firm pass at all
     cg.systemic_risk(chain, replaceability=True, progress=False)
     np.testing.assert_array_equal(np.sort(np.concatenate(scenario_calls)), np.arange(5))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_networks())
+def test_every_failure_reaching_two_groups_of_a_firm_is_flagged(case):
+    # brute force: the firms each failure reaches, and the groups of each reached firm
+    # with a supplier among them (or the failing firm itself)
+    # (the failing firm itself among them). Flagged by sector: every such failure;
+    # with a sector per firm and no loops: exactly those.
+    W, sec, _, w, _, _, _, _ = case
+    n = len(W)
+    reach = np.linalg.matrix_power(np.eye(n) + (W > 0), n) > 0  # reach[i, j]: i ⇝ j
+    for classes in (sec, np.arange(n)):
+        chain = chain_of(W, classes, w)
+        side = _esri_inputs._network(chain, sector="sector", essentiality="leontief",
+                                     replaceability=False, revenue=None, costs=None).down
+        two = np.zeros(n, dtype=bool)
+        for i in range(n):
+            for j in np.flatnonzero(reach[i]):
+                groups = sum(bool(reach[i, side.e_src[side.e_ptr[g]:side.e_ptr[g + 1]]].any())
+                             for g in range(side.g_ptr[j], side.g_ptr[j + 1]))
+                two[i] |= groups >= 2 and j != i
+        flagged = _cascade_single.failures_reaching_two_groups(side)
+        assert flagged[two].all()
+        if classes is not sec and not on_loops(W).any():
+            np.testing.assert_array_equal(flagged, two)
