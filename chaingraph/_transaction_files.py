@@ -190,6 +190,8 @@ def _type_class(t) -> str:
         return "float"
     if pa.types.is_decimal(t):
         return "decimal"
+    if pa.types.is_timestamp(t) and t.tz is not None:
+        return f"date@{t.tz}"  # an instant: dated in the column's own time zone
     if pa.types.is_date(t) or pa.types.is_timestamp(t):
         return "date"
     return "other"

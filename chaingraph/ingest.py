@@ -114,8 +114,11 @@ def ingest_transactions(
     date : str, optional
         Column of the transaction date: a date or timestamp column, or text
         such as ``2024-03-05``, ``2024/3/5``, ``20240305``, ``2024年3月5日``
-        (the time of day is ignored). Ambiguous forms such as ``05/03/2024``
-        are rejected, never guessed.
+        (the time of day is ignored). A Parquet timestamp with a time zone
+        is dated in that zone (``2019-12-31 16:30 UTC`` in a column of
+        zone ``Asia/Shanghai`` is 2020-01-01; in a column of zone UTC it is
+        2019-12-31), never in the machine's. Ambiguous forms such as
+        ``05/03/2024`` are rejected, never guessed.
     by_year : bool
         One link per supplier, customer and calendar year of ``date``.
     memory_limit : str or int, optional
@@ -255,7 +258,9 @@ def _connect(duckdb, memory_limit, spill: Path):
         con = duckdb.connect(":memory:", config=config)
     except duckdb.Error as exc:
         raise ValueError(f"memory_limit={memory_limit!r}: {exc}") from None
-    for setting in ("enable_progress_bar = true", "enable_progress_bar_print = false"):
+    # TimeZone: instants written out as text (in rejects) do not depend on the machine
+    for setting in ("enable_progress_bar = true", "enable_progress_bar_print = false",
+                    "TimeZone = 'UTC'"):
         con.execute(f"SET {setting}").fetchall()
     return con
 

@@ -341,6 +341,27 @@ def test_by_year_and_dates_from_text_and_date_columns(tmp_path):
     assert links.loc[1, "last_date"] == pd.Timestamp("2024-07-01")
 
 
+@pytest.mark.parametrize("machine_zone", ["UTC", "America/New_York", "Asia/Shanghai"])
+def test_zoned_timestamps_are_dated_in_their_own_zone_not_the_machines(tmp_path, monkeypatch,
+                                                                       machine_zone):
+    # the same three instants: 2019-12-31 16:30 UTC (00:30 on New Year's Day in Beijing),
+    # 2019-12-31 15:30 UTC (23:30 on New Year's Eve in Beijing) and 2020-06-01 00:00 UTC
+    monkeypatch.setenv("TZ", machine_zone)
+    instants = pd.to_datetime(["2019-12-31 16:30", "2019-12-31 15:30", "2020-06-01 00:00"], utc=True)
+    frame = pd.DataFrame({"supplier_id": ["A"] * 3, "customer_id": ["B"] * 3,
+                          "amount": [1.0, 2.0, 4.0]})
+    frame.assign(date=instants.tz_convert("Asia/Shanghai")).to_parquet(tmp_path / "beijing.parquet")
+    frame.assign(date=instants).to_parquet(tmp_path / "utc.parquet")
+    beijing = ingest(tmp_path / "beijing.parquet", date="date", by_year=True)
+    # Beijing dates: 2020-01-01, 2019-12-31, 2020-06-01 -> 2019: 2; 2020: 1 + 4 = 5
+    assert beijing[["year", "amount", "n_transactions"]].values.tolist() == [[2019, 2.0, 1],
+                                                                            [2020, 5.0, 2]]
+    assert beijing["first_date"].tolist() == [pd.Timestamp("2019-12-31"), pd.Timestamp("2020-01-01")]
+    utc = ingest(tmp_path / "utc.parquet", date="date", by_year=True)
+    # UTC dates: 2019-12-31 twice, 2020-06-01 -> 2019: 1 + 2 = 3; 2020: 4
+    assert utc[["year", "amount", "n_transactions"]].values.tolist() == [[2019, 3.0, 2], [2020, 4.0, 1]]
+
+
 def test_by_year_needs_a_date(tmp_path):
     with pytest.raises(ValueError, match="by_year=True needs date=COLUMN"):
         cg.ingest_transactions(tmp_path / "x.csv", by_year=True)
