@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import glob
 import gzip
+import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -98,7 +99,50 @@ def resolve_files(source) -> list[Path]:
             raise ChainDataError(
                 "not a CSV (.csv, .tsv, .txt, optionally .gz) or Parquet (.parquet) file",
                 source=str(path))
+    _refuse_copies(found)
     return found
+
+
+def _refuse_copies(paths: list[Path]) -> None:
+    """A ChainDataError when two files with rows have the same bytes (a copy's
+    transactions would be counted twice). Only files of equal size are read."""
+    by_size: dict[int, list[Path]] = {}
+    for path in paths:
+        by_size.setdefault(path.stat().st_size, []).append(path)
+    for same_size in by_size.values():
+        if len(same_size) < 2:
+            continue
+        first: dict[str, Path] = {}
+        for path in same_size:
+            digest = _digest(path)
+            if digest in first and _has_rows(path):
+                raise ChainDataError(
+                    f"the same bytes as {first[digest]}: a copy, whose transactions would be "
+                    "counted twice; remove one of them", source=str(path))
+            first.setdefault(digest, path)
+
+
+def _digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            sha.update(chunk)
+    return sha.hexdigest()
+
+
+def _has_rows(path: Path) -> bool:
+    """Whether the file holds a row besides its header (two copies of an empty month are fine)."""
+    if _kind(path) == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            return pq.read_metadata(path).num_rows > 0
+        except (pa.ArrowException, OSError):
+            return True  # unreadable: said when it is read
+    with _open_bytes(path) as f:
+        f.readline(1 << 20)
+        return any(line.strip() for line in f)
 
 
 def _kind(path: Path) -> str | None:

@@ -158,7 +158,9 @@ def ingest_transactions(
     ------
     ChainDataError
         A file that does not exist or cannot be read, a pattern that matches
-        no file, a column missing from a file (naming the file and column).
+        no file, a column missing from a file (naming the file and column), a
+        file named twice or with the same bytes as another (a copy, whose
+        rows would be counted twice).
     ImportError
         DuckDB is not installed.
 

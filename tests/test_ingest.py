@@ -248,8 +248,8 @@ def test_many_files_globs_folders_and_lists(tmp_path):
     (tmp_path / "2024").mkdir()
     for year in (2023, 2024):
         for part in range(3):
-            pd.DataFrame({"supplier_id": ["A", "B"], "customer_id": ["B", "C"],
-                          "amount": [1.0, 10.0]}).to_parquet(tmp_path / str(year) / f"{part}.parquet")
+            pd.DataFrame({"supplier_id": ["A", "B"], "customer_id": ["B", "C"], "amount": [1.0, 10.0],
+                          "batch": f"{year}-{part}"}).to_parquet(tmp_path / str(year) / f"{part}.parquet")
     write(tmp_path / "2024" / "extra.csv", "supplier_id,customer_id,amount\nA,B,100\n")
 
     every = ingest(str(tmp_path / "**" / "*.parquet"))
@@ -406,6 +406,26 @@ def test_a_file_named_twice_is_an_error(tmp_path):
     path = write(tmp_path / "a.csv", "supplier_id,customer_id,amount\nA,B,1\n")
     with pytest.raises(cg.ChainDataError, match="named more than once"):
         cg.ingest_transactions([path, str(tmp_path / "*.csv")])
+
+
+def test_a_copied_file_is_an_error_naming_both(tmp_path):
+    # "2022-05 (1).parquet" is a copy of "2022-05.parquet": summing both would double the month
+    may = tmp_path / "2022-05.parquet"
+    pd.DataFrame({"supplier_id": ["A"], "customer_id": ["B"], "amount": [1.0]}).to_parquet(may)
+    (tmp_path / "2022-05 (1).parquet").write_bytes(may.read_bytes())
+    with pytest.raises(cg.ChainDataError, match="same bytes as") as error:
+        cg.ingest_transactions(tmp_path)
+    assert str(may) in str(error.value) and str(tmp_path / "2022-05 (1).parquet") in str(error.value)
+    result = CliRunner().invoke(cli, ["ingest", str(tmp_path), "-o", str(tmp_path / "out.csv"), "--quiet"])
+    assert result.exit_code == 2 and "same bytes" in result.output and "Traceback" not in result.output
+
+
+def test_files_alike_without_rows_are_not_copies(tmp_path):
+    # two months without invoices have the same header and nothing else; a third month has one
+    for month in ("01", "02"):
+        write(tmp_path / f"2024-{month}.csv", "supplier_id,customer_id,amount\n")
+    write(tmp_path / "2024-03.csv", "supplier_id,customer_id,amount\nA,B,1\n")
+    assert ingest(tmp_path)["amount"].tolist() == [1.0]
 
 
 def test_unreadable_files_name_the_file(tmp_path):
