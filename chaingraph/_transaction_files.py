@@ -12,9 +12,11 @@ named as the user gave it.
 from __future__ import annotations
 
 import codecs
+import csv
 import glob
 import gzip
 import hashlib
+import io
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -316,10 +318,18 @@ def _csv_header(path: Path, encoding: str) -> tuple[str, str]:
 
 
 def file_error(message: str, files: list[TransactionFile]) -> ChainDataError:
-    """DuckDB's message up to its advice, naming the file as the user gave it."""
+    """DuckDB's message up to its advice, naming the file as the user gave it.
+
+    DuckDB reports a row of the wrong length found while it samples the file's
+    first rows only as a dialect it could not detect; such a row is named here.
+    """
     source = None
     for f in files:
         if str(f.read_path) in message:
+            if "sniffing" in message and f.kind == "csv":
+                ragged = _first_ragged_line(f)
+                if ragged is not None:
+                    return ChainDataError(ragged[0], source=str(f.path), rows=[ragged[1]])
             message, source = message.replace(str(f.read_path), str(f.path)), str(f.path)
     lines = []
     for line in message.strip().splitlines():
@@ -328,3 +338,17 @@ def file_error(message: str, files: list[TransactionFile]) -> ChainDataError:
         lines.append(line.strip())
     text = "; ".join(lines).removeprefix("Invalid Input Error: ")
     return ChainDataError(f"cannot read the transactions: {text}", source=source)
+
+
+def _first_ragged_line(f: TransactionFile, limit: int = 1_000_000):
+    """(problem, line) for the first of ``f``'s first ``limit`` rows whose number of
+    cells differs from the header's (the header is line 1), or None."""
+    with io.TextIOWrapper(_open_bytes(f.read_path), encoding="utf-8-sig", newline="") as text:
+        rows = csv.reader(text, delimiter=f.delimiter, quotechar='"', doublequote=True)
+        width = len(next(rows, []))
+        for n, row in enumerate(rows):
+            if n >= limit:
+                return None
+            if row and len(row) != width:
+                return f"{len(row)} cells where the header has {width}", rows.line_num
+    return None

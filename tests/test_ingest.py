@@ -1,5 +1,6 @@
 """ingest_transactions: invoice-level transactions summed into links, out of core with DuckDB."""
 
+import gzip
 import sys
 import warnings
 from decimal import Decimal
@@ -428,12 +429,29 @@ def test_files_alike_without_rows_are_not_copies(tmp_path):
     assert ingest(tmp_path)["amount"].tolist() == [1.0]
 
 
+@pytest.mark.parametrize("bad_line, cells", [("A,B,64, 100.5 ,2019-12-31", 5), ("A,B,64", 3)])
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
+def test_a_row_of_the_wrong_length_among_the_first_is_named(tmp_path, bad_line, cells, suffix):
+    # line 1 the header, lines 2-3 fine, line 4 too long or too short, then 5,000 fine lines:
+    # DuckDB meets line 4 while it samples the file and said only that it found no dialect
+    lines = ["supplier_id,customer_id,amount,date"] + ["A,B,1,2019-01-01"] * 5002
+    lines[3] = bad_line
+    data = ("\n".join(lines) + "\n").encode()
+    path = tmp_path / f"invoices{suffix}"
+    path.write_bytes(gzip.compress(data) if suffix.endswith(".gz") else data)
+    with pytest.raises(cg.ChainDataError, match=rf"invoices{suffix}: {cells} cells where the header "
+                                                rf"has 4 \(row 4\)"):
+        cg.ingest_transactions(path, date="date")
+    result = CliRunner().invoke(cli, ["ingest", str(path), "-o", str(tmp_path / "out.csv"), "--quiet"])
+    assert result.exit_code == 2 and "(row 4)" in result.output and "Traceback" not in result.output
+
+
 def test_unreadable_files_name_the_file(tmp_path):
     (tmp_path / "broken.parquet").write_bytes(b"not parquet at all")
     with pytest.raises(cg.ChainDataError, match="broken.parquet: not a readable Parquet file"):
         cg.ingest_transactions(tmp_path / "broken.parquet")
     write(tmp_path / "ragged.csv", "supplier_id,customer_id,amount\nA,B,1\nA,B,1,9,9\n")
-    with pytest.raises(cg.ChainDataError, match="ragged.csv: cannot read the transactions"):
+    with pytest.raises(cg.ChainDataError, match=r"ragged.csv: 5 cells where the header has 3 \(row 3\)"):
         cg.ingest_transactions(tmp_path / "ragged.csv")
     write(tmp_path / "empty.csv", "")
     with pytest.raises(cg.ChainDataError, match="empty.csv: the file is empty"):
