@@ -149,8 +149,10 @@ def ingest_transactions(
           transaction date (only with ``date``).
 
         ``links.attrs`` holds ``transactions`` (rows read), ``rejected``
-        (``{cause: rows}`` for each cause that occurred) and
-        ``amounts_rounded`` (amounts with more than six decimal places). The
+        (``{cause: rows}`` for each cause that occurred),
+        ``amounts_rounded`` (amounts with more than six decimal places) and
+        ``ids_alike`` (how many firm ids are written in more than one way,
+        differing only in letter case or spaces: kept apart, with a warning). The
         table can be passed as it is to :meth:`ChainGraph.from_frames
         <chaingraph.ChainGraph.from_frames>`.
 
@@ -167,7 +169,9 @@ def ingest_transactions(
     Warns
     -----
     ChainDataWarning
-        When rows are rejected (counts by cause) or amounts rounded.
+        When rows are rejected (counts by cause) or amounts rounded, and when
+        firm ids are written in more than one way (``91370100ABC``,
+        ``91370100abc``, ``9137 0100ABC``), naming some.
 
     References
     ----------
@@ -232,9 +236,33 @@ def ingest_transactions(
                 _run(con, rejects_sql(chosen, Path(rejects)), files, progress, fetch=False)
         finally:
             con.close()
-    links.attrs.update(transactions=n_read, rejected=counts, amounts_rounded=n_rounded)
+    alike = _ids_alike(links)
+    links.attrs.update(transactions=n_read, rejected=counts, amounts_rounded=n_rounded,
+                       ids_alike=len(alike))
     _warn(counts, n_read, n_rounded, rejects)
+    _warn_alike(alike)
     return links
+
+
+def _ids_alike(links: pd.DataFrame) -> list[list[str]]:
+    """Groups of the links' firm ids that are equal once letter case and spaces are
+    ignored (``91370100ABC``, ``91370100abc``, ``9137 0100ABC``), each sorted."""
+    ids = pd.Series(pd.unique(pd.concat([links["supplier_id"], links["customer_id"]])), dtype=object)
+    key = ids.str.upper().str.replace(r"\s+", "", regex=True)
+    alike = key.duplicated(keep=False)
+    return sorted(sorted(g) for g in ids[alike].groupby(key[alike]).agg(list))
+
+
+def _warn_alike(alike: list[list[str]]) -> None:
+    if alike:
+        shown = "; ".join(" = ".join(repr(i) for i in group) for group in alike[:3])
+        warnings.warn(
+            f"ingest: {len(alike):,} firm ids are written in more than one way, differing only in "
+            f"letter case or spaces ({shown}{'; …' if len(alike) > 3 else ''}); each way is kept "
+            "as a firm of its own. If they are one firm (a tax id is one firm however it is "
+            "typed), write them alike in the files and ingest again",
+            ChainDataWarning, stacklevel=3,
+        )
 
 
 # --------------------------------------------------------------------------- #

@@ -271,6 +271,21 @@ def test_files_may_differ_in_headers_and_column_order(tmp_path):
         ["A", "B", 7.0, 3]]
 
 
+def test_ids_written_in_several_ways_are_kept_apart_with_a_warning(tmp_path):
+    # one tax id typed three ways (upper case, lower case, with a space inside) and another
+    # typed one way: three firms as far as the files say, and the warning names them
+    write(tmp_path / "a.csv", "supplier_id,customer_id,amount\n"
+          "91370100ABC,91370200XYZ,100\n91370100abc,91370200XYZ,50\n"
+          "9137 0100ABC,91370200XYZ,10\n91370100ABC,91370200XYZ,1\n")
+    links = ingest(tmp_path / "a.csv")
+    assert links[["supplier_id", "amount"]].values.tolist() == [
+        ["9137 0100ABC", 10.0], ["91370100ABC", 101.0], ["91370100abc", 50.0]]
+    assert links.attrs["ids_alike"] == 1
+    [warning] = links.attrs["warnings"]
+    assert "1 firm ids are written in more than one way" in warning
+    assert "'9137 0100ABC' = '91370100ABC' = '91370100abc'" in warning
+
+
 def test_ids_stay_text(tmp_path):
     write(tmp_path / "a.csv", "supplier_id,customer_id,amount\n000123,0456,1\n")
     pd.DataFrame({"supplier_id": [123], "customer_id": [7.0], "amount": [2]}).to_parquet(
