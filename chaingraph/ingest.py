@@ -110,7 +110,13 @@ def ingest_transactions(
         are missing, as are such amounts and dates.
     amount : str or None
         Column of the transaction amount (金额 also matches). ``None``: no
-        amounts, only counts (and no ``amount`` column out).
+        amounts, only counts (and no ``amount`` column out). A negative
+        amount is rejected (``negative_amount``), red-letter invoices
+        (红字发票) too: the invoice a red-letter one cancels is *not*
+        matched and stays in its link's sum (blue 100 on 2019-03-05, red
+        −100 on 2020-01-02: the link has 100 in 2019 and the red one is
+        a rejected row, named with its file and line in ``rejects``).
+        Zero amounts are valid transactions.
     date : str, optional
         Column of the transaction date: a date or timestamp column, or text
         such as ``2024-03-05``, ``2024/3/5``, ``20240305``, ``2024年3月5日``

@@ -378,6 +378,23 @@ def test_zoned_timestamps_are_dated_in_their_own_zone_not_the_machines(tmp_path,
     assert utc[["year", "amount", "n_transactions"]].values.tolist() == [[2019, 3.0, 2], [2020, 4.0, 1]]
 
 
+def test_red_letter_invoices_are_rejected_and_their_blue_ones_stay(tmp_path):
+    # VAT invoices across New Year: blue 100 (2019-03-05), blue 5 (2019-12-31, last day),
+    # blue 7 (2020-01-01, first day), red -100 (2020-01-02) cancelling the first, a zero.
+    # By year: 2019 = 100 + 5 + 0 = 105 from 3 invoices; 2020 = 7 from 1; the red one rejected
+    write(tmp_path / "a.csv", "销方税号,购方税号,开票日期,金额\n"
+          "S,B,2019-03-05,100.00\nS,B,20191231,5\nS,B,2020/1/1,7\nS,B,2020-01-02,-100.00\n"
+          "S,B,2019-06-01,0\n", encoding="gbk")
+    links = ingest(tmp_path / "a.csv", supplier="销方税号", customer="购方税号", amount="金额",
+                   date="开票日期", by_year=True, rejects=tmp_path / "rejects.csv")
+    assert links[["year", "amount", "n_transactions"]].values.tolist() == [[2019, 105.0, 3],
+                                                                          [2020, 7.0, 1]]
+    assert links.attrs["transactions"] == 5 and links.attrs["rejected"] == {"negative_amount": 1}
+    rejected = pd.read_csv(tmp_path / "rejects.csv", dtype=str)
+    assert rejected[["金额", "reject_reason", "source_row"]].values.tolist() == [
+        ["-100.00", "negative_amount", "5"]]
+
+
 def test_by_year_needs_a_date(tmp_path):
     with pytest.raises(ValueError, match="by_year=True needs date=COLUMN"):
         cg.ingest_transactions(tmp_path / "x.csv", by_year=True)
