@@ -398,7 +398,7 @@ def _warn(counts: dict, n_read: int, n_rounded: int, rejects) -> None:
         total = sum(counts.values())
         detail = ", ".join(f"{n:,} {cause}" for cause, n in counts.items())
         where = (f"written to {rejects}" if rejects is not None
-                 else "pass rejects=PATH to write them out")
+                 else "pass rejects=PATH (on the command line --rejects PATH) to write them out")
         warnings.warn(
             f"ingest: {total:,} of {n_read:,} transactions rejected and not summed "
             f"({detail}); {where}",

@@ -194,7 +194,10 @@ def test_without_rejects_path_the_warning_says_how_to_get_them(tmp_path):
     path = write(tmp_path / "t.csv", "supplier_id,customer_id,amount\nA,B,1\nA,A,2\n")
     links = ingest(path)
     assert links.attrs["rejected"] == {"self_transaction": 1}
-    assert "pass rejects=PATH to write them out" in links.attrs["warnings"][0]
+    assert "pass rejects=PATH (on the command line --rejects PATH) to write them out" \
+        in links.attrs["warnings"][0]
+    result = CliRunner().invoke(cli, ["ingest", str(path), "-o", str(tmp_path / "o.csv"), "--quiet"])
+    assert result.exit_code == 0 and "--rejects PATH" in result.output
 
 
 def test_clean_data_gives_no_warning(tmp_path):
