@@ -215,6 +215,7 @@ class ChainGraph:
         if firms is None:
             raise TypeError("firms must be a pandas DataFrame, not NoneType")
         chosen = _panel.choose_year(firms, links, presence, year, unknown_firms)
+        firms_year = chosen.year if chosen.selected and _panel.year_column(firms) is not None else None
         firms, links, presence = chosen.firms, chosen.links, chosen.presence
 
         template = None
@@ -239,7 +240,7 @@ class ChainGraph:
         _firms.check_template_segments(firms, firms_info, template)
 
         firms, ends, added = _firms.with_unknown_firms(firms, links, links_info, presence,
-                                                       presence_info, unknown_firms)
+                                                       presence_info, unknown_firms, firms_year)
         info = {"has_links": has_links}
         if added:
             info["added_firms"] = added
