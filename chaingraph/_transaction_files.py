@@ -17,13 +17,15 @@ import glob
 import gzip
 import hashlib
 import io
+import os
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ._text_files import mostly_utf8
 from ._transaction_sql import AMOUNT_SCALE, literal
 from .errors import ChainDataError
-from .schema import COLUMN_ALIASES
+from .schema import COLUMN_ALIASES, ChainDataWarning
 
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -82,8 +84,16 @@ def resolve_files(source) -> list[Path]:
             found.extend(matches)
         elif Path(text).is_dir():
             inside = sorted(p for p in Path(text).iterdir() if p.is_file() and _kind(p))
+            unread = _folders_with_files(Path(text))
             if not inside:
-                raise ChainDataError("no CSV or Parquet files in this folder", source=text)
+                where = f" (only in folders inside: {_listed(unread)})" if unread else ""
+                raise ChainDataError(f"no CSV or Parquet files in this folder{where}", source=text)
+            if unread:
+                warnings.warn(
+                    f"{text}: the files in {len(unread)} folders inside it are not read "
+                    f"({_listed(unread)}); only the files directly in it are. Name the folders "
+                    f"too, or give a pattern such as '{Path(text) / '**' / '*.csv'}'",
+                    ChainDataWarning, stacklevel=3)
             found.extend(inside)
         elif Path(text).is_file():
             found.append(Path(text))
@@ -145,6 +155,19 @@ def _has_rows(path: Path) -> bool:
     with _open_bytes(path) as f:
         f.readline(1 << 20)
         return any(line.strip() for line in f)
+
+
+def _folders_with_files(folder: Path) -> list[str]:
+    """The names of the folders in ``folder`` that hold a CSV or Parquet file at any depth."""
+    names = []
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+        if any(_kind(Path(name)) for _, _, files in os.walk(sub) for name in files):
+            names.append(sub.name)
+    return names
+
+
+def _listed(names: list[str], limit: int = 5) -> str:
+    return ", ".join(names[:limit]) + (", …" if len(names) > limit else "")
 
 
 def _kind(path: Path) -> str | None:

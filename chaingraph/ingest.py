@@ -98,7 +98,8 @@ def ingest_transactions(
     ----------
     source : str, Path or list of them
         CSV (``.csv``, ``.tsv``, ``.txt``, optionally ``.gz``) or Parquet
-        (``.parquet``) files, folders (every such file directly inside) or
+        (``.parquet``) files, folders (every such file directly inside; a
+        warning names the folders inside whose files are not read) or
         glob patterns (``"invoices/*.parquet"``, ``"data/**/*.csv"``). Files
         may differ in their columns and headers; each must have the columns
         named below.

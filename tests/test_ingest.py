@@ -264,6 +264,29 @@ def test_many_files_globs_folders_and_lists(tmp_path):
     assert ingest(tmp_path / "2024")["amount"].tolist() == [103.0, 30.0]  # CSV and Parquet
 
 
+def test_a_folder_says_which_folders_inside_it_are_not_read(tmp_path):
+    # invoices/2018.csv beside invoices/2019/01.csv and invoices/2020/q1/01.parquet: the folder
+    # gives 2018's row only (1), and the warning names the two year folders it leaves out
+    write(tmp_path / "2018.csv", "supplier_id,customer_id,amount\nA,B,1\n")
+    (tmp_path / "2019").mkdir()
+    write(tmp_path / "2019" / "01.csv", "supplier_id,customer_id,amount\nA,B,10\n")
+    (tmp_path / "2020" / "q1").mkdir(parents=True)
+    pd.DataFrame({"supplier_id": ["A"], "customer_id": ["B"], "amount": [100.0]}).to_parquet(
+        tmp_path / "2020" / "q1" / "01.parquet")
+    (tmp_path / "notes").mkdir()
+    write(tmp_path / "notes" / "readme.md", "not data")
+    links = ingest(tmp_path)
+    assert links["amount"].tolist() == [1.0]
+    [warning] = links.attrs["warnings"]
+    assert "the files in 2 folders inside it are not read (2019, 2020)" in warning
+    every = [str(tmp_path / "**" / "*.csv"), str(tmp_path / "**" / "*.parquet")]  # '**' reads them
+    assert ingest(every)["amount"].tolist() == [111.0]
+    (tmp_path / "2018.csv").unlink()
+    with pytest.raises(cg.ChainDataError, match=r"no CSV or Parquet files in this folder "
+                                                r"\(only in folders inside: 2019, 2020\)"):
+        cg.ingest_transactions(tmp_path)
+
+
 def test_files_may_differ_in_headers_and_column_order(tmp_path):
     write(tmp_path / "a.csv", "供应商ID,客户ID,金额\nA,B,1\n")
     write(tmp_path / "b.csv", "amount;customer_id;supplier_id;remark\n2;B;A;x\n")
