@@ -215,7 +215,8 @@ class ChainGraph:
         if firms is None:
             raise TypeError("firms must be a pandas DataFrame, not NoneType")
         chosen = _panel.choose_year(firms, links, presence, year, unknown_firms)
-        firms_year = chosen.year if chosen.selected and _panel.year_column(firms) is not None else None
+        firms_have_years = _panel.year_column(firms) is not None
+        firms_year = chosen.year if chosen.selected and firms_have_years else None
         firms, links, presence = chosen.firms, chosen.links, chosen.presence
 
         template = None

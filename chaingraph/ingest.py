@@ -121,7 +121,7 @@ def ingest_transactions(
     date : str, optional
         Column of the transaction date: a date or timestamp column, or text
         such as ``2024-03-05``, ``2024/3/5``, ``20240305``, ``2024年3月5日``
-        (the time of day is ignored). A Parquet timestamp with a time zone
+        (the time of day is ignored), or whole numbers such as 20240305. A Parquet timestamp with a time zone
         is dated in that zone (``2019-12-31 16:30 UTC`` in a column of
         zone ``Asia/Shanghai`` is 2020-01-01; in a column of zone UTC it is
         2019-12-31), never in the machine's. Ambiguous forms such as

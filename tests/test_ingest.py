@@ -421,6 +421,19 @@ def test_red_letter_invoices_are_rejected_and_their_blue_ones_stay(tmp_path):
         ["-100.00", "negative_amount", "5"]]
 
 
+@pytest.mark.parametrize("dtype", ["int64", "float64"])
+def test_dates_written_as_numbers(tmp_path, dtype):
+    # 20191231 and 20200101 as numbers; pandas keeps whole numbers with a gap as floats
+    # (20191231.0), which are the same dates. 2019: 1; 2020: 2 + 4 = 6; 19991301 is no date
+    dates = pd.Series([20191231, 20200101, 20200101, 19991301], dtype=dtype)
+    pd.DataFrame({"supplier_id": ["A"] * 4, "customer_id": ["B"] * 4,
+                  "amount": [1.0, 2.0, 4.0, 8.0], "date": dates}).to_parquet(tmp_path / "a.parquet")
+    links = ingest(tmp_path / "a.parquet", date="date", by_year=True)
+    assert links[["year", "amount", "n_transactions"]].values.tolist() == [[2019, 1.0, 1],
+                                                                          [2020, 6.0, 2]]
+    assert links.attrs["rejected"] == {"unparseable_date": 1}
+
+
 def test_by_year_needs_a_date(tmp_path):
     with pytest.raises(ValueError, match="by_year=True needs date=COLUMN"):
         cg.ingest_transactions(tmp_path / "x.csv", by_year=True)
