@@ -53,19 +53,20 @@ def check_template_segments(firms: pd.DataFrame, info: TableInfo, template) -> N
 
 def with_unknown_firms(firms: pd.DataFrame, links: pd.DataFrame, links_info: TableInfo,
                        presence: pd.DataFrame | None, presence_info: TableInfo | None,
-                       unknown_firms: str):
+                       unknown_firms: str, year: int | None = None):
     """``(firms, ends, added)``: the firms table with the firms that links and presence
     name and it lacks (``unknown_firms="add"``; ``"error"`` raises), the positions of
     each link's supplier and customer in it (``None`` when firms were added: the
-    positions then change) and how many firms were added."""
+    positions then change) and how many firms were added. ``year``: the year of the
+    firms table's rows, named in the messages."""
     index = pd.Index(firms["firm_id"], name="firm_id")
     ends = [schema.positions(links[col], index) for col in ("supplier_id", "customer_id")]
     new_ids = unknown_firm_ids(links, links_info, ("supplier_id", "customer_id"), ends,
-                               unknown_firms, index)
+                               unknown_firms, index, year)
     if presence is not None:
         in_presence = schema.positions(presence["firm_id"], index)
         from_presence = unknown_firm_ids(presence, presence_info, ("firm_id",), [in_presence],
-                                         unknown_firms, index)
+                                         unknown_firms, index, year)
         from_presence = from_presence[~pd.Index(from_presence).isin(new_ids)]
         new_ids = np.concatenate([new_ids, from_presence])
     if not len(new_ids):
@@ -75,9 +76,11 @@ def with_unknown_firms(firms: pd.DataFrame, links: pd.DataFrame, links_info: Tab
 
 
 def unknown_firm_ids(df: pd.DataFrame, info: TableInfo, cols, positions, unknown_firms: str,
-                     known: pd.Index):
+                     known: pd.Index, year: int | None = None):
     """Firm ids named in ``cols`` of ``df`` that are not in the firms table (``positions``
-    −1): raise, or (``unknown_firms="add"``) return them, with a warning saying how many."""
+    −1; of ``year``, when its rows are one year's): raise, or (``unknown_firms="add"``)
+    return them, with a warning saying how many."""
+    table = "the firms table" + (f" of {year}" if year is not None else "")
     masks = {c: p < 0 for c, p in zip(cols, positions)}
     any_unknown = np.logical_or.reduce(list(masks.values())) if cols else np.zeros(len(df), bool)
     if not any_unknown.any():
@@ -87,14 +90,14 @@ def unknown_firm_ids(df: pd.DataFrame, info: TableInfo, cols, positions, unknown
         found = [c for c in cols if masks[c].any()]
         where = "" if len(found) == 1 or len(cols) == 1 else " in supplier_id and customer_id"
         raise ChainDataError(
-            f"{len(ids)} firms not in the firms table{where}: {schema._examples(ids)}"
+            f"{len(ids)} firms not in {table}{where}: {schema._examples(ids)}"
             + schema.invisible_note(ids, known, "firms"),
             source=info.source, column=found[0] if len(found) == 1 else None,
             rows=info.rows(df, any_unknown),
             option=("unknown_firms", "add", "to add them as firms with no attributes"),
         )
     warnings.warn(
-        f"{info.source}: added {len(ids)} firms that are not in the firms table "
+        f"{info.source}: added {len(ids)} firms that are not in {table} "
         "as firms with no attributes",
         ChainDataWarning,
         stacklevel=4,  # the caller of ChainGraph.from_frames

@@ -12,15 +12,20 @@ named as the user gave it.
 from __future__ import annotations
 
 import codecs
+import csv
 import glob
 import gzip
+import hashlib
+import io
+import os
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ._text_files import mostly_utf8
 from ._transaction_sql import AMOUNT_SCALE, literal
 from .errors import ChainDataError
-from .schema import COLUMN_ALIASES
+from .schema import COLUMN_ALIASES, ChainDataWarning
 
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -79,8 +84,16 @@ def resolve_files(source) -> list[Path]:
             found.extend(matches)
         elif Path(text).is_dir():
             inside = sorted(p for p in Path(text).iterdir() if p.is_file() and _kind(p))
+            unread = _folders_with_files(Path(text))
             if not inside:
-                raise ChainDataError("no CSV or Parquet files in this folder", source=text)
+                where = f" (only in folders inside: {_listed(unread)})" if unread else ""
+                raise ChainDataError(f"no CSV or Parquet files in this folder{where}", source=text)
+            if unread:
+                warnings.warn(
+                    f"{text}: the files in {len(unread)} folders inside it are not read "
+                    f"({_listed(unread)}); only the files directly in it are. Name the folders "
+                    f"too, or give a pattern such as '{Path(text) / '**' / '*.csv'}'",
+                    ChainDataWarning, stacklevel=3)
             found.extend(inside)
         elif Path(text).is_file():
             found.append(Path(text))
@@ -98,7 +111,63 @@ def resolve_files(source) -> list[Path]:
             raise ChainDataError(
                 "not a CSV (.csv, .tsv, .txt, optionally .gz) or Parquet (.parquet) file",
                 source=str(path))
+    _refuse_copies(found)
     return found
+
+
+def _refuse_copies(paths: list[Path]) -> None:
+    """A ChainDataError when two files with rows have the same bytes (a copy's
+    transactions would be counted twice). Only files of equal size are read."""
+    by_size: dict[int, list[Path]] = {}
+    for path in paths:
+        by_size.setdefault(path.stat().st_size, []).append(path)
+    for same_size in by_size.values():
+        if len(same_size) < 2:
+            continue
+        first: dict[str, Path] = {}
+        for path in same_size:
+            digest = _digest(path)
+            if digest in first and _has_rows(path):
+                raise ChainDataError(
+                    f"the same bytes as {first[digest]}: a copy, whose transactions would be "
+                    "counted twice; remove one of them", source=str(path))
+            first.setdefault(digest, path)
+
+
+def _digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            sha.update(chunk)
+    return sha.hexdigest()
+
+
+def _has_rows(path: Path) -> bool:
+    """Whether the file holds a row besides its header (two copies of an empty month are fine)."""
+    if _kind(path) == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            return pq.read_metadata(path).num_rows > 0
+        except (pa.ArrowException, OSError):
+            return True  # unreadable: said when it is read
+    with _open_bytes(path) as f:
+        f.readline(1 << 20)
+        return any(line.strip() for line in f)
+
+
+def _folders_with_files(folder: Path) -> list[str]:
+    """The names of the folders in ``folder`` that hold a CSV or Parquet file at any depth."""
+    names = []
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+        if any(_kind(Path(name)) for _, _, files in os.walk(sub) for name in files):
+            names.append(sub.name)
+    return names
+
+
+def _listed(names: list[str], limit: int = 5) -> str:
+    return ", ".join(names[:limit]) + (", …" if len(names) > limit else "")
 
 
 def _kind(path: Path) -> str | None:
@@ -190,6 +259,8 @@ def _type_class(t) -> str:
         return "float"
     if pa.types.is_decimal(t):
         return "decimal"
+    if pa.types.is_timestamp(t) and t.tz is not None:
+        return f"date@{t.tz}"  # an instant: dated in the column's own time zone
     if pa.types.is_date(t) or pa.types.is_timestamp(t):
         return "date"
     return "other"
@@ -270,10 +341,18 @@ def _csv_header(path: Path, encoding: str) -> tuple[str, str]:
 
 
 def file_error(message: str, files: list[TransactionFile]) -> ChainDataError:
-    """DuckDB's message up to its advice, naming the file as the user gave it."""
+    """DuckDB's message up to its advice, naming the file as the user gave it.
+
+    DuckDB reports a row of the wrong length found while it samples the file's
+    first rows only as a dialect it could not detect; such a row is named here.
+    """
     source = None
     for f in files:
         if str(f.read_path) in message:
+            if "sniffing" in message and f.kind == "csv":
+                ragged = _first_ragged_line(f)
+                if ragged is not None:
+                    return ChainDataError(ragged[0], source=str(f.path), rows=[ragged[1]])
             message, source = message.replace(str(f.read_path), str(f.path)), str(f.path)
     lines = []
     for line in message.strip().splitlines():
@@ -282,3 +361,17 @@ def file_error(message: str, files: list[TransactionFile]) -> ChainDataError:
         lines.append(line.strip())
     text = "; ".join(lines).removeprefix("Invalid Input Error: ")
     return ChainDataError(f"cannot read the transactions: {text}", source=source)
+
+
+def _first_ragged_line(f: TransactionFile, limit: int = 1_000_000):
+    """(problem, line) for the first of ``f``'s first ``limit`` rows whose number of
+    cells differs from the header's (the header is line 1), or None."""
+    with io.TextIOWrapper(_open_bytes(f.read_path), encoding="utf-8-sig", newline="") as text:
+        rows = csv.reader(text, delimiter=f.delimiter, quotechar='"', doublequote=True)
+        width = len(next(rows, []))
+        for n, row in enumerate(rows):
+            if n >= limit:
+                return None
+            if row and len(row) != width:
+                return f"{len(row)} cells where the header has {width}", rows.line_num
+    return None

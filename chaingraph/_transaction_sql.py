@@ -100,10 +100,18 @@ def _amount_sql(col: str, tclass: str) -> tuple[str, str, str]:
 
 
 def _date_sql(col: str, tclass: str) -> tuple[str, str]:
-    """SQL: (date as DATE or NULL, date empty or missing)."""
+    """SQL: (date as DATE or NULL, date empty or missing).
+
+    A timestamp with a time zone (type class ``date@ZONE``) is an instant: its
+    date is the one on the clock in ZONE, the column's own zone, whatever the
+    machine's (2019-12-31 16:30 UTC is 2020-01-01 in Asia/Shanghai).
+    """
+    if tclass.startswith("date@"):
+        zone = literal(tclass.removeprefix("date@"))
+        return f"CAST(timezone({zone}, {col}) AS DATE)", f"{col} IS NULL"
     if tclass == "date":
         return f"CAST({col} AS DATE)", f"{col} IS NULL"
-    text = col if tclass == "text" else f"CAST({col} AS VARCHAR)"
+    text = _id_sql(col, tclass)  # a number as an id is: 20191231.0 (a float column) is '20191231'
     formats = "[" + ", ".join(literal(f) for f in _DATE_FORMATS) + "]"
     value = (f"COALESCE(TRY_CAST({text} AS DATE), "
              f"CAST(try_strptime(trim({text}), {formats}) AS DATE))")

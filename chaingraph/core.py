@@ -215,6 +215,8 @@ class ChainGraph:
         if firms is None:
             raise TypeError("firms must be a pandas DataFrame, not NoneType")
         chosen = _panel.choose_year(firms, links, presence, year, unknown_firms)
+        firms_have_years = _panel.year_column(firms) is not None
+        firms_year = chosen.year if chosen.selected and firms_have_years else None
         firms, links, presence = chosen.firms, chosen.links, chosen.presence
 
         template = None
@@ -239,7 +241,7 @@ class ChainGraph:
         _firms.check_template_segments(firms, firms_info, template)
 
         firms, ends, added = _firms.with_unknown_firms(firms, links, links_info, presence,
-                                                       presence_info, unknown_firms)
+                                                       presence_info, unknown_firms, firms_year)
         info = {"has_links": has_links}
         if added:
             info["added_firms"] = added

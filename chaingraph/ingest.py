@@ -98,7 +98,8 @@ def ingest_transactions(
     ----------
     source : str, Path or list of them
         CSV (``.csv``, ``.tsv``, ``.txt``, optionally ``.gz``) or Parquet
-        (``.parquet``) files, folders (every such file directly inside) or
+        (``.parquet``) files, folders (every such file directly inside; a
+        warning names the folders inside whose files are not read) or
         glob patterns (``"invoices/*.parquet"``, ``"data/**/*.csv"``). Files
         may differ in their columns and headers; each must have the columns
         named below.
@@ -110,12 +111,21 @@ def ingest_transactions(
         are missing, as are such amounts and dates.
     amount : str or None
         Column of the transaction amount (金额 also matches). ``None``: no
-        amounts, only counts (and no ``amount`` column out).
+        amounts, only counts (and no ``amount`` column out). A negative
+        amount is rejected (``negative_amount``), red-letter invoices
+        (红字发票) too: the invoice a red-letter one cancels is *not*
+        matched and stays in its link's sum (blue 100 on 2019-03-05, red
+        −100 on 2020-01-02: the link has 100 in 2019 and the red one is
+        a rejected row, named with its file and line in ``rejects``).
+        Zero amounts are valid transactions.
     date : str, optional
         Column of the transaction date: a date or timestamp column, or text
         such as ``2024-03-05``, ``2024/3/5``, ``20240305``, ``2024年3月5日``
-        (the time of day is ignored). Ambiguous forms such as ``05/03/2024``
-        are rejected, never guessed.
+        (the time of day is ignored), or whole numbers such as 20240305. A Parquet timestamp with a time zone
+        is dated in that zone (``2019-12-31 16:30 UTC`` in a column of
+        zone ``Asia/Shanghai`` is 2020-01-01; in a column of zone UTC it is
+        2019-12-31), never in the machine's. Ambiguous forms such as
+        ``05/03/2024`` are rejected, never guessed.
     by_year : bool
         One link per supplier, customer and calendar year of ``date``.
     memory_limit : str or int, optional
@@ -146,8 +156,10 @@ def ingest_transactions(
           transaction date (only with ``date``).
 
         ``links.attrs`` holds ``transactions`` (rows read), ``rejected``
-        (``{cause: rows}`` for each cause that occurred) and
-        ``amounts_rounded`` (amounts with more than six decimal places). The
+        (``{cause: rows}`` for each cause that occurred),
+        ``amounts_rounded`` (amounts with more than six decimal places) and
+        ``ids_alike`` (how many firm ids are written in more than one way,
+        differing only in letter case or spaces: kept apart, with a warning). The
         table can be passed as it is to :meth:`ChainGraph.from_frames
         <chaingraph.ChainGraph.from_frames>`.
 
@@ -155,14 +167,18 @@ def ingest_transactions(
     ------
     ChainDataError
         A file that does not exist or cannot be read, a pattern that matches
-        no file, a column missing from a file (naming the file and column).
+        no file, a column missing from a file (naming the file and column), a
+        file named twice or with the same bytes as another (a copy, whose
+        rows would be counted twice).
     ImportError
         DuckDB is not installed.
 
     Warns
     -----
     ChainDataWarning
-        When rows are rejected (counts by cause) or amounts rounded.
+        When rows are rejected (counts by cause) or amounts rounded, and when
+        firm ids are written in more than one way (``91370100ABC``,
+        ``91370100abc``, ``9137 0100ABC``), naming some.
 
     References
     ----------
@@ -227,9 +243,33 @@ def ingest_transactions(
                 _run(con, rejects_sql(chosen, Path(rejects)), files, progress, fetch=False)
         finally:
             con.close()
-    links.attrs.update(transactions=n_read, rejected=counts, amounts_rounded=n_rounded)
+    alike = _ids_alike(links)
+    links.attrs.update(transactions=n_read, rejected=counts, amounts_rounded=n_rounded,
+                       ids_alike=len(alike))
     _warn(counts, n_read, n_rounded, rejects)
+    _warn_alike(alike)
     return links
+
+
+def _ids_alike(links: pd.DataFrame) -> list[list[str]]:
+    """Groups of the links' firm ids that are equal once letter case and spaces are
+    ignored (``91370100ABC``, ``91370100abc``, ``9137 0100ABC``), each sorted."""
+    ids = pd.Series(pd.unique(pd.concat([links["supplier_id"], links["customer_id"]])), dtype=object)
+    key = ids.str.upper().str.replace(r"\s+", "", regex=True)
+    alike = key.duplicated(keep=False)
+    return sorted(sorted(g) for g in ids[alike].groupby(key[alike]).agg(list))
+
+
+def _warn_alike(alike: list[list[str]]) -> None:
+    if alike:
+        shown = "; ".join(" = ".join(repr(i) for i in group) for group in alike[:3])
+        warnings.warn(
+            f"ingest: {len(alike):,} firm ids are written in more than one way, differing only in "
+            f"letter case or spaces ({shown}{'; …' if len(alike) > 3 else ''}); each way is kept "
+            "as a firm of its own. If they are one firm (a tax id is one firm however it is "
+            "typed), write them alike in the files and ingest again",
+            ChainDataWarning, stacklevel=3,
+        )
 
 
 # --------------------------------------------------------------------------- #
@@ -255,7 +295,9 @@ def _connect(duckdb, memory_limit, spill: Path):
         con = duckdb.connect(":memory:", config=config)
     except duckdb.Error as exc:
         raise ValueError(f"memory_limit={memory_limit!r}: {exc}") from None
-    for setting in ("enable_progress_bar = true", "enable_progress_bar_print = false"):
+    # TimeZone: instants written out as text (in rejects) do not depend on the machine
+    for setting in ("enable_progress_bar = true", "enable_progress_bar_print = false",
+                    "TimeZone = 'UTC'"):
         con.execute(f"SET {setting}").fetchall()
     return con
 
@@ -357,7 +399,7 @@ def _warn(counts: dict, n_read: int, n_rounded: int, rejects) -> None:
         total = sum(counts.values())
         detail = ", ".join(f"{n:,} {cause}" for cause, n in counts.items())
         where = (f"written to {rejects}" if rejects is not None
-                 else "pass rejects=PATH to write them out")
+                 else "pass rejects=PATH (on the command line --rejects PATH) to write them out")
         warnings.warn(
             f"ingest: {total:,} of {n_read:,} transactions rejected and not summed "
             f"({detail}); {where}",

@@ -1,5 +1,6 @@
 """ingest_transactions: invoice-level transactions summed into links, out of core with DuckDB."""
 
+import gzip
 import sys
 import warnings
 from decimal import Decimal
@@ -193,7 +194,10 @@ def test_without_rejects_path_the_warning_says_how_to_get_them(tmp_path):
     path = write(tmp_path / "t.csv", "supplier_id,customer_id,amount\nA,B,1\nA,A,2\n")
     links = ingest(path)
     assert links.attrs["rejected"] == {"self_transaction": 1}
-    assert "pass rejects=PATH to write them out" in links.attrs["warnings"][0]
+    assert "pass rejects=PATH (on the command line --rejects PATH) to write them out" \
+        in links.attrs["warnings"][0]
+    result = CliRunner().invoke(cli, ["ingest", str(path), "-o", str(tmp_path / "o.csv"), "--quiet"])
+    assert result.exit_code == 0 and "--rejects PATH" in result.output
 
 
 def test_clean_data_gives_no_warning(tmp_path):
@@ -248,8 +252,8 @@ def test_many_files_globs_folders_and_lists(tmp_path):
     (tmp_path / "2024").mkdir()
     for year in (2023, 2024):
         for part in range(3):
-            pd.DataFrame({"supplier_id": ["A", "B"], "customer_id": ["B", "C"],
-                          "amount": [1.0, 10.0]}).to_parquet(tmp_path / str(year) / f"{part}.parquet")
+            pd.DataFrame({"supplier_id": ["A", "B"], "customer_id": ["B", "C"], "amount": [1.0, 10.0],
+                          "batch": f"{year}-{part}"}).to_parquet(tmp_path / str(year) / f"{part}.parquet")
     write(tmp_path / "2024" / "extra.csv", "supplier_id,customer_id,amount\nA,B,100\n")
 
     every = ingest(str(tmp_path / "**" / "*.parquet"))
@@ -260,6 +264,29 @@ def test_many_files_globs_folders_and_lists(tmp_path):
     assert ingest(tmp_path / "2024")["amount"].tolist() == [103.0, 30.0]  # CSV and Parquet
 
 
+def test_a_folder_says_which_folders_inside_it_are_not_read(tmp_path):
+    # invoices/2018.csv beside invoices/2019/01.csv and invoices/2020/q1/01.parquet: the folder
+    # gives 2018's row only (1), and the warning names the two year folders it leaves out
+    write(tmp_path / "2018.csv", "supplier_id,customer_id,amount\nA,B,1\n")
+    (tmp_path / "2019").mkdir()
+    write(tmp_path / "2019" / "01.csv", "supplier_id,customer_id,amount\nA,B,10\n")
+    (tmp_path / "2020" / "q1").mkdir(parents=True)
+    pd.DataFrame({"supplier_id": ["A"], "customer_id": ["B"], "amount": [100.0]}).to_parquet(
+        tmp_path / "2020" / "q1" / "01.parquet")
+    (tmp_path / "notes").mkdir()
+    write(tmp_path / "notes" / "readme.md", "not data")
+    links = ingest(tmp_path)
+    assert links["amount"].tolist() == [1.0]
+    [warning] = links.attrs["warnings"]
+    assert "the files in 2 folders inside it are not read (2019, 2020)" in warning
+    every = [str(tmp_path / "**" / "*.csv"), str(tmp_path / "**" / "*.parquet")]  # '**' reads them
+    assert ingest(every)["amount"].tolist() == [111.0]
+    (tmp_path / "2018.csv").unlink()
+    with pytest.raises(cg.ChainDataError, match=r"no CSV or Parquet files in this folder "
+                                                r"\(only in folders inside: 2019, 2020\)"):
+        cg.ingest_transactions(tmp_path)
+
+
 def test_files_may_differ_in_headers_and_column_order(tmp_path):
     write(tmp_path / "a.csv", "供应商ID,客户ID,金额\nA,B,1\n")
     write(tmp_path / "b.csv", "amount;customer_id;supplier_id;remark\n2;B;A;x\n")
@@ -268,6 +295,21 @@ def test_files_may_differ_in_headers_and_column_order(tmp_path):
     links = ingest(tmp_path)
     assert links[["supplier_id", "customer_id", "amount", "n_transactions"]].values.tolist() == [
         ["A", "B", 7.0, 3]]
+
+
+def test_ids_written_in_several_ways_are_kept_apart_with_a_warning(tmp_path):
+    # one tax id typed three ways (upper case, lower case, with a space inside) and another
+    # typed one way: three firms as far as the files say, and the warning names them
+    write(tmp_path / "a.csv", "supplier_id,customer_id,amount\n"
+          "91370100ABC,91370200XYZ,100\n91370100abc,91370200XYZ,50\n"
+          "9137 0100ABC,91370200XYZ,10\n91370100ABC,91370200XYZ,1\n")
+    links = ingest(tmp_path / "a.csv")
+    assert links[["supplier_id", "amount"]].values.tolist() == [
+        ["9137 0100ABC", 10.0], ["91370100ABC", 101.0], ["91370100abc", 50.0]]
+    assert links.attrs["ids_alike"] == 1
+    [warning] = links.attrs["warnings"]
+    assert "1 firm ids are written in more than one way" in warning
+    assert "'9137 0100ABC' = '91370100ABC' = '91370100abc'" in warning
 
 
 def test_ids_stay_text(tmp_path):
@@ -341,6 +383,57 @@ def test_by_year_and_dates_from_text_and_date_columns(tmp_path):
     assert links.loc[1, "last_date"] == pd.Timestamp("2024-07-01")
 
 
+@pytest.mark.parametrize("machine_zone", ["UTC", "America/New_York", "Asia/Shanghai"])
+def test_zoned_timestamps_are_dated_in_their_own_zone_not_the_machines(tmp_path, monkeypatch,
+                                                                       machine_zone):
+    # the same three instants: 2019-12-31 16:30 UTC (00:30 on New Year's Day in Beijing),
+    # 2019-12-31 15:30 UTC (23:30 on New Year's Eve in Beijing) and 2020-06-01 00:00 UTC
+    monkeypatch.setenv("TZ", machine_zone)
+    instants = pd.to_datetime(["2019-12-31 16:30", "2019-12-31 15:30", "2020-06-01 00:00"], utc=True)
+    frame = pd.DataFrame({"supplier_id": ["A"] * 3, "customer_id": ["B"] * 3,
+                          "amount": [1.0, 2.0, 4.0]})
+    frame.assign(date=instants.tz_convert("Asia/Shanghai")).to_parquet(tmp_path / "beijing.parquet")
+    frame.assign(date=instants).to_parquet(tmp_path / "utc.parquet")
+    beijing = ingest(tmp_path / "beijing.parquet", date="date", by_year=True)
+    # Beijing dates: 2020-01-01, 2019-12-31, 2020-06-01 -> 2019: 2; 2020: 1 + 4 = 5
+    assert beijing[["year", "amount", "n_transactions"]].values.tolist() == [[2019, 2.0, 1],
+                                                                            [2020, 5.0, 2]]
+    assert beijing["first_date"].tolist() == [pd.Timestamp("2019-12-31"), pd.Timestamp("2020-01-01")]
+    utc = ingest(tmp_path / "utc.parquet", date="date", by_year=True)
+    # UTC dates: 2019-12-31 twice, 2020-06-01 -> 2019: 1 + 2 = 3; 2020: 4
+    assert utc[["year", "amount", "n_transactions"]].values.tolist() == [[2019, 3.0, 2], [2020, 4.0, 1]]
+
+
+def test_red_letter_invoices_are_rejected_and_their_blue_ones_stay(tmp_path):
+    # VAT invoices across New Year: blue 100 (2019-03-05), blue 5 (2019-12-31, last day),
+    # blue 7 (2020-01-01, first day), red -100 (2020-01-02) cancelling the first, a zero.
+    # By year: 2019 = 100 + 5 + 0 = 105 from 3 invoices; 2020 = 7 from 1; the red one rejected
+    write(tmp_path / "a.csv", "销方税号,购方税号,开票日期,金额\n"
+          "S,B,2019-03-05,100.00\nS,B,20191231,5\nS,B,2020/1/1,7\nS,B,2020-01-02,-100.00\n"
+          "S,B,2019-06-01,0\n", encoding="gbk")
+    links = ingest(tmp_path / "a.csv", supplier="销方税号", customer="购方税号", amount="金额",
+                   date="开票日期", by_year=True, rejects=tmp_path / "rejects.csv")
+    assert links[["year", "amount", "n_transactions"]].values.tolist() == [[2019, 105.0, 3],
+                                                                          [2020, 7.0, 1]]
+    assert links.attrs["transactions"] == 5 and links.attrs["rejected"] == {"negative_amount": 1}
+    rejected = pd.read_csv(tmp_path / "rejects.csv", dtype=str)
+    assert rejected[["金额", "reject_reason", "source_row"]].values.tolist() == [
+        ["-100.00", "negative_amount", "5"]]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "float64"])
+def test_dates_written_as_numbers(tmp_path, dtype):
+    # 20191231 and 20200101 as numbers; pandas keeps whole numbers with a gap as floats
+    # (20191231.0), which are the same dates. 2019: 1; 2020: 2 + 4 = 6; 19991301 is no date
+    dates = pd.Series([20191231, 20200101, 20200101, 19991301], dtype=dtype)
+    pd.DataFrame({"supplier_id": ["A"] * 4, "customer_id": ["B"] * 4,
+                  "amount": [1.0, 2.0, 4.0, 8.0], "date": dates}).to_parquet(tmp_path / "a.parquet")
+    links = ingest(tmp_path / "a.parquet", date="date", by_year=True)
+    assert links[["year", "amount", "n_transactions"]].values.tolist() == [[2019, 1.0, 1],
+                                                                          [2020, 6.0, 2]]
+    assert links.attrs["rejected"] == {"unparseable_date": 1}
+
+
 def test_by_year_needs_a_date(tmp_path):
     with pytest.raises(ValueError, match="by_year=True needs date=COLUMN"):
         cg.ingest_transactions(tmp_path / "x.csv", by_year=True)
@@ -387,12 +480,49 @@ def test_a_file_named_twice_is_an_error(tmp_path):
         cg.ingest_transactions([path, str(tmp_path / "*.csv")])
 
 
+def test_a_copied_file_is_an_error_naming_both(tmp_path):
+    # "2022-05 (1).parquet" is a copy of "2022-05.parquet": summing both would double the month
+    may = tmp_path / "2022-05.parquet"
+    pd.DataFrame({"supplier_id": ["A"], "customer_id": ["B"], "amount": [1.0]}).to_parquet(may)
+    (tmp_path / "2022-05 (1).parquet").write_bytes(may.read_bytes())
+    with pytest.raises(cg.ChainDataError, match="same bytes as") as error:
+        cg.ingest_transactions(tmp_path)
+    assert str(may) in str(error.value) and str(tmp_path / "2022-05 (1).parquet") in str(error.value)
+    result = CliRunner().invoke(cli, ["ingest", str(tmp_path), "-o", str(tmp_path / "out.csv"), "--quiet"])
+    assert result.exit_code == 2 and "same bytes" in result.output and "Traceback" not in result.output
+
+
+def test_files_alike_without_rows_are_not_copies(tmp_path):
+    # two months without invoices have the same header and nothing else; a third month has one
+    for month in ("01", "02"):
+        write(tmp_path / f"2024-{month}.csv", "supplier_id,customer_id,amount\n")
+    write(tmp_path / "2024-03.csv", "supplier_id,customer_id,amount\nA,B,1\n")
+    assert ingest(tmp_path)["amount"].tolist() == [1.0]
+
+
+@pytest.mark.parametrize("bad_line, cells", [("A,B,64, 100.5 ,2019-12-31", 5), ("A,B,64", 3)])
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
+def test_a_row_of_the_wrong_length_among_the_first_is_named(tmp_path, bad_line, cells, suffix):
+    # line 1 the header, lines 2-3 fine, line 4 too long or too short, then 5,000 fine lines:
+    # DuckDB meets line 4 while it samples the file and said only that it found no dialect
+    lines = ["supplier_id,customer_id,amount,date"] + ["A,B,1,2019-01-01"] * 5002
+    lines[3] = bad_line
+    data = ("\n".join(lines) + "\n").encode()
+    path = tmp_path / f"invoices{suffix}"
+    path.write_bytes(gzip.compress(data) if suffix.endswith(".gz") else data)
+    with pytest.raises(cg.ChainDataError, match=rf"invoices{suffix}: {cells} cells where the header "
+                                                rf"has 4 \(row 4\)"):
+        cg.ingest_transactions(path, date="date")
+    result = CliRunner().invoke(cli, ["ingest", str(path), "-o", str(tmp_path / "out.csv"), "--quiet"])
+    assert result.exit_code == 2 and "(row 4)" in result.output and "Traceback" not in result.output
+
+
 def test_unreadable_files_name_the_file(tmp_path):
     (tmp_path / "broken.parquet").write_bytes(b"not parquet at all")
     with pytest.raises(cg.ChainDataError, match="broken.parquet: not a readable Parquet file"):
         cg.ingest_transactions(tmp_path / "broken.parquet")
     write(tmp_path / "ragged.csv", "supplier_id,customer_id,amount\nA,B,1\nA,B,1,9,9\n")
-    with pytest.raises(cg.ChainDataError, match="ragged.csv: cannot read the transactions"):
+    with pytest.raises(cg.ChainDataError, match=r"ragged.csv: 5 cells where the header has 3 \(row 3\)"):
         cg.ingest_transactions(tmp_path / "ragged.csv")
     write(tmp_path / "empty.csv", "")
     with pytest.raises(cg.ChainDataError, match="empty.csv: the file is empty"):

@@ -143,6 +143,33 @@ def test_read_chain_year_and_file_line_numbers(tmp_path, firm_years, link_years)
     assert str(err.value) == "links.csv: column 'amount': negative values -1.0 (row 5)"
 
 
+def test_a_link_to_a_firm_missing_from_that_years_firms_table_names_the_year(
+        tmp_path, firm_years, link_years):
+    # D enters in 2022, but a 2021 invoice of D's (file line 6) sums to a 2021 link D -> A
+    firm_years.to_csv(tmp_path / "firms.csv", index=False)
+    early = pd.DataFrame({"supplier_id": ["D"], "customer_id": ["A"], "amount": [1.5],
+                          "year": [2021]})
+    pd.concat([link_years, early]).to_csv(tmp_path / "links.csv", index=False)
+    assert cg.read_chain(tmp_path, year=2022).n_links == 2  # 2022 has no such link
+    with pytest.raises(ChainDataError) as err:
+        cg.read_chain(tmp_path, year=2021)
+    assert str(err.value).startswith(
+        "links.csv: column 'supplier_id': 1 firms not in the firms table of 2021: 'D'")
+    assert str(err.value).endswith("(row 6)")
+    with pytest.warns(cg.ChainDataWarning, match="added 1 firms that are not in the firms table "
+                                                 "of 2021"):
+        cg.read_chain(tmp_path, year=2021, unknown_firms="add")
+    from click.testing import CliRunner
+    from chaingraph.cli import cli
+    result = CliRunner().invoke(cli, ["compare", str(tmp_path), "--years", "2021", "2022"])
+    assert result.exit_code == 2 and "not in the firms table of 2021: 'D'" in result.output
+    assert "Traceback" not in result.output
+    # firms without years: the one firms table of every year, named as before
+    plain = firm_years[firm_years["year"] == 2021].drop(columns="year")
+    with pytest.raises(ChainDataError, match="1 firms not in the firms table: 'D'"):
+        cg.ChainGraph.from_frames(plain, link_years, year=2022)
+
+
 def test_views_know_the_years_of_their_links(firm_years, link_years):
     firms = firm_years.drop(columns="year").drop_duplicates("firm_id")
     with pytest.warns(cg.ChainDataWarning):
