@@ -24,6 +24,7 @@ from .analysis.integration import IntegrationResult, integration
 from .analysis.sectors import extraction, ghosh_inverse, key_sectors, leontief_inverse, upstreamness
 from .analysis.sector_tables import read_io_table, sector_table, segment_flows, segment_output
 from .analysis.resilience import systemic_risk
+from .analysis.essentiality import read_essentiality
 from .analysis.disruption import DisruptionResult, simulate_disruption
 from .analysis.weak import chokepoints, single_sourcing, weak_links
 from .analysis.gaps import gap_candidates, gaps
@@ -79,6 +80,7 @@ __all__ = [
     "DisruptionResult",
     "simulate_disruption",
     "systemic_risk",
+    "read_essentiality",
     "extraction",
     "ghosh_inverse",
     "key_sectors",

@@ -155,7 +155,8 @@ api_groups = [
     {
         "page": "resilience",
         "title": "Resilience",
-        "modules": ["chaingraph.analysis.resilience", "chaingraph.analysis.disruption"],
+        "modules": ["chaingraph.analysis.resilience", "chaingraph.analysis.disruption",
+                    "chaingraph.analysis.essentiality"],
         "intro": "Firm-level systemic risk (ESRI) and disruption scenarios: what the loss "
                  "of a firm, a segment, a region or a foreign country does to everyone else. "
                  "Method: :doc:`/methods/resilience`.",

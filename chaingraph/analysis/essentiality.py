@@ -61,7 +61,7 @@ def read_essentiality(path) -> pd.DataFrame:
     Examples
     --------
     >>> import tempfile, pathlib, chaingraph as cg
-    >>> from chaingraph.analysis.resilience import read_essentiality
+    >>> from chaingraph import read_essentiality
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "E.csv"
     >>> _ = path.write_text("sector,x,y\nx,0,2\ny,1,0\n")
     >>> read_essentiality(path)
