@@ -41,7 +41,7 @@ import pandas as pd
 import pytest
 
 import chaingraph as cg
-from chaingraph.analysis import _graph_kernels
+from chaingraph.analysis import _dominator_kernels
 from chaingraph.analysis._common import forget
 from chaingraph.analysis.weak import _default_sources
 from chaingraph.report import build_report
@@ -189,7 +189,7 @@ def test_igraph_dominators(benchmark, chain, igraph_graph):
     sources = _default_sources(chain).tolist()
     dom = benchmark.pedantic(_igraph_dominators, args=(igraph_graph, sources), rounds=1,
                              iterations=1)
-    idom = _graph_kernels.immediate_dominators(chain.adjacency, sources, chain.adjacency_t)
+    idom = _dominator_kernels.immediate_dominators(chain.adjacency, sources, chain.adjacency_t)
     # both number the virtual root n and an unreached firm -1
     np.testing.assert_array_equal(idom, dom)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from chaingraph.analysis import _graph_kernels
+from chaingraph.analysis import _mixing_kernels, _network_csr, _reach_kernels
 from chaingraph.analysis._common import normalised_weights, require_links, with_place
 from chaingraph.core import ChainGraph
 
@@ -226,7 +226,7 @@ def integration(chain: ChainGraph, *, weights: Mapping[str, float] | None = None
     special = _specialised(chain)
 
     # per large firm, direct suppliers -------------------------------------------
-    pat_t = _graph_kernels.pattern(adj_t, np.float64)
+    pat_t = _network_csr.pattern(adj_t, np.float64)
     n_sup = np.diff(adj_t.indptr).astype(np.int64)
     sme_sup = pat_t @ sme.astype(float)
     local_sup = pat_t @ local_sme.astype(float)
@@ -235,7 +235,7 @@ def integration(chain: ChainGraph, *, weights: Mapping[str, float] | None = None
     purchases = chain.in_strength
 
     rows = np.flatnonzero(large)
-    reached = _graph_kernels.reach_counts([adj_t, adj], 2, masks=[sme], rows=rows)[:, 1]
+    reached = _reach_kernels.reach_counts([adj_t, adj], 2, masks=[sme], rows=rows)[:, 1]
     firms = pd.DataFrame(
         {
             "n_suppliers": n_sup[rows],
@@ -255,16 +255,16 @@ def integration(chain: ChainGraph, *, weights: Mapping[str, float] | None = None
     buying = rows[n_sup[rows] > 0]
     c_local = float(np.mean(local_sup[buying] > 0)) if len(buying) else np.nan
     if large.any() and sme.any():
-        near = (_graph_kernels.reach_distance(adj_t, large, 2) >= 0) | (
-            _graph_kernels.reach_distance(adj, large, 2) >= 0
+        near = (_reach_kernels.reach_distance(adj_t, large, 2) >= 0) | (
+            _reach_kernels.reach_distance(adj, large, 2) >= 0
         )
         c_reach = float((near & sme).sum() / sme.sum())
     else:
         c_reach = np.nan
 
     codes = pd.Categorical(size, categories=list(SIZE_ORDER)).codes.astype(np.int64)
-    counts = _graph_kernels.class_mixing(adj, codes, len(SIZE_ORDER))
-    r = _graph_kernels.newman_assortativity(counts)
+    counts = _mixing_kernels.class_mixing(adj, codes, len(SIZE_ORDER))
+    r = _mixing_kernels.newman_assortativity(counts)
     total = counts.sum()
     e = counts / total if total > 0 else np.full_like(counts, np.nan)
     mixing = pd.DataFrame(

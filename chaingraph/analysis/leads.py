@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from chaingraph.analysis import _graph_kernels
+from chaingraph.analysis import _network_csr, _pagerank, _reach_kernels
 from chaingraph.analysis._common import normalised_weights, per_chain, require_links, with_place
 from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError
@@ -140,7 +140,7 @@ def lead_firms(
         ``W[s, j] / out_s`` (damping 0.85, uniform teleport, dangling mass
         spread uniformly), so rank accumulates at firms that buy much from
         firms that themselves buy much. Power iteration stops when the L1
-        change falls below 1e-10 (absolute, see :func:`chaingraph.analysis._graph_kernels.pagerank`).
+        change falls below 1e-10 (absolute, see :func:`chaingraph.analysis._pagerank.pagerank`).
     ``upstream_firms`` (0.10)
         ``log_scale(|S²(i)|)``: distinct suppliers within two tiers.
     ``upstream_amount`` (0.10)
@@ -323,13 +323,13 @@ def _measures(chain) -> dict:
     total = np.nansum(size)
     sales_share = size / total if total > 0 else np.where(np.isnan(size), np.nan, 0.0)
 
-    pr, n_iter = _graph_kernels.pagerank(adj, alpha=PAGERANK_ALPHA, tol=PAGERANK_TOL, adj_t=adj_t)
+    pr, n_iter = _pagerank.pagerank(adj, alpha=PAGERANK_ALPHA, tol=PAGERANK_TOL, adj_t=adj_t)
 
     # one search per firm and direction: suppliers within two tiers (and the local SMEs
     # among them), customers within two tiers, and the segments of both and of the firm
     local_sme = chain.is_local & chain.is_sme
     codes = chain.segment_codes
-    reached, n_segments = _graph_kernels.reach_summary(
+    reached, n_segments = _reach_kernels.reach_summary(
         [adj_t, adj], 2, masks=[local_sme], labels=codes, n_labels=len(chain.segment_ids))
 
     # tier-2 purchases attributed through each supplier: Σ_s W[s,i]·in_s/out_s
@@ -339,7 +339,7 @@ def _measures(chain) -> dict:
     amount2 = purchases + adj_t @ ratio
 
     # supplier dependence: in_i / Σ_{s∈S¹(i)} out_s
-    supplier_sales = _graph_kernels.pattern(adj_t, np.float64) @ sales
+    supplier_sales = _network_csr.pattern(adj_t, np.float64) @ sales
     dependence = np.zeros(n)
     has_sup = supplier_sales > 0
     dependence[has_sup] = purchases[has_sup] / supplier_sales[has_sup]
@@ -445,7 +445,7 @@ def ecosystem(chain: ChainGraph, firm_id, *, depth: int = 2, direction: str = "b
     keep = np.zeros(chain.n_firms, dtype=bool)
     keep[pos] = True
     if direction in ("both", "upstream"):
-        keep |= _graph_kernels.reach_distance(chain.adjacency_t, [pos], int(depth)) >= 0
+        keep |= _reach_kernels.reach_distance(chain.adjacency_t, [pos], int(depth)) >= 0
     if direction in ("both", "downstream"):
-        keep |= _graph_kernels.reach_distance(chain.adjacency, [pos], int(depth)) >= 0
+        keep |= _reach_kernels.reach_distance(chain.adjacency, [pos], int(depth)) >= 0
     return chain.subchain(firms=chain.firm_ids[keep])

@@ -41,7 +41,8 @@ gives (:func:`weak_links`; the provider shares are computed in
 Why this module is long: three public analyses that share their segment-supply tables
 (:func:`weak_links`, :func:`chokepoints`, :func:`single_sourcing`), each with its formula, every
 output column and doctested examples: about 445 of its lines are those docstrings. What each
-segment's firms supply lives in ``_segment_supply``, the searches in ``_graph_kernels``.
+segment's firms supply lives in ``_segment_supply``, the searches in ``_labelled_arc_kernels`` and
+``_dominator_kernels``.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from chaingraph._places import LOCATIONS
-from chaingraph.analysis import _graph_kernels
+from chaingraph.analysis import _dominator_kernels, _labelled_arc_kernels
 from chaingraph.analysis._common import per_chain, require_links, with_place
 from chaingraph.analysis._segment_supply import (
     BASES,
@@ -235,9 +236,9 @@ def _find_single_sourced(chain) -> dict:
     """A customer's one source of an input: the only supplier of the input segment on an
     essential flow, or its only supplier not flagged negligible in its segment; never an
     aggregate (many firms stand behind it)."""
-    c, ks, s, a = _graph_kernels.sole_sources(chain.adjacency_t, chain.segment_codes,
-                                              _essential_pairs(chain),
-                                              live=~_negligible_in_primary(chain))
+    c, ks, s, a = _labelled_arc_kernels.sole_sources(chain.adjacency_t, chain.segment_codes,
+                                                     _essential_pairs(chain),
+                                                     live=~_negligible_in_primary(chain))
     named = ~chain.is_aggregate[s]
     c, ks, s, a = c[named], ks[named], s[named], a[named]
     order = np.lexsort((ks, c, -a))
@@ -265,7 +266,7 @@ def chokepoints(chain: ChainGraph, *, leads=None, sources=None, min_share: float
     every upstream firm, *v* dominates *u* when every path *r* → *u* in the
     supply network runs through *v*; the dominators come from the dominator
     tree (Cooper–Harvey–Kennedy iterative algorithm on the CSR arrays,
-    :func:`chaingraph.analysis._graph_kernels.immediate_dominators`). A firm is a
+    :func:`chaingraph.analysis._dominator_kernels.immediate_dominators`). A firm is a
     chokepoint when it strictly dominates at least one of these target firms.
 
     ``dominant_share`` — in a segment whose supply shares come from the
@@ -476,7 +477,7 @@ def _structural_chokepoints(chain, leads, sources, also: np.ndarray) -> pd.DataF
     flows = _essential_pairs(chain)
     flows[:, n_seg] = False
     np.fill_diagonal(flows, False)
-    lowest, highest = _graph_kernels.source_range_by_label_pair(chain.adjacency, seg, flows)
+    lowest, highest = _labelled_arc_kernels.source_range_by_label_pair(chain.adjacency, seg, flows)
     sole_k, sole_l = np.nonzero(lowest == highest)
     sole_rows = np.column_stack([sole_k * max(n_seg, 1) + sole_l, lowest[sole_k, sole_l]])
     n_sole_flows = np.bincount(sole_rows[:, 1], minlength=n) if len(sole_rows) else np.zeros(n, int)
@@ -496,10 +497,10 @@ def _structural_chokepoints(chain, leads, sources, also: np.ndarray) -> pd.DataF
     src_pos = _default_sources(chain) if sources is None else _firm_positions(chain, sources, "sources")
     is_lead = np.zeros(n, dtype=bool)
     is_lead[lead_pos] = True
-    idom = _graph_kernels.immediate_dominators(chain.adjacency, src_pos, chain.adjacency_t)
-    depth = _graph_kernels.tree_depths(idom)
+    idom = _dominator_kernels.immediate_dominators(chain.adjacency, src_pos, chain.adjacency_t)
+    depth = _dominator_kernels.tree_depths(idom)
     in_str = chain.in_strength
-    sums = _graph_kernels.tree_subtree_sums(
+    sums = _dominator_kernels.tree_subtree_sums(
         idom, np.column_stack([np.ones(n), is_lead.astype(float), in_str]), depth
     )
     size = np.rint(sums[:, 0]).astype(np.int64)
@@ -510,7 +511,7 @@ def _structural_chokepoints(chain, leads, sources, also: np.ndarray) -> pd.DataF
     dominated_firms = np.where(reached, dominated_firms, 0)
     dominated_leads = np.where(reached, dominated_leads, 0)
     dominated_amount = np.where(reached, dominated_amount, 0.0)
-    pre = _graph_kernels.tree_preorder(idom, size, depth)
+    pre = _dominator_kernels.tree_preorder(idom, size, depth)
 
     # ---- union of Sole(v) and Dom(v)
     inside = (pre[ss_sup] < pre[ss_cus]) & (pre[ss_cus] < pre[ss_sup] + size[ss_sup])

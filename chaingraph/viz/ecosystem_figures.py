@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .._places import LOCATIONS
-from ..analysis import _graph_kernels
+from ..analysis import _reach_kernels
 from ..analysis.weak import single_sourcing
 from ..errors import ChainDataError
 
@@ -161,14 +161,14 @@ def ecosystem_figures(chain, firm_id, *, depth: int = 2, sole: pd.DataFrame | No
     if adj.indptr[pos] == adj.indptr[pos + 1] and adj_t.indptr[pos] == adj_t.indptr[pos + 1]:
         raise ChainDataError(f"firm {firm_id!r} has no supplier and no customer in the links, "
                              "so it has no ecosystem", source="links", column="supplier_id, customer_id")
-    up = _graph_kernels.reach_distance(adj_t, [pos], depth)
-    down = _graph_kernels.reach_distance(adj, [pos], depth)
+    up = _reach_kernels.reach_distance(adj_t, [pos], depth)
+    down = _reach_kernels.reach_distance(adj, [pos], depth)
     members = np.flatnonzero(((up >= 1) | (down >= 1)))
     members = members[members != pos]
 
     # links along shortest supply paths ------------------------------------------
     # a link on such a path leaves a reached firm: only their rows are read
-    s, j, w = _graph_kernels.row_arcs(adj, np.flatnonzero((up >= 1) | (down >= 0)))
+    s, j, w = _reach_kernels.row_arcs(adj, np.flatnonzero((up >= 1) | (down >= 0)))
     w = w.astype(float)
     on_up = (up[j] >= 0) & (up[s] == up[j] + 1)
     on_down = (down[s] >= 0) & (down[j] == down[s] + 1)

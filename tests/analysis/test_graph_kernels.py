@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from chaingraph.analysis import _graph_kernels
+from chaingraph.analysis import _labelled_arc_kernels, _reach_kernels
 
 
 def _random_network(rng, n, m, zeros=False):
@@ -43,21 +43,21 @@ def test_reach_counts_one_and_several_networks(depth, zeros):
     masks = [rng.random(n) < 0.3, rng.random(n) < 0.6]
     off_diag = ~np.eye(n, dtype=bool)
     ra, rb = _reached(a, depth) & off_diag, _reached(b, depth) & off_diag
-    got = _graph_kernels.reach_counts(a, depth, masks=masks)
+    got = _reach_kernels.reach_counts(a, depth, masks=masks)
     np.testing.assert_array_equal(got[:, 0], ra.sum(axis=1))
     for k, m in enumerate(masks, start=1):
         np.testing.assert_array_equal(got[:, k], (ra & m).sum(axis=1))
     # several networks: the union, paths do not switch network
-    both = _graph_kernels.reach_counts([a, b], depth, masks=masks)
+    both = _reach_kernels.reach_counts([a, b], depth, masks=masks)
     np.testing.assert_array_equal(both[:, 0], (ra | rb).sum(axis=1))
     np.testing.assert_array_equal(both[:, 2], ((ra | rb) & masks[1]).sum(axis=1))
     # per network, in one call
-    each, _ = _graph_kernels.reach_summary([a, b], depth, masks=masks)
+    each, _ = _reach_kernels.reach_summary([a, b], depth, masks=masks)
     np.testing.assert_array_equal(each[:, 0, :], got)
     np.testing.assert_array_equal(each[:, 1, 0], rb.sum(axis=1))
     # a subset of rows, in any order
     rows = np.array([5, 0, 299, 5])
-    np.testing.assert_array_equal(_graph_kernels.reach_counts(a, depth, masks=masks, rows=rows),
+    np.testing.assert_array_equal(_reach_kernels.reach_counts(a, depth, masks=masks, rows=rows),
                                   got[rows])
 
 
@@ -73,12 +73,12 @@ def test_reach_label_counts(include_self):
     if include_self:
         reach |= np.eye(n, dtype=bool)
     expected = ((reach.astype(np.int64) @ onehot.astype(np.int64)) > 0).sum(axis=1)
-    got = _graph_kernels.reach_label_counts([a, b], codes, n_labels, 2, include_self=include_self)
+    got = _reach_kernels.reach_label_counts([a, b], codes, n_labels, 2, include_self=include_self)
     np.testing.assert_array_equal(got, expected)
     # labels as a membership matrix, several labels per node
     member = onehot | (rng.random((n, n_labels)) < 0.1)
     expected = ((reach.astype(np.int64) @ member.astype(np.int64)) > 0).sum(axis=1)
-    got = _graph_kernels.reach_label_counts([a, b], sp.csr_array(member), n_labels, 2,
+    got = _reach_kernels.reach_label_counts([a, b], sp.csr_array(member), n_labels, 2,
                                             include_self=include_self)
     np.testing.assert_array_equal(got, expected)
 
@@ -89,9 +89,9 @@ def test_reach_counts_in_threads_equal_one_thread(monkeypatch):
     n = 40_000
     a = _random_network(rng, n, 6 * n)
     mask = rng.random(n) < 0.5
-    split = _graph_kernels.reach_counts([a, a.T], 2, masks=[mask])
-    monkeypatch.setattr(_graph_kernels.os, "cpu_count", lambda: 1)
-    one = _graph_kernels.reach_counts([a, a.T], 2, masks=[mask])
+    split = _reach_kernels.reach_counts([a, a.T], 2, masks=[mask])
+    monkeypatch.setattr(_reach_kernels.os, "cpu_count", lambda: 1)
+    one = _reach_kernels.reach_counts([a, a.T], 2, masks=[mask])
     np.testing.assert_array_equal(split, one)
     # spot check against the definition on a few rows
     at = sp.csr_array(a.T)
@@ -108,10 +108,10 @@ def test_reach_counts_in_threads_equal_one_thread(monkeypatch):
 
 def test_reach_empty_and_bad_depth():
     a = sp.csr_array((3, 3))
-    np.testing.assert_array_equal(_graph_kernels.reach_counts(a, 2), np.zeros((3, 1)))
-    np.testing.assert_array_equal(_graph_kernels.reach_label_counts([a], [0, 1, -1], 2), [1, 1, 0])
+    np.testing.assert_array_equal(_reach_kernels.reach_counts(a, 2), np.zeros((3, 1)))
+    np.testing.assert_array_equal(_reach_kernels.reach_label_counts([a], [0, 1, -1], 2), [1, 1, 0])
     with pytest.raises(ValueError, match="depth"):
-        _graph_kernels.reach_counts(a, 0)
+        _reach_kernels.reach_counts(a, 0)
 
 
 @pytest.mark.parametrize("n_rows", [300, 120, 10])
@@ -126,7 +126,7 @@ def test_reach_summary_with_labels_masks_and_rows(n_rows):
     rows = rng.permutation(n)[:n_rows]
     off_diag = ~np.eye(n, dtype=bool)
     ra, rb = _reached(a, 2), _reached(b, 2)
-    counts, labels = _graph_kernels.reach_summary([a, b], 2, masks=[mask], labels=codes,
+    counts, labels = _reach_kernels.reach_summary([a, b], 2, masks=[mask], labels=codes,
                                                   n_labels=n_labels, rows=rows)
     for net, r in enumerate((ra & off_diag, rb & off_diag)):
         np.testing.assert_array_equal(counts[:, net, 0], r.sum(axis=1)[rows])
@@ -162,10 +162,10 @@ def test_sole_sources_and_source_ranges_by_brute_force():
     for i, j in arcs:
         by_pair.setdefault((j, code[i]), set()).add(i)
     expected = sorted((j, k, next(iter(v))) for (j, k), v in by_pair.items() if len(v) == 1)
-    node, label, source, weight = _graph_kernels.sole_sources(adj.T.tocsr(), labels, allowed)
+    node, label, source, weight = _labelled_arc_kernels.sole_sources(adj.T.tocsr(), labels, allowed)
     assert sorted(zip(node.tolist(), label.tolist(), source.tolist())) == expected
     np.testing.assert_array_equal(weight, dense[source, node])
-    node2, label2, source2, weight2 = _graph_kernels.sole_sources(raw, labels, allowed)
+    node2, label2, source2, weight2 = _labelled_arc_kernels.sole_sources(raw, labels, allowed)
     assert sorted(zip(node2.tolist(), label2.tolist(), source2.tolist())) == expected
     np.testing.assert_allclose(weight2, dense[source2, node2], rtol=1e-15)
     # with nodes that do not count as an alternative source (``live`` false): a pair is
@@ -176,12 +176,12 @@ def test_sole_sources_and_source_ranges_by_brute_force():
         alive = [i for i in v if live[i]]
         if len(alive) == 1 or (not alive and len(v) == 1):
             expected_live.append((j, k, alive[0] if alive else next(iter(v))))
-    node3, label3, source3, weight3 = _graph_kernels.sole_sources(adj.T.tocsr(), labels, allowed,
-                                                                   live=live)
+    node3, label3, source3, weight3 = _labelled_arc_kernels.sole_sources(adj.T.tocsr(), labels,
+                                                                         allowed, live=live)
     assert sorted(zip(node3.tolist(), label3.tolist(), source3.tolist())) == sorted(expected_live)
     assert len(expected_live) > len(expected)  # the mask mattered
     np.testing.assert_array_equal(weight3, dense[source3, node3])
-    lowest, highest = _graph_kernels.source_range_by_label_pair(adj, labels, allowed)
+    lowest, highest = _labelled_arc_kernels.source_range_by_label_pair(adj, labels, allowed)
     for k in range(n_labels + 1):
         for m in range(n_labels + 1):
             src = [i for i, j in arcs if code[i] == k and code[j] == m]
@@ -214,14 +214,14 @@ def test_reach_distance_against_matrix_powers(seed, depth):
     adj = _random_network(rng, n, int(rng.integers(0, 3 * n)), zeros=True)
     sources = rng.choice(n, size=int(rng.integers(1, 4)), replace=False)
     expected = _distance_by_powers(adj, sources, depth)
-    got = _graph_kernels.reach_distance(adj, sources, depth)
+    got = _reach_kernels.reach_distance(adj, sources, depth)
     assert got.dtype == np.int32
     np.testing.assert_array_equal(got, expected)
     mask = np.zeros(n, dtype=bool)
     mask[sources] = True
-    np.testing.assert_array_equal(_graph_kernels.reach_distance(adj, mask, depth), expected)
+    np.testing.assert_array_equal(_reach_kernels.reach_distance(adj, mask, depth), expected)
     # the other sparse formats give the same distances
-    np.testing.assert_array_equal(_graph_kernels.reach_distance(adj.tocsc(), sources, depth),
+    np.testing.assert_array_equal(_reach_kernels.reach_distance(adj.tocsc(), sources, depth),
                                   expected)
 
 
@@ -230,9 +230,9 @@ def test_reach_distance_hand_worked():
     # 1 at 1 step, 2 and 3 at 2 steps (3 through the 0-amount link), 4 never
     adj = sp.csr_array((np.array([5.0, 1.0, 2.0, 0.0]),
                         (np.array([0, 1, 2, 1]), np.array([1, 2, 3, 3]))), shape=(5, 5))
-    assert _graph_kernels.reach_distance(adj, [0]).tolist() == [0, 1, 2, 2, -1]
-    assert _graph_kernels.reach_distance(adj, [0], 1).tolist() == [0, 1, -1, -1, -1]
-    assert _graph_kernels.reach_distance(adj, np.array([], dtype=int)).tolist() == [-1] * 5
+    assert _reach_kernels.reach_distance(adj, [0]).tolist() == [0, 1, 2, 2, -1]
+    assert _reach_kernels.reach_distance(adj, [0], 1).tolist() == [0, 1, -1, -1, -1]
+    assert _reach_kernels.reach_distance(adj, np.array([], dtype=int)).tolist() == [-1] * 5
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -243,7 +243,7 @@ def test_row_arcs_are_the_coo_entries_of_those_rows(seed):
     rows = np.flatnonzero(rng.random(n) < 0.5)
     coo = adj.tocoo()
     keep = np.isin(coo.row, rows)
-    s, j, w = _graph_kernels.row_arcs(adj, rows)
+    s, j, w = _reach_kernels.row_arcs(adj, rows)
     np.testing.assert_array_equal(s, coo.row[keep])
     np.testing.assert_array_equal(j, coo.col[keep])
     np.testing.assert_array_equal(w, coo.data[keep])

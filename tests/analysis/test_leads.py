@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import chaingraph as cg
-from chaingraph.analysis import _graph_kernels
+from chaingraph.analysis import _pagerank, _reach_kernels
 from chaingraph.analysis.leads import DEFAULT_LEAD_WEIGHTS, ecosystem, lead_firms, log_scale
 
 
@@ -68,7 +68,7 @@ def test_pagerank_two_nodes_by_hand():
     import scipy.sparse as sp
 
     w = sp.csr_array(np.array([[0.0, 1.0], [0.0, 0.0]]))
-    x, it = _graph_kernels.pagerank(w, alpha=0.85, tol=1e-13)
+    x, it = _pagerank.pagerank(w, alpha=0.85, tol=1e-13)
     assert x == pytest.approx([20 / 57, 37 / 57], abs=1e-12)
     assert it > 1
 
@@ -201,7 +201,7 @@ def test_reach_counts_against_networkx():
     g.add_nodes_from(range(n))
     g.add_edges_from(zip(s[ok].tolist(), t[ok].tolist()))
     mask = rng.random(n) < 0.3
-    got = _graph_kernels.reach_counts(w, 2, masks=[mask])
+    got = _reach_kernels.reach_counts(w, 2, masks=[mask])
     for i in range(n):
         d = nx.single_source_shortest_path_length(g, i, cutoff=2)
         d.pop(i)

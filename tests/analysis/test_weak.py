@@ -25,7 +25,7 @@ import pytest
 import scipy.sparse as sp
 
 import chaingraph as cg
-from chaingraph.analysis import _graph_kernels
+from chaingraph.analysis import _dominator_kernels
 from chaingraph.analysis.weak import chokepoints, single_sourcing, weak_links
 
 
@@ -304,7 +304,7 @@ def test_immediate_dominators_match_networkx():
         keep = r != c
         adj = sp.csr_array((np.ones(keep.sum()), (r[keep], c[keep])), shape=(n, n))
         src = rng.choice(n, int(rng.integers(1, min(4, n) + 1)), replace=False)
-        idom = _graph_kernels.immediate_dominators(adj, src)
+        idom = _dominator_kernels.immediate_dominators(adj, src)
         g = nx.DiGraph()
         g.add_nodes_from(range(n + 1))
         g.add_edges_from(zip(*adj.nonzero()))
@@ -314,9 +314,9 @@ def test_immediate_dominators_match_networkx():
             if v != n:
                 expected[v] = d
         np.testing.assert_array_equal(idom, expected)
-        depth = _graph_kernels.tree_depths(idom)
-        size = np.rint(_graph_kernels.tree_subtree_sums(idom, np.ones(n))).astype(int)
-        pre = _graph_kernels.tree_preorder(idom, size, depth)
+        depth = _dominator_kernels.tree_depths(idom)
+        size = np.rint(_dominator_kernels.tree_subtree_sums(idom, np.ones(n))).astype(int)
+        pre = _dominator_kernels.tree_preorder(idom, size, depth)
         assert sorted(pre.tolist()) == list(range(n))
         for u in range(n):
             ancestors, v = set(), u
