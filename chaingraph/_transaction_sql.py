@@ -3,8 +3,10 @@
 Amounts are read as ``DECIMAL(38, AMOUNT_SCALE)`` and summed as decimals; ids are
 stripped and a spelling of "missing" (:data:`chaingraph._text_files.MISSING_SPELLINGS`)
 is missing; each row gets the first reason it is rejected for, in the order of
-:data:`chaingraph.ingest.REJECT_CAUSES`. The files themselves, and how DuckDB
-scans each, are in :mod:`chaingraph._transaction_files`.
+:data:`chaingraph.ingest.REJECT_CAUSES`. When negative amounts are netted, a link
+summing to zero or less gets one of :data:`chaingraph.ingest.LINK_REJECT_CAUSES`.
+The files themselves, and how DuckDB scans each, are in
+:mod:`chaingraph._transaction_files`.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ _THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
 # works on ``pairs``: it sorts them and, only where some id has surrounding
 # spaces or is a spelling of "missing" (NA, null, …), cleans the ids, rejects
 # what becomes missing or a self-transaction only then, and sums the pairs that
-# now share ids. Computed columns start with ``__cg_`` so that they never meet a
+# now share ids; when negative amounts are netted, it also rejects the links that
+# sum to zero or less. Computed columns start with ``__cg_`` so that they never meet a
 # file's own.
 
 
@@ -231,11 +234,14 @@ def links_sql(roles: dict, by_year: bool, *, clean_ids: bool, net: bool) -> str:
              f"FROM ({source}){group}"
     reason, extra = "reason", ""
     if net:
-        reason = ("CASE WHEN reason IS NULL AND amount < 0 THEN 'negative_net' WHEN reason IS NULL "
-                  "AND amount = 0 AND n_negative > 0 THEN 'zero_net' ELSE reason END")
-        extra = (f", CASE WHEN reason IS NULL AND (amount < 0 OR (amount = 0 AND n_negative > 0)) "
+        link_cause = ("CASE WHEN amount < 0 THEN 'negative_net' "
+                      "WHEN amount = 0 AND n_negative > 0 THEN 'zero_net' END")
+        reason = f"COALESCE(reason, {link_cause})"
+        extra = (f", CASE WHEN reason IS NULL AND {link_cause} IS NOT NULL "
                  f"THEN {_decimal_text('amount')} END AS net_amount")
-    replaced = [f"{reason} AS reason"] + (["CAST(amount AS DOUBLE) AS amount"] if "amount" in sums else [])
+    replaced = [f"{reason} AS reason"]
+    if "amount" in sums:
+        replaced.append("CAST(amount AS DOUBLE) AS amount")
     order = ["reason NULLS FIRST", "supplier_id", "customer_id"] + (["year"] if by_year else [])
     return (f"SELECT * REPLACE ({', '.join(replaced)}){extra} FROM ({summed}) "
             f"ORDER BY {', '.join(order)}")

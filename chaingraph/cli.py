@@ -392,7 +392,8 @@ def assign_command(register, template, min_score, text, code, sheet, fmt, output
 @click.option("--date", default=None, metavar="COL",
               help="Column of the transaction date: adds first_date and last_date.")
 @click.option("--by-year", is_flag=True, help="One link per supplier, customer and year (needs --date).")
-@click.option("--negative", type=click.Choice(["reject", "net"]), default="reject", show_default=True,
+@click.option("--negative", type=click.Choice(["reject", "net"]), default="reject",
+              show_default=True,
               help="A negative amount (a red-letter invoice, 红字发票): a rejected row, or netted "
                    "with its pair's (and year's) other amounts; a link netting to zero or less is "
                    "then rejected whole (negative_net, zero_net).")

@@ -183,8 +183,10 @@ def ingest_transactions(
           of surrounding spaces;
         - ``year`` (int64): calendar year of the transactions (``by_year`` only);
         - ``amount`` (float64): sum of the amounts, exact before the one
-          conversion to float (unless ``amount=None``);
-        - ``n_transactions`` (int64): transactions summed;
+          conversion to float (unless ``amount=None``); above zero where
+          negative amounts are netted, or zero from zero amounts alone;
+        - ``n_transactions`` (int64): transactions summed (netted negative
+          ones included);
         - ``first_date``, ``last_date`` (datetime64): earliest and latest
           transaction date (only with ``date``).
 
@@ -193,7 +195,8 @@ def ingest_transactions(
         whole counted by their rows, so that ``transactions`` =
         ``n_transactions.sum()`` + the sum of ``rejected``), ``rejected_links``
         (``{cause: links}`` of :data:`LINK_REJECT_CAUSES`), ``netted``
-        (negative amounts summed into the links returned), ``amounts_rounded`` (amounts with more than six decimal places) and
+        (negative amounts summed into the links returned), ``amounts_rounded``
+        (amounts with more than six decimal places) and
         ``ids_alike`` (how many firm ids are written in more than one way,
         differing only in letter case or spaces: kept apart, with a warning). The
         table can be passed as it is to :meth:`ChainGraph.from_frames
@@ -524,8 +527,8 @@ def _links_left_out(bad_links, shown: int = 3) -> str:
         f"{r['supplier_id']}→{r['customer_id']}" + (f" {r['year']}" if "year" in r else "")
         + f": net {r['net_amount']} from {r['n_transactions']:,} rows" for r in rows)
     return (f"; {n:,} {'link sums' if n == 1 else 'links sum'} to zero or less once negative "
-            f"amounts are netted ({named}{'; …' if n > shown else ''}) and {'is' if n == 1 else 'are'} "
-            f"left out whole, not clipped to zero: {'its' if n == 1 else 'their'} rows are the "
+            f"amounts are netted ({named}{'; …' if n > shown else ''}) and "
+            f"{'is' if n == 1 else 'are'} left out whole, not clipped to zero: {'its' if n == 1 else 'their'} rows are the "
             "negative_net and zero_net ones")
 
 

@@ -805,7 +805,8 @@ def test_cli_ingest_negative(tmp_path):
                                              str(tmp_path / "rejects.csv")])
     assert result.exit_code == 0, result.output
     # S→B 2020 nets to 7 - 100 = -93: its 2 rows rejected; 2019 (120) and C→D (50) kept
-    assert result.stdout == f"wrote {tmp_path / 'links.csv'}: 2 links from 5 transactions (2 rejected)\n"
+    assert result.stdout == (f"wrote {tmp_path / 'links.csv'}: 2 links from 5 transactions "
+                             "(2 rejected)\n")
     assert "S→B 2020: net -93 from 2 rows" in result.stderr
     assert pd.read_csv(tmp_path / "links.csv")["amount"].tolist() == [50.0, 120.0]
     assert pd.read_csv(tmp_path / "rejects.csv")["reject_reason"].tolist() == ["negative_net"] * 2
