@@ -13,6 +13,8 @@ Sizes: 10^6 rows by default; 10^7 and 2·10^7 rows only with ``-m national``::
     pytest benchmarks/bench_ingest.py --benchmark-only                 # 10^6
     pytest benchmarks/bench_ingest.py --benchmark-only -m national -s  # 10^7, 2·10^7
 
+``test_negative_modes`` times ``negative="net"`` beside ``"reject"`` on the Parquet files.
+
 Budget: at 2·10^7 rows ≥ 3× faster than pandas, memory bounded by ``memory_limit``
 (``test_peak_memory`` measures peak resident memory in fresh processes), exact sums.
 """
@@ -157,6 +159,29 @@ def _compare(results, n_rows, kind):
     assert (ours["n_transactions"].to_numpy() == theirs["n_transactions"].to_numpy()).all()
     assert (ours["last_date"].to_numpy() == theirs["last_date"].to_numpy()).all()
     np.testing.assert_allclose(ours["amount"], theirs["amount"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("negative", ["reject", "net"])
+@pytest.mark.parametrize("n_rows", SIZES.values())
+def test_negative_modes(benchmark, request, n_rows, negative):
+    """``negative="net"`` beside ``"reject"`` on the same Parquet invoices (none negative:
+    the cost of the mode itself — counting negative amounts, judging each link's sign)."""
+    opt_in(request, n_rows)
+    paths = invoices(n_rows, "parquet")
+    benchmark.group = f"ingest negative= {n_rows:.0e} rows, parquet"
+    cpu = {}
+
+    def run():
+        start = cpu_seconds()
+        links = cg.ingest_transactions(glob_of(paths), date="date", memory_limit=MEMORY_LIMIT,
+                                       negative=negative)
+        cpu["s"] = round(cpu_seconds() - start, 2)
+        return links
+
+    links = benchmark.pedantic(run, rounds=3 if n_rows <= 10**6 else 1, iterations=1)
+    benchmark.extra_info["cpu_s"] = cpu["s"]
+    print(f"\nnegative={negative} {n_rows:.0e}: CPU {cpu['s']} s")
+    assert links.attrs["transactions"] == n_rows and not links.attrs["rejected"]
 
 
 _MEMORY_SCRIPT = textwrap.dedent(

@@ -24,12 +24,15 @@ from pathlib import Path
 
 from ._text_files import mostly_utf8
 from ._transaction_sql import AMOUNT_SCALE, literal
+from ._vocabulary import INGEST_COLUMN_ALIASES
 from .errors import ChainDataError
 from .schema import COLUMN_ALIASES, ChainDataWarning
 
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 _CHUNK = 1 << 24  # bytes read at a time when checking or transcoding a CSV file
+# the headers a role's column may have: the links table's, and those of VAT invoice exports
+_ALIASES = {**COLUMN_ALIASES, **INGEST_COLUMN_ALIASES}
 
 
 @dataclass(frozen=True)
@@ -219,11 +222,12 @@ def with_columns(con, files: list[TransactionFile], roles: dict) -> list[Transac
 
 def _find_column(columns, wanted: str, path: Path) -> str:
     """The column named ``wanted`` (spaces around names ignored), or one whose Chinese
-    header the schema maps to it (``供应商ID`` for ``supplier_id``)."""
+    header the schema or a VAT export maps to it (``供应商ID`` or ``销方税号`` for
+    ``supplier_id``, ``开票日期`` for ``date``)."""
     exact = [c for c in columns if str(c).strip() == wanted.strip()]
     if exact:
         return exact[0]
-    aliased = [c for c in columns if COLUMN_ALIASES.get(str(c).strip().lower()) == wanted]
+    aliased = [c for c in columns if _ALIASES.get(str(c).strip().lower()) == wanted]
     if len(aliased) == 1:
         return aliased[0]
     found = ", ".join(map(str, columns)) or "none"

@@ -3,8 +3,10 @@
 Amounts are read as ``DECIMAL(38, AMOUNT_SCALE)`` and summed as decimals; ids are
 stripped and a spelling of "missing" (:data:`chaingraph._text_files.MISSING_SPELLINGS`)
 is missing; each row gets the first reason it is rejected for, in the order of
-:data:`chaingraph.ingest.REJECT_CAUSES`. The files themselves, and how DuckDB
-scans each, are in :mod:`chaingraph._transaction_files`.
+:data:`chaingraph.ingest.REJECT_CAUSES`. When negative amounts are netted, a link
+summing to zero or less gets one of :data:`chaingraph.ingest.LINK_REJECT_CAUSES`.
+The files themselves, and how DuckDB scans each, are in
+:mod:`chaingraph._transaction_files`.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ _THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
 # works on ``pairs``: it sorts them and, only where some id has surrounding
 # spaces or is a spelling of "missing" (NA, null, …), cleans the ids, rejects
 # what becomes missing or a self-transaction only then, and sums the pairs that
-# now share ids. Computed columns start with ``__cg_`` so that they never meet a
+# now share ids; when negative amounts are netted, it also rejects the links that
+# sum to zero or less. Computed columns start with ``__cg_`` so that they never meet a
 # file's own.
 
 
@@ -118,11 +121,13 @@ def _date_sql(col: str, tclass: str) -> tuple[str, str]:
     return value, f"{_stripped(text)} IS NULL"
 
 
-def _row_sql(file: TransactionFile, scan: str, file_number: str, *, original: bool = False) -> str:
+def _row_sql(file: TransactionFile, scan: str, file_number: str, *, net: bool,
+             original: bool = False) -> str:
     """Step 1 for one scan: a row per transaction, with the columns ``__cg_s``,
     ``__cg_c`` (ids as read), ``__cg_a`` (amount), ``__cg_rounded``, ``__cg_d``
     (date), ``__cg_file`` and ``__cg_reason``; with ``original``, also every column
     of the file as text and ``__cg_row`` (the row's number in the file).
+    ``net``: a negative amount is a valid row (netted), not ``negative_amount``.
     """
     cols = {role: (_name(col), tclass) for role, col, tclass in file.roles}
     inner = [f"{_id_sql(*cols['supplier'])} AS __cg_s", f"{_id_sql(*cols['customer'])} AS __cg_c"]
@@ -135,8 +140,9 @@ def _row_sql(file: TransactionFile, scan: str, file_number: str, *, original: bo
         inner += [f"{cols['amount'][0]} AS __cg_a_raw"]
         outer += [f"{value} AS __cg_a"]
         checks += [("__cg_a IS NULL",
-                    f"CASE WHEN {missing} THEN 'missing_amount' ELSE 'non_numeric_amount' END"),
-                   ("__cg_a < 0", "'negative_amount'")]
+                    f"CASE WHEN {missing} THEN 'missing_amount' ELSE 'non_numeric_amount' END")]
+        if not net:
+            checks += [("__cg_a < 0", "'negative_amount'")]
     if "date" in cols:
         value, missing = _date_sql("__cg_d_raw", cols["date"][1])
         inner += [f"{cols['date'][0]} AS __cg_d_raw"]
@@ -160,10 +166,11 @@ def _final_reason(s: str, c: str, reason: str) -> str:
             f"WHEN {s} = {c} THEN 'self_transaction' END")
 
 
-def pairs_sql(files: list[TransactionFile], roles: dict, by_year: bool) -> str:
+def pairs_sql(files: list[TransactionFile], roles: dict, by_year: bool, *, net: bool) -> str:
     """Step 1: every row of every file, summed by (supplier, customer, year, reason, file).
 
-    ``file`` (the position in ``files``) is kept for rejected rows only.
+    ``file`` (the position in ``files``) is kept for rejected rows only. ``net``: negative
+    amounts are summed too, and counted in ``n_negative``.
     """
     parts = []
     groups: dict[tuple, list[int]] = {}
@@ -176,7 +183,8 @@ def pairs_sql(files: list[TransactionFile], roles: dict, by_year: bool) -> str:
         index = "[" + ", ".join(map(str, members)) + "]"
         number = (str(members[0]) if len(members) == 1
                   else f"list_extract({index}, CAST(file_index AS INTEGER) + 1)")
-        parts.append(_row_sql(first, first.scan([files[i].read_path for i in members]), number))
+        parts.append(_row_sql(first, first.scan([files[i].read_path for i in members]), number,
+                              net=net))
     keys = ["__cg_s AS s", "__cg_c AS c"] + (["year(__cg_d) AS y"] if by_year else [])
     keys += ["__cg_reason AS reason",
              "CASE WHEN __cg_reason IS NULL THEN NULL ELSE __cg_file END AS file"]
@@ -184,15 +192,20 @@ def pairs_sql(files: list[TransactionFile], roles: dict, by_year: bool) -> str:
     if "date" in roles:
         values += ["min(__cg_d) AS first_date", "max(__cg_d) AS last_date"]
     values.append("count(*) FILTER (WHERE __cg_rounded) AS n_rounded")
+    if net and "amount" in roles:
+        values.append("count(*) FILTER (WHERE __cg_a < 0) AS n_negative")
     return (f"SELECT {', '.join(keys + values)} FROM ({' UNION ALL '.join(parts)}) "
             f"GROUP BY ALL")
 
 
-def links_sql(roles: dict, by_year: bool, *, clean_ids: bool) -> str:
+def links_sql(roles: dict, by_year: bool, *, clean_ids: bool, net: bool) -> str:
     """Step 2: the links from ``pairs``, valid ones first, sorted; rejected rows by reason
     and file (``file`` NULL for rows rejected only here, whose file step 1 did not keep).
 
     ``clean_ids``: strip the ids and judge them again, then sum pairs that now agree.
+    ``net`` (with amounts): a link whose amounts, negative ones among them, sum to less
+    than zero is rejected as ``negative_net``, to zero as ``zero_net``, keeping its ids,
+    year, row count and (in ``net_amount``, as exact decimal text) its sum.
     """
     if clean_ids:
         source = (f"SELECT *, {_final_reason('ts', 'tc', 'reason')} AS final FROM "
@@ -206,19 +219,38 @@ def links_sql(roles: dict, by_year: bool, *, clean_ids: bool) -> str:
         keys.append(f"CASE WHEN {valid} THEN y END AS year")
     keys += ["final AS reason", "file"]
     sums = {"amount": "sum(amount)", "n_transactions": "sum(n)", "first_date": "min(first_date)",
-            "last_date": "max(last_date)", "n_rounded": "sum(n_rounded)"}
+            "last_date": "max(last_date)", "n_rounded": "sum(n_rounded)",
+            "n_negative": "sum(n_negative)"}
     if not clean_ids:  # one row of pairs per link: nothing to sum
         sums = {"amount": "amount", "n_transactions": "n", "first_date": "first_date",
-                "last_date": "last_date", "n_rounded": "n_rounded"}
-    if "amount" not in roles:
-        del sums["amount"]
-    if "date" not in roles:
-        del sums["first_date"], sums["last_date"]
-    values = [f"CAST({sums.pop('amount')} AS DOUBLE) AS amount"] if "amount" in sums else []
-    values += [f"{sql} AS {name}" for name, sql in sums.items()]
-    order = ["reason NULLS FIRST", "supplier_id", "customer_id"] + (["year"] if by_year else [])
+                "last_date": "last_date", "n_rounded": "n_rounded", "n_negative": "n_negative"}
+    net = net and "amount" in roles
+    for name, kept in (("amount", "amount" in roles), ("first_date", "date" in roles),
+                       ("last_date", "date" in roles), ("n_negative", net)):
+        if not kept:
+            del sums[name]
     group = " GROUP BY ALL" if clean_ids else ""
-    return f"SELECT {', '.join(keys + values)} FROM ({source}){group} ORDER BY {', '.join(order)}"
+    summed = f"SELECT {', '.join(keys + [f'{sql} AS {name}' for name, sql in sums.items()])} " \
+             f"FROM ({source}){group}"
+    reason, extra = "reason", ""
+    if net:
+        link_cause = ("CASE WHEN amount < 0 THEN 'negative_net' "
+                      "WHEN amount = 0 AND n_negative > 0 THEN 'zero_net' END")
+        reason = f"COALESCE(reason, {link_cause})"
+        extra = (f", CASE WHEN reason IS NULL AND {link_cause} IS NOT NULL "
+                 f"THEN {_decimal_text('amount')} END AS net_amount")
+    replaced = [f"{reason} AS reason"]
+    if "amount" in sums:
+        replaced.append("CAST(amount AS DOUBLE) AS amount")
+    order = ["reason NULLS FIRST", "supplier_id", "customer_id"] + (["year"] if by_year else [])
+    return (f"SELECT * REPLACE ({', '.join(replaced)}){extra} FROM ({summed}) "
+            f"ORDER BY {', '.join(order)}")
+
+
+def _decimal_text(value: str) -> str:
+    """SQL: a DECIMAL as text without trailing zeros (-93.500000 → '-93.5', 0 → '0')."""
+    return (f"CASE WHEN {value} = 0 THEN '0' "
+            f"ELSE rtrim(rtrim(CAST({value} AS VARCHAR), '0'), '.') END")
 
 
 def dirty_ids_sql() -> str:
@@ -226,17 +258,42 @@ def dirty_ids_sql() -> str:
     return f"SELECT count(*) FROM pairs WHERE {_needs_cleaning('s')} OR {_needs_cleaning('c')}"
 
 
-def rejects_sql(files: list[TransactionFile], path: Path) -> str:
-    """COPY the rejected rows of ``files``, every column as text, to ``path``, in file order."""
+def rejects_sql(files: list[TransactionFile], path: Path, *, net: bool,
+                rejected_links: str | None = None, by_year: bool = False) -> str:
+    """COPY the rejected rows of ``files``, every column as text, to ``path``, in file order.
+
+    ``rejected_links``: a table of the links rejected whole (``supplier_id``,
+    ``customer_id``, ``year`` with ``by_year``, ``reason``, ``net_amount``,
+    ``n_transactions``); each valid row of such a link is written with the link's
+    reason and, in ``link_supplier_id``, ``link_customer_id``, ``link_year``,
+    ``link_net_amount`` and ``link_rows``, the link it was netted into.
+    """
     parts = []
     for order, f in enumerate(files):
         rows = _row_sql(f, f.scan([f.read_path], numbered=True), literal(str(f.path)),
-                        original=True)
+                        net=net, original=True)
         reason = _final_reason(_stripped("__cg_s"), _stripped("__cg_c"), "__cg_reason")
         keep = ", ".join(_name(c) for c in f.columns)
-        parts.append(f"SELECT * FROM (SELECT {keep}, {reason} AS reject_reason, __cg_file AS "
-                     f"source_file, __cg_row AS source_row, {order} AS __cg_order FROM ({rows})) "
-                     f"WHERE reject_reason IS NOT NULL")
+        if rejected_links is None:
+            parts.append(f"SELECT * FROM (SELECT {keep}, {reason} AS reject_reason, __cg_file AS "
+                         f"source_file, __cg_row AS source_row, {order} AS __cg_order FROM "
+                         f"({rows})) WHERE reject_reason IS NOT NULL")
+            continue
+        match = ["r.__cg_reason IS NULL", "l.supplier_id = r.__cg_ts", "l.customer_id = r.__cg_tc"]
+        link = ["l.supplier_id AS link_supplier_id", "l.customer_id AS link_customer_id"]
+        if by_year:
+            match.append("l.year = r.__cg_y")
+            link.append("l.year AS link_year")
+        link += ["l.net_amount AS link_net_amount", "l.n_transactions AS link_rows"]
+        year = ", year(__cg_d) AS __cg_y" if by_year else ""
+        judged = (f"SELECT {keep}, {reason} AS __cg_reason, {_stripped('__cg_s')} AS __cg_ts, "
+                  f"{_stripped('__cg_c')} AS __cg_tc{year}, __cg_file AS source_file, "
+                  f"__cg_row AS source_row FROM ({rows})")
+        parts.append(
+            f"SELECT * FROM (SELECT {', '.join('r.' + _name(c) for c in f.columns)}, "
+            f"COALESCE(r.__cg_reason, l.reason) AS reject_reason, r.source_file, r.source_row, "
+            f"{', '.join(link)}, {order} AS __cg_order FROM ({judged}) AS r LEFT JOIN "
+            f"{rejected_links} AS l ON {' AND '.join(match)}) WHERE reject_reason IS NOT NULL")
     fmt = "FORMAT parquet" if path.suffix.lower() == ".parquet" else "FORMAT csv, HEADER true"
     query = " UNION ALL BY NAME ".join(f"({p})" for p in parts)
     return (f"COPY (SELECT * EXCLUDE (__cg_order) FROM ({query}) ORDER BY __cg_order, source_row) "

@@ -118,6 +118,14 @@ COLUMN_ALIASES: dict[str, str] = {
     "金额": "amount", "交易额": "amount", "采购额": "amount",
     "年份": "year", "产品": "product",
 }
+#: Column names of Chinese VAT invoice exports (增值税发票 清单), read by ``ingest_transactions``
+#: only (beside :data:`COLUMN_ALIASES`): the seller's and the buyer's taxpayer id, the date
+#: issued. 金额 (the amount before tax) is in :data:`COLUMN_ALIASES` already.
+INGEST_COLUMN_ALIASES: dict[str, str] = {
+    "销方税号": "supplier_id", "销方纳税人识别号": "supplier_id",
+    "购方税号": "customer_id", "购方纳税人识别号": "customer_id",
+    "开票日期": "date",
+}
 #: Column names as found in Chinese spreadsheets that mean a canonical name in one table only.
 TABLE_COLUMN_ALIASES: dict[str, dict[str, str]] = {
     "presence": {"份额": "share", "市场份额": "share", "产值": "amount", "可忽略": "negligible"},

@@ -384,20 +384,26 @@ def assign_command(register, template, min_score, text, code, sheet, fmt, output
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="Links file to write: .parquet or .csv (UTF-8).")
 @click.option("--supplier", default="supplier_id", show_default=True, metavar="COL",
-              help="Column of the selling firm's id (供应商ID also matches).")
+              help="Column of the selling firm's id (供应商ID, 销方税号 also match).")
 @click.option("--customer", default="customer_id", show_default=True, metavar="COL",
-              help="Column of the buying firm's id (客户ID also matches).")
+              help="Column of the buying firm's id (客户ID, 购方税号 also match).")
 @click.option("--amount", default="amount", show_default=True, metavar="COL",
               help="Column of the amount (金额 also matches).")
 @click.option("--date", default=None, metavar="COL",
               help="Column of the transaction date: adds first_date and last_date.")
 @click.option("--by-year", is_flag=True, help="One link per supplier, customer and year (needs --date).")
+@click.option("--negative", type=click.Choice(["reject", "net"]), default="reject",
+              show_default=True,
+              help="A negative amount (a red-letter invoice, 红字发票): a rejected row, or netted "
+                   "with its pair's (and year's) other amounts; a link netting to zero or less is "
+                   "then rejected whole (negative_net, zero_net).")
 @click.option("--memory-limit", default=None, metavar="SIZE",
               help="Memory for DuckDB, e.g. 2GB; beyond it the work spills to disk.")
 @click.option("--rejects", type=click.Path(path_type=Path), default=None,
               help="Write the rejected rows here (.csv or .parquet) with the reason for each.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def ingest(sources, output, supplier, customer, amount, date, by_year, memory_limit, rejects, quiet):
+def ingest(sources, output, supplier, customer, amount, date, by_year, negative, memory_limit,
+           rejects, quiet):
     """Links from invoice-level transactions (交易流水): one row per supplier→customer pair.
 
     SOURCES are CSV or Parquet files, folders or quoted glob patterns, e.g.
@@ -414,7 +420,8 @@ def ingest(sources, output, supplier, customer, amount, date, by_year, memory_li
     try:
         links = ingest_transactions(
             list(sources), supplier=supplier, customer=customer, amount=amount, date=date,
-            by_year=by_year, memory_limit=memory_limit, rejects=rejects, progress=not quiet)
+            by_year=by_year, negative=negative, memory_limit=memory_limit, rejects=rejects,
+            progress=not quiet)
     except ImportError as exc:
         raise click.ClickException(str(exc)) from None
     except ValueError as exc:
@@ -429,8 +436,11 @@ def ingest(sources, output, supplier, customer, amount, date, by_year, memory_li
     else:
         links.to_csv(output, index=False, encoding="utf-8")
     n_rejected = sum(links.attrs["rejected"].values())
+    n_netted = links.attrs["netted"]
+    notes = ([f"{n_netted:,} negative netted"] if n_netted else []) + \
+        ([f"{n_rejected:,} rejected"] if n_rejected else [])
     click.echo(f"wrote {output}: {len(links):,} links from {links.attrs['transactions']:,} "
-               f"transactions" + (f" ({n_rejected:,} rejected)" if n_rejected else ""))
+               f"transactions" + (f" ({', '.join(notes)})" if notes else ""))
 
 
 @cli.command()

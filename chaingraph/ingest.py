@@ -20,6 +20,11 @@ Design choices, so that nothing changes without a word:
   of :data:`REJECT_CAUSES` that applies; the counts by cause are in a
   :class:`~chaingraph.schema.ChainDataWarning` and in ``links.attrs``, and
   ``rejects=PATH`` writes the rows themselves out.
+- **Red-letter invoices (红字发票) are rejected or netted, as asked.** By
+  default a negative amount is a rejected row, as it always was; with
+  ``negative="net"`` it is summed with its pair's other amounts, as a tax
+  ledger nets it, and a link whose sum is then zero or less is rejected
+  whole (:data:`LINK_REJECT_CAUSES`), never clipped or dropped without a word.
 - **Files as chaingraph reads them elsewhere.** CSV text as UTF-8, UTF-8
   with BOM, UTF-16 with BOM or GB18030/GBK, decided as
   :func:`chaingraph._text_files.decode_bytes` does (but reading the file in chunks);
@@ -44,7 +49,8 @@ from ._transaction_files import TransactionFile, file_error, inspect_file, resol
 from ._transaction_sql import AMOUNT_SCALE, dirty_ids_sql, links_sql, pairs_sql, rejects_sql
 from .schema import ChainDataWarning
 
-__all__ = ["ingest_transactions", "REJECT_CAUSES", "AMOUNT_SCALE"]
+__all__ = ["ingest_transactions", "REJECT_CAUSES", "LINK_REJECT_CAUSES", "NEGATIVE_MODES",
+           "AMOUNT_SCALE"]
 
 #: Why a transaction is not summed, in the order the checks are made: a row with
 #: several problems is counted once, under the first that applies.
@@ -59,6 +65,17 @@ REJECT_CAUSES = (
     "self_transaction",     # supplier and customer are the same firm
 )
 
+#: Why a link is not kept with ``negative="net"``: the valid rows of a pair (and year)
+#: sum, red-letter invoices netted, to below zero or, some of them negative, to zero.
+#: Each of its rows counts under the cause.
+LINK_REJECT_CAUSES = (
+    "negative_net",         # the link's amounts sum to less than zero
+    "zero_net",             # they sum to exactly zero, negative amounts among them
+)
+
+#: What ``negative=`` accepts: a negative amount is a rejected row, or netted.
+NEGATIVE_MODES = ("reject", "net")
+
 _EXTRA = "pip install 'chaingraph[scale]'"
 
 
@@ -70,6 +87,7 @@ def ingest_transactions(
     amount: str | None = "amount",
     date: str | None = None,
     by_year: bool = False,
+    negative: str = "reject",
     memory_limit: str | int | None = None,
     rejects=None,
     progress: bool = False,
@@ -111,13 +129,8 @@ def ingest_transactions(
         are missing, as are such amounts and dates.
     amount : str or None
         Column of the transaction amount (金额 also matches). ``None``: no
-        amounts, only counts (and no ``amount`` column out). A negative
-        amount is rejected (``negative_amount``), red-letter invoices
-        (红字发票) too: the invoice a red-letter one cancels is *not*
-        matched and stays in its link's sum (blue 100 on 2019-03-05, red
-        −100 on 2020-01-02: the link has 100 in 2019 and the red one is
-        a rejected row, named with its file and line in ``rejects``).
-        Zero amounts are valid transactions.
+        amounts, only counts (and no ``amount`` column out). Zero amounts
+        are valid transactions; negative ones are as ``negative`` says.
     date : str, optional
         Column of the transaction date: a date or timestamp column, or text
         such as ``2024-03-05``, ``2024/3/5``, ``20240305``, ``2024年3月5日``
@@ -128,6 +141,22 @@ def ingest_transactions(
         ``05/03/2024`` are rejected, never guessed.
     by_year : bool
         One link per supplier, customer and calendar year of ``date``.
+    negative : {"reject", "net"}
+        What a negative amount is — usually a red-letter invoice (红字发票)
+        cancelling all or part of an earlier blue one.
+
+        - ``"reject"`` (default): a rejected row (``negative_amount``). The
+          blue invoice it cancels is not matched and stays in its link's sum,
+          which is then overstated.
+        - ``"net"``: summed with the other amounts of its pair (and year,
+          with ``by_year``), as a tax ledger nets it; ``n_transactions``
+          counts it. A link whose amounts then sum to less than zero is
+          rejected whole as ``negative_net``, one that sums to exactly zero
+          with a negative amount among them as ``zero_net`` (a link of zero
+          amounts alone is kept): each of its rows counts under that cause.
+          With ``by_year`` a red-letter invoice nets only within its own
+          year: one in January cancelling a December invoice leaves
+          December's link whole and makes January's negative (example below).
     memory_limit : str or int, optional
         DuckDB's memory limit (``"2GB"``, or bytes); beyond it the grouping
         spills to a temporary folder (in ``TMPDIR``), removed afterwards.
@@ -137,7 +166,11 @@ def ingest_transactions(
         Write the rejected rows here (``.parquet``, else CSV in UTF-8): every
         original column as text, plus ``reject_reason``, ``source_file`` and
         ``source_row`` (the line in a CSV file, whose header is line 1; the
-        row, from 1, in a Parquet file).
+        row, from 1, in a Parquet file). With ``negative="net"``, the rows of
+        a link rejected whole are written too, each with the link in
+        ``link_supplier_id``, ``link_customer_id``, ``link_year`` (``by_year``
+        only), ``link_net_amount`` (its exact sum, as text) and ``link_rows``
+        (its number of rows); these columns are empty for rows rejected alone.
     progress : bool
         Show a progress bar (tqdm) while DuckDB works, after one second.
 
@@ -150,14 +183,20 @@ def ingest_transactions(
           of surrounding spaces;
         - ``year`` (int64): calendar year of the transactions (``by_year`` only);
         - ``amount`` (float64): sum of the amounts, exact before the one
-          conversion to float (unless ``amount=None``);
-        - ``n_transactions`` (int64): transactions summed;
+          conversion to float (unless ``amount=None``); above zero where
+          negative amounts are netted, or zero from zero amounts alone;
+        - ``n_transactions`` (int64): transactions summed (netted negative
+          ones included);
         - ``first_date``, ``last_date`` (datetime64): earliest and latest
           transaction date (only with ``date``).
 
         ``links.attrs`` holds ``transactions`` (rows read), ``rejected``
-        (``{cause: rows}`` for each cause that occurred),
-        ``amounts_rounded`` (amounts with more than six decimal places) and
+        (``{cause: rows}`` for each cause that occurred, links rejected
+        whole counted by their rows, so that ``transactions`` =
+        ``n_transactions.sum()`` + the sum of ``rejected``), ``rejected_links``
+        (``{cause: links}`` of :data:`LINK_REJECT_CAUSES`), ``netted``
+        (negative amounts summed into the links returned), ``amounts_rounded``
+        (amounts with more than six decimal places) and
         ``ids_alike`` (how many firm ids are written in more than one way,
         differing only in letter case or spaces: kept apart, with a warning). The
         table can be passed as it is to :meth:`ChainGraph.from_frames
@@ -170,13 +209,17 @@ def ingest_transactions(
         no file, a column missing from a file (naming the file and column), a
         file named twice or with the same bytes as another (a copy, whose
         rows would be counted twice).
+    ValueError
+        ``negative`` other than ``"reject"`` or ``"net"``; ``by_year`` without ``date``.
     ImportError
         DuckDB is not installed.
 
     Warns
     -----
     ChainDataWarning
-        When rows are rejected (counts by cause) or amounts rounded, and when
+        When rows are rejected (counts by cause; links rejected whole are
+        named, a few, with their net amount and rows; negative amounts
+        rejected bring a pointer to ``negative="net"``) or amounts rounded, and when
         firm ids are written in more than one way (``91370100ABC``,
         ``91370100abc``, ``9137 0100ABC``), naming some.
 
@@ -216,10 +259,47 @@ def ingest_transactions(
     0           A           B     0.3               2
     >>> out.attrs["rejected"]
     {'negative_amount': 1}
+
+    Red-letter invoices netted, by year, in a VAT export (销方税号, 购方税号 and
+    金额 are found for the supplier, customer and amount). S sold B 100 and 5
+    in 2019 and 7 on 2020-01-01, then cancelled the 100 on 2020-01-02; S sold
+    C 30 and cancelled it. Per pair and year: S→B 2019 = 100 + 5 = 105 (kept);
+    S→B 2020 = 7 − 100 = −93 (rejected, ``negative_net``, 2 rows); S→C 2020 =
+    30 − 30 = 0 (rejected, ``zero_net``, 2 rows). The report reconciles:
+    6 rows = 2 summed + 2 + 2 rejected.
+
+    >>> with open(path, "w", encoding="utf-8") as f:
+    ...     _ = f.write("销方税号,购方税号,开票日期,金额\\n"
+    ...                 "S,B,2019-03-05,100\\nS,B,2019-12-31,5\\nS,B,2020-01-01,7\\n"
+    ...                 "S,B,2020-01-02,-100\\nS,C,2020-02-01,30\\nS,C,2020-02-03,-30\\n")
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     out = cg.ingest_transactions(path, date="开票日期", by_year=True, negative="net")
+    >>> out[["supplier_id", "customer_id", "year", "amount", "n_transactions"]]
+      supplier_id customer_id  year  amount  n_transactions
+    0           S           B  2019   105.0               2
+    >>> out.attrs["rejected"], out.attrs["rejected_links"]
+    ({'negative_net': 2, 'zero_net': 2}, {'negative_net': 1, 'zero_net': 1})
+
+    Without ``by_year`` the red-letter invoice nets against 2019's 100:
+    S→B = 105 + 7 − 100 = 12 from 4 rows, one of them netted.
+
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     out = cg.ingest_transactions(path, negative="net")
+    >>> out[["supplier_id", "customer_id", "amount", "n_transactions"]]
+      supplier_id customer_id  amount  n_transactions
+    0           S           B    12.0               4
+    >>> out.attrs["netted"], out.attrs["rejected"]
+    (1, {'zero_net': 2})
     """
+    if negative not in NEGATIVE_MODES:
+        raise ValueError(f"negative={negative!r}: use 'reject' (a negative amount is a rejected "
+                         "row) or 'net' (summed with its pair's other invoices)")
     duckdb = _import_duckdb()
     if by_year and date is None:
         raise ValueError("by_year=True needs date=COLUMN: the year is that of the transaction date")
+    net = negative == "net"
     roles = {"supplier": supplier, "customer": customer, "amount": amount, "date": date}
     roles = {role: col for role, col in roles.items() if col is not None}
     files = [inspect_file(p) for p in resolve_files(source)]
@@ -228,25 +308,37 @@ def ingest_transactions(
         con = _connect(duckdb, memory_limit, Path(tmp) / "spill")
         try:
             files = with_columns(con, files, roles)
-            _run(con, f"CREATE TEMP TABLE pairs AS {pairs_sql(files, roles, by_year)}", files,
-                 progress, fetch=False)
+            _run(con, f"CREATE TEMP TABLE pairs AS {pairs_sql(files, roles, by_year, net=net)}",
+                 files, progress, fetch=False)
             dirty = con.execute(dirty_ids_sql()).fetchall()[0][0] > 0
-            table = _run(con, links_sql(roles, by_year, clean_ids=dirty), files, False)
-            links, rejected, n_rounded = _split(table, by_year, "amount" in roles, "date" in roles)
+            table = _run(con, links_sql(roles, by_year, clean_ids=dirty, net=net), files, False)
+            links, rejected, n_rounded, n_netted, bad_links = _split(
+                table, by_year, "amount" in roles, "date" in roles)
             n_read = int(links["n_transactions"].sum()) + sum(rejected.values())
             counts = _counts_by_cause(rejected)
             if counts and rejects is not None:
                 # only the files with rejected rows, unless some were rejected only in step 2
+                # or some links were (their rows may be in any file)
                 where = {file for _, file in rejected}
                 chosen = files if None in where else [files[i] for i in sorted(where)]
+                table_name = None
+                if bad_links is not None:
+                    table_name = "__cg_rejected_links"
+                    con.register(table_name, bad_links)
                 Path(rejects).parent.mkdir(parents=True, exist_ok=True)
-                _run(con, rejects_sql(chosen, Path(rejects)), files, progress, fetch=False)
+                _run(con, rejects_sql(chosen, Path(rejects), net=net, rejected_links=table_name,
+                                      by_year=by_year), files, progress, fetch=False)
         finally:
             con.close()
     alike = _ids_alike(links)
-    links.attrs.update(transactions=n_read, rejected=counts, amounts_rounded=n_rounded,
-                       ids_alike=len(alike))
-    _warn(counts, n_read, n_rounded, rejects)
+    link_counts = {}
+    if bad_links is not None:
+        reasons = bad_links["reason"].to_pylist()
+        link_counts = {cause: reasons.count(cause) for cause in LINK_REJECT_CAUSES
+                       if cause in reasons}
+    links.attrs.update(transactions=n_read, rejected=counts, rejected_links=link_counts,
+                       netted=n_netted, amounts_rounded=n_rounded, ids_alike=len(alike))
+    _warn(counts, n_read, n_rounded, rejects, bad_links)
     _warn_alike(alike)
     return links
 
@@ -354,7 +446,9 @@ class _Progress:
 
 
 def _split(table, by_year: bool, has_amount: bool, has_date: bool):
-    """The links, the rejected counts ``{(cause, file): rows}`` and the rounded amounts.
+    """The links, the rejected counts ``{(cause, file): rows}``, the rounded amounts, the
+    negative amounts netted into the links and (with netting, else None) the links
+    rejected whole, as an Arrow table.
 
     The valid rows (``reason`` NULL) come first in ``table``.
     """
@@ -363,12 +457,22 @@ def _split(table, by_year: bool, has_amount: bool, has_date: bool):
 
     n_valid = table["reason"].null_count
     good, bad = table.slice(0, n_valid), table.slice(n_valid)
-    rejected = {
-        (cause, file): int(n)
-        for cause, file, n in zip(bad["reason"].to_pylist(), bad["file"].to_pylist(),
-                                  bad["n_transactions"].to_pylist())
-    }
+    rejected: dict[tuple, int] = {}
+    for cause, file, n in zip(bad["reason"].to_pylist(), bad["file"].to_pylist(),
+                              bad["n_transactions"].to_pylist()):
+        rejected[cause, file] = rejected.get((cause, file), 0) + int(n)
     n_rounded = int(pc.sum(good["n_rounded"]).as_py() or 0)
+    netting = "n_negative" in table.column_names
+    n_netted = int(pc.sum(good["n_negative"]).as_py() or 0) if netting else 0
+    bad_links = None
+    if netting:
+        whole = bad.filter(pc.is_in(bad["reason"], value_set=pa.array(LINK_REJECT_CAUSES)))
+        kept = {"supplier_id": whole["supplier_id"], "customer_id": whole["customer_id"]}
+        if by_year:
+            kept["year"] = pc.cast(whole["year"], pa.int64())
+        kept.update(reason=whole["reason"], net_amount=whole["net_amount"],
+                    n_transactions=pc.cast(whole["n_transactions"], pa.int64()))
+        bad_links = pa.table(kept)
     columns = {"supplier_id": good["supplier_id"], "customer_id": good["customer_id"]}
     if by_year:
         columns["year"] = pc.cast(good["year"], pa.int64())
@@ -381,7 +485,7 @@ def _split(table, by_year: bool, has_amount: bool, has_date: bool):
     links = pa.table(columns).to_pandas(date_as_object=False)
     for col in ("supplier_id", "customer_id"):
         links[col] = links[col].astype("str" if _PANDAS3 else object)
-    return links, rejected, n_rounded
+    return links, rejected, n_rounded, n_netted, bad_links
 
 
 _PANDAS3 = int(pd.__version__.split(".")[0]) >= 3
@@ -391,10 +495,10 @@ def _counts_by_cause(rejected: dict) -> dict:
     totals = {}
     for (cause, _), n in rejected.items():
         totals[cause] = totals.get(cause, 0) + n
-    return {cause: totals[cause] for cause in REJECT_CAUSES if cause in totals}
+    return {cause: totals[cause] for cause in REJECT_CAUSES + LINK_REJECT_CAUSES if cause in totals}
 
 
-def _warn(counts: dict, n_read: int, n_rounded: int, rejects) -> None:
+def _warn(counts: dict, n_read: int, n_rounded: int, rejects, bad_links) -> None:
     if counts:
         total = sum(counts.values())
         detail = ", ".join(f"{n:,} {cause}" for cause, n in counts.items())
@@ -402,7 +506,7 @@ def _warn(counts: dict, n_read: int, n_rounded: int, rejects) -> None:
                  else "pass rejects=PATH (on the command line --rejects PATH) to write them out")
         warnings.warn(
             f"ingest: {total:,} of {n_read:,} transactions rejected and not summed "
-            f"({detail}); {where}",
+            f"({detail}){_links_left_out(bad_links)}{_red_letter_hint(counts)}; {where}",
             ChainDataWarning, stacklevel=3,
         )
     if n_rounded:
@@ -411,3 +515,25 @@ def _warn(counts: dict, n_read: int, n_rounded: int, rejects) -> None:
             f"rounded to {AMOUNT_SCALE} before summing",
             ChainDataWarning, stacklevel=3,
         )
+
+
+def _links_left_out(bad_links, shown: int = 3) -> str:
+    """The warning's words on links rejected whole (netting to zero or below), naming some."""
+    if bad_links is None or bad_links.num_rows == 0:
+        return ""
+    n = bad_links.num_rows
+    rows = bad_links.slice(0, shown).to_pylist()
+    named = "; ".join(
+        f"{r['supplier_id']}→{r['customer_id']}" + (f" {r['year']}" if "year" in r else "")
+        + f": net {r['net_amount']} from {r['n_transactions']:,} rows" for r in rows)
+    return (f"; {n:,} {'link sums' if n == 1 else 'links sum'} to zero or less once negative "
+            f"amounts are netted ({named}{'; …' if n > shown else ''}) and "
+            f"{'is' if n == 1 else 'are'} left out whole, not clipped to zero: {'its' if n == 1 else 'their'} rows are the "
+            "negative_net and zero_net ones")
+
+
+def _red_letter_hint(counts: dict) -> str:
+    if "negative_amount" not in counts:
+        return ""
+    return ("; a negative amount is often a red-letter invoice (红字发票) cancelling one that is "
+            "summed: negative='net' (on the command line --negative net) nets them")

@@ -421,6 +421,185 @@ def test_red_letter_invoices_are_rejected_and_their_blue_ones_stay(tmp_path):
         ["-100.00", "negative_amount", "5"]]
 
 
+# --------------------------------------------------------------------------- #
+# red-letter invoices netted (negative="net")
+
+
+def reconciles(links):
+    """Rows read = rows summed into the links + rows rejected, by cause (links rejected whole
+    counted by their rows)."""
+    return links.attrs["transactions"] == int(links["n_transactions"].sum()) + sum(
+        links.attrs["rejected"].values())
+
+
+# VAT invoices of S to B across New Year: blue 20 (2019-06-01), blue 100 (2019-12-20), blue 7
+# (2020-01-01), red -100 (2020-01-10) cancelling the December one; and C to D, 50 in 2020
+ACROSS_NEW_YEAR = """supplier_id,customer_id,date,amount
+S,B,2019-06-01,20
+S,B,2019-12-20,100.00
+S,B,2020-01-01,7
+S,B,2020-01-10,-100.00
+C,D,2020-03-01,50
+"""
+
+
+def test_net_sums_red_letter_invoices_within_a_year(tmp_path):
+    # A→B in 2024: 100 + 250.50 - 50.25 (red, cancelling part of the 250.50) + 30 = 330.25
+    # from 4 invoices, one of them netted; A→C: 10 from 1
+    path = write(tmp_path / "t.csv", "supplier_id,customer_id,date,amount\n"
+                 "A,B,2024-01-05,100\nA,B,2024-02-01,250.50\nA,B,2024-02-20,-50.25\n"
+                 "A,B,2024-06-30,30\nA,C,2024-03-01,10\n")
+    for by_year in (False, True):
+        links = ingest(path, date="date", by_year=by_year, negative="net")
+        assert links[["supplier_id", "customer_id", "amount", "n_transactions"]].values.tolist() \
+            == [["A", "B", 330.25, 4], ["A", "C", 10.0, 1]]
+        assert links["first_date"].tolist()[0] == pd.Timestamp("2024-01-05")
+        assert links.attrs["netted"] == 1 and links.attrs["rejected"] == {}
+        assert links.attrs["rejected_links"] == {} and links.attrs["warnings"] == []
+        assert reconciles(links)
+
+
+def test_net_across_new_year_rejects_the_negative_year_and_keeps_the_other(tmp_path):
+    path = write(tmp_path / "t.csv", ACROSS_NEW_YEAR)
+    links = ingest(path, date="date", by_year=True, negative="net")
+    # S→B 2019 = 20 + 100 = 120 (2 rows, kept); S→B 2020 = 7 - 100 = -93 (2 rows): negative_net;
+    # C→D 2020 = 50 (kept). Rows: 5 = 2 + 1 kept + 2 in the rejected link
+    assert links[["supplier_id", "customer_id", "year", "amount", "n_transactions"]].values \
+        .tolist() == [["C", "D", 2020, 50.0, 1], ["S", "B", 2019, 120.0, 2]]
+    assert links.attrs["rejected"] == {"negative_net": 2}
+    assert links.attrs["rejected_links"] == {"negative_net": 1}
+    assert links.attrs["transactions"] == 5 and links.attrs["netted"] == 0 and reconciles(links)
+    [warning] = links.attrs["warnings"]
+    assert warning.startswith("ingest: 2 of 5 transactions rejected and not summed (2 negative_net); "
+                              "1 link sums to zero or less once negative amounts are netted "
+                              "(S→B 2020: net -93 from 2 rows) and is left out whole, not clipped "
+                              "to zero")
+    # without by_year the red one nets against December's blue one: 20 + 100 + 7 - 100 = 27
+    whole = ingest(path, date="date", negative="net")
+    assert whole[["supplier_id", "customer_id", "amount", "n_transactions"]].values.tolist() == [
+        ["C", "D", 50.0, 1], ["S", "B", 27.0, 4]]
+    assert whole.attrs["netted"] == 1 and whole.attrs["rejected"] == {} and reconciles(whole)
+
+
+def test_reject_is_the_default_and_unchanged(tmp_path):
+    path = write(tmp_path / "t.csv", ACROSS_NEW_YEAR)
+    default = ingest(path, date="date", by_year=True)
+    explicit = ingest(path, date="date", by_year=True, negative="reject")
+    pd.testing.assert_frame_equal(default, explicit)
+    # the red one rejected alone, December's 100 still summed: 2019 = 120, 2020 = 7
+    assert default[["supplier_id", "year", "amount", "n_transactions"]].values.tolist() == [
+        ["C", 2020, 50.0, 1], ["S", 2019, 120.0, 2], ["S", 2020, 7.0, 1]]
+    assert default.attrs["rejected"] == {"negative_amount": 1}
+    assert default.attrs["rejected_links"] == {} and default.attrs["netted"] == 0
+    [warning] = default.attrs["warnings"]
+    assert "negative='net' (on the command line --negative net) nets them" in warning
+    assert reconciles(default)
+
+
+def test_net_to_exactly_zero_is_a_rejected_link_and_zero_amounts_alone_are_kept(tmp_path):
+    # A→B: 0.1 + 0.2 - 0.3 is exactly 0 as decimals (5.551115123125783e-17 as floats): zero_net.
+    # A→C: two invoices of 0, no negative one: a link of amount 0, as with negative="reject".
+    # A→D: 5 - 0.000001 = 4.999999, kept
+    assert 0.1 + 0.2 - 0.3 != 0
+    path = write(tmp_path / "t.csv", "supplier_id,customer_id,amount\n"
+                 "A,B,0.1\nA,B,0.2\nA,B,-0.3\nA,C,0\nA,C,0.00\nA,D,5\nA,D,-0.000001\n")
+    links = ingest(path, negative="net", rejects=tmp_path / "rejects.csv")
+    assert links[["customer_id", "amount", "n_transactions"]].values.tolist() == [
+        ["C", 0.0, 2], ["D", 4.999999, 2]]
+    assert links.attrs["rejected"] == {"zero_net": 3}
+    assert links.attrs["rejected_links"] == {"zero_net": 1}
+    assert links.attrs["netted"] == 1 and reconciles(links)
+    assert "(A→B: net 0 from 3 rows)" in links.attrs["warnings"][0]
+    rejects = pd.read_csv(tmp_path / "rejects.csv", dtype=str, keep_default_na=False)
+    assert rejects[["amount", "reject_reason", "link_net_amount", "link_rows"]].values.tolist() == [
+        ["0.1", "zero_net", "0", "3"], ["0.2", "zero_net", "0", "3"], ["-0.3", "zero_net", "0", "3"]]
+
+
+def test_net_sums_stay_exact_decimals(tmp_path):
+    # blue and red invoices with two decimals as float64 in two files, in opposite orders:
+    # the sum is the exact decimal sum of the written cents, whatever the order; float
+    # running sums of the same numbers drift
+    rng = np.random.default_rng(11)
+    cents = rng.integers(1, 10**9, 20_000)
+    cents[::7] *= -1  # every seventh invoice red
+    exact = sum(Decimal(int(c)) / 100 for c in cents)
+    assert exact > 0
+    frame = pd.DataFrame({"supplier_id": "S", "customer_id": "C", "amount": cents / 100})
+    assert sum(frame["amount"].tolist()) != float(exact)  # the float way drifts
+    frame.to_parquet(tmp_path / "forward.parquet")
+    frame.iloc[::-1].to_parquet(tmp_path / "backward.parquet")
+    one = ingest(tmp_path / "forward.parquet", negative="net")
+    other = ingest(tmp_path / "backward.parquet", negative="net")
+    assert one["amount"].tolist() == other["amount"].tolist() == [float(exact)]
+    assert one.attrs["netted"] == len(cents[::7])
+    both = ingest(tmp_path / "*.parquet", negative="net")
+    assert both["amount"].tolist() == [float(2 * exact)]
+    # a link of 10^5 tenths and 10^5 red tenths nets to exactly zero
+    path = write(tmp_path / "tenths.csv",
+                 "supplier_id,customer_id,amount\n" + "A,B,0.1\nA,B,-0.1\n" * 10**5)
+    zero = ingest(path, negative="net")
+    assert zero.empty and zero.attrs["rejected"] == {"zero_net": 2 * 10**5}
+
+
+def test_net_rejects_file_names_each_row_with_its_link(tmp_path):
+    # S→B's 2020 invoices are in two files, one id typed with a space (" S"): 7 (a.csv line 3)
+    # and -100 (b.csv line 2) net to -93 from 2 rows; a.csv line 4 has no amount: rejected alone
+    folder = tmp_path / "invoices"
+    folder.mkdir()
+    write(folder / "a.csv", "supplier_id,customer_id,date,amount\n"
+          "S,B,2019-12-20,100\n S,B,2020-01-01,7\nS,B,2020-01-02,\n")
+    write(folder / "b.csv", "supplier_id,customer_id,date,amount\nS,B,2020-01-10,-100.00\n"
+          "C,D,2020-03-01,50\n")
+    for suffix in (".csv", ".parquet"):
+        out = tmp_path / f"rejects{suffix}"
+        links = ingest(folder / "*.csv", date="date", by_year=True, negative="net", rejects=out)
+        assert links[["supplier_id", "year", "amount"]].values.tolist() == [
+            ["C", 2020, 50.0], ["S", 2019, 100.0]]
+        assert links.attrs["rejected"] == {"missing_amount": 1, "negative_net": 2}
+        assert reconciles(links)
+        rejects = (pd.read_csv(out, dtype=str, keep_default_na=False) if suffix == ".csv"
+                   else pd.read_parquet(out, dtype_backend="numpy_nullable").astype("string")
+                   .fillna("").astype(str))
+        assert rejects.columns.tolist() == [
+            "supplier_id", "customer_id", "date", "amount", "reject_reason", "source_file",
+            "source_row", "link_supplier_id", "link_customer_id", "link_year", "link_net_amount",
+            "link_rows"]
+        link = ["S", "B", "2020", "-93", "2"]
+        assert rejects.drop(columns=["customer_id", "date"]).values.tolist() == [
+            [" S", "7", "negative_net", str(folder / "a.csv"), "3", *link],
+            ["S", "", "missing_amount", str(folder / "a.csv"), "4", "", "", "", "", ""],
+            ["S", "-100.00", "negative_net", str(folder / "b.csv"), "2", *link],
+        ]
+
+
+def test_negative_must_be_reject_or_net(tmp_path):
+    path = write(tmp_path / "t.csv", "supplier_id,customer_id,amount\nA,B,1\n")
+    with pytest.raises(ValueError, match=r"negative='clip': use 'reject' .* or 'net'"):
+        cg.ingest_transactions(path, negative="clip")
+    # without amounts there is nothing to net: counts as before
+    assert ingest(path, amount=None, negative="net")["n_transactions"].tolist() == [1]
+
+
+def test_vat_export_headers_are_found_by_ingest_only(tmp_path):
+    # two GBK exports of the tax system: 销方税号/购方税号 in one, the long 纳税人识别号 forms in
+    # the other; 开票日期 is the date, 金额 the amount. 2023: 10 + 5 = 15; 2024: 2.5
+    write(tmp_path / "a.csv", "销方税号,购方税号,开票日期,金额,税额\n"
+          "91370100AAA,91370200BBB,2023-05-01,10,1.3\n", encoding="gbk")
+    write(tmp_path / "b.csv", "发票代码,销方纳税人识别号,购方纳税人识别号,开票日期,金额\n"
+          "0371,91370100AAA,91370200BBB,2023-11-30,5\n0372,91370100AAA,91370200BBB,2024-01-02,2.5\n",
+          encoding="gbk")
+    links = ingest(tmp_path, date="date", by_year=True)
+    assert links[["supplier_id", "customer_id", "year", "amount", "n_transactions"]].values \
+        .tolist() == [["91370100AAA", "91370200BBB", 2023, 15.0, 2],
+                      ["91370100AAA", "91370200BBB", 2024, 2.5, 1]]
+    # the links table (read_chain) keeps its own headers
+    assert "销方税号" not in cg.schema.COLUMN_ALIASES and "开票日期" not in cg.schema.COLUMN_ALIASES
+    # both forms in one file: which is the supplier is not guessed
+    write(tmp_path / "c.csv", "销方税号,销方纳税人识别号,购方税号,金额\nA,A,B,1\n", encoding="gbk")
+    with pytest.raises(cg.ChainDataError, match="several columns could be 'supplier_id'"):
+        cg.ingest_transactions(tmp_path / "c.csv")
+
+
 @pytest.mark.parametrize("dtype", ["int64", "float64"])
 def test_dates_written_as_numbers(tmp_path, dtype):
     # 20191231 and 20200101 as numbers; pandas keeps whole numbers with a gap as floats
@@ -616,6 +795,31 @@ def test_cli_ingest(tmp_path):
     assert links[["supplier_id", "customer_id", "year", "amount", "n_transactions"]].values.tolist() \
         == [["A", "B", 2024, 1.0, 3], ["A", "C", 2024, 1237.0, 2]]
     assert len(pd.read_csv(tmp_path / "rejects.csv")) == 11
+
+
+def test_cli_ingest_negative(tmp_path):
+    write(tmp_path / "a.csv", ACROSS_NEW_YEAR)
+    args = ["ingest", str(tmp_path / "a.csv"), "-o", str(tmp_path / "links.csv"), "--date", "date",
+            "--quiet"]
+    result = CliRunner().invoke(cli, args + ["--by-year", "--negative", "net", "--rejects",
+                                             str(tmp_path / "rejects.csv")])
+    assert result.exit_code == 0, result.output
+    # S→B 2020 nets to 7 - 100 = -93: its 2 rows rejected; 2019 (120) and C→D (50) kept
+    assert result.stdout == (f"wrote {tmp_path / 'links.csv'}: 2 links from 5 transactions "
+                             "(2 rejected)\n")
+    assert "S→B 2020: net -93 from 2 rows" in result.stderr
+    assert pd.read_csv(tmp_path / "links.csv")["amount"].tolist() == [50.0, 120.0]
+    assert pd.read_csv(tmp_path / "rejects.csv")["reject_reason"].tolist() == ["negative_net"] * 2
+    result = CliRunner().invoke(cli, args + ["--negative", "net"])
+    # without --by-year: 20 + 100 + 7 - 100 = 27, the red invoice netted
+    assert result.stdout == (f"wrote {tmp_path / 'links.csv'}: 2 links from 5 transactions "
+                             "(1 negative netted)\n")
+    assert pd.read_csv(tmp_path / "links.csv")["amount"].tolist() == [50.0, 27.0]
+    result = CliRunner().invoke(cli, args)  # the default rejects the red invoice
+    assert result.stdout.endswith("(1 rejected)\n") and "--negative net" in result.stderr
+    result = CliRunner().invoke(cli, args + ["--negative", "clip"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "Invalid value for '--negative': 'clip' is not one of 'reject', 'net'" in result.stderr
 
 
 def test_cli_ingest_bad_input_exits_2_without_traceback(tmp_path):
