@@ -12,7 +12,9 @@ The rules (stated once here, used by :class:`chaingraph.ChainGraph`):
   firms' ``province`` column), a **city** (a value of the firms' ``city``
   column, 市/区 suffixes aside). A string that names a country and also a
   province or city of the data is taken as the country, the larger unit, and a
-  warning says so. A region that matches nothing in the data is taken as a
+  warning says so; but when ``home`` is another country, the string is the
+  province or city (``"Georgia"`` with ``home="US"`` and a state column). A
+  region that matches nothing in the data is taken as a
   province when the firms have a ``province`` column (a warning then says no
   firm is local), else as a city when they have a ``city`` column.
 * A country region is the home country: without ``home`` it sets it, and a
@@ -105,6 +107,11 @@ def resolve_region(region, home, firms: pd.DataFrame, info: TableInfo):
     city_hit = "city" in firms.columns and _matches(
         firms["city"], normalize_city(text), normalize_city).any()
     country = country_code(text)
+    if country is not None and home is not None and resolve_home(home) != country \
+            and (province_hit or city_hit):
+        # a state or city of the data named like another country (Georgia, for home="US"):
+        # the region cannot be that country, so it is the place the data names
+        country = None
     if country is not None:
         if home is not None and resolve_home(home) != country:
             raise ValueError(

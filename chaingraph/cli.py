@@ -353,7 +353,7 @@ def validate(path, region, home, unknown_firms):
 @click.option("--text", default="business_scope", show_default=True, metavar="COLUMN|none",
               help="Business-scope column (经营范围), or none to match by industry code only.")
 @click.option("--code", default="industry_code", show_default=True, metavar="COLUMN|none",
-              help="Industry-code column (国标行业/行业代码), or none to match by text only.")
+              help="Industry-code column (国标行业/行业代码/所属行业), or none to match by text only.")
 @click.option("--sheet", default=None, metavar="NAME", help="Excel sheet (default: the first).")
 @table_output
 def assign_command(register, template, min_score, text, code, sheet, fmt, output):

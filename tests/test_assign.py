@@ -178,6 +178,15 @@ def test_register_with_chinese_headers_and_credit_codes_as_ids():
     assert p["firm_id"].tolist()[0] == "91370200MA3C4P5K45"
 
 
+@pytest.mark.parametrize("header", ["所属行业", "国民经济行业分类"])
+def test_industry_column_headers_of_commercial_exports(header):
+    # 企查查-style exports call the GB/T 4754 column 所属行业; the code alone places the firm
+    reg = pd.DataFrame({"企业ID": ["a"], header: ["C3612 新能源车整车制造"], "经营范围": ["餐饮服务"]})
+    p = cg.assign_segments(reg, "nev")
+    assert p[["segment_id", "matched_by", "evidence"]].values.tolist() == [
+        ["vehicle", "code", "code: 3612"]]
+
+
 def test_bad_credit_code_names_the_row():
     reg = pd.DataFrame({"企业id": ["a", "b"], "统一社会信用代码": ["91350100M000100Y43",
                                                               "91350100M000100Y4Z"],
