@@ -77,7 +77,7 @@ FIRM_COLUMNS: dict[str, str] = {
     "country": "country",
     "size_class": "size_class",
     "employees": "count",
-    "revenue": "amount",
+    "revenue": "money",
     "designations": "text",
     "founded": "year",
     "founded_date": "date",
@@ -85,16 +85,16 @@ FIRM_COLUMNS: dict[str, str] = {
     "industry_code": "text",
     "business_scope": "text",
     "registered_capital": "capital",
-    "rd_expense": "amount",
+    "rd_expense": "money",
     "rd_staff_share": "fraction",
-    "main_business_revenue": "amount",
+    "main_business_revenue": "money",
     "main_business_growth": "number",
     "debt_ratio": "amount",
     "years_in_niche": "amount",
     "niche_market_share": "fraction",
     "global_rank": "count",
     "ip_class1": "count",
-    "equity_financing": "amount",
+    "equity_financing": "money",
     "strategic_emerging": "bool",
     "kind": "firm_kind",
 }
@@ -103,7 +103,7 @@ FIRM_COLUMNS: dict[str, str] = {
 LINK_COLUMNS: dict[str, str] = {
     "supplier_id": "id",
     "customer_id": "id",
-    "amount": "amount",
+    "amount": "money",
     "segment_id": "id",
     "product": "text",
     "year": "year",
@@ -115,7 +115,7 @@ PRESENCE_COLUMNS: dict[str, str] = {
     "firm_id": "id",
     "segment_id": "id",
     "share": "fraction",
-    "amount": "amount",
+    "amount": "money",
     "negligible": "bool",
 }
 
@@ -382,7 +382,7 @@ def check_amount_sums(links: pd.DataFrame, ends, ids: pd.Index, info: TableInfo)
 def check_column_totals(df: pd.DataFrame, kinds: dict[str, str], info: TableInfo) -> None:
     """Amount and count columns must add up to a finite total (they are summed by segment)."""
     for col, kind in kinds.items():
-        if kind not in ("amount", "count") or col not in df.columns:
+        if kind not in ("amount", "money", "count") or col not in df.columns:
             continue
         values = df[col].to_numpy(dtype="float64", na_value=np.nan)
         with np.errstate(over="ignore"):
@@ -458,6 +458,34 @@ def to_credit_code(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame)
 _CAPITAL = re.compile(
     r"^(?P<num>[+-]?\d+(?:\.\d+)?)\s*(?P<unit>万|亿)?\s*(?:元)?\s*(?:人民币|rmb|cny)?$"
 )
+#: A character that marks text as money written with its unit (5000万元, 1.2亿元, 800元).
+_MONEY_UNIT = re.compile(r"[万亿元]")
+
+
+def _in_wan_yuan(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame, what: str):
+    """Text amounts with or without a unit, in 万元 CNY; an unreadable one is an error naming
+    the rows."""
+    text = as_text(s).str.strip().str.lower().str.replace(",", "", regex=False)
+    values = np.full(len(text), np.nan)
+    bad = np.zeros(len(text), dtype=bool)
+    for i, cell in enumerate(text):
+        if not isinstance(cell, str) or cell == "":
+            continue
+        m = _CAPITAL.match(cell)
+        if m is None:
+            bad[i] = True
+            continue
+        scale = {"万": 1.0, "亿": 1e4}.get(m["unit"], 1.0)
+        if m["unit"] is None and ("元" in cell):
+            scale = 1e-4  # plain 元
+        values[i] = float(m["num"]) * scale
+    if bad.any():
+        raise info.error(
+            f"cannot read {what} {_examples(s[bad])} as 万元 CNY (give a number "
+            "in 万元, or text such as '5000万元人民币'; convert other currencies first)",
+            column, df, bad,
+        )
+    return pd.Series(values, index=s.index, name=s.name)
 
 
 def to_capital(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
@@ -471,29 +499,27 @@ def to_capital(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> 
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         out = s.astype("float64")
     else:
-        text = as_text(s).str.strip().str.lower().str.replace(",", "", regex=False)
-        values = np.full(len(text), np.nan)
-        bad = np.zeros(len(text), dtype=bool)
-        for i, cell in enumerate(text):
-            if not isinstance(cell, str) or cell == "":
-                continue
-            m = _CAPITAL.match(cell)
-            if m is None:
-                bad[i] = True
-                continue
-            scale = {"万": 1.0, "亿": 1e4}.get(m["unit"], 1.0)
-            if m["unit"] is None and ("元" in cell):
-                scale = 1e-4  # plain 元
-            values[i] = float(m["num"]) * scale
-        if bad.any():
-            raise info.error(
-                f"cannot read registered capital {_examples(s[bad])} as 万元 CNY (give a number "
-                "in 万元, or text such as '5000万元人民币'; convert other currencies first)",
-                column, df, bad,
-            )
-        out = pd.Series(values, index=s.index, name=s.name)
+        out = _in_wan_yuan(s, info, column, df, "registered capital")
     check_amounts(out, info, column, df, allow_missing=True)
     return out
+
+
+def to_money(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
+    """An amount of money in 万元 CNY (revenue, a link's amount …), as :func:`to_number` reads
+    numbers; a column whose text carries units (``"450264万元"``, ``"25.96亿元"``,
+    ``"3,000元"``) is converted to 万元 as :func:`to_capital` converts registered capital, and
+    a ``ChainDataWarning`` says how many cells had a unit."""
+    if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+        return to_number(s, info, column, df)
+    unit = as_text(s).str.contains(_MONEY_UNIT, regex=True).fillna(False).to_numpy(dtype=bool)
+    if not unit.any():
+        return to_number(s, info, column, df)
+    warnings.warn(
+        f"{info.source}: column '{column}': {int(unit.sum())} amounts written with a unit "
+        f"(万元, 亿元 or 元) were converted to 万元 ({format_rows(info.rows(df, unit))})",
+        ChainDataWarning, stacklevel=5,
+    )
+    return _in_wan_yuan(s, info, column, df, "amounts")
 
 
 def to_date(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
@@ -594,8 +620,8 @@ def coerce_columns(df: pd.DataFrame, kinds: dict[str, str], info: TableInfo) -> 
             s = _strip_ids(s, info, col, df)
         elif kind == "text":
             s = as_text(s)
-        elif kind in ("amount", "count", "fraction", "number", "year"):
-            s = to_number(s, info, col, df)
+        elif kind in ("amount", "money", "count", "fraction", "number", "year"):
+            s = to_money(s, info, col, df) if kind == "money" else to_number(s, info, col, df)
             check_amounts(s, info, col, df, allow_missing=True) if kind != "number" else None
             if kind == "number":
                 v = s.to_numpy(dtype="float64", na_value=np.nan)

@@ -100,6 +100,33 @@ def test_capital_in_yuan():
     assert np.isnan(chain.firms["registered_capital"].iloc[2])
 
 
+def test_money_written_with_units_is_read_in_wan_yuan():
+    # 营业收入 as exports write it: 450264万元 → 450264; 25.96亿元 → 259600;
+    # "3,000元" → 0.3 (万元); a bare number beside them is already 万元
+    reg = register(营业收入=["450264万元", "25.96亿元", "3,000元"])
+    lk = links().assign(金额=["1,200", "0.5亿元"])
+    with pytest.warns(cg.ChainDataWarning) as caught:
+        chain = cg.ChainGraph.from_frames(reg, lk)
+    assert chain.firms["revenue"].tolist() == [450264.0, 259600.0, 0.3]
+    assert chain.links["amount"].tolist() == [1200.0, 5000.0]
+    said = [str(w.message) for w in caught]
+    assert "firms: column 'revenue': 3 amounts written with a unit (万元, 亿元 or 元) were " \
+           "converted to 万元 (rows 0, 1, 2)" in said
+    assert "links: column 'amount': 1 amounts written with a unit (万元, 亿元 or 元) were " \
+           "converted to 万元 (row 1)" in said
+
+
+def test_money_in_another_currency_or_unreadable_names_the_rows():
+    with pytest.raises(cg.ChainDataError,
+                       match=r"revenue.*'500万美元'.*convert other currencies.*\(row 1\)"):
+        cg.ChainGraph.from_frames(register(营业收入=["100万元", "500万美元", None]), links())
+    with pytest.raises(cg.ChainDataError, match=r"revenue.*'约3万元'.*\(row 2\)"):
+        cg.ChainGraph.from_frames(register(营业收入=["100万元", None, "约3万元"]), links())
+    with pytest.raises(cg.ChainDataError, match=r"amount.*negative.*\(row 0\)"), \
+            pytest.warns(cg.ChainDataWarning, match="1 amounts written with a unit"):
+        cg.ChainGraph.from_frames(register(), links().assign(amount=["-2万元", "1"]))
+
+
 def test_bad_date_names_the_rows():
     with pytest.raises(cg.ChainDataError, match=r"founded_date.*'2015-13-40'.*\(row 2\)"):
         cg.ChainGraph.from_frames(register(成立日期=["2015-03-12", None, "2015-13-40"]), links())
