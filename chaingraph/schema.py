@@ -514,12 +514,13 @@ def to_money(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd
     unit = as_text(s).str.contains(_MONEY_UNIT, regex=True).fillna(False).to_numpy(dtype=bool)
     if not unit.any():
         return to_number(s, info, column, df)
+    out = _in_wan_yuan(s, info, column, df, "amounts")
     warnings.warn(
         f"{info.source}: column '{column}': {int(unit.sum())} amounts written with a unit "
         f"(万元, 亿元 or 元) were converted to 万元 ({format_rows(info.rows(df, unit))})",
         ChainDataWarning, stacklevel=5,
     )
-    return _in_wan_yuan(s, info, column, df, "amounts")
+    return out
 
 
 def to_date(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:

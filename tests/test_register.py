@@ -124,6 +124,7 @@ def test_money_in_another_currency_or_unreadable_names_the_rows():
         cg.ChainGraph.from_frames(register(营业收入=["100万元", None, "约3万元"]), links())
     with pytest.raises(cg.ChainDataError, match=r"amount.*negative.*\(row 0\)"), \
             pytest.warns(cg.ChainDataWarning, match="1 amounts written with a unit"):
+        # the unit was read (a warning says so); the value is then refused
         cg.ChainGraph.from_frames(register(), links().assign(amount=["-2万元", "1"]))
 
 
