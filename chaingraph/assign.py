@@ -379,9 +379,14 @@ def read_register(path, *, sheet=None, encoding: str | None = None) -> pd.DataFr
 
     CSV encodings (UTF-8 with or without BOM, UTF-16, GB18030/GBK) are
     detected as :func:`chaingraph.read_chain` does; an Excel file is read
-    from ``sheet`` (a name or position; the first sheet by default). Headers
-    are kept as they are (Chinese or canonical); :func:`assign_segments` maps
-    them. Row numbers in later error messages are the file's line numbers.
+    from ``sheet`` (a name or position; the first sheet by default) as
+    :func:`chaingraph.read_chain` reads a workbook's sheets (the values Excel
+    saved, rows with no value skipped). Rows above the header that hold one
+    cell only — a title such as ``2024年新能源汽车企业名单`` or a note such as
+    ``单位：万元`` — are skipped, and a warning names them. Headers are kept as
+    they are (Chinese or canonical); :func:`assign_segments` maps them. Row
+    numbers in later error messages are the file's line numbers (for a
+    workbook, the sheet's row numbers).
 
     Raises
     ------
@@ -401,14 +406,68 @@ def read_register(path, *, sheet=None, encoding: str | None = None) -> pd.DataFr
     if suffix not in (".xlsx", ".xlsm", ".xls"):
         raise ChainDataError(f"cannot read a {suffix or 'suffix-less'} file as a register "
                              "(give .csv, .tsv or .xlsx)", source=path.name)
+    return _register_sheet(path, sheet)
+
+
+#: How a register's workbook cell says "missing" (exports write ``-`` for an empty field).
+_REGISTER_MISSING = ["", "NA", "N/A", "#N/A", "null", "-"]
+#: Rows searched for a register's header below a title.
+_HEADER_SEARCH = 20
+
+
+def _register_sheet(path, sheet) -> pd.DataFrame:
+    """One sheet of a register workbook: text cells under its header row, indexed by sheet row."""
+    from openpyxl import load_workbook
+
+    from ._text_files import MISSING_SPELLINGS
+    from .io import _check_workbook_file, _sheet_frame
+
+    _check_workbook_file(path)
     try:
-        df = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=str,
-                           keep_default_na=False, na_values=["", "NA", "N/A", "#N/A", "null", "-"])
-    except Exception as exc:  # openpyxl and xlrd raise many unrelated types
-        raise ChainDataError(f"not a readable Excel file or sheet: {exc}", source=path.name) from None
-    name = path.name if sheet is None else f"{path.name}[{sheet}]"
-    df.attrs.update(source=name, first_row=2)
+        book = load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    except Exception as exc:  # openpyxl raises several unrelated types
+        raise ChainDataError(f"not a readable Excel file: {exc}", source=path.name) from None
+    try:
+        names = book.sheetnames
+        if sheet is None:
+            title = names[0]
+        elif isinstance(sheet, int) and 0 <= sheet < len(names):
+            title = names[sheet]
+        elif isinstance(sheet, str) and sheet in names:
+            title = sheet
+        else:
+            raise ChainDataError(f"no sheet {sheet!r} (the workbook has {', '.join(names)})",
+                                 source=path.name)
+        source = path.name if sheet is None else f"{path.name}[{sheet}]"
+        ws = book[title]
+        header, above = _header_row(ws)
+        df = _sheet_frame(ws, source, header_row=header)
+    finally:
+        book.close()
+    if above:
+        shown = "; ".join(f"row {row}: {text[:40]!r}" for row, text in above)
+        warnings.warn(f"{source}: the header is row {header}; {len(above)} row"
+                      f"{'s' if len(above) > 1 else ''} above it with one cell only were "
+                      f"skipped as a title ({shown})", schema.ChainDataWarning, stacklevel=3)
+    attrs = dict(df.attrs)
+    df = df.mask(df.isin(_REGISTER_MISSING + MISSING_SPELLINGS))
+    df.attrs.update(attrs)
     return df
+
+
+def _header_row(ws) -> tuple[int, list[tuple[int, str]]]:
+    """The sheet row of a register's header — the first with two or more cells — and the
+    rows with one cell above it (titles, notes). A sheet whose first rows all have one
+    cell at most has its header in row 1."""
+    above = []
+    rows = ws.iter_rows(min_row=1, max_row=_HEADER_SEARCH, values_only=True)
+    for number, values in enumerate(rows, start=1):
+        cells = [v for v in values if v is not None and str(v).strip() != ""]
+        if len(cells) >= 2:
+            return number, above
+        if cells:
+            above.append((number, str(cells[0]).strip()))
+    return 1, []
 
 
 def _prepare_firms(firms, text, code) -> tuple[pd.DataFrame, schema.TableInfo, bool]:

@@ -524,10 +524,11 @@ def to_money(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd
 
 
 def to_date(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
-    """Dates (``2015-03-12``, ``2015/3/12``, ``20150312``, ``2015年3月12日``); an error names the rows."""
+    """Dates (``2015-03-12``, ``2015/3/12``, ``20150312``, ``2015年3月12日``, and a date at
+    midnight as an Excel date cell reads, ``2015-03-12 00:00:00``); an error names the rows."""
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         return s
-    text = as_text(s).str.strip()
+    text = as_text(s).str.strip().str.replace(r"\s+00:00(:00)?$", "", regex=True)
     text = text.mask(text == "")
     norm = text.str.replace(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$", r"\1-\2-\3", regex=True)
     norm = norm.str.replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True)

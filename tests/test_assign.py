@@ -315,6 +315,59 @@ def test_cli_assign_reads_registers_as_exported(sample, tmp_path, kind):
     assert "firms placed in" in result.output
 
 
+def _titled_workbook(path, rows):
+    """A register workbook as offices keep them: a title and a unit note above the header,
+    an empty row among the firms, founding dates as Excel date cells."""
+    import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws.title = "名单"
+    ws.append(["2024年新能源汽车产业链企业名单"])
+    ws.append([None, None, "单位：万元"])
+    ws.append(["企业名称", "统一社会信用代码", "经营范围", "成立日期", "营业收入"])
+    for i, (code, scope) in enumerate(rows):
+        ws.append([f"企业{i}", code, scope, datetime.datetime(2015, 3, 12 + i), "1,200万元"])
+        if i == 0:
+            ws.append([])
+    book.save(path)
+
+
+def test_register_workbook_with_a_title_above_the_header(tmp_path):
+    path = tmp_path / "名单.xlsx"
+    _titled_workbook(path, [("91350100M000100Y43", "锂离子电池制造"), ("91370200MA3C4P5K45", "驱动电机制造")])
+    with pytest.warns(cg.ChainDataWarning, match=r"名单.xlsx: the header is row 3; 2 rows above it "
+                      r"with one cell only were skipped as a title \(row 1: '2024年新能源汽车产业链"
+                      r"企业名单'; row 2: '单位：万元'\)"):
+        reg = cg.read_register(path)
+    # sheet rows: the header is row 3, the first firm row 4, row 5 is empty, the second firm row 6
+    assert list(reg.columns) == ["企业名称", "统一社会信用代码", "经营范围", "成立日期", "营业收入"]
+    assert reg.index.tolist() == [4, 6]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cg.ChainDataWarning)
+        p = cg.assign_segments(reg, "nev", code=None)
+        chain = cg.ChainGraph.from_frames(reg.assign(firm_id=reg["统一社会信用代码"]))
+    assert p["segment_id"].tolist() == ["battery_cell", "drive_motor"]
+    # Excel date cells are dates; 1,200万元 is 1200 (万元)
+    assert chain.firms["founded_date"].tolist() == [pd.Timestamp("2015-03-12"), pd.Timestamp("2015-03-13")]
+    assert chain.firms["revenue"].tolist() == [1200.0, 1200.0]
+
+
+def test_register_workbook_errors_name_sheet_rows(tmp_path):
+    path = tmp_path / "名单.xlsx"
+    _titled_workbook(path, [("91350100M000100Y43", "x"), ("91350100M000100Y4Z", "y")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cg.ChainDataWarning)
+        reg = cg.read_register(path)
+        with pytest.raises(cg.ChainDataError, match=r"名单.xlsx: column 'credit_code'.*\(row 6\)"):
+            cg.assign_segments(reg, "nev", code=None)
+        assert cg.read_register(path, sheet=0).index.tolist() == [4, 6]
+        with pytest.raises(cg.ChainDataError, match=r"no sheet 'Sheet9' \(the workbook has 名单\)"):
+            cg.read_register(path, sheet="Sheet9")
+
+
 def test_cli_assign_bad_input_exits_2(sample, tmp_path):
     reg = export(sample, 5).reset_index(drop=True)
     reg.loc[3, "统一社会信用代码"] = reg.loc[3, "统一社会信用代码"][:-1] + "I"  # file line 5

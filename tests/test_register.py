@@ -128,6 +128,16 @@ def test_money_in_another_currency_or_unreadable_names_the_rows():
         cg.ChainGraph.from_frames(register(), links().assign(amount=["-2万元", "1"]))
 
 
+def test_a_date_at_midnight_as_excel_date_cells_read_is_a_date():
+    chain = cg.ChainGraph.from_frames(register(成立日期=["2015-03-12 00:00:00", "2019-07-01 00:00",
+                                                      None]), links())
+    assert chain.firms["founded_date"].tolist()[:2] == [pd.Timestamp("2015-03-12"),
+                                                        pd.Timestamp("2019-07-01")]
+    # a time of day is not a date
+    with pytest.raises(cg.ChainDataError, match=r"'2015-03-12 13:30:00' as dates.*\(row 0\)"):
+        cg.ChainGraph.from_frames(register(成立日期=["2015-03-12 13:30:00", None, None]), links())
+
+
 def test_bad_date_names_the_rows():
     with pytest.raises(cg.ChainDataError, match=r"founded_date.*'2015-13-40'.*\(row 2\)"):
         cg.ChainGraph.from_frames(register(成立日期=["2015-03-12", None, "2015-13-40"]), links())
