@@ -165,6 +165,14 @@ def local_mask(firms: pd.DataFrame, region, region_kind, foreign: np.ndarray) ->
     return inside & ~foreign
 
 
+def has_places_below_country(firms: pd.DataFrame) -> bool:
+    """Whether a focus region below the country could be given: some firm has a province or
+    a city. Without one (a national or world chain map), the home country is the only
+    region there is, and having no region loses nothing."""
+    return any(col in firms.columns and bool(firms[col].notna().any())
+               for col in ("province", "city"))
+
+
 def warn_if_nobody_local(region, region_kind, local: np.ndarray) -> None:
     """A province or city region that no firm is in: every firm is outside (say so)."""
     if region is not None and region_kind in ("province", "city") and not local.any():

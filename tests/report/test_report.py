@@ -281,3 +281,14 @@ def test_a_us_chain_is_reported_without_chinese_place_words():
     assert "外地采购占比" in zh and "省外" not in zh
     assert "本国（境外以此判断）: 美国" in zh and "聚焦地区: Michigan" in zh
     assert "province" not in en.replace("| province |", "")
+
+
+def test_no_region_warning_only_where_a_region_could_be_given():
+    # without a region every domestic firm is local: a bias where a province or city could
+    # have been chosen, none in a national chain whose firms have a country only
+    firms = pd.DataFrame({"firm_id": ["A", "B"], "country": ["US", "JP"], "segment_id": ["s", "s"]})
+    national = build_report(cg.ChainGraph.from_frames(firms, home="US"), sections=[])
+    assert not national.meta["region_warning"] and "未指定聚焦地区" not in national.html
+    with_states = cg.ChainGraph.from_frames(firms.assign(province=["Ohio", None]), home="US")
+    report = build_report(with_states, sections=[])
+    assert report.meta["region_warning"] and "未指定聚焦地区" in report.html
