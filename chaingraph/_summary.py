@@ -41,7 +41,8 @@ class ChainSummary:
         (the built-in templates) each row counts the segment's own firms.
     by_stage : DataFrame
         firms, local, outside, foreign by stage: a firm counts once in every
-        stage one of its segments is in.
+        stage one of its segments (or their ancestors) is in; ``unknown`` counts
+        the firms none of whose segments or ancestors has a stage.
     by_size_class, by_location : Series
         Firm counts.
     """
@@ -128,9 +129,9 @@ def chain_summary(chain, *, added_firms: int) -> ChainSummary:
 
 def _firms_by_stage(chain, stages: pd.Series, by_location: np.ndarray) -> pd.DataFrame:
     """Firms (and local, outside, foreign firms) in each stage, a firm counted once in
-    every stage one of its segments (or their ancestors) is in; stages in chain order
-    (upstream, midstream, downstream), then any other value, ``"unknown"`` (segments
-    without a stage) last."""
+    every stage one of its segments (or their ancestors) is in, and as ``"unknown"`` only
+    when none of them has a stage; stages in chain order (upstream, midstream,
+    downstream), then any other value, ``"unknown"`` last."""
     cols = ["firms", *LOCATIONS]
     if not len(stages):
         return pd.DataFrame(columns=cols)
@@ -141,6 +142,12 @@ def _firms_by_stage(chain, stages: pd.Series, by_location: np.ndarray) -> pd.Dat
     in_stage = (in_segment > 0).astype(np.float64) @ sp.csr_array(
         (np.ones(len(codes)), (np.arange(len(codes)), codes)), shape=(len(codes), len(labels)))
     in_stage = np.asarray(sp.csr_array(in_stage).toarray() > 0, dtype=np.int64)
+    unknown = labels == "unknown"
+    if unknown.any():
+        # a sub-segment without a stage of its own (a kind of a staged segment) leaves its
+        # firms' stage known through the ancestor: unknown only when no segment says one
+        known = in_stage[:, ~unknown].any(axis=1)
+        in_stage[known, np.flatnonzero(unknown)[0]] = 0
     table = np.column_stack([in_stage.sum(axis=0), in_stage.T @ by_location.astype(np.int64)])
     frame = pd.DataFrame(table, index=pd.Index(labels, name="stage", dtype=named.dtype),
                          columns=cols)

@@ -187,3 +187,23 @@ def test_summary_parent_rows_include_their_subsegments(nested):
     # by stage a firm counts once: midstream has A, B, C (not 3 + 1 + 1)
     assert s.by_stage.loc["midstream", "firms"] == 3
     assert s.by_stage.loc["downstream", "firms"] == 1
+
+
+def test_by_stage_a_sub_segment_takes_its_ancestors_stage(small_chain_map_frames):
+    # litho given the stage upstream; its kind arf has none of its own. By segment and
+    # ancestors: material (upstream) JP-rest, KR-rest, NSIG; litho (upstream) ASML,
+    # NIKON, SMEE; arf (no stage, ancestor litho upstream) ASML, NIKON; fab (midstream)
+    # nobody; chip (downstream) INTEL, KR-rest, SMIC. Upstream 6 firms, midstream 0,
+    # downstream 3, and unknown 0: ASML and NIKON have a stage through litho.
+    t = small_chain_map_frames
+    t["segments"].loc[t["segments"]["segment_id"] == "litho", "stage"] = "upstream"
+    template = cg.ChainTemplate.from_frames(t["segments"], t["flows"], name="chips")
+    chain = cg.ChainGraph.from_frames(t["firms"], segments=template, presence=t["presence"])
+    by_stage = chain.summary().by_stage
+    assert by_stage["firms"].to_dict() == {"upstream": 6, "midstream": 0, "downstream": 3,
+                                           "unknown": 0}
+    # as given, litho and arf have no stage anywhere: ASML, NIKON and SMEE are unknown
+    template = cg.ChainTemplate.from_frames(small_chain_map_frames["segments"].assign(
+        stage=["upstream", None, None, "midstream", "downstream"]), t["flows"], name="chips")
+    chain = cg.ChainGraph.from_frames(t["firms"], segments=template, presence=t["presence"])
+    assert chain.summary().by_stage.loc["unknown", "firms"] == 3
