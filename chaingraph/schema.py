@@ -439,8 +439,9 @@ def invisible_note(unknown, known: pd.Index, table: str) -> str:
 # firm-register columns: credit codes, registered capital, dates
 
 def to_credit_code(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
-    """Credit codes stripped and upper-cased; a malformed one is an error naming its rows."""
-    codes = as_text(s).str.strip().str.upper()
+    """Credit codes stripped, half-width (``９１３５…`` typed in full width reads as ``9135…``)
+    and upper-cased; a malformed one is an error naming its rows."""
+    codes = as_text(s).str.normalize("NFKC").str.strip().str.upper()
     codes = codes.mask(codes == "")
     bad = np.zeros(len(codes), dtype=bool)
     for i, code in enumerate(codes):

@@ -74,6 +74,18 @@ def test_register_headers_become_canonical_columns():
     assert f["founded"].tolist() == [2015, 2019, 2003]
 
 
+def test_credit_code_typed_in_full_width_is_read():
+    # 91370200MA3C4P5K45 typed with a Chinese input method in full-width mode, and with an
+    # ideographic space after it
+    full = "９１３７０２００ＭＡ３Ｃ４Ｐ５Ｋ４５\u3000"
+    chain = cg.ChainGraph.from_frames(register(统一社会信用代码=[None, full, None]), links())
+    assert chain.firms.loc["R2", "credit_code"] == "91370200MA3C4P5K45"
+    # a full-width character outside the code's set is still an error (Ｉ is not used)
+    with pytest.raises(cg.ChainDataError, match=r"credit_code.*\(row 1\)"):
+        cg.ChainGraph.from_frames(register(统一社会信用代码=[None, "９１３７０２００ＭＡ３Ｃ４Ｐ５ＫＩ５", None]),
+                                  links())
+
+
 def test_bad_credit_code_names_the_rows():
     bad = register(统一社会信用代码=["91350100M000100Y4Z", "91370200MA3C4P5K45", "9137"])
     with pytest.raises(cg.ChainDataError) as err:
