@@ -368,6 +368,42 @@ def test_register_workbook_errors_name_sheet_rows(tmp_path):
             cg.read_register(path, sheet="Sheet9")
 
 
+def test_presence_from_assign_builds_a_chain(tmp_path):
+    # A makes motors and controllers (2 rows), B only sells cars (placed nowhere: 1 row with
+    # no segment), C makes cells (1 row): the chain has A's two rows and C's, and B is in no
+    # segment, as a firm without presence rows
+    firms = pd.DataFrame({"firm_id": ["A", "B", "C"], "business_scope": [
+        "驱动电机、电机控制器的研发、生产", "新能源汽车销售", "锂离子电池制造"]})
+    presence = cg.assign_segments(firms, "nev", code=None)
+    assert presence["segment_id"].isna().tolist() == [False, False, True, False]
+    with pytest.warns(cg.ChainDataWarning, match=r"presence: 1 rows name a firm and no segment "
+                      r"\(firms placed in no segment, .*\(row 2\)"):
+        chain = cg.ChainGraph.from_frames(firms, segments="nev", presence=presence)
+    assert chain.presence[["firm_id", "segment_id"]].values.tolist() == [
+        ["A", "drive_motor"], ["A", "motor_controller"], ["C", "battery_cell"]]
+    assert chain.summary().totals["firms without segment"] == 1
+    # on the command line: assign's output is the folder's presence.csv
+    folder = tmp_path / "map"
+    folder.mkdir()
+    firms.to_csv(folder / "firms.csv", index=False)
+    assert run("assign", folder / "firms.csv", "-t", "nev", "--code", "none",
+               "-o", folder / "presence.csv").exit_code == 0
+    result = run("validate", folder)
+    assert result.exit_code == 0, result.output
+    assert "presence.csv: 1 rows name a firm and no segment" in result.output
+    assert "(row 4)" in result.output  # B's row is line 4 of presence.csv
+
+
+def test_presence_row_without_segment_beside_the_firms_segments_is_an_error():
+    presence = pd.DataFrame({"firm_id": ["A", "A", "B"], "segment_id": ["vehicle", None, None]})
+    with pytest.raises(cg.ChainDataError, match=r"presence: column 'segment_id': missing ids \(row 1\)"), \
+            pytest.warns(cg.ChainDataWarning, match="1 rows name a firm and no segment"):
+        cg.ChainGraph.from_frames(pd.DataFrame({"firm_id": ["A", "B"]}), presence=presence)
+    with pytest.raises(cg.ChainDataError, match=r"no row names a segment.*\(rows 0, 1\)"):
+        cg.ChainGraph.from_frames(pd.DataFrame({"firm_id": ["A", "B"]}),
+                                  presence=pd.DataFrame({"firm_id": ["A", "B"], "segment_id": [None, ""]}))
+
+
 def test_cli_assign_bad_input_exits_2(sample, tmp_path):
     reg = export(sample, 5).reset_index(drop=True)
     reg.loc[3, "统一社会信用代码"] = reg.loc[3, "统一社会信用代码"][:-1] + "I"  # file line 5
