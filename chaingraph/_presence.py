@@ -111,7 +111,7 @@ def _without_firms_placed_nowhere(df: pd.DataFrame, info: TableInfo) -> pd.DataF
         f"{info.source}: {n} rows name a firm and no segment (firms placed in no segment, as "
         f"assign_segments writes them): those firms are in no segment "
         f"({format_rows(info.rows(df, alone))})",
-        ChainDataWarning, stacklevel=5,
+        ChainDataWarning, stacklevel=4,
     )
     kept = df[~alone]
     kept.attrs.update(df.attrs)
