@@ -481,8 +481,12 @@ def _prepare_firms(firms, text, code) -> tuple[pd.DataFrame, schema.TableInfo, b
     if ids_from_codes:
         credit = [c for c, v in canon.items() if v == "credit_code"]
         if not credit:
+            named = [str(c) for c in firms.columns if not str(c).startswith("Unnamed: ")]
+            title = (f"; is {named[0]!r} a title above the header? remove that row"
+                     if len(named) == 1 and len(firms.columns) > 1 else "")
             raise ChainDataError(
-                "missing column 'firm_id' (or 统一社会信用代码 / credit_code to identify firms)",
+                "missing column 'firm_id' (or 统一社会信用代码 / credit_code to identify firms; "
+                f"columns found: {', '.join(map(str, firms.columns))}){title}",
                 source=info.source,
             )
         attrs = dict(firms.attrs)

@@ -368,6 +368,17 @@ def test_register_workbook_errors_name_sheet_rows(tmp_path):
             cg.read_register(path, sheet="Sheet9")
 
 
+def test_csv_register_with_a_title_row_says_so(tmp_path):
+    # a CSV saved from a workbook with a title row: the title line is read as the header
+    path = tmp_path / "名单.csv"
+    path.write_bytes("2024年企业名单,,\n企业名称,统一社会信用代码,经营范围\n甲,91350100M000100Y43,锂电池制造\n"
+                     .encode("gb18030"))
+    with pytest.raises(cg.ChainDataError, match=r"名单.csv: missing column 'firm_id' .*columns found: "
+                       r"2024年企业名单, Unnamed: 1, Unnamed: 2\); is '2024年企业名单' a title above "
+                       r"the header\? remove that row"):
+        cg.assign_segments(cg.read_register(path), "nev")
+
+
 def test_presence_from_assign_builds_a_chain(tmp_path):
     # A makes motors and controllers (2 rows), B only sells cars (placed nowhere: 1 row with
     # no segment), C makes cells (1 row): the chain has A's two rows and C's, and B is in no
