@@ -504,8 +504,24 @@ def _prepare_firms(firms, text, code) -> tuple[pd.DataFrame, schema.TableInfo, b
     kinds = {c: schema.FIRM_COLUMNS.get(c, "text") for c in ("firm_id", "credit_code", *wanted)
              if c in df.columns}
     df = schema.coerce_columns(df[list(kinds)], kinds, info)
+    if ids_from_codes:
+        _check_credit_codes_as_ids(df, info, credit[0])
     schema.check_ids(df, "firm_id", info, unique=True)
     return df, info, ids_from_codes
+
+
+def _check_credit_codes_as_ids(df: pd.DataFrame, info: schema.TableInfo, header) -> None:
+    """Missing or repeated credit codes, named by the register's own column (they identify the
+    firms, as ``firm_id``, which the register does not have)."""
+    codes = df["credit_code"]
+    missing = codes.isna().to_numpy()
+    if missing.any():
+        raise info.error("missing credit codes (they identify the firms; give a firm_id column "
+                         "to identify firms without one)", str(header), df, missing)
+    dup = codes.duplicated(keep=False).to_numpy()
+    if dup.any():
+        raise info.error(f"duplicate credit codes {schema._examples(codes[dup])} (they identify "
+                         "the firms: one row per firm)", str(header), df, dup)
 
 
 def assign_segments(

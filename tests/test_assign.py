@@ -368,6 +368,22 @@ def test_register_workbook_errors_name_sheet_rows(tmp_path):
             cg.read_register(path, sheet="Sheet9")
 
 
+def test_missing_or_repeated_credit_codes_are_named_by_the_registers_column():
+    # the register has no firm_id: its credit codes identify the firms, and an error names
+    # its own column, not the firm_id it does not have; a code written in lower case is the
+    # same code
+    reg = pd.DataFrame({"统一社会信用代码": ["91350100M000100Y43", None, "91350100m000100y43"],
+                        "经营范围": ["x", "y", "z"]})
+    reg.attrs.update(source="名单.csv", first_row=2)
+    with pytest.raises(cg.ChainDataError, match=r"名单.csv: column '统一社会信用代码': missing credit "
+                       r"codes .*\(row 3\)"):
+        cg.assign_segments(reg, "nev", code=None)
+    reg.loc[1, "统一社会信用代码"] = "91370200MA3C4P5K45"
+    with pytest.raises(cg.ChainDataError, match=r"名单.csv: column '统一社会信用代码': duplicate credit "
+                       r"codes '91350100M000100Y43' .*\(rows 2, 4\)"):
+        cg.assign_segments(reg, "nev", code=None)
+
+
 def test_csv_register_with_a_title_row_says_so(tmp_path):
     # a CSV saved from a workbook with a title row: the title line is read as the header
     path = tmp_path / "名单.csv"
