@@ -470,8 +470,9 @@ def _header_row(ws) -> tuple[int, list[tuple[int, str]]]:
     return 1, []
 
 
-def _prepare_firms(firms, text, code) -> tuple[pd.DataFrame, schema.TableInfo, bool]:
-    """The columns the matching needs, canonical and checked; and whether ids came from credit codes."""
+def _prepare_firms(firms, text, code) -> tuple[pd.DataFrame, schema.TableInfo, bool, str, str]:
+    """The columns the matching needs, canonical and checked; whether ids came from credit
+    codes; and the canonical names of the text and code columns."""
     if not isinstance(firms, pd.DataFrame):
         raise ChainDataError(f"expected a DataFrame, got {type(firms).__name__}", source="firms")
     info = schema.TableInfo.of(firms, "firms")
@@ -493,6 +494,10 @@ def _prepare_firms(firms, text, code) -> tuple[pd.DataFrame, schema.TableInfo, b
         firms = firms.assign(firm_id=firms[credit[0]])
         firms.attrs.update(attrs)
     df = schema.canonical_columns(firms, "firms")
+    # a column may be named by its header as the file has it (所属行业) or as it is read
+    # (industry_code)
+    text, code = (None if c is None else schema.COLUMN_ALIASES.get(str(c).strip().lower(), c)
+                  for c in (text, code))
     wanted = [c for c in (text, code) if c is not None]
     for col in wanted:
         if col not in df.columns:
@@ -507,7 +512,7 @@ def _prepare_firms(firms, text, code) -> tuple[pd.DataFrame, schema.TableInfo, b
     if ids_from_codes:
         _check_credit_codes_as_ids(df, info, credit[0])
     schema.check_ids(df, "firm_id", info, unique=True)
-    return df, info, ids_from_codes
+    return df, info, ids_from_codes, text, code
 
 
 def _check_credit_codes_as_ids(df: pd.DataFrame, info: schema.TableInfo, header) -> None:
@@ -668,7 +673,7 @@ def assign_segments(
                              source="assign_segments")
     tmpl = get_template(template)
     vocab = SegmentVocabulary.of(tmpl)
-    df, info, ids_from_codes = _prepare_firms(firms, text, code)
+    df, info, ids_from_codes, text, code = _prepare_firms(firms, text, code)
     if ids_from_codes:
         warnings.warn(f"{info.source}: firm_id taken from the credit code for {len(df)} firms",
                       schema.ChainDataWarning, stacklevel=2)

@@ -187,6 +187,21 @@ def test_industry_column_headers_of_commercial_exports(header):
         ["vehicle", "code", "code: 3612"]]
 
 
+def test_columns_named_by_the_files_own_headers(sample, tmp_path):
+    # the help names the columns 经营范围 and 国标行业: as headers they are accepted too
+    reg = export(sample, 20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cg.ChainDataWarning)
+        by_header = cg.assign_segments(reg, "nev", text="经营范围", code="国标行业")
+        expected = cg.assign_segments(reg, "nev")
+    pd.testing.assert_frame_equal(by_header, expected, check_like=True)
+    path = tmp_path / "register.csv"
+    reg.rename(columns={"国标行业": "所属行业"}).to_csv(path, index=False, encoding="gb18030")
+    result = run("assign", path, "-t", "nev", "--text", "经营范围", "--code", "所属行业", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert "code: " in result.output
+
+
 def test_bad_credit_code_names_the_row():
     reg = pd.DataFrame({"企业id": ["a", "b"], "统一社会信用代码": ["91350100M000100Y43",
                                                               "91350100M000100Y4Z"],
