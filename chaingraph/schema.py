@@ -272,17 +272,30 @@ def _strip_ids(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
+def _number_text(text: pd.Series) -> pd.Series:
+    """Text of numbers stripped, thousands separators removed, empty cells missing."""
+    text = text.str.strip()
+    text = text.where(~text.fillna("").str.match(_THOUSANDS), text.str.replace(",", "", regex=False))
+    return text.mask(text == "")
+
+
 def to_number(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
-    """Numbers from numbers or text (thousands separators allowed); an error names the rows."""
+    """Numbers from numbers or text (thousands separators and full-width digits allowed); an
+    error names the rows."""
     if pd.api.types.is_bool_dtype(s.dtype):
         return s.astype("int64")
     if pd.api.types.is_numeric_dtype(s.dtype):
         return s
-    text = s.astype("string").str.strip()
-    text = text.where(~text.fillna("").str.match(_THOUSANDS), text.str.replace(",", "", regex=False))
-    text = text.mask(text == "")
+    text = _number_text(s.astype("string"))
     out = pd.to_numeric(text, errors="coerce")
     bad = out.isna() & text.notna()
+    if bad.any():
+        # full-width digits and separators (１２３, 1，234) are the same numbers typed with a
+        # Chinese input method (only the cells that did not read are normalised: it is slow)
+        text = text.copy()
+        text[bad.to_numpy()] = _number_text(text[bad].str.normalize("NFKC")).to_numpy()
+        out = pd.to_numeric(text, errors="coerce")
+        bad = out.isna() & text.notna()
     if bad.any():
         raise info.error(
             f"non-numeric values {_examples(s[bad.to_numpy()])}", column, df, bad.to_numpy()
@@ -466,7 +479,7 @@ _MONEY_UNIT = re.compile(r"[万亿元]")
 def _in_wan_yuan(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame, what: str):
     """Text amounts with or without a unit, in 万元 CNY; an unreadable one is an error naming
     the rows."""
-    text = as_text(s).str.strip().str.lower().str.replace(",", "", regex=False)
+    text = as_text(s).str.normalize("NFKC").str.strip().str.lower().str.replace(",", "", regex=False)
     values = np.full(len(text), np.nan)
     bad = np.zeros(len(text), dtype=bool)
     for i, cell in enumerate(text):

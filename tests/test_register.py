@@ -128,6 +128,15 @@ def test_money_written_with_units_is_read_in_wan_yuan():
            "converted to 万元 (row 1)" in said
 
 
+def test_numbers_typed_in_full_width():
+    # １２３ and 1，234 typed with a Chinese input method are 123 and 1234; １．５亿元 is 15000 万元
+    reg = register(从业人数=["１２３", "1，234", None], 营业收入=["１．５亿元", "２０００", None])
+    with pytest.warns(cg.ChainDataWarning, match="1 amounts written with a unit"):
+        chain = cg.ChainGraph.from_frames(reg, links())
+    assert chain.firms["employees"].tolist()[:2] == [123, 1234]
+    assert chain.firms["revenue"].tolist()[:2] == [15000.0, 2000.0]
+
+
 def test_money_in_another_currency_or_unreadable_names_the_rows():
     with pytest.raises(cg.ChainDataError,
                        match=r"revenue.*'500万美元'.*convert other currencies.*\(row 1\)"):
