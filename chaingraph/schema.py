@@ -710,7 +710,10 @@ def check_ids(df: pd.DataFrame, column: str, info: TableInfo, *, unique: bool) -
     ids = df[column]
     missing = ids.isna().to_numpy() | (ids.fillna("") == "").to_numpy()
     if missing.any():
-        raise info.error("missing ids", column, df, missing)
+        # a row of separators only (an empty spreadsheet row saved as CSV) is read as a row
+        empty = df[missing].isna().all(axis=1).all()
+        raise info.error("missing ids" + (" (empty rows: delete them)" if empty else ""),
+                         column, df, missing)
     if unique:
         dup = ids.duplicated(keep=False).to_numpy()
         if dup.any():
