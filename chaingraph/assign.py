@@ -446,9 +446,10 @@ def _register_sheet(path, sheet) -> pd.DataFrame:
         book.close()
     if above:
         shown = "; ".join(f"row {row}: {text[:40]!r}" for row, text in above)
-        warnings.warn(f"{source}: the header is row {header}; {len(above)} row"
-                      f"{'s' if len(above) > 1 else ''} above it with one cell only were "
-                      f"skipped as a title ({shown})", schema.ChainDataWarning, stacklevel=3)
+        rows = "1 row" if len(above) == 1 else f"{len(above)} rows"
+        verb = "was" if len(above) == 1 else "were"
+        warnings.warn(f"{source}: the header is row {header}; {rows} above it with one cell only "
+                      f"{verb} skipped as a title ({shown})", schema.ChainDataWarning, stacklevel=3)
     attrs = dict(df.attrs)
     df = df.mask(df.isin(_REGISTER_MISSING + MISSING_SPELLINGS))
     df.attrs.update(attrs)
