@@ -12,7 +12,9 @@ The rules (stated once here, used by :class:`chaingraph.ChainGraph`):
   firms' ``province`` column), a **city** (a value of the firms' ``city``
   column, 市/区 suffixes aside). A string that names a country and also a
   province or city of the data is taken as the country, the larger unit, and a
-  warning says so. A region that matches nothing in the data is taken as a
+  warning says so; but when ``home`` is another country, the string is the
+  province or city (``"Georgia"`` with ``home="US"`` and a state column). A
+  region that matches nothing in the data is taken as a
   province when the firms have a ``province`` column (a warning then says no
   firm is local), else as a city when they have a ``city`` column.
 * A country region is the home country: without ``home`` it sets it, and a
@@ -105,6 +107,11 @@ def resolve_region(region, home, firms: pd.DataFrame, info: TableInfo):
     city_hit = "city" in firms.columns and _matches(
         firms["city"], normalize_city(text), normalize_city).any()
     country = country_code(text)
+    if country is not None and home is not None and resolve_home(home) != country \
+            and (province_hit or city_hit):
+        # a state or city of the data named like another country (Georgia, for home="US"):
+        # the region cannot be that country, so it is the place the data names
+        country = None
     if country is not None:
         if home is not None and resolve_home(home) != country:
             raise ValueError(
@@ -156,6 +163,14 @@ def local_mask(firms: pd.DataFrame, region, region_kind, foreign: np.ndarray) ->
     else:
         inside = _matches(firms["city"], normalize_city(region), normalize_city)
     return inside & ~foreign
+
+
+def has_places_below_country(firms: pd.DataFrame) -> bool:
+    """Whether a focus region below the country could be given: some firm has a province or
+    a city. Without one (a national or world chain map), the home country is the only
+    region there is, and having no region loses nothing."""
+    return any(col in firms.columns and bool(firms[col].notna().any())
+               for col in ("province", "city"))
 
 
 def warn_if_nobody_local(region, region_kind, local: np.ndarray) -> None:

@@ -29,6 +29,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import schema
+from .errors import format_rows
 from .schema import ChainDataWarning, TableInfo
 
 #: Canonical presence columns, in the order :attr:`ChainGraph.presence` has them.
@@ -47,8 +48,9 @@ def checked_presence(presence: pd.DataFrame, template) -> tuple[pd.DataFrame, Ta
     info = TableInfo.of(presence, "presence")
     df = schema.canonical_columns(presence, "presence")
     df = schema.coerce_columns(df, schema.PRESENCE_COLUMNS, info)
-    for col in ("firm_id", "segment_id"):
-        schema.check_ids(df, col, info, unique=False)
+    schema.check_ids(df, "firm_id", info, unique=False)
+    df = _without_firms_placed_nowhere(df, info)
+    schema.check_ids(df, "segment_id", info, unique=False)
     typed = {
         "share": _floats(df, "share"),
         "amount": _floats(df, "amount"),
@@ -84,6 +86,36 @@ def checked_presence(presence: pd.DataFrame, template) -> tuple[pd.DataFrame, Ta
         )
     _check_share_sums(df, share, info)
     return df, info
+
+
+def _without_firms_placed_nowhere(df: pd.DataFrame, info: TableInfo) -> pd.DataFrame:
+    """Presence without the rows of firms placed in no segment, with a warning naming them.
+
+    :func:`chaingraph.assign_segments` (and ``chaingraph assign``) keeps one row with an
+    empty ``segment_id`` for a firm it placed nowhere; such a row says what a firm without
+    presence rows says. A missing segment beside the firm's other segments is an error
+    (:func:`chaingraph.schema.check_ids` names the rows).
+    """
+    empty = (df["segment_id"].isna() | (df["segment_id"].fillna("") == "")).to_numpy()
+    if not empty.any():
+        return df
+    placed = set(df["firm_id"][~empty])
+    alone = empty & ~df["firm_id"].isin(placed).to_numpy()
+    if not alone.any():
+        return df
+    if alone.all():
+        raise info.error("no row names a segment: every firm is placed in no segment",
+                         "segment_id", df, alone)
+    n = int(alone.sum())
+    warnings.warn(
+        f"{info.source}: {n} rows name a firm and no segment (firms placed in no segment, as "
+        f"assign_segments writes them): those firms are in no segment "
+        f"({format_rows(info.rows(df, alone))})",
+        ChainDataWarning, stacklevel=4,
+    )
+    kept = df[~alone]
+    kept.attrs.update(df.attrs)
+    return kept
 
 
 def _floats(df: pd.DataFrame, col: str) -> pd.Series:

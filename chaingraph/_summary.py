@@ -28,11 +28,13 @@ class ChainSummary:
     totals : Series
         region, home, template, firms, links (rows and distinct pairs), repeated
         pair rows merged, firms added from links (or presence), total amount
-        (万元), segments, segments with no firm / no local firm, firms without
+        (万元; missing when no amount is known: a chain map, or links without
+        amounts), segments, segments with no firm / no local firm, firms without
         segment; for a chain map also presence rows and aggregates.
     by_segment : DataFrame
         Indexed by ``segment_id``: name, stage, firms, local, outside, foreign,
-        large, medium, small, micro, sales, purchases (万元). With nested
+        large, medium, small, micro, sales, purchases (万元; missing, as the
+        total amount, when no amount is known). With nested
         segments a parent's row includes its sub-segments: a firm active in a
         sub-segment counts once in the sub-segment and once in every ancestor
         (never twice in one row), and its sales and purchases are summed there
@@ -41,7 +43,8 @@ class ChainSummary:
         (the built-in templates) each row counts the segment's own firms.
     by_stage : DataFrame
         firms, local, outside, foreign by stage: a firm counts once in every
-        stage one of its segments is in.
+        stage one of its segments (or their ancestors) is in; ``unknown`` counts
+        the firms none of whose segments or ancestors has a stage.
     by_size_class, by_location : Series
         Firm counts.
     """
@@ -99,8 +102,11 @@ def chain_summary(chain, *, added_firms: int) -> ChainSummary:
     by_segment["firms"] = chain.segment_firm_counts(nested=True)
     for j, col in enumerate([*LOCATIONS, *schema.SIZE_CLASSES]):
         by_segment[col] = counts[:, j]
-    by_segment["sales"] = money[:, 0]
-    by_segment["purchases"] = money[:, 1]
+    # a chain map has no transactions, and links without amounts count 1 each: no money
+    # is known then, and none is shown as 0
+    amounts_known = chain.has_links and "amount" in chain.links.columns
+    by_segment["sales"] = money[:, 0] if amounts_known else np.nan
+    by_segment["purchases"] = money[:, 1] if amounts_known else np.nan
     by_segment.index.name = "segment_id"
     by_stage = _firms_by_stage(chain, by_segment["stage"], groups[:, :len(LOCATIONS)])
     template = chain.template
@@ -113,7 +119,7 @@ def chain_summary(chain, *, added_firms: int) -> ChainSummary:
         "links (supplier–customer pairs)": chain.n_links,
         "repeated pair rows merged": len(chain.links) - chain.n_links,
         "firms added from links": int(added_firms),
-        "total amount (万元)": float(chain.adjacency.sum()),
+        "total amount (万元)": float(chain.adjacency.sum()) if amounts_known else None,
         "segments": len(seg_index),
         "segments with no firm": int((by_segment["firms"] == 0).sum()) if len(by_segment) else 0,
         "segments with no local firm": int((by_segment["local"] == 0).sum()) if len(by_segment) else 0,
@@ -128,9 +134,9 @@ def chain_summary(chain, *, added_firms: int) -> ChainSummary:
 
 def _firms_by_stage(chain, stages: pd.Series, by_location: np.ndarray) -> pd.DataFrame:
     """Firms (and local, outside, foreign firms) in each stage, a firm counted once in
-    every stage one of its segments (or their ancestors) is in; stages in chain order
-    (upstream, midstream, downstream), then any other value, ``"unknown"`` (segments
-    without a stage) last."""
+    every stage one of its segments (or their ancestors) is in, and as ``"unknown"`` only
+    when none of them has a stage; stages in chain order (upstream, midstream,
+    downstream), then any other value, ``"unknown"`` last."""
     cols = ["firms", *LOCATIONS]
     if not len(stages):
         return pd.DataFrame(columns=cols)
@@ -141,6 +147,12 @@ def _firms_by_stage(chain, stages: pd.Series, by_location: np.ndarray) -> pd.Dat
     in_stage = (in_segment > 0).astype(np.float64) @ sp.csr_array(
         (np.ones(len(codes)), (np.arange(len(codes)), codes)), shape=(len(codes), len(labels)))
     in_stage = np.asarray(sp.csr_array(in_stage).toarray() > 0, dtype=np.int64)
+    unknown = labels == "unknown"
+    if unknown.any():
+        # a sub-segment without a stage of its own (a kind of a staged segment) leaves its
+        # firms' stage known through the ancestor: unknown only when no segment says one
+        known = in_stage[:, ~unknown].any(axis=1)
+        in_stage[known, np.flatnonzero(unknown)[0]] = 0
     table = np.column_stack([in_stage.sum(axis=0), in_stage.T @ by_location.astype(np.int64)])
     frame = pd.DataFrame(table, index=pd.Index(labels, name="stage", dtype=named.dtype),
                          columns=cols)

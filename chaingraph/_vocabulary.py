@@ -110,6 +110,7 @@ COLUMN_ALIASES: dict[str, str] = {
     "所属省份": "province", "所属城市": "city",
     "统一社会信用代码": "credit_code", "社会信用代码": "credit_code", "信用代码": "credit_code",
     "国标行业": "industry_code", "行业代码": "industry_code", "国民经济行业代码": "industry_code",
+    "所属行业": "industry_code", "国民经济行业分类": "industry_code",
     "经营范围": "business_scope",
     "注册资本": "registered_capital",
     "成立日期": "founded_date", "注册日期": "founded_date",
@@ -157,6 +158,12 @@ def normalize_region(name) -> str | None:
     ('山东', '山东')
     >>> normalize_region("广西壮族自治区")
     '广西'
+
+    Other names written in Latin letters (a US state, a German Land) compare
+    without case and without repeated spaces:
+
+    >>> normalize_region(" new  York "), normalize_region("Bavaria") == normalize_region("BAVARIA")
+    ('new york', True)
     """
     if name is None or (not isinstance(name, str) and pd.isna(name)):
         return None
@@ -164,4 +171,6 @@ def normalize_region(name) -> str | None:
     low = re.sub(r"\s+(province|city|municipality|sar)$", "", text.lower()).strip()
     if low in _PINYIN_TO_PROVINCE:
         return _PINYIN_TO_PROVINCE[low]
+    if text.isascii():
+        return re.sub(r"\s+", " ", text.casefold())
     return _REGION_SUFFIX.sub("", text) or text

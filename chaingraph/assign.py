@@ -379,9 +379,14 @@ def read_register(path, *, sheet=None, encoding: str | None = None) -> pd.DataFr
 
     CSV encodings (UTF-8 with or without BOM, UTF-16, GB18030/GBK) are
     detected as :func:`chaingraph.read_chain` does; an Excel file is read
-    from ``sheet`` (a name or position; the first sheet by default). Headers
-    are kept as they are (Chinese or canonical); :func:`assign_segments` maps
-    them. Row numbers in later error messages are the file's line numbers.
+    from ``sheet`` (a name or position; the first sheet by default) as
+    :func:`chaingraph.read_chain` reads a workbook's sheets (the values Excel
+    saved, rows with no value skipped). Rows above the header that hold one
+    cell only — a title such as ``2024年新能源汽车企业名单`` or a note such as
+    ``单位：万元`` — are skipped, and a warning names them. Headers are kept as
+    they are (Chinese or canonical); :func:`assign_segments` maps them. Row
+    numbers in later error messages are the file's line numbers (for a
+    workbook, the sheet's row numbers).
 
     Raises
     ------
@@ -401,18 +406,74 @@ def read_register(path, *, sheet=None, encoding: str | None = None) -> pd.DataFr
     if suffix not in (".xlsx", ".xlsm", ".xls"):
         raise ChainDataError(f"cannot read a {suffix or 'suffix-less'} file as a register "
                              "(give .csv, .tsv or .xlsx)", source=path.name)
+    return _register_sheet(path, sheet)
+
+
+#: How a register's workbook cell says "missing" (exports write ``-`` for an empty field).
+_REGISTER_MISSING = ["", "NA", "N/A", "#N/A", "null", "-"]
+#: Rows searched for a register's header below a title.
+_HEADER_SEARCH = 20
+
+
+def _register_sheet(path, sheet) -> pd.DataFrame:
+    """One sheet of a register workbook: text cells under its header row, indexed by sheet row."""
+    from openpyxl import load_workbook
+
+    from ._text_files import MISSING_SPELLINGS
+    from .io import _check_workbook_file, _sheet_frame
+
+    _check_workbook_file(path)
     try:
-        df = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=str,
-                           keep_default_na=False, na_values=["", "NA", "N/A", "#N/A", "null", "-"])
-    except Exception as exc:  # openpyxl and xlrd raise many unrelated types
-        raise ChainDataError(f"not a readable Excel file or sheet: {exc}", source=path.name) from None
-    name = path.name if sheet is None else f"{path.name}[{sheet}]"
-    df.attrs.update(source=name, first_row=2)
+        book = load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    except Exception as exc:  # openpyxl raises several unrelated types
+        raise ChainDataError(f"not a readable Excel file: {exc}", source=path.name) from None
+    try:
+        names = book.sheetnames
+        if sheet is None:
+            title = names[0]
+        elif isinstance(sheet, int) and 0 <= sheet < len(names):
+            title = names[sheet]
+        elif isinstance(sheet, str) and sheet in names:
+            title = sheet
+        else:
+            raise ChainDataError(f"no sheet {sheet!r} (the workbook has {', '.join(names)})",
+                                 source=path.name)
+        source = path.name if sheet is None else f"{path.name}[{sheet}]"
+        ws = book[title]
+        header, above = _header_row(ws)
+        df = _sheet_frame(ws, source, header_row=header)
+    finally:
+        book.close()
+    if above:
+        shown = "; ".join(f"row {row}: {text[:40]!r}" for row, text in above)
+        rows = "1 row" if len(above) == 1 else f"{len(above)} rows"
+        verb = "was" if len(above) == 1 else "were"
+        warnings.warn(f"{source}: the header is row {header}; {rows} above it with one cell only "
+                      f"{verb} skipped as a title ({shown})", schema.ChainDataWarning, stacklevel=3)
+    attrs = dict(df.attrs)
+    df = df.mask(df.isin(_REGISTER_MISSING + MISSING_SPELLINGS))
+    df.attrs.update(attrs)
     return df
 
 
-def _prepare_firms(firms, text, code) -> tuple[pd.DataFrame, schema.TableInfo, bool]:
-    """The columns the matching needs, canonical and checked; and whether ids came from credit codes."""
+def _header_row(ws) -> tuple[int, list[tuple[int, str]]]:
+    """The sheet row of a register's header — the first with two or more cells — and the
+    rows with one cell above it (titles, notes). A sheet whose first rows all have one
+    cell at most has its header in row 1."""
+    above = []
+    rows = ws.iter_rows(min_row=1, max_row=_HEADER_SEARCH, values_only=True)
+    for number, values in enumerate(rows, start=1):
+        cells = [v for v in values if v is not None and str(v).strip() != ""]
+        if len(cells) >= 2:
+            return number, above
+        if cells:
+            above.append((number, str(cells[0]).strip()))
+    return 1, []
+
+
+def _prepare_firms(firms, text, code) -> tuple[pd.DataFrame, schema.TableInfo, bool, str, str]:
+    """The columns the matching needs, canonical and checked; whether ids came from credit
+    codes; and the canonical names of the text and code columns."""
     if not isinstance(firms, pd.DataFrame):
         raise ChainDataError(f"expected a DataFrame, got {type(firms).__name__}", source="firms")
     info = schema.TableInfo.of(firms, "firms")
@@ -422,14 +483,22 @@ def _prepare_firms(firms, text, code) -> tuple[pd.DataFrame, schema.TableInfo, b
     if ids_from_codes:
         credit = [c for c, v in canon.items() if v == "credit_code"]
         if not credit:
+            named = [str(c) for c in firms.columns if not str(c).startswith("Unnamed: ")]
+            title = (f"; is {named[0]!r} a title above the header? remove that row"
+                     if len(named) == 1 and len(firms.columns) > 1 else "")
             raise ChainDataError(
-                "missing column 'firm_id' (or 统一社会信用代码 / credit_code to identify firms)",
+                "missing column 'firm_id' (or 统一社会信用代码 / credit_code to identify firms; "
+                f"columns found: {', '.join(map(str, firms.columns))}){title}",
                 source=info.source,
             )
         attrs = dict(firms.attrs)
         firms = firms.assign(firm_id=firms[credit[0]])
         firms.attrs.update(attrs)
     df = schema.canonical_columns(firms, "firms")
+    # a column may be named by its header as the file has it (所属行业) or as it is read
+    # (industry_code)
+    text, code = (None if c is None else schema.COLUMN_ALIASES.get(str(c).strip().lower(), c)
+                  for c in (text, code))
     wanted = [c for c in (text, code) if c is not None]
     for col in wanted:
         if col not in df.columns:
@@ -441,8 +510,24 @@ def _prepare_firms(firms, text, code) -> tuple[pd.DataFrame, schema.TableInfo, b
     kinds = {c: schema.FIRM_COLUMNS.get(c, "text") for c in ("firm_id", "credit_code", *wanted)
              if c in df.columns}
     df = schema.coerce_columns(df[list(kinds)], kinds, info)
+    if ids_from_codes:
+        _check_credit_codes_as_ids(df, info, credit[0])
     schema.check_ids(df, "firm_id", info, unique=True)
-    return df, info, ids_from_codes
+    return df, info, ids_from_codes, text, code
+
+
+def _check_credit_codes_as_ids(df: pd.DataFrame, info: schema.TableInfo, header) -> None:
+    """Missing or repeated credit codes, named by the register's own column (they identify the
+    firms, as ``firm_id``, which the register does not have)."""
+    codes = df["credit_code"]
+    missing = codes.isna().to_numpy()
+    if missing.any():
+        raise info.error("missing credit codes (they identify the firms; give a firm_id column "
+                         "to identify firms without one)", str(header), df, missing)
+    dup = codes.duplicated(keep=False).to_numpy()
+    if dup.any():
+        raise info.error(f"duplicate credit codes {schema._examples(codes[dup])} (they identify "
+                         "the firms: one row per firm)", str(header), df, dup)
 
 
 def assign_segments(
@@ -589,7 +674,7 @@ def assign_segments(
                              source="assign_segments")
     tmpl = get_template(template)
     vocab = SegmentVocabulary.of(tmpl)
-    df, info, ids_from_codes = _prepare_firms(firms, text, code)
+    df, info, ids_from_codes, text, code = _prepare_firms(firms, text, code)
     if ids_from_codes:
         warnings.warn(f"{info.source}: firm_id taken from the credit code for {len(df)} firms",
                       schema.ChainDataWarning, stacklevel=2)

@@ -29,6 +29,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from ._places import has_places_below_country
 from ._text_tables import csv_safe, named_ids, terminal_table
 from .errors import ChainDataError
 
@@ -130,9 +131,12 @@ def say_region(chain) -> None:
     if chain.region:
         click.echo(f"focus region: {chain.region} ({chain.region_kind}; local: firms there; "
                    f"foreign: firms outside {chain.home})", err=True)
-    else:
+    elif has_places_below_country(chain.firms):
         click.echo(f"warning: no focus region: every firm in {chain.home} counts as local; "
                    "give --region", err=True)
+    else:
+        click.echo(f"focus region: the home country {chain.home} (the firms have no province or "
+                   f"city; local: firms in {chain.home}; foreign: firms outside it)", err=True)
 
 
 def load_chain_arg(path, dataset, region=None, home=None, unknown_firms="error", year=None):
@@ -353,7 +357,7 @@ def validate(path, region, home, unknown_firms):
 @click.option("--text", default="business_scope", show_default=True, metavar="COLUMN|none",
               help="Business-scope column (经营范围), or none to match by industry code only.")
 @click.option("--code", default="industry_code", show_default=True, metavar="COLUMN|none",
-              help="Industry-code column (国标行业/行业代码), or none to match by text only.")
+              help="Industry-code column (国标行业/行业代码/所属行业), or none to match by text only.")
 @click.option("--sheet", default=None, metavar="NAME", help="Excel sheet (default: the first).")
 @table_output
 def assign_command(register, template, min_score, text, code, sheet, fmt, output):

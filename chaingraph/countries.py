@@ -19,7 +19,8 @@ full-width characters as half-width):
 * a small table of common variants (:data:`ALIASES`): ``USA``, ``US``, ``UK``,
   ``South Korea``, ``Korea``, ``Taiwan``, ``Russia``, ``Vietnam``,
   ``Holland``, ``Czech Republic``, ``Turkey``, ``美国``, ``韩国``, ``南韩``,
-  ``中国台湾``, ``台湾``, ``中国大陆`` …
+  ``中国台湾``, ``台湾``, ``中国大陆`` …, and a few countries' own names
+  (``Deutschland``, ``日本国``, ``Nippon``, ``España`` …).
 
 Kosovo (``XK``, ``XKX``), a code in common use that ISO 3166 has not
 assigned, is accepted too.
@@ -55,6 +56,10 @@ ALIASES: dict[str, str] = {
     "UAE": "AE", "Emirates": "AE", "Ivory Coast": "CI", "Cape Verde": "CV",
     "Swaziland": "SZ", "Macedonia": "MK", "Burma": "MM", "Palestine": "PS",
     "DR Congo": "CD", "DRC": "CD", "Micronesia": "FM", "Kosovo": "XK",
+    # a country's own name for itself, where it is common in data
+    "Deutschland": "DE", "Nippon": "JP", "Nihon": "JP", "España": "ES", "Österreich": "AT",
+    "Schweiz": "CH", "Suisse": "CH", "Italia": "IT", "Nederland": "NL", "Polska": "PL",
+    "日本国": "JP",
     # Chinese
     "中国大陆": "CN", "中国内地": "CN", "中华人民共和国": "CN", "大陆": "CN", "内地": "CN",
     "中国台湾": "TW", "台湾": "TW", "台湾地区": "TW", "台湾省": "TW", "中国台湾地区": "TW",

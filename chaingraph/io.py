@@ -425,16 +425,17 @@ def _excel_text(value):
     return str(value)
 
 
-def _sheet_frame(ws, source: str) -> pd.DataFrame:
-    """A sheet as text cells under its first row's headers, indexed by sheet row numbers.
+def _sheet_frame(ws, source: str, header_row: int = 1) -> pd.DataFrame:
+    """A sheet as text cells under the headers of its row ``header_row`` (the first by
+    default; rows above it are not read), indexed by sheet row numbers.
 
     Rows with no value at all are skipped; a column with no header is named
     ``Unnamed: i`` (as pandas names it) unless it is empty throughout.
     """
-    rows = ws.iter_rows(min_row=1, min_col=1, values_only=True)
+    rows = ws.iter_rows(min_row=header_row, min_col=1, values_only=True)
     header = [_excel_text(v) for v in next(rows, ())]
     records, numbers = [], []
-    for number, values in enumerate(rows, start=2):
+    for number, values in enumerate(rows, start=header_row + 1):
         cells = [_excel_text(v) for v in values]
         if any(c is not None for c in cells):
             records.append(cells)
@@ -445,7 +446,7 @@ def _sheet_frame(ws, source: str) -> pd.DataFrame:
     repeated = next((h for i, h in enumerate(names) if h in names[:i]), None)
     if repeated is not None:
         raise ChainDataError("the header names this column more than once", source=source,
-                             column=repeated, rows=[1])
+                             column=repeated, rows=[header_row])
     records = [(r + [None] * width)[:width] for r in records]
     df = pd.DataFrame(records, columns=names, index=pd.Index(numbers, dtype="int64"), dtype=object)
     df = df.assign(**{c: as_text(df[c]) for c in df.columns}) if len(df.columns) else df

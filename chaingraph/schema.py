@@ -77,7 +77,7 @@ FIRM_COLUMNS: dict[str, str] = {
     "country": "country",
     "size_class": "size_class",
     "employees": "count",
-    "revenue": "amount",
+    "revenue": "money",
     "designations": "text",
     "founded": "year",
     "founded_date": "date",
@@ -85,16 +85,16 @@ FIRM_COLUMNS: dict[str, str] = {
     "industry_code": "text",
     "business_scope": "text",
     "registered_capital": "capital",
-    "rd_expense": "amount",
+    "rd_expense": "money",
     "rd_staff_share": "fraction",
-    "main_business_revenue": "amount",
+    "main_business_revenue": "money",
     "main_business_growth": "number",
     "debt_ratio": "amount",
     "years_in_niche": "amount",
     "niche_market_share": "fraction",
     "global_rank": "count",
     "ip_class1": "count",
-    "equity_financing": "amount",
+    "equity_financing": "money",
     "strategic_emerging": "bool",
     "kind": "firm_kind",
 }
@@ -103,7 +103,7 @@ FIRM_COLUMNS: dict[str, str] = {
 LINK_COLUMNS: dict[str, str] = {
     "supplier_id": "id",
     "customer_id": "id",
-    "amount": "amount",
+    "amount": "money",
     "segment_id": "id",
     "product": "text",
     "year": "year",
@@ -115,7 +115,7 @@ PRESENCE_COLUMNS: dict[str, str] = {
     "firm_id": "id",
     "segment_id": "id",
     "share": "fraction",
-    "amount": "amount",
+    "amount": "money",
     "negligible": "bool",
 }
 
@@ -272,17 +272,30 @@ def _strip_ids(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
+def _number_text(text: pd.Series) -> pd.Series:
+    """Text of numbers stripped, thousands separators removed, empty cells missing."""
+    text = text.str.strip()
+    text = text.where(~text.fillna("").str.match(_THOUSANDS), text.str.replace(",", "", regex=False))
+    return text.mask(text == "")
+
+
 def to_number(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
-    """Numbers from numbers or text (thousands separators allowed); an error names the rows."""
+    """Numbers from numbers or text (thousands separators and full-width digits allowed); an
+    error names the rows."""
     if pd.api.types.is_bool_dtype(s.dtype):
         return s.astype("int64")
     if pd.api.types.is_numeric_dtype(s.dtype):
         return s
-    text = s.astype("string").str.strip()
-    text = text.where(~text.fillna("").str.match(_THOUSANDS), text.str.replace(",", "", regex=False))
-    text = text.mask(text == "")
+    text = _number_text(s.astype("string"))
     out = pd.to_numeric(text, errors="coerce")
     bad = out.isna() & text.notna()
+    if bad.any():
+        # full-width digits and separators (１２３, 1，234) are the same numbers typed with a
+        # Chinese input method (only the cells that did not read are normalised: it is slow)
+        text = text.copy()
+        text[bad.to_numpy()] = _number_text(text[bad].str.normalize("NFKC")).to_numpy()
+        out = pd.to_numeric(text, errors="coerce")
+        bad = out.isna() & text.notna()
     if bad.any():
         raise info.error(
             f"non-numeric values {_examples(s[bad.to_numpy()])}", column, df, bad.to_numpy()
@@ -382,7 +395,7 @@ def check_amount_sums(links: pd.DataFrame, ends, ids: pd.Index, info: TableInfo)
 def check_column_totals(df: pd.DataFrame, kinds: dict[str, str], info: TableInfo) -> None:
     """Amount and count columns must add up to a finite total (they are summed by segment)."""
     for col, kind in kinds.items():
-        if kind not in ("amount", "count") or col not in df.columns:
+        if kind not in ("amount", "money", "count") or col not in df.columns:
             continue
         values = df[col].to_numpy(dtype="float64", na_value=np.nan)
         with np.errstate(over="ignore"):
@@ -439,8 +452,9 @@ def invisible_note(unknown, known: pd.Index, table: str) -> str:
 # firm-register columns: credit codes, registered capital, dates
 
 def to_credit_code(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
-    """Credit codes stripped and upper-cased; a malformed one is an error naming its rows."""
-    codes = as_text(s).str.strip().str.upper()
+    """Credit codes stripped, half-width (``９１３５…`` typed in full width reads as ``9135…``)
+    and upper-cased; a malformed one is an error naming its rows."""
+    codes = as_text(s).str.normalize("NFKC").str.strip().str.upper()
     codes = codes.mask(codes == "")
     bad = np.zeros(len(codes), dtype=bool)
     for i, code in enumerate(codes):
@@ -458,6 +472,34 @@ def to_credit_code(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame)
 _CAPITAL = re.compile(
     r"^(?P<num>[+-]?\d+(?:\.\d+)?)\s*(?P<unit>万|亿)?\s*(?:元)?\s*(?:人民币|rmb|cny)?$"
 )
+#: A character that marks text as money written with its unit (5000万元, 1.2亿元, 800元).
+_MONEY_UNIT = re.compile(r"[万亿元]")
+
+
+def _in_wan_yuan(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame, what: str):
+    """Text amounts with or without a unit, in 万元 CNY; an unreadable one is an error naming
+    the rows."""
+    text = as_text(s).str.normalize("NFKC").str.strip().str.lower().str.replace(",", "", regex=False)
+    values = np.full(len(text), np.nan)
+    bad = np.zeros(len(text), dtype=bool)
+    for i, cell in enumerate(text):
+        if not isinstance(cell, str) or cell == "":
+            continue
+        m = _CAPITAL.match(cell)
+        if m is None:
+            bad[i] = True
+            continue
+        scale = {"万": 1.0, "亿": 1e4}.get(m["unit"], 1.0)
+        if m["unit"] is None and ("元" in cell):
+            scale = 1e-4  # plain 元
+        values[i] = float(m["num"]) * scale
+    if bad.any():
+        raise info.error(
+            f"cannot read {what} {_examples(s[bad])} as 万元 CNY (give a number "
+            "in 万元, or text such as '5000万元人民币'; convert other currencies first)",
+            column, df, bad,
+        )
+    return pd.Series(values, index=s.index, name=s.name)
 
 
 def to_capital(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
@@ -471,36 +513,36 @@ def to_capital(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> 
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         out = s.astype("float64")
     else:
-        text = as_text(s).str.strip().str.lower().str.replace(",", "", regex=False)
-        values = np.full(len(text), np.nan)
-        bad = np.zeros(len(text), dtype=bool)
-        for i, cell in enumerate(text):
-            if not isinstance(cell, str) or cell == "":
-                continue
-            m = _CAPITAL.match(cell)
-            if m is None:
-                bad[i] = True
-                continue
-            scale = {"万": 1.0, "亿": 1e4}.get(m["unit"], 1.0)
-            if m["unit"] is None and ("元" in cell):
-                scale = 1e-4  # plain 元
-            values[i] = float(m["num"]) * scale
-        if bad.any():
-            raise info.error(
-                f"cannot read registered capital {_examples(s[bad])} as 万元 CNY (give a number "
-                "in 万元, or text such as '5000万元人民币'; convert other currencies first)",
-                column, df, bad,
-            )
-        out = pd.Series(values, index=s.index, name=s.name)
+        out = _in_wan_yuan(s, info, column, df, "registered capital")
     check_amounts(out, info, column, df, allow_missing=True)
     return out
 
 
+def to_money(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
+    """An amount of money in 万元 CNY (revenue, a link's amount …), as :func:`to_number` reads
+    numbers; a column whose text carries units (``"450264万元"``, ``"25.96亿元"``,
+    ``"3,000元"``) is converted to 万元 as :func:`to_capital` converts registered capital, and
+    a ``ChainDataWarning`` says how many cells had a unit."""
+    if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+        return to_number(s, info, column, df)
+    unit = as_text(s).str.contains(_MONEY_UNIT, regex=True).fillna(False).to_numpy(dtype=bool)
+    if not unit.any():
+        return to_number(s, info, column, df)
+    out = _in_wan_yuan(s, info, column, df, "amounts")
+    warnings.warn(
+        f"{info.source}: column '{column}': {int(unit.sum())} amounts written with a unit "
+        f"(万元, 亿元 or 元) were converted to 万元 ({format_rows(info.rows(df, unit))})",
+        ChainDataWarning, stacklevel=5,
+    )
+    return out
+
+
 def to_date(s: pd.Series, info: TableInfo, column: str, df: pd.DataFrame) -> pd.Series:
-    """Dates (``2015-03-12``, ``2015/3/12``, ``20150312``, ``2015年3月12日``); an error names the rows."""
+    """Dates (``2015-03-12``, ``2015/3/12``, ``20150312``, ``2015年3月12日``, and a date at
+    midnight as an Excel date cell reads, ``2015-03-12 00:00:00``); an error names the rows."""
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         return s
-    text = as_text(s).str.strip()
+    text = as_text(s).str.strip().str.replace(r"\s+00:00(:00)?$", "", regex=True)
     text = text.mask(text == "")
     norm = text.str.replace(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$", r"\1-\2-\3", regex=True)
     norm = norm.str.replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True)
@@ -594,8 +636,8 @@ def coerce_columns(df: pd.DataFrame, kinds: dict[str, str], info: TableInfo) -> 
             s = _strip_ids(s, info, col, df)
         elif kind == "text":
             s = as_text(s)
-        elif kind in ("amount", "count", "fraction", "number", "year"):
-            s = to_number(s, info, col, df)
+        elif kind in ("amount", "money", "count", "fraction", "number", "year"):
+            s = to_money(s, info, col, df) if kind == "money" else to_number(s, info, col, df)
             check_amounts(s, info, col, df, allow_missing=True) if kind != "number" else None
             if kind == "number":
                 v = s.to_numpy(dtype="float64", na_value=np.nan)
@@ -668,7 +710,10 @@ def check_ids(df: pd.DataFrame, column: str, info: TableInfo, *, unique: bool) -
     ids = df[column]
     missing = ids.isna().to_numpy() | (ids.fillna("") == "").to_numpy()
     if missing.any():
-        raise info.error("missing ids", column, df, missing)
+        # a row of separators only (an empty spreadsheet row saved as CSV) is read as a row
+        empty = df[missing].isna().all(axis=1).all()
+        raise info.error("missing ids" + (" (empty rows: delete them)" if empty else ""),
+                         column, df, missing)
     if unique:
         dup = ids.duplicated(keep=False).to_numpy()
         if dup.any():

@@ -178,6 +178,30 @@ def test_register_with_chinese_headers_and_credit_codes_as_ids():
     assert p["firm_id"].tolist()[0] == "91370200MA3C4P5K45"
 
 
+@pytest.mark.parametrize("header", ["所属行业", "国民经济行业分类"])
+def test_industry_column_headers_of_commercial_exports(header):
+    # 企查查-style exports call the GB/T 4754 column 所属行业; the code alone places the firm
+    reg = pd.DataFrame({"企业ID": ["a"], header: ["C3612 新能源车整车制造"], "经营范围": ["餐饮服务"]})
+    p = cg.assign_segments(reg, "nev")
+    assert p[["segment_id", "matched_by", "evidence"]].values.tolist() == [
+        ["vehicle", "code", "code: 3612"]]
+
+
+def test_columns_named_by_the_files_own_headers(sample, tmp_path):
+    # the help names the columns 经营范围 and 国标行业: as headers they are accepted too
+    reg = export(sample, 20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cg.ChainDataWarning)
+        by_header = cg.assign_segments(reg, "nev", text="经营范围", code="国标行业")
+        expected = cg.assign_segments(reg, "nev")
+    pd.testing.assert_frame_equal(by_header, expected, check_like=True)
+    path = tmp_path / "register.csv"
+    reg.rename(columns={"国标行业": "所属行业"}).to_csv(path, index=False, encoding="gb18030")
+    result = run("assign", path, "-t", "nev", "--text", "经营范围", "--code", "所属行业", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert "code: " in result.output
+
+
 def test_bad_credit_code_names_the_row():
     reg = pd.DataFrame({"企业id": ["a", "b"], "统一社会信用代码": ["91350100M000100Y43",
                                                               "91350100M000100Y4Z"],
@@ -304,6 +328,122 @@ def test_cli_assign_reads_registers_as_exported(sample, tmp_path, kind):
     assert presence["segment_id"].fillna("").tolist() == expected["segment_id"].fillna("").tolist()
     assert presence["evidence"].fillna("").tolist() == expected["evidence"].fillna("").tolist()
     assert "firms placed in" in result.output
+
+
+def _titled_workbook(path, rows):
+    """A register workbook as offices keep them: a title and a unit note above the header,
+    an empty row among the firms, founding dates as Excel date cells."""
+    import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws.title = "名单"
+    ws.append(["2024年新能源汽车产业链企业名单"])
+    ws.append([None, None, "单位：万元"])
+    ws.append(["企业名称", "统一社会信用代码", "经营范围", "成立日期", "营业收入"])
+    for i, (code, scope) in enumerate(rows):
+        ws.append([f"企业{i}", code, scope, datetime.datetime(2015, 3, 12 + i), "1,200万元"])
+        if i == 0:
+            ws.append([])
+    book.save(path)
+
+
+def test_register_workbook_with_a_title_above_the_header(tmp_path):
+    path = tmp_path / "名单.xlsx"
+    _titled_workbook(path, [("91350100M000100Y43", "锂离子电池制造"), ("91370200MA3C4P5K45", "驱动电机制造")])
+    with pytest.warns(cg.ChainDataWarning, match=r"名单.xlsx: the header is row 3; 2 rows above it "
+                      r"with one cell only were skipped as a title \(row 1: '2024年新能源汽车产业链"
+                      r"企业名单'; row 2: '单位：万元'\)"):
+        reg = cg.read_register(path)
+    # sheet rows: the header is row 3, the first firm row 4, row 5 is empty, the second firm row 6
+    assert list(reg.columns) == ["企业名称", "统一社会信用代码", "经营范围", "成立日期", "营业收入"]
+    assert reg.index.tolist() == [4, 6]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cg.ChainDataWarning)
+        p = cg.assign_segments(reg, "nev", code=None)
+        chain = cg.ChainGraph.from_frames(reg.assign(firm_id=reg["统一社会信用代码"]))
+    assert p["segment_id"].tolist() == ["battery_cell", "drive_motor"]
+    # Excel date cells are dates; 1,200万元 is 1200 (万元)
+    assert chain.firms["founded_date"].tolist() == [pd.Timestamp("2015-03-12"), pd.Timestamp("2015-03-13")]
+    assert chain.firms["revenue"].tolist() == [1200.0, 1200.0]
+
+
+def test_register_workbook_errors_name_sheet_rows(tmp_path):
+    path = tmp_path / "名单.xlsx"
+    _titled_workbook(path, [("91350100M000100Y43", "x"), ("91350100M000100Y4Z", "y")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cg.ChainDataWarning)
+        reg = cg.read_register(path)
+        with pytest.raises(cg.ChainDataError, match=r"名单.xlsx: column 'credit_code'.*\(row 6\)"):
+            cg.assign_segments(reg, "nev", code=None)
+        assert cg.read_register(path, sheet=0).index.tolist() == [4, 6]
+        with pytest.raises(cg.ChainDataError, match=r"no sheet 'Sheet9' \(the workbook has 名单\)"):
+            cg.read_register(path, sheet="Sheet9")
+
+
+def test_missing_or_repeated_credit_codes_are_named_by_the_registers_column():
+    # the register has no firm_id: its credit codes identify the firms, and an error names
+    # its own column, not the firm_id it does not have; a code written in lower case is the
+    # same code
+    reg = pd.DataFrame({"统一社会信用代码": ["91350100M000100Y43", None, "91350100m000100y43"],
+                        "经营范围": ["x", "y", "z"]})
+    reg.attrs.update(source="名单.csv", first_row=2)
+    with pytest.raises(cg.ChainDataError, match=r"名单.csv: column '统一社会信用代码': missing credit "
+                       r"codes .*\(row 3\)"):
+        cg.assign_segments(reg, "nev", code=None)
+    reg.loc[1, "统一社会信用代码"] = "91370200MA3C4P5K45"
+    with pytest.raises(cg.ChainDataError, match=r"名单.csv: column '统一社会信用代码': duplicate credit "
+                       r"codes '91350100M000100Y43' .*\(rows 2, 4\)"):
+        cg.assign_segments(reg, "nev", code=None)
+
+
+def test_csv_register_with_a_title_row_says_so(tmp_path):
+    # a CSV saved from a workbook with a title row: the title line is read as the header
+    path = tmp_path / "名单.csv"
+    path.write_bytes("2024年企业名单,,\n企业名称,统一社会信用代码,经营范围\n甲,91350100M000100Y43,锂电池制造\n"
+                     .encode("gb18030"))
+    with pytest.raises(cg.ChainDataError, match=r"名单.csv: missing column 'firm_id' .*columns found: "
+                       r"2024年企业名单, Unnamed: 1, Unnamed: 2\); is '2024年企业名单' a title above "
+                       r"the header\? remove that row"):
+        cg.assign_segments(cg.read_register(path), "nev")
+
+
+def test_presence_from_assign_builds_a_chain(tmp_path):
+    # A makes motors and controllers (2 rows), B only sells cars (placed nowhere: 1 row with
+    # no segment), C makes cells (1 row): the chain has A's two rows and C's, and B is in no
+    # segment, as a firm without presence rows
+    firms = pd.DataFrame({"firm_id": ["A", "B", "C"], "business_scope": [
+        "驱动电机、电机控制器的研发、生产", "新能源汽车销售", "锂离子电池制造"]})
+    presence = cg.assign_segments(firms, "nev", code=None)
+    assert presence["segment_id"].isna().tolist() == [False, False, True, False]
+    with pytest.warns(cg.ChainDataWarning, match=r"presence: 1 rows name a firm and no segment "
+                      r"\(firms placed in no segment, .*\(row 2\)"):
+        chain = cg.ChainGraph.from_frames(firms, segments="nev", presence=presence)
+    assert chain.presence[["firm_id", "segment_id"]].values.tolist() == [
+        ["A", "drive_motor"], ["A", "motor_controller"], ["C", "battery_cell"]]
+    assert chain.summary().totals["firms without segment"] == 1
+    # on the command line: assign's output is the folder's presence.csv
+    folder = tmp_path / "map"
+    folder.mkdir()
+    firms.to_csv(folder / "firms.csv", index=False)
+    assert run("assign", folder / "firms.csv", "-t", "nev", "--code", "none",
+               "-o", folder / "presence.csv").exit_code == 0
+    result = run("validate", folder)
+    assert result.exit_code == 0, result.output
+    assert "presence.csv: 1 rows name a firm and no segment" in result.output
+    assert "(row 4)" in result.output  # B's row is line 4 of presence.csv
+
+
+def test_presence_row_without_segment_beside_the_firms_segments_is_an_error():
+    presence = pd.DataFrame({"firm_id": ["A", "A", "B"], "segment_id": ["vehicle", None, None]})
+    with pytest.raises(cg.ChainDataError, match=r"presence: column 'segment_id': missing ids \(row 1\)"), \
+            pytest.warns(cg.ChainDataWarning, match="1 rows name a firm and no segment"):
+        cg.ChainGraph.from_frames(pd.DataFrame({"firm_id": ["A", "B"]}), presence=presence)
+    with pytest.raises(cg.ChainDataError, match=r"no row names a segment.*\(rows 0, 1\)"):
+        cg.ChainGraph.from_frames(pd.DataFrame({"firm_id": ["A", "B"]}),
+                                  presence=pd.DataFrame({"firm_id": ["A", "B"], "segment_id": [None, ""]}))
 
 
 def test_cli_assign_bad_input_exits_2(sample, tmp_path):

@@ -162,6 +162,29 @@ def test_a_string_that_is_a_country_and_a_province_is_the_country():
         "country", "GE", ["foreign", "foreign"])
 
 
+def test_a_state_named_like_a_country_is_the_state_when_home_is_given():
+    # home=US: the region cannot be the country Georgia (GE), so it is the state of the data
+    firms = pd.DataFrame({"firm_id": ["A", "B", "C"], "province": ["Georgia", "Texas", None],
+                          "country": ["US", "US", "KR"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        chain = cg.ChainGraph.from_frames(firms, region="Georgia", home="US")
+    assert (chain.region, chain.region_kind, chain.home) == ("Georgia", "province", "US")
+    assert chain.location.tolist() == ["local", "outside", "foreign"]
+    # without such a state in the data, a foreign country stays an error
+    with pytest.raises(ValueError, match="region='Japan' is the country JP but home='US'"):
+        cg.ChainGraph.from_frames(firms, region="Japan", home="US")
+
+
+def test_a_state_region_matches_without_case():
+    firms = pd.DataFrame({"firm_id": ["A", "B", "C"], "province": ["Michigan", "New  York", "Ohio"],
+                          "country": ["US", "US", "US"]})
+    chain = cg.ChainGraph.from_frames(firms, region="michigan", home="US")
+    assert chain.is_local.tolist() == [True, False, False]
+    chain = cg.ChainGraph.from_frames(firms, region="NEW YORK", home="US")
+    assert chain.is_local.tolist() == [False, True, False]
+
+
 def test_city_region_matches_without_suffix():
     firms = pd.DataFrame({"firm_id": ["A", "B", "C"], "city": ["苏州市", "苏州", "无锡"]})
     chain = cg.ChainGraph.from_frames(firms, region="苏州")

@@ -457,6 +457,22 @@ def test_the_focus_region_is_said(folder):
     assert bad.exit_code == 2 and bad.stderr == "Error: max_hhi must be between 0 and 1, got 2.0\n"
 
 
+def test_a_map_without_provinces_or_cities_has_its_home_country_as_the_focus(tmp_path):
+    # the world map's firms have a country only: no region below the country can be given,
+    # so a US analyst is not told to give one, and the report does not call local shares
+    # inflated
+    result = run("weak", "--dataset", "world-semiconductor-map", "--home", "US")
+    assert result.exit_code == 0
+    assert "warning" not in result.stderr
+    assert ("focus region: the home country US (the firms have no province or city; "
+            "local: firms in US; foreign: firms outside it)") in result.stderr
+    out = tmp_path / "r.md"
+    result = run("report", "--dataset", "world-semiconductor-map", "--home", "Germany", "-o", out)
+    assert result.exit_code == 0 and "warning" not in result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "本国（境外以此判断）: 德国" in text and "偏高" not in text
+
+
 def test_disrupt_region_is_the_focus_region():
     # --region means the focus region in every command, disrupt included; the region
     # that stops is --cut-region

@@ -30,6 +30,9 @@ from chaingraph.countries import country_code, country_name, to_iso2
     ("韩国", "KR"), ("韓國", "KR"), ("大韩民国", "KR"), ("中国台湾", "TW"), ("台湾", "TW"),
     ("台灣", "TW"), ("荷兰", "NL"), ("德国", "DE"), ("英国", "GB"), ("法国", "FR"),
     ("俄罗斯", "RU"), ("越南", "VN"), ("中国香港", "HK"), ("新加坡", "SG"), ("以色列", "IL"),
+    # a country's own name for itself: a Japanese or German analyst's home=
+    ("日本国", "JP"), ("Deutschland", "DE"), ("Nippon", "JP"), ("Österreich", "AT"),
+    ("Schweiz", "CH"), ("España", "ES"),
 ])
 def test_written_forms(written, code):
     assert country_code(written) == code

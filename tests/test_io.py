@@ -264,3 +264,19 @@ def test_excel_output_says_which_control_characters_it_replaces(firms, links, tm
     with warnings.catch_warnings():
         warnings.simplefilter("error", cg.ChainDataWarning)
         cg.write_chain(cg.ChainGraph.from_frames(firms.assign(name="plain"), links), tmp_path / "d.xlsx")
+
+
+def test_a_row_of_separators_only_is_named_as_an_empty_row(tmp_path):
+    # Excel saves an empty row inside the table as ",,": a record with every cell empty
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "firms.csv").write_text("firm_id,name\nA,甲\n,\nB,乙\n", encoding="utf-8")
+    (folder / "links.csv").write_text("supplier_id,customer_id\nA,B\n", encoding="utf-8")
+    with pytest.raises(cg.ChainDataError,
+                       match=r"firms.csv: column 'firm_id': missing ids \(empty rows: delete them\) "
+                             r"\(row 3\)"):
+        cg.read_chain(folder)
+    # a row with other cells is a missing id only
+    (folder / "firms.csv").write_text("firm_id,name\nA,甲\n,丙\nB,乙\n", encoding="utf-8")
+    with pytest.raises(cg.ChainDataError, match=r"column 'firm_id': missing ids \(row 3\)"):
+        cg.read_chain(folder)

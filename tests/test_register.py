@@ -74,6 +74,18 @@ def test_register_headers_become_canonical_columns():
     assert f["founded"].tolist() == [2015, 2019, 2003]
 
 
+def test_credit_code_typed_in_full_width_is_read():
+    # 91370200MA3C4P5K45 typed with a Chinese input method in full-width mode, and with an
+    # ideographic space after it
+    full = "９１３７０２００ＭＡ３Ｃ４Ｐ５Ｋ４５\u3000"
+    chain = cg.ChainGraph.from_frames(register(统一社会信用代码=[None, full, None]), links())
+    assert chain.firms.loc["R2", "credit_code"] == "91370200MA3C4P5K45"
+    # a full-width character outside the code's set is still an error (Ｉ is not used)
+    with pytest.raises(cg.ChainDataError, match=r"credit_code.*\(row 1\)"):
+        cg.ChainGraph.from_frames(register(统一社会信用代码=[None, "９１３７０２００ＭＡ３Ｃ４Ｐ５ＫＩ５", None]),
+                                  links())
+
+
 def test_bad_credit_code_names_the_rows():
     bad = register(统一社会信用代码=["91350100M000100Y4Z", "91370200MA3C4P5K45", "9137"])
     with pytest.raises(cg.ChainDataError) as err:
@@ -98,6 +110,53 @@ def test_capital_in_yuan():
     chain = cg.ChainGraph.from_frames(register(注册资本=["1000000元", "3,000万元", None]), links())
     assert chain.firms["registered_capital"].tolist()[:2] == [100.0, 3000.0]
     assert np.isnan(chain.firms["registered_capital"].iloc[2])
+
+
+def test_money_written_with_units_is_read_in_wan_yuan():
+    # 营业收入 as exports write it: 450264万元 → 450264; 25.96亿元 → 259600;
+    # "3,000元" → 0.3 (万元); a bare number beside them is already 万元
+    reg = register(营业收入=["450264万元", "25.96亿元", "3,000元"])
+    lk = links().assign(金额=["1,200", "0.5亿元"])
+    with pytest.warns(cg.ChainDataWarning) as caught:
+        chain = cg.ChainGraph.from_frames(reg, lk)
+    assert chain.firms["revenue"].tolist() == [450264.0, 259600.0, 0.3]
+    assert chain.links["amount"].tolist() == [1200.0, 5000.0]
+    said = [str(w.message) for w in caught]
+    assert "firms: column 'revenue': 3 amounts written with a unit (万元, 亿元 or 元) were " \
+           "converted to 万元 (rows 0, 1, 2)" in said
+    assert "links: column 'amount': 1 amounts written with a unit (万元, 亿元 or 元) were " \
+           "converted to 万元 (row 1)" in said
+
+
+def test_numbers_typed_in_full_width():
+    # １２３ and 1，234 typed with a Chinese input method are 123 and 1234; １．５亿元 is 15000 万元
+    reg = register(从业人数=["１２３", "1，234", None], 营业收入=["１．５亿元", "２０００", None])
+    with pytest.warns(cg.ChainDataWarning, match="1 amounts written with a unit"):
+        chain = cg.ChainGraph.from_frames(reg, links())
+    assert chain.firms["employees"].tolist()[:2] == [123, 1234]
+    assert chain.firms["revenue"].tolist()[:2] == [15000.0, 2000.0]
+
+
+def test_money_in_another_currency_or_unreadable_names_the_rows():
+    with pytest.raises(cg.ChainDataError,
+                       match=r"revenue.*'500万美元'.*convert other currencies.*\(row 1\)"):
+        cg.ChainGraph.from_frames(register(营业收入=["100万元", "500万美元", None]), links())
+    with pytest.raises(cg.ChainDataError, match=r"revenue.*'约3万元'.*\(row 2\)"):
+        cg.ChainGraph.from_frames(register(营业收入=["100万元", None, "约3万元"]), links())
+    with pytest.raises(cg.ChainDataError, match=r"amount.*negative.*\(row 0\)"), \
+            pytest.warns(cg.ChainDataWarning, match="1 amounts written with a unit"):
+        # the unit was read (a warning says so); the value is then refused
+        cg.ChainGraph.from_frames(register(), links().assign(amount=["-2万元", "1"]))
+
+
+def test_a_date_at_midnight_as_excel_date_cells_read_is_a_date():
+    chain = cg.ChainGraph.from_frames(register(成立日期=["2015-03-12 00:00:00", "2019-07-01 00:00",
+                                                      None]), links())
+    assert chain.firms["founded_date"].tolist()[:2] == [pd.Timestamp("2015-03-12"),
+                                                        pd.Timestamp("2019-07-01")]
+    # a time of day is not a date
+    with pytest.raises(cg.ChainDataError, match=r"'2015-03-12 13:30:00' as dates.*\(row 0\)"):
+        cg.ChainGraph.from_frames(register(成立日期=["2015-03-12 13:30:00", None, None]), links())
 
 
 def test_bad_date_names_the_rows():

@@ -261,7 +261,9 @@ def test_size_class_derived_only_where_missing(firms, links):
 @pytest.mark.parametrize(
     "name, expected",
     [("山东省", "山东"), ("山东", "山东"), ("Shandong", "山东"), ("shandong province", "山东"),
-     ("上海市", "上海"), ("新疆维吾尔自治区", "新疆"), (None, None)],
+     ("上海市", "上海"), ("新疆维吾尔自治区", "新疆"), (None, None),
+     # other Latin names (a US state) compare without case or repeated spaces
+     ("Michigan", "michigan"), (" New  York ", "new york")],
 )
 def test_normalize_region(name, expected):
     assert normalize_region(name) == expected

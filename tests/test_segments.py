@@ -187,3 +187,40 @@ def test_summary_parent_rows_include_their_subsegments(nested):
     # by stage a firm counts once: midstream has A, B, C (not 3 + 1 + 1)
     assert s.by_stage.loc["midstream", "firms"] == 3
     assert s.by_stage.loc["downstream", "firms"] == 1
+
+
+def test_by_stage_a_sub_segment_takes_its_ancestors_stage(small_chain_map_frames):
+    # litho given the stage upstream; its kind arf has none of its own. By segment and
+    # ancestors: material (upstream) JP-rest, KR-rest, NSIG; litho (upstream) ASML,
+    # NIKON, SMEE; arf (no stage, ancestor litho upstream) ASML, NIKON; fab (midstream)
+    # nobody; chip (downstream) INTEL, KR-rest, SMIC. Upstream 6 firms, midstream 0,
+    # downstream 3, and unknown 0: ASML and NIKON have a stage through litho.
+    t = small_chain_map_frames
+    t["segments"].loc[t["segments"]["segment_id"] == "litho", "stage"] = "upstream"
+    template = cg.ChainTemplate.from_frames(t["segments"], t["flows"], name="chips")
+    chain = cg.ChainGraph.from_frames(t["firms"], segments=template, presence=t["presence"])
+    by_stage = chain.summary().by_stage
+    assert by_stage["firms"].to_dict() == {"upstream": 6, "midstream": 0, "downstream": 3,
+                                           "unknown": 0}
+    # as given, litho and arf have no stage anywhere: ASML, NIKON and SMEE are unknown
+    template = cg.ChainTemplate.from_frames(small_chain_map_frames["segments"].assign(
+        stage=["upstream", None, None, "midstream", "downstream"]), t["flows"], name="chips")
+    chain = cg.ChainGraph.from_frames(t["firms"], segments=template, presence=t["presence"])
+    assert chain.summary().by_stage.loc["unknown", "firms"] == 3
+
+
+def test_summary_of_a_chain_map_knows_no_money(small_chain_map):
+    # no transactions: the total amount and each segment's sales and purchases are unknown,
+    # not 0
+    s = small_chain_map.summary()
+    assert s.totals["total amount (万元)"] is None
+    assert s.by_segment[["sales", "purchases"]].isna().all().all()
+    # links without amounts count 1 each in the graph, which is no amount of money either
+    firms = pd.DataFrame({"firm_id": ["A", "B", "C"], "segment_id": ["s", "s", "t"]})
+    links = pd.DataFrame({"supplier_id": ["A", "B"], "customer_id": ["C", "C"]})
+    s = cg.ChainGraph.from_frames(firms, links).summary()
+    assert s.totals["total amount (万元)"] is None and s.by_segment["sales"].isna().all()
+    # with amounts: A 2 + B 3 = 5 sold by s, bought by t
+    s = cg.ChainGraph.from_frames(firms, links.assign(amount=[2.0, 3.0])).summary()
+    assert s.totals["total amount (万元)"] == 5.0
+    assert s.by_segment["sales"].tolist() == [5.0, 0.0] and s.by_segment["purchases"].tolist() == [0.0, 5.0]

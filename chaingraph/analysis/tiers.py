@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import ChainGraph
+from ..schema import normalize_region
 from ..errors import ChainDataError
 from ..rules import DEFAULT_RULES, RuleSet, list_rules, load_rules
 from ._common import per_chain, with_place
@@ -332,9 +333,10 @@ def tier_progress(chain: ChainGraph, targets=None, *, by: str = "region", near_m
     ----------
     chain : ChainGraph
     targets : mapping tier → count or DataFrame, optional
-        Tier ids or names (专精特新, 小巨人, 单项冠军, 领航 …). Default
-        :data:`SHANDONG_2025_TARGETS`, Shandong's 2025 targets (鲁工信发〔2021〕5号):
-        专精特新 1500, 小巨人 600, 单项冠军 400, 领航 150. The policy counts *new*
+        Tier ids or names (专精特新, 小巨人, 单项冠军, 领航 …). Default, for a chain
+        whose region is Shandong (山东): :data:`SHANDONG_2025_TARGETS`, Shandong's
+        2025 targets (鲁工信发〔2021〕5号): 专精特新 1500, 小巨人 600, 单项冠军 400,
+        领航 150; for any other region, or none, no target (``target`` missing). The policy counts *new*
         designations from 2021 on; ``designated`` counts all held, so subtract
         a baseline from the targets if the data has older ones. With
         ``by="city"`` a mapping applies to no single city (``target`` is
@@ -397,9 +399,13 @@ def tier_progress(chain: ChainGraph, targets=None, *, by: str = "region", near_m
     cluster_type = t.attrs["cluster_type"]
     local = np.asarray(chain.is_local, dtype=bool) & ~chain.is_aggregate
     t = t[local]
-    named = "shandong-2025" if targets is None else "given"
+    named = "given"
     if targets is None:
-        targets = SHANDONG_2025_TARGETS
+        # Shandong's targets are Shandong's: another region (a province, a US state, a
+        # country, or none) has no default target, and its target stays unknown
+        shandong = chain.region_kind == "province" and normalize_region(chain.region) == "山东"
+        named = "shandong-2025" if shandong else "none"
+        targets = SHANDONG_2025_TARGETS if shandong else {}
     if by == "region":
         group = pd.Series(chain.region if chain.region is not None else "all", index=t.index)
     else:

@@ -18,12 +18,15 @@ def reason_text(row: pd.Series, lang: str, segment: str) -> str:
     values = {
         "segment": segment,
         "gaps": int(row["gaps_closed"]),
+        "more": int(row["gaps_closed"]) - 1,
         "served": row["local_demand_served"],
         "share": row["share_served"],
         "second": row["second_source_amount"],
         "risk": row["risk_reduction"],
     }
-    codes = [c for c in str(row["reasons"]).split("; ") if c]
+    # a candidate closing several gaps is named by its own segment: say how many more
+    codes = ["gaps_closed_many" if c == "gaps_closed" and values["gaps"] > 1 else c
+             for c in str(row["reasons"]).split("; ") if c]
     return words["sep"].join(words[c].format(**values) for c in codes)
 
 

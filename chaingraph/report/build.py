@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.change import compare
+from .._places import has_places_below_country
 from .._text_tables import named_ids
 from ..analysis.gaps import gap_candidates, gaps
 from ..analysis.integration import integration
@@ -143,7 +144,7 @@ class Report:
         for name, value in self._meta_rows():
             out.append(f"- {_md(name)}: {_md(value)}")
         out.append("")
-        if self.meta["region"] is None:
+        if self.meta["region_warning"]:
             out += [f"**{_md(t['no_region_warning'])}**", ""]
         for sec in self.sections.values():
             out += [f"## {_md(sec.title)}", ""]
@@ -356,6 +357,9 @@ def build_report(chain: ChainGraph, *, lang: str = "zh", sections=None, top: int
         "chain": repr(chain),
         "title": title if title is not None and title.strip() else _default_title(chain, lang),
         "region": chain.region,
+        # without a region every domestic firm is local: a bias only where a province or
+        # city could have been chosen
+        "region_warning": chain.region is None and has_places_below_country(chain.firms),
         "home": chain.home,
         "template": (f"{tmpl.title if lang == 'zh' else tmpl.title_en} ({tmpl.name})"
                      if tmpl is not None else None),

@@ -41,7 +41,7 @@ WORDS = {
     "zh": {
         "title": "链主生态（两级供应商与客户）", "cards": "链主生态卡片：直接采购的环节构成",
         "direct": "直接供应商", "tier2": "两级内供应商", "customers": "直接客户", "purchases": "直接采购",
-        "local_sme": "本地中小企业", "foreign": "境外", "outside": "省外", "local": "本地",
+        "local_sme": "本地中小企业", "foreign": "境外", "outside": "外地", "local": "本地",
         "sme": "中小企业", "large": "大型企业", "size_unknown": "规模未知", "single": "单一来源",
         "unit": "万元", "no_segment": "（未归环节）", "none": "无", "unknown": "未知",
         "no_purchases": "数据中没有该企业的采购", "no_links": "数据中没有该企业的供需关系",
@@ -49,7 +49,7 @@ WORDS = {
         "columns": {"name": "名称", "direct_suppliers": "直接供应商数", "suppliers": "两级内供应商数",
                     "local_sme_suppliers_2": "两级内本地中小供应商数", "direct_customers": "直接客户数",
                     "customers": "两级内客户数", "purchases": "直接采购额(万元)",
-                    "local_share": "本地采购占比", "outside_share": "省外采购占比", "foreign_share": "境外采购占比",
+                    "local_share": "本地采购占比", "outside_share": "外地采购占比", "foreign_share": "境外采购占比",
                     "sme_share": "中小企业采购占比", "local_sme_share": "本地中小企业采购占比",
                     "segments_covered": "覆盖环节数", "single_sourced": "单一来源投入"},
     },

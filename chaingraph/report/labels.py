@@ -371,8 +371,9 @@ _ATTRACTION = {
         "reasons": {
             "sep": "；",
             "gaps_closed": "填补缺链（{segment}）",
+            "gaps_closed_many": "填补 {gaps} 处缺链（{segment}等）",
             "local_demand_served": "可就近供应本地现从外地采购的需求 {served:,.0f} 万元（占本地需求 {share:.0%}）",
-            "share_served": "带来该环节 {share:.0%} 的市场份额",
+            "share_served": "带来其所在环节的市场份额，合计 {share:.0%}",
             "second_source_amount": "为单一来源采购 {second:,.0f} 万元提供第二来源",
             "risk_reduction": "该环节外地供应中断时，本地损失的产出可少 {risk:.1%}（占本地总产出）",
             "capacity_unknown": "产能（营收或供货额）未知，无法评分",
@@ -388,9 +389,11 @@ _ATTRACTION = {
         "reasons": {
             "sep": "; ",
             "gaps_closed": "fills the gap in {segment}",
+            "gaps_closed_many": "fills {gaps} gaps ({segment} and {more} more)",
             "local_demand_served": "could supply {served:,.0f} 万元 of local demand now bought "
                                    "from elsewhere ({share:.0%} of local demand)",
-            "share_served": "brings {share:.0%} of the segment's market into the region",
+            "share_served": "brings its market shares into the region ({share:.0%}, summed over "
+                            "its segments)",
             "second_source_amount": "second source for {second:,.0f} 万元 of single-sourced "
                                     "purchases",
             "risk_reduction": "if the segment's outside suppliers fail, the region loses "

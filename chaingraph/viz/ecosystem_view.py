@@ -46,7 +46,7 @@ EDGE_MAX_WIDTH = 12.0
 MIN_EDGE_WIDTH = 0.6
 EDGE_COLOR = {"color": "#6f6f6f", "opacity": 0.45}
 LOCATION_SHAPES = {"local": "dot", "outside": "square", "foreign": "triangle"}
-LOCATION_WORDS = {"local": "本地 local", "outside": "省外 outside", "foreign": "境外 foreign"}
+LOCATION_WORDS = {"local": "本地 local", "outside": "外地 outside", "foreign": "境外 foreign"}
 SIDE_WORDS = {"supplier": ("供应商", "supplier"), "customer": ("客户", "customer")}
 TIER_WORDS = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}
 FOLD_ID = "fold:"
@@ -574,7 +574,7 @@ def _panel(full, fig: EcosystemFigures, name, plan: FoldPlan, seg_names) -> list
         ("direct purchases (万元)", format_value(f["purchases"])),
         ("本地中小企业 local SME share of purchases", _pct(f["local_sme_share"])),
         ("SME share of purchases", _pct(f["sme_share"])),
-        ("bought from outside the province", _pct(f["outside_share"])),
+        ("bought from outside the region", _pct(f["outside_share"])),
         ("bought from abroad", _pct(f["foreign_share"])),
         ("环节 segments covered", f"{f['segments_covered']:,} of {f['segments_in_chain']:,}"),
         ("单一来源 single-sourced inputs", single_text),

@@ -543,3 +543,18 @@ def test_the_reports_fill_section_lists_the_top_with_its_reasons(nev, lang, word
     assert len(sec.lists["attraction"]) == attraction_list(nev, top=None).attrs["n_candidates"]
     best = "宁德中润锂业股份有限公司"
     assert sec.facts["attraction_best"].startswith(best) and best in report.html
+
+
+@pytest.mark.parametrize("lang, text", [
+    ("zh", "填补 3 处缺链（EUV光刻机等）；带来其所在环节的市场份额，合计 124%"),
+    ("en", "fills 3 gaps (EUV scanners and 2 more); brings its market shares into the region "
+           "(124%, summed over its segments)"),
+])
+def test_reasons_of_a_candidate_in_several_segments(lang, text):
+    # the world map from the US: NL-001 holds EUV scanners 1.00, ArF immersion 0.10, ArF dry
+    # 0.12 and i-line steppers 0.02 (Σ 1.24), and the US has no firm in the first three:
+    # it closes 3 gaps, named by its own segment; its shares are summed over its segments,
+    # never one segment's 124%
+    world = cg.load_dataset("world-semiconductor-map").with_region("US")
+    table = cg.build_report(world, sections=["gaps"], lang=lang, top=3).sections["gaps"].tables["attraction"]
+    assert table.index[0] == "NL-001" and table["reasons"].iloc[0] == text

@@ -17,6 +17,7 @@ import pytest
 from chaingraph import schema
 from chaingraph.analysis import tiers as T
 from chaingraph.analysis.tiers import evaluate_rules, load_rules
+from chaingraph.core import ChainGraph
 from chaingraph.errors import ChainDataError
 from tests.analysis.tier_oracle import reference_row
 
@@ -777,3 +778,21 @@ def test_cli_tiers(tmp_path):
     res = runner.invoke(cli, ["tiers", str(folder), "--region", "山东", "--progress", "region"])
     assert res.exit_code == 0, res.output
     assert "specialised" in res.output and "1500" in res.output
+
+
+def test_shandong_targets_are_the_default_for_shandong_only():
+    # the same firms focused on Jiangsu, on a US state, and with no region: no default target
+    # (Shandong's 2025 targets are Shandong's); the counts do not depend on the targets
+    firms = small_chain().firms.reset_index()
+    links = small_chain().links
+    for region, home, group in (("江苏", None, "江苏"), (None, None, "all")):
+        chain = ChainGraph.from_frames(firms, links, region=region, home=home)
+        p = T.tier_progress(chain)
+        assert p["target"].isna().all() and p["gap"].isna().all(), region
+        assert p.attrs["targets"] == "none"
+    us = firms.assign(country="US", province=firms["province"].map({"山东": "Ohio", "江苏": "Texas"}))
+    p = T.tier_progress(ChainGraph.from_frames(us, links, region="Ohio", home="US"))
+    assert p["target"].isna().all() and p.attrs["targets"] == "none"
+    # designated and qualifying are as in Shandong: L1 (小巨人), and L1, L2 qualifying
+    assert p.loc[("Ohio", "specialised"), ["designated", "qualifying"]].tolist() == [1, 2]
+    assert T.tier_progress(small_chain()).attrs["targets"] == "shandong-2025"

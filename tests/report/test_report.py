@@ -263,3 +263,32 @@ def test_large_chain_esri_subset_is_by_output(monkeypatch, assembly):
     sec = build.build_report(assembly, sections=["resilience"], lang="en").sections["resilience"]
     assert sec.lists["risk"].index.tolist() == ["B"]
     assert "largest output" in sec.facts["note"]
+
+
+def test_a_us_chain_is_reported_without_chinese_place_words():
+    # a US chain focused on one state: firms of other states are 外地 (outside the
+    # region), never 省外 (outside the province); the home country is the US
+    sc = cg.synthetic_chain("nev", 300, region="山东", seed=3)
+    firms = sc.chain.firms.reset_index()
+    domestic = firms["country"].isna() | (firms["country"] == "CN")
+    firms.loc[domestic, "country"] = "US"
+    firms.loc[domestic, "province"] = np.where(firms.loc[domestic, "province"] == "山东",
+                                               "Michigan", "Ohio")
+    chain = cg.ChainGraph.from_frames(firms, sc.chain.links, sc.chain.template,
+                                      region="Michigan", home="US")
+    zh = build_report(chain, sections=["leads"]).markdown
+    en = build_report(chain, sections=["leads"], lang="en").markdown
+    assert "外地采购占比" in zh and "省外" not in zh
+    assert "本国（境外以此判断）: 美国" in zh and "聚焦地区: Michigan" in zh
+    assert "province" not in en.replace("| province |", "")
+
+
+def test_no_region_warning_only_where_a_region_could_be_given():
+    # without a region every domestic firm is local: a bias where a province or city could
+    # have been chosen, none in a national chain whose firms have a country only
+    firms = pd.DataFrame({"firm_id": ["A", "B"], "country": ["US", "JP"], "segment_id": ["s", "s"]})
+    national = build_report(cg.ChainGraph.from_frames(firms, home="US"), sections=[])
+    assert not national.meta["region_warning"] and "未指定聚焦地区" not in national.html
+    with_states = cg.ChainGraph.from_frames(firms.assign(province=["Ohio", None]), home="US")
+    report = build_report(with_states, sections=[])
+    assert report.meta["region_warning"] and "未指定聚焦地区" in report.html

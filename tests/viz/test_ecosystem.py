@@ -240,7 +240,7 @@ def test_panel_figures(toy):
     facts = dict(net.panel[0]["rows"])
     assert facts["直接供应商 direct suppliers"] == "3 (drawn 3, in fold nodes 0)"
     assert facts["本地中小企业 local SME share of purchases"] == "50.0%"
-    assert facts["bought from outside the province"] == "30.0%"
+    assert facts["bought from outside the region"] == "30.0%"
     assert facts["bought from abroad"] == "20.0%"
     assert facts["环节 segments covered"] == "5 of 5"
     assert facts["单一来源 single-sourced inputs"] == "电芯 ← C1"
